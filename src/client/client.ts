@@ -1,0 +1,209 @@
+import { parseDsn, maskDsn } from './dsn';
+import { ConfigurationException, exceptionFromResponse, QueryFailedException } from './errors';
+import { parseJson } from './json';
+import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
+import {
+  checkQueryResponse,
+  encodeParams,
+  reshapeResults,
+  type QueryOptions,
+  type RawQueryResponse,
+  type Series,
+} from './query';
+import { Session, type LineWriter, type SessionOptions } from './session';
+import { assertPrecision, type Precision } from './time';
+import { Transport, type TlsOptions, type TransportResponse } from './transport';
+
+export interface ClientOptions {
+  /** Unit of number timestamps and of the times sent. Default `s`, as in the Python seed. */
+  precision?: Precision | undefined;
+  /** Retention policy for writes. Default: the database's default policy. */
+  retentionPolicy?: string | undefined;
+  /** Milliseconds a request may take, answer included. Default 10 000. */
+  timeout?: number | undefined;
+  /** User name, instead of the DSN's. */
+  username?: string | undefined;
+  /** Password, instead of the DSN's (so a DSN can be shown without a secret). */
+  password?: string | undefined;
+  /** A token, sent as `Authorization: Token ...` (InfluxDB 2.x and 3.x). Takes the place of user and password. */
+  token?: string | undefined;
+  /** Request bodies of at least this many bytes are gzipped. Default 1000; `Infinity` never gzips. */
+  gzipThreshold?: number | undefined;
+  /** Most connections open to the server at once. Default 4. */
+  maxConnections?: number | undefined;
+  /** TLS settings for https DSNs. */
+  tls?: TlsOptions | undefined;
+}
+
+export interface PingResult {
+  /** The server's version, from its `X-Influxdb-Version` header. */
+  version: string | undefined;
+  /** Round-trip time in milliseconds. */
+  roundTrip: number;
+}
+
+const DEFAULT_TIMEOUT = 10_000;
+const DEFAULT_GZIP_THRESHOLD = 1000;
+const DEFAULT_MAX_CONNECTIONS = 4;
+
+/**
+ * A client for the InfluxDB 1.x HTTP API, made from a DSN: `http://user:pass@host:8086/database`.
+ * Every call is one request that succeeds or throws its typed exception: no hidden retries.
+ */
+export class Client implements LineWriter, AsyncDisposable {
+  readonly database: string;
+  readonly precision: Precision;
+  readonly retentionPolicy: string | undefined;
+  readonly timeout: number;
+  /** The DSN with its password masked: safe for labels and logs. */
+  readonly displayDsn: string;
+  private readonly transport: Transport;
+
+  constructor(dsn: string, options: ClientOptions = {}) {
+    const parsed = parseDsn(dsn);
+    this.database = parsed.database;
+    this.precision = assertPrecision(options.precision ?? 's');
+    this.retentionPolicy = optionalName(options.retentionPolicy, 'retentionPolicy');
+    this.timeout = positiveNumber(options.timeout ?? DEFAULT_TIMEOUT, 'timeout');
+    this.displayDsn = maskDsn(dsn);
+    const username = options.username ?? parsed.username;
+    const password = options.password ?? parsed.password;
+    this.transport = new Transport({
+      origin: parsed.origin,
+      basePath: parsed.basePath,
+      authorization: authorizationHeader(options.token, username, password),
+      timeout: this.timeout,
+      gzipThreshold: nonNegativeNumber(options.gzipThreshold ?? DEFAULT_GZIP_THRESHOLD, 'gzipThreshold'),
+      connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
+      tls: options.tls,
+    });
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.transport.isClosed;
+  }
+
+  /**
+   * Writes points at once, in one request:
+   * `write('temperature', { value: 21.3 })`, `write([measurements])`, `write(measurement)`,
+   * `write({ name, tags }, [rows])`, each with optional `{ retentionPolicy, database }` last.
+   */
+  write(name: string, kwargs: Kwargs, options?: WriteOptions): Promise<void>;
+  write(measurements: readonly MeasurementLike[], options?: WriteOptions): Promise<void>;
+  write(measurement: MeasurementLike, options?: WriteOptions): Promise<void>;
+  write(template: Template, rows: readonly Kwargs[], options?: WriteOptions): Promise<void>;
+  async write(...args: unknown[]): Promise<void> {
+    const { lines, options } = linesOfWriteArgs(args, this.precision);
+    await this.writeLines(lines, options);
+  }
+
+  /** Writes lines of line protocol already in this client's precision, in one request. */
+  async writeLines(lines: readonly string[], options: WriteOptions = {}): Promise<void> {
+    if (lines.length === 0) return;
+    const response = await this.transport.request({
+      method: 'POST',
+      path: '/write',
+      query: {
+        db: options.database ?? this.database,
+        rp: options.retentionPolicy ?? this.retentionPolicy,
+        precision: this.precision,
+      },
+      body: lines.join('\n'),
+    });
+    if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('write', response);
+  }
+
+  /**
+   * Runs InfluxQL and returns the series of every statement in order, each as
+   * `{ name, tags?, values: [{ time, ...columns }] }`. Errors inside the answer are raised.
+   */
+  async query(query: string, options: QueryOptions = {}): Promise<Series[]> {
+    return reshapeResults(await this.queryRaw(query, options), options.epoch);
+  }
+
+  /** Runs InfluxQL and returns the server's answer as it is (big integers exact), after raising its errors. */
+  async queryRaw(query: string, options: QueryOptions = {}): Promise<RawQueryResponse> {
+    if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
+    const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
+    const form = new URLSearchParams({ q: query });
+    if (options.params !== undefined) form.set('params', encodeParams(options.params));
+    const response = await this.transport.request({
+      method: 'POST',
+      path: '/query',
+      query: { db: options.database ?? this.database, epoch },
+      body: form.toString(),
+      contentType: 'application/x-www-form-urlencoded',
+      acceptGzip: true,
+    });
+    if (response.status !== 200) throw exceptionFromResponse('query', response);
+    return checkQueryResponse(parseQueryBody(response));
+  }
+
+  /** A session that accumulates writes and commits them together. */
+  session(options: SessionOptions = {}): Session {
+    return new Session(this, options);
+  }
+
+  /** Checks the server answers; its version and the round-trip time. */
+  async ping(): Promise<PingResult> {
+    const started = performance.now();
+    const response = await this.transport.request({ method: 'GET', path: '/ping' });
+    if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('ping', response);
+    const version = response.headers['x-influxdb-version'];
+    return { version: Array.isArray(version) ? version[0] : version, roundTrip: performance.now() - started };
+  }
+
+  /** Lets requests under way finish, then closes the connections. Later calls throw ClientClosedException. */
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  toString(): string {
+    return `Client(${this.displayDsn})`;
+  }
+}
+
+function parseQueryBody(response: TransportResponse): ReturnType<typeof parseJson> {
+  try {
+    return parseJson(response.body);
+  } catch {
+    const start = response.body.slice(0, 100);
+    throw new QueryFailedException(`query answer is not JSON: ${JSON.stringify(start)}`, { status: response.status });
+  }
+}
+
+function authorizationHeader(
+  token: string | undefined,
+  username: string | undefined,
+  password: string | undefined,
+): string | undefined {
+  if (token !== undefined && token !== '') return `Token ${token}`;
+  if (username === undefined || username === '') return undefined;
+  return `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+}
+
+function optionalName(value: unknown, what: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new ConfigurationException(`${what} must be a string`);
+  return value;
+}
+
+function positiveNumber(value: unknown, what: string): number {
+  if (typeof value === 'number' && value > 0 && Number.isFinite(value)) return value;
+  throw new ConfigurationException(`${what} must be a number of milliseconds above 0, not ${String(value)}`);
+}
+
+function nonNegativeNumber(value: unknown, what: string): number {
+  if (typeof value === 'number' && value >= 0) return value;
+  throw new ConfigurationException(`${what} must be a number of at least 0, not ${String(value)}`);
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  throw new ConfigurationException(`${what} must be a whole number above 0, not ${String(value)}`);
+}

@@ -1,0 +1,83 @@
+import { ConfigurationException } from './errors';
+
+/** A parsed DSN: `http[s]://[user[:password]@]host[:port][/base/path]/database`. */
+export interface Dsn {
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+  /** `protocol://host:port`, what the connection pool dials. */
+  origin: string;
+  /** Path in front of `/write` and `/query` when InfluxDB sits behind a proxy; '' otherwise. */
+  basePath: string;
+  database: string;
+  username: string | undefined;
+  password: string | undefined;
+}
+
+/** Parses a DSN; a DSN that cannot work throws a ConfigurationException that says why (never echoing a password). */
+export function parseDsn(dsn: string): Dsn {
+  if (typeof dsn !== 'string' || dsn.trim() === '') {
+    throw new ConfigurationException('DSN is empty: expected http://[user:password@]host:8086/database');
+  }
+  let url: URL;
+  try {
+    url = new URL(dsn.trim());
+  } catch {
+    throw new ConfigurationException(
+      `DSN "${maskDsn(dsn)}" is not a valid URL: expected http://[user:password@]host:8086/database ` +
+        '(percent-encode special characters in the user name and password)',
+    );
+  }
+  const protocol = url.protocol.slice(0, -1);
+  if (protocol !== 'http' && protocol !== 'https') {
+    throw new ConfigurationException(`DSN "${maskDsn(dsn)}" has scheme "${protocol}": only http and https are supported`);
+  }
+  if (url.hostname === '') throw new ConfigurationException(`DSN "${maskDsn(dsn)}" has no host`);
+  if (url.port === '0') throw new ConfigurationException(`DSN "${maskDsn(dsn)}" has port 0: give the server's port`);
+  if (url.search !== '' || url.hash !== '') {
+    throw new ConfigurationException(
+      `DSN "${maskDsn(dsn)}" has a query string or fragment, which a DSN does not use ` +
+        '(a "#" or "?" in a password must be percent-encoded as %23 or %3F)',
+    );
+  }
+  const segments = url.pathname.split('/').filter((segment) => segment !== '');
+  const last = segments.pop();
+  if (last === undefined) {
+    throw new ConfigurationException(
+      `DSN "${maskDsn(dsn)}" names no database: add it as the path, as in http://host:8086/mydb`,
+    );
+  }
+  const port = url.port === '' ? (protocol === 'https' ? 443 : 80) : Number(url.port);
+  return {
+    protocol,
+    host: url.hostname,
+    port,
+    origin: `${protocol}://${url.host}`,
+    basePath: segments.length > 0 ? `/${segments.join('/')}` : '',
+    database: decodeComponent(last, 'database name', dsn),
+    username: url.username === '' ? undefined : decodeComponent(url.username, 'user name', dsn),
+    password: url.password === '' ? undefined : decodeComponent(url.password, 'password', dsn),
+  };
+}
+
+/** The DSN with its password replaced by `***`, for labels, logs and messages. Works on DSNs that do not parse too. */
+export function maskDsn(dsn: string): string {
+  const text = String(dsn);
+  const schemeEnd = text.indexOf('://');
+  if (schemeEnd < 0) return text.replace(/:[^:@/]*@/, ':***@');
+  const authorityStart = schemeEnd + 3;
+  const at = text.lastIndexOf('@');
+  if (at < authorityStart) return text;
+  const userinfo = text.slice(authorityStart, at);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return text;
+  return `${text.slice(0, authorityStart)}${userinfo.slice(0, colon)}:***${text.slice(at)}`;
+}
+
+function decodeComponent(value: string, what: string, dsn: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ConfigurationException(`DSN "${maskDsn(dsn)}" has a badly percent-encoded ${what}`);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The exception hierarchy. Every exception has `name` and an own `code` equal to its class name
+ * (Node-RED copies `code` into `msg.error.code`, so flows can route on it), `status` when an HTTP
+ * response was involved, and a message that carries the server's own words.
+ */
+
+export interface ExceptionDetails {
+  /** HTTP status of the response that caused it, when there was one. */
+  status?: number;
+  /** The server's own error text, unchanged. */
+  serverMessage?: string;
+  /** Milliseconds the server asked us to wait before trying again (`Retry-After`). */
+  retryAfter?: number;
+  cause?: unknown;
+}
+
+export class InfluxDBException extends Error {
+  readonly code: string;
+  readonly status: number | undefined;
+  readonly serverMessage: string | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(message: string, details: ExceptionDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = new.target.name;
+    this.status = details.status;
+    this.serverMessage = details.serverMessage;
+    this.retryAfter = details.retryAfter;
+  }
+
+  /**
+   * Whether sending the same request again may succeed: network failures, timeouts, 5xx and 429.
+   * A plain Client never retries by itself; the delivery layer asks this.
+   */
+  get retryable(): boolean {
+    return this.status === undefined ? false : this.status === 429 || this.status >= 500;
+  }
+}
+
+/** The server rejected a query: bad InfluxQL, a missing bound parameter, or an error inside the results. */
+export class QueryFailedException extends InfluxDBException {}
+
+/** The server rejected a write: a line it could not parse, a field type conflict, a body too large. */
+export class WriteFailedException extends InfluxDBException {}
+
+export class DatabaseNotFoundException extends InfluxDBException {}
+
+export class RetentionPolicyNotFoundException extends InfluxDBException {}
+
+/** Missing or wrong credentials (HTTP 401). */
+export class UnauthorizedException extends InfluxDBException {}
+
+/** The user is known but may not do this (HTTP 403). */
+export class ForbiddenException extends InfluxDBException {}
+
+/** The server could not be reached: refused, reset, unknown host. Worth retrying. */
+export class ConnectionFailedException extends InfluxDBException {
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** No complete answer within the client's timeout. Worth retrying. */
+export class TimeoutException extends InfluxDBException {
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+/** A measurement that cannot be written as given: the message names the field, tag or part, and why. */
+export class InvalidMeasurementException extends InfluxDBException {}
+
+/** A DSN or option that cannot work. */
+export class ConfigurationException extends InfluxDBException {}
+
+/** The client was closed before or while this call was made. */
+export class ClientClosedException extends InfluxDBException {}
+
+export type Operation = 'write' | 'query' | 'ping';
+
+export interface ResponseLike {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+const MAX_QUOTED_BODY = 500;
+
+/** The error text of an InfluxDB response: its JSON `error`, its `X-Influxdb-Error` header, or its body. */
+export function serverErrorText(response: ResponseLike): string {
+  const body = response.body.trim();
+  if (body.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (isRecord(parsed) && typeof parsed.error === 'string') return parsed.error;
+      if (isRecord(parsed) && typeof parsed.message === 'string') return parsed.message;
+    } catch {
+      // not JSON after all: fall through to the header or the raw text
+    }
+  }
+  const header = headerValue(response.headers, 'x-influxdb-error');
+  if (header) return header;
+  if (body) return body.length > MAX_QUOTED_BODY ? `${body.slice(0, MAX_QUOTED_BODY)}...` : body;
+  return `HTTP ${response.status} with an empty body`;
+}
+
+/** Maps a failed HTTP response of one operation to the exception a caller can branch on. */
+export function exceptionFromResponse(operation: Operation, response: ResponseLike): InfluxDBException {
+  const { status } = response;
+  const serverMessage = serverErrorText(response);
+  const details: ExceptionDetails = { status, serverMessage };
+  if (status === 429 || status === 503) {
+    const retryAfter = parseRetryAfter(headerValue(response.headers, 'retry-after'));
+    if (retryAfter !== undefined) details.retryAfter = retryAfter;
+  }
+  const message = `${operation} failed with HTTP ${status}: ${serverMessage}`;
+
+  if (status === 401) return new UnauthorizedException(message, details);
+  if (status === 403) return new ForbiddenException(message, details);
+  if (/database not found/i.test(serverMessage)) return new DatabaseNotFoundException(message, details);
+  if (/retention policy not found/i.test(serverMessage)) {
+    return new RetentionPolicyNotFoundException(message, details);
+  }
+  if (status === 404) {
+    const hint = `${message} (is the DSN's address an InfluxDB 1.x HTTP API?)`;
+    return operationException(operation, hint, details);
+  }
+  return operationException(operation, message, details);
+}
+
+/** Maps an error reported inside a 200 query response (`results[i].error`). */
+export function exceptionFromQueryResult(errorText: string, statementId: number): InfluxDBException {
+  const message = `query failed in statement ${statementId}: ${errorText}`;
+  const details: ExceptionDetails = { status: 200, serverMessage: errorText };
+  if (/database not found/i.test(errorText)) return new DatabaseNotFoundException(message, details);
+  if (/retention policy not found/i.test(errorText)) return new RetentionPolicyNotFoundException(message, details);
+  if (/not authorized|requires .* privilege|error authorizing/i.test(errorText)) {
+    return new ForbiddenException(message, details);
+  }
+  return new QueryFailedException(message, details);
+}
+
+function operationException(operation: Operation, message: string, details: ExceptionDetails): InfluxDBException {
+  switch (operation) {
+    case 'write':
+      return new WriteFailedException(message, details);
+    case 'query':
+      return new QueryFailedException(message, details);
+    default:
+      return new InfluxDBException(message, details);
+  }
+}
+
+/** `Retry-After` is delta-seconds or an HTTP date; returns milliseconds from now. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+function headerValue(headers: ResponseLike['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

@@ -1,0 +1,108 @@
+import { quote } from './describe';
+import { exceptionFromQueryResult, QueryFailedException } from './errors';
+import { type JsonValue } from './json';
+import type { Precision } from './time';
+
+export type QueryValue = string | number | bigint | boolean | null;
+export type QueryParam = string | number | bigint | boolean;
+
+/** One row of a series: `time` (a number or bigint with `epoch`, an RFC3339 string without) and the other columns. */
+export type Row = Record<string, QueryValue>;
+
+export interface Series {
+  name: string;
+  /** The series' tags, present for GROUP BY queries. */
+  tags?: Record<string, string>;
+  values: Row[];
+}
+
+export interface QueryOptions {
+  /** Times as whole numbers of this unit instead of RFC3339 strings. With `ns` they are bigints, exact. */
+  epoch?: Precision | undefined;
+  /** InfluxQL bound parameters: `$name` in the query, `{ name: value }` here. The safe way to put input in a query. */
+  params?: Readonly<Record<string, QueryParam>> | undefined;
+  /** A database for this query instead of the DSN's. */
+  database?: string | undefined;
+}
+
+/** The server's own answer to /query, parsed with exact big integers. */
+export interface RawQueryResponse {
+  results: RawStatementResult[];
+  error?: string;
+}
+
+export interface RawStatementResult {
+  statement_id: number;
+  series?: RawSeries[];
+  error?: string;
+  messages?: Array<{ level: string; text: string }>;
+}
+
+export interface RawSeries {
+  name?: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values?: QueryValue[][];
+  partial?: boolean;
+}
+
+/** The `params` form field: JSON, with bigints written as exact integers. */
+export function encodeParams(params: Readonly<Record<string, QueryParam>>): string {
+  const entries = Object.keys(params).map((key) => {
+    const value: unknown = params[key];
+    switch (typeof value) {
+      case 'bigint':
+        return `${JSON.stringify(key)}:${value.toString()}`;
+      case 'number':
+        if (!Number.isFinite(value)) throw new QueryFailedException(`query parameter ${quote(key)} is ${value}`);
+        return `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+      case 'string':
+      case 'boolean':
+        return `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+      default:
+        throw new QueryFailedException(
+          `query parameter ${quote(key)} must be a string, number, bigint or boolean, not ${value === null ? 'null' : typeof value}`,
+        );
+    }
+  });
+  return `{${entries.join(',')}}`;
+}
+
+/** Checks the shape of a /query answer and raises the first error reported inside it. */
+export function checkQueryResponse(body: JsonValue): RawQueryResponse {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new QueryFailedException('query answer is not a JSON object');
+  }
+  const response = body as unknown as RawQueryResponse;
+  if (typeof response.error === 'string') throw exceptionFromQueryResult(response.error, 0);
+  if (!Array.isArray(response.results)) throw new QueryFailedException('query answer has no "results"');
+  for (const result of response.results) {
+    if (typeof result.error === 'string') throw exceptionFromQueryResult(result.error, result.statement_id);
+  }
+  return response;
+}
+
+/** Reshapes every statement's series, in order, into `{ name, tags?, values: [{ time, ...columns }] }`. */
+export function reshapeResults(response: RawQueryResponse, epoch: Precision | undefined): Series[] {
+  const out: Series[] = [];
+  for (const result of response.results) {
+    for (const series of result.series ?? []) out.push(reshapeSeries(series, epoch === 'ns'));
+  }
+  return out;
+}
+
+function reshapeSeries(series: RawSeries, exactTime: boolean): Series {
+  const { columns } = series;
+  const values = (series.values ?? []).map((row) => {
+    const record: Row = {};
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as string;
+      const value = row[i] ?? null;
+      record[column] = exactTime && column === 'time' && typeof value === 'number' ? BigInt(value) : value;
+    }
+    return record;
+  });
+  const reshaped: Series = { name: series.name ?? '', values };
+  if (series.tags !== undefined) reshaped.tags = series.tags;
+  return reshaped;
+}

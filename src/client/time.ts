@@ -1,0 +1,198 @@
+import { describeType } from './describe';
+import { ConfigurationException, InvalidMeasurementException } from './errors';
+
+/** Time units of the 1.x API: hours, minutes, seconds, milliseconds, microseconds, nanoseconds. */
+export type Precision = 'h' | 'm' | 's' | 'ms' | 'u' | 'ns';
+
+/** A point's time: a number or bigint in the client's precision unit, a Date, or an RFC3339 string. */
+export type Timestamp = number | bigint | Date | string;
+
+export const PRECISIONS: readonly Precision[] = ['h', 'm', 's', 'ms', 'u', 'ns'];
+
+const NS_PER_UNIT: Record<Precision, bigint> = {
+  h: 3_600_000_000_000n,
+  m: 60_000_000_000n,
+  s: 1_000_000_000n,
+  ms: 1_000_000n,
+  u: 1_000n,
+  ns: 1n,
+};
+
+const MS_PER_UNIT: Record<Precision, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, u: 0.001, ns: 0.000_001 };
+
+const UNIT_NAMES: Record<Precision, string> = {
+  h: 'hours',
+  m: 'minutes',
+  s: 'seconds',
+  ms: 'milliseconds',
+  u: 'microseconds',
+  ns: 'nanoseconds',
+};
+
+// InfluxDB 1.x accepts times in [int64 min + 2, int64 max - 1] nanoseconds.
+const MAX_NS = 9_223_372_036_854_775_806n;
+const MIN_NS = -MAX_NS;
+
+// The largest whole number of each unit that stays in range, as a double, for the fast path.
+const MAX_IN_UNIT: Record<Precision, number> = Object.fromEntries(
+  PRECISIONS.map((p) => [p, Number(MAX_NS / NS_PER_UNIT[p])]),
+) as Record<Precision, number>;
+
+export function isPrecision(value: unknown): value is Precision {
+  return typeof value === 'string' && (PRECISIONS as readonly string[]).includes(value);
+}
+
+export function assertPrecision(value: unknown, what = 'precision'): Precision {
+  if (isPrecision(value)) return value;
+  throw new ConfigurationException(`${what} ${JSON.stringify(value)} is not one of h, m, s, ms, u, ns`);
+}
+
+export function unitName(precision: Precision): string {
+  return UNIT_NAMES[precision];
+}
+
+/** Nanoseconds in one unit of the precision. */
+export function nanosecondsPer(precision: Precision): bigint {
+  return NS_PER_UNIT[precision];
+}
+
+/** Milliseconds in one unit of the precision (a fraction below ms). */
+export function millisecondsPer(precision: Precision): number {
+  return MS_PER_UNIT[precision];
+}
+
+/**
+ * The line protocol timestamp for a point's time, as a whole number of precision units.
+ * Numbers and bigints are taken as already in the unit; Dates and RFC3339 strings are converted,
+ * rounding down to the unit.
+ */
+export function formatTimestamp(timestamp: Timestamp, precision: Precision): string {
+  switch (typeof timestamp) {
+    case 'number':
+      if (Number.isSafeInteger(timestamp) && Math.abs(timestamp) <= MAX_IN_UNIT[precision]) return integerText(timestamp);
+      if (!Number.isInteger(timestamp)) {
+        throw new InvalidMeasurementException(
+          `timestamp ${timestamp} is not a whole number of ${UNIT_NAMES[precision]} (precision "${precision}"): ` +
+            'round it, or pass a Date',
+        );
+      }
+      return checkRange(BigInt(timestamp), precision, timestamp).toString();
+    case 'bigint':
+      return checkRange(timestamp, precision, timestamp).toString();
+    case 'string':
+      return inRange(floorDiv(parseRfc3339(timestamp), NS_PER_UNIT[precision]), precision, timestamp);
+    default:
+      if (timestamp instanceof Date) return formatDate(timestamp, precision);
+      throw new InvalidMeasurementException(
+        `timestamp of type ${describeType(timestamp)} is not a number, bigint, Date or RFC3339 string`,
+      );
+  }
+}
+
+/**
+ * Decimal text of a safe integer. Millisecond and microsecond times are beyond the small-integer
+ * range, where String() takes V8's slow double path; two halves below 1e9 convert twice as fast.
+ */
+export function integerText(value: number): string {
+  if (value < 0) return `-${integerText(-value)}`;
+  if (value < 1e9) return String(value);
+  const high = Math.floor(value / 1e9);
+  return String(high) + String(value - high * 1e9 + 1e9).slice(1);
+}
+
+function formatDate(date: Date, precision: Precision): string {
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) throw new InvalidMeasurementException('timestamp is an Invalid Date');
+  if (precision === 'ms') return integerText(ms);
+  if (precision === 'u' || precision === 'ns') return (BigInt(ms) * (1_000_000n / NS_PER_UNIT[precision])).toString();
+  return String(Math.floor(ms / MS_PER_UNIT[precision]));
+}
+
+function checkRange(value: bigint, precision: Precision, original: unknown): bigint {
+  const ns = value * NS_PER_UNIT[precision];
+  if (ns > MAX_NS || ns < MIN_NS) {
+    throw new InvalidMeasurementException(
+      `timestamp ${String(original)} ${UNIT_NAMES[precision]} is outside the range InfluxDB can store ` +
+        '(years 1677 to 2262)',
+    );
+  }
+  return value;
+}
+
+function inRange(value: bigint, precision: Precision, original: unknown): string {
+  return checkRange(value, precision, original).toString();
+}
+
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** Exact nanoseconds since the epoch of an RFC3339 timestamp (fractions down to the nanosecond kept). */
+export function parseRfc3339(text: string): bigint {
+  const match = RFC3339.exec(text);
+  if (match === null) {
+    throw new InvalidMeasurementException(
+      `timestamp ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text)} is not an RFC3339 date ` +
+        '(such as 2016-10-07T13:11:03.123456789Z); pass numbers as numbers, not strings',
+    );
+  }
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number, number, number, number, number, number,
+  ];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
+    throw new InvalidMeasurementException(`timestamp ${JSON.stringify(text)} is not a real date and time`);
+  }
+  let offsetMinutes = 0;
+  if (match[9] !== undefined) {
+    const sign = match[9] === '-' ? -1 : 1;
+    offsetMinutes = sign * (Number(match[10]) * 60 + Number(match[11]));
+  }
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day);
+  utc.setUTCHours(hour, minute, second, 0);
+  const fraction = match[7] === undefined ? 0n : BigInt(match[7].padEnd(9, '0'));
+  return (BigInt(utc.getTime()) - BigInt(offsetMinutes) * 60_000n) * 1_000_000n + fraction;
+}
+
+// Wall-clock nanoseconds from a monotonic clock anchored to Date.now(), re-anchored when the
+// wall clock is stepped, so that "now" at u and ns precision has more than millisecond resolution.
+let anchorWallNs = BigInt(Date.now()) * 1_000_000n;
+let anchorMonotonic = process.hrtime.bigint();
+const REANCHOR_DRIFT_MS = 1000;
+
+function wallClockNs(): bigint {
+  const wallMs = Date.now();
+  let ns = anchorWallNs + (process.hrtime.bigint() - anchorMonotonic);
+  if (Math.abs(Number(ns / 1_000_000n) - wallMs) > REANCHOR_DRIFT_MS) {
+    anchorWallNs = BigInt(wallMs) * 1_000_000n;
+    anchorMonotonic = process.hrtime.bigint();
+    ns = anchorWallNs;
+  }
+  return ns;
+}
+
+// The last stamp handed out at u and ns precision: each new one is at least one unit later, so two
+// points stamped by this process in quick succession never share a timestamp (and never overwrite).
+const lastStamp: { u: bigint; ns: bigint } = { u: 0n, ns: 0n };
+
+/** "Now" in the precision's unit, as line protocol text. */
+export function nowTimestamp(precision: Precision): string {
+  switch (precision) {
+    case 'ms':
+      return integerText(Date.now());
+    case 'u':
+    case 'ns': {
+      let stamp = wallClockNs() / NS_PER_UNIT[precision];
+      if (stamp <= lastStamp[precision]) stamp = lastStamp[precision] + 1n;
+      lastStamp[precision] = stamp;
+      return stamp.toString();
+    }
+    default:
+      return String(Math.floor(Date.now() / MS_PER_UNIT[precision]));
+  }
+}

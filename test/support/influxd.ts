@@ -1,0 +1,249 @@
+/**
+ * Runs a real influxd for tests: a free loopback port, a temporary data directory, stopped after.
+ * Fails loudly when influxd is missing; it never lets a test skip.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const ADMIN = { username: 'admin', password: 'admin-secret-Pa55' };
+export const READER = { username: 'reader', password: 'reader-secret-Pa55' };
+export const WRITER = { username: 'writer', password: 'writer-secret-Pa55' };
+
+export interface InfluxOptions {
+  /** Start with `[http] auth-enabled = true` and the users ADMIN, READER (read) and WRITER (write) on `authdb`. */
+  auth?: boolean;
+  /** Extra lines for the `[http]` section, such as `max-body-size = 1000`. */
+  http?: string[];
+}
+
+export function findInfluxd(): string {
+  const candidates = [process.env.INFLUXD, ...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'influxd')), '/usr/bin/influxd'];
+  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
+  throw new Error(
+    'influxd was not found, and these tests need a real InfluxDB 1.x server. ' +
+      'Install it with `apt-get install influxdb` (Debian) or set INFLUXD to its path. ' +
+      '`npm test` installs it by itself when it runs as root with apt-get.',
+  );
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class InfluxServer {
+  readonly host = '127.0.0.1';
+  private process: ChildProcess | undefined;
+  private output = '';
+
+  private constructor(
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly configPath: string,
+    readonly auth: boolean,
+  ) {}
+
+  static async start(options: InfluxOptions = {}): Promise<InfluxServer> {
+    const binary = findInfluxd();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'inflow-influxd-'));
+    const port = await freePort();
+    const rpcPort = await freePort();
+    const configPath = path.join(dataDir, 'influxdb.conf');
+    writeFileSync(configPath, config(dataDir, port, rpcPort, options));
+    const server = new InfluxServer(port, dataDir, configPath, options.auth === true);
+    server.binary = binary;
+    await server.resume();
+    if (server.auth) await server.createUsers();
+    return server;
+  }
+
+  private binary = '';
+
+  get url(): string {
+    return `http://${this.host}:${this.port}`;
+  }
+
+  /** A DSN for this server, with credentials when given. */
+  dsn(database: string, credentials?: { username: string; password: string }): string {
+    const auth = credentials ? `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@` : '';
+    return `http://${auth}${this.host}:${this.port}/${encodeURIComponent(database)}`;
+  }
+
+  get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** Starts (or restarts) influxd on the same port and data directory, and waits until it answers /ping. */
+  async resume(): Promise<void> {
+    if (this.running) return;
+    this.output = '';
+    const child = spawn(this.binary, ['-config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process = child;
+    child.stdout?.on('data', (chunk: Buffer) => this.keepOutput(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.keepOutput(chunk));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`influxd exited at start (code ${child.exitCode}):\n${this.output}`);
+      try {
+        const response = await fetch(`${this.url}/ping`);
+        if (response.status === 204) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`influxd did not answer /ping within 30 s:\n${this.output}`);
+  }
+
+  /** Stops influxd (SIGTERM, then SIGKILL) and waits for it to exit. */
+  async halt(): Promise<void> {
+    const child = this.process;
+    if (child === undefined || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops influxd and removes its data. */
+  async stop(): Promise<void> {
+    await this.halt();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /**
+   * InfluxQL straight over HTTP with fetch, independent of the client under test.
+   * Returns the parsed JSON; throws on a non-200 status.
+   */
+  async rawQuery(
+    q: string,
+    options: { db?: string; epoch?: string; credentials?: { username: string; password: string } } = {},
+  ): Promise<RawAnswer> {
+    const form = new URLSearchParams({ q });
+    if (options.db) form.set('db', options.db);
+    if (options.epoch) form.set('epoch', options.epoch);
+    const credentials = options.credentials ?? (this.auth ? ADMIN : undefined);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (credentials) {
+      headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    }
+    const response = await fetch(`${this.url}/query`, { method: 'POST', headers, body: form });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`raw query ${q} failed with ${response.status}: ${text}`);
+    return JSON.parse(text) as RawAnswer;
+  }
+
+  /** The rows of a SELECT read back with plain HTTP, as objects keyed by column, with epoch times. */
+  async rows(q: string, db: string, epoch = 'ns'): Promise<Array<Record<string, unknown>>> {
+    const answer = await this.rawQuery(q, { db, epoch });
+    const result = answer.results[0];
+    if (result?.error) throw new Error(`raw query ${q} failed: ${result.error}`);
+    const rows: Array<Record<string, unknown>> = [];
+    for (const series of result?.series ?? []) {
+      for (const values of series.values) {
+        const row: Record<string, unknown> = {};
+        series.columns.forEach((column, i) => (row[column] = values[i]));
+        if (series.tags) Object.assign(row, series.tags);
+        rows.push(row);
+      }
+    }
+    return rows;
+  }
+
+  /** The line-protocol write, straight over HTTP, for setting up data. */
+  async rawWrite(db: string, body: string, precision = 'ns'): Promise<void> {
+    const headers: Record<string, string> = {};
+    if (this.auth) {
+      headers.authorization = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`;
+    }
+    const response = await fetch(`${this.url}/write?db=${encodeURIComponent(db)}&precision=${precision}`, {
+      method: 'POST',
+      headers,
+      body,
+    });
+    if (response.status !== 204) throw new Error(`raw write failed with ${response.status}: ${await response.text()}`);
+  }
+
+  async createDatabase(name: string): Promise<void> {
+    await this.rawQuery(`CREATE DATABASE ${quoteIdentifier(name)}`);
+  }
+
+  private async createUsers(): Promise<void> {
+    await this.rawQuery(`CREATE USER ${ADMIN.username} WITH PASSWORD '${ADMIN.password}' WITH ALL PRIVILEGES`);
+    await this.rawQuery('CREATE DATABASE authdb');
+    await this.rawQuery(`CREATE USER ${READER.username} WITH PASSWORD '${READER.password}'`);
+    await this.rawQuery(`CREATE USER ${WRITER.username} WITH PASSWORD '${WRITER.password}'`);
+    await this.rawQuery(`GRANT READ ON authdb TO ${READER.username}`);
+    await this.rawQuery(`GRANT WRITE ON authdb TO ${WRITER.username}`);
+  }
+
+  private keepOutput(chunk: Buffer): void {
+    this.output = (this.output + chunk.toString()).slice(-20_000);
+  }
+}
+
+export interface RawAnswer {
+  results: Array<{
+    statement_id: number;
+    error?: string;
+    series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>;
+  }>;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function config(dataDir: string, port: number, rpcPort: number, options: InfluxOptions): string {
+  return `
+reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+
+[meta]
+  dir = "${dataDir}/meta"
+
+[data]
+  dir = "${dataDir}/data"
+  wal-dir = "${dataDir}/wal"
+  query-log-enabled = false
+  trace-logging-enabled = false
+
+[retention]
+  enabled = false
+
+[shard-precreation]
+  enabled = false
+
+[monitor]
+  store-enabled = false
+
+[continuous_queries]
+  enabled = false
+
+[subscriber]
+  enabled = false
+
+[logging]
+  level = "warn"
+
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${port}"
+  auth-enabled = ${options.auth === true}
+  log-enabled = false
+  write-tracing = false
+  pprof-enabled = false
+${(options.http ?? []).map((line) => `  ${line}`).join('\n')}
+`;
+}
