@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Measurement } from '../../src';
+import { linesOfWriteArgs } from '../../src/client/measurement';
+
+const lines = (...args: unknown[]) => linesOfWriteArgs(args, 's');
+
+describe('write argument forms', () => {
+  it('(name, kwargs): tags and timestamp are reserved, every other key is a field', () => {
+    assert.deepEqual(lines('temperature', { tags: { location: 'groningen' }, value: 21.3, timestamp: 1475845863 }), {
+      lines: ['temperature,location=groningen value=21.3 1475845863'],
+      options: undefined,
+    });
+  });
+
+  it('(name, kwargs) with several fields, and a field called name', () => {
+    assert.deepEqual(lines('pump', { timestamp: 1, name: 'p1', lower_sensor: 20.9 }).lines, ['pump name="p1",lower_sensor=20.9 1']);
+  });
+
+  it('(measurements[]) with Measurement instances, kwargs-with-name and the dict form', () => {
+    const result = lines([
+      new Measurement({ name: 'temperature', tags: { sensor_type: 'ni1000' }, value: 21.3, timestamp: 1 }),
+      { name: 'temperature', value: 20.1, timestamp: 2 },
+      { measurement: 'humidity', tags: { room: 'a' }, fields: { rh: 40 }, time: 3 },
+      { name: 'humidity', fields: { rh: 41 }, timestamp: 4 },
+    ]);
+    assert.deepEqual(result.lines, [
+      'temperature,sensor_type=ni1000 value=21.3 1',
+      'temperature value=20.1 2',
+      'humidity,room=a rh=40 3',
+      'humidity rh=41 4',
+    ]);
+  });
+
+  it('(template, rows[]): the template names the measurement, row tags merge over its tags', () => {
+    const result = lines({ name: 'temperature', tags: { location: 'groningen', sensor: 'a' } }, [
+      { value: 21.3, timestamp: 1 },
+      { tags: { sensor: 'b' }, value: 20.1, timestamp: 2 },
+    ]);
+    assert.deepEqual(result.lines, [
+      'temperature,location=groningen,sensor=a value=21.3 1',
+      'temperature,location=groningen,sensor=b value=20.1 2',
+    ]);
+  });
+
+  it('(measurement) alone, and a trailing options object in every form', () => {
+    const options = { retentionPolicy: 'rp_four_weeks', database: 'other' };
+    assert.deepEqual(lines(new Measurement({ name: 'm', v: 1, timestamp: 1 }), options), { lines: ['m v=1 1'], options });
+    assert.deepEqual(lines('m', { v: 1, timestamp: 1 }, options).options, options);
+    assert.deepEqual(lines([{ name: 'm', v: 1 }], options).options, options);
+    assert.deepEqual(lines({ name: 'm' }, [{ v: 1 }], options).options, options);
+  });
+
+  it('a Measurement does not change when the object it was made from changes', () => {
+    const init = { name: 'm', v: 1, timestamp: 1 };
+    const measurement = new Measurement(init);
+    init.v = 2;
+    assert.equal(measurement.toLine('s'), 'm v=1 1');
+    assert.deepEqual(measurement.fields, { v: 1 });
+    (measurement.fields as Record<string, number>).v = 3;
+    assert.equal(measurement.toLine('s'), 'm v=3 1');
+  });
+
+  it('names the failing element of a list', () => {
+    assert.throws(() => lines('m', { v: 1 }, 'rp'), /write options must be an object/);
+    assert.throws(() => lines([{ name: 'm', v: 1 }, { name: 'm', v: Number.NaN }]), /^InvalidMeasurementException: measurements\[1\]: field "v" is NaN/);
+    assert.throws(() => lines({ name: 'm' }, [{ v: 1 }, { v: 2 }, { v: {} }]), /rows\[2\]: field "v" is of type Object/);
+    assert.throws(() => lines({ tags: {} }, [{ v: 1 }]), /rows\[0\]: the template has no measurement name/);
+    assert.throws(() => lines('m', 21.3), /must be given as an object such as \{ value: 21.3 \}, not number/);
+    assert.throws(() => lines(42), /cannot make measurements of a number/);
+    assert.throws(() => lines([5]), /measurements\[0\]: a measurement must be an object, not number/);
+    assert.throws(() => lines('m', { v: 1 }, { retentionPolicy: 5 }), /retentionPolicy must be a non-empty string/);
+  });
+});
