@@ -102,7 +102,6 @@ function reshapeSeries(series: RawSeries, exactTime: boolean): Series {
     }
     return record;
   });
-  const reshaped: Series = { name: series.name ?? '', values };
-  if (series.tags !== undefined) reshaped.tags = series.tags;
-  return reshaped;
+  const name = series.name ?? '';
+  return series.tags === undefined ? { name, values } : { name, tags: series.tags, values };
 }

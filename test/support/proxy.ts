@@ -1,0 +1,104 @@
+/**
+ * A small HTTP proxy in front of a real server, for tests: it records what the client sent and can
+ * inject faults (a delay, a canned answer) for the next requests. Everything else reaches the server.
+ */
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  bodyBytes: number;
+}
+
+export interface Fault {
+  /** Wait this long before forwarding (or answering). */
+  delayMs?: number;
+  /** Answer with this instead of forwarding. */
+  respond?: { status: number; headers?: Record<string, string>; body?: string };
+  /** How many requests the fault applies to; then requests pass again. Default: all. */
+  times?: number;
+}
+
+export class FaultProxy {
+  readonly requests: RecordedRequest[] = [];
+  /** TCP connections the client opened to the proxy. */
+  connections = 0;
+  private faults: Fault[] = [];
+
+  private constructor(
+    private readonly server: Server,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  static async start(target: { host: string; port: number }): Promise<FaultProxy> {
+    const server = createServer();
+    const proxy = new FaultProxy(server, target);
+    server.on('connection', () => proxy.connections++);
+    server.on('request', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        proxy.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: body.length });
+        const fault = proxy.takeFault();
+        const forward = (): void => {
+          if (fault?.respond) {
+            res.writeHead(fault.respond.status, fault.respond.headers ?? {});
+            res.end(fault.respond.body ?? '');
+            return;
+          }
+          const upstream = httpRequest(
+            { host: target.host, port: target.port, method: req.method, path: req.url, headers: req.headers },
+            (answer) => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+            },
+          );
+          upstream.on('error', () => {
+            res.writeHead(502);
+            res.end('upstream unreachable');
+          });
+          upstream.end(body);
+        };
+        if (fault?.delayMs) setTimeout(forward, fault.delayMs);
+        else forward();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  dsn(database: string, credentials?: { username: string; password: string }): string {
+    const auth = credentials ? `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@` : '';
+    return `http://${auth}127.0.0.1:${this.port}/${database}`;
+  }
+
+  inject(fault: Fault): void {
+    this.faults.push({ ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private takeFault(): Fault | undefined {
+    const fault = this.faults[0];
+    if (fault === undefined) return undefined;
+    if (fault.times !== undefined) {
+      fault.times--;
+      if (fault.times <= 0) this.faults.shift();
+    }
+    return fault;
+  }
+}
