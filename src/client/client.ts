@@ -57,7 +57,8 @@ export class Client implements LineWriter, AsyncDisposable {
   readonly timeout: number;
   /** The DSN with its password masked: safe for labels and logs. */
   readonly displayDsn: string;
-  private readonly transport: Transport;
+  // Private (#) so that inspecting or serializing a client never shows its credentials.
+  readonly #transport: Transport;
 
   constructor(dsn: string, options: ClientOptions = {}) {
     const parsed = parseDsn(dsn);
@@ -68,7 +69,7 @@ export class Client implements LineWriter, AsyncDisposable {
     this.displayDsn = maskDsn(dsn);
     const username = options.username ?? parsed.username;
     const password = options.password ?? parsed.password;
-    this.transport = new Transport({
+    this.#transport = new Transport({
       origin: parsed.origin,
       basePath: parsed.basePath,
       authorization: authorizationHeader(options.token, username, password),
@@ -81,7 +82,7 @@ export class Client implements LineWriter, AsyncDisposable {
 
   /** Whether `close()` was called. */
   get closed(): boolean {
-    return this.transport.isClosed;
+    return this.#transport.isClosed;
   }
 
   /**
@@ -101,7 +102,7 @@ export class Client implements LineWriter, AsyncDisposable {
   /** Writes lines of line protocol already in this client's precision, in one request. */
   async writeLines(lines: readonly string[], options: WriteOptions = {}): Promise<void> {
     if (lines.length === 0) return;
-    const response = await this.transport.request({
+    const response = await this.#transport.request({
       method: 'POST',
       path: '/write',
       query: {
@@ -128,7 +129,7 @@ export class Client implements LineWriter, AsyncDisposable {
     const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
     const form = new URLSearchParams({ q: query });
     if (options.params !== undefined) form.set('params', encodeParams(options.params));
-    const response = await this.transport.request({
+    const response = await this.#transport.request({
       method: 'POST',
       path: '/query',
       query: { db: options.database ?? this.database, epoch },
@@ -148,7 +149,7 @@ export class Client implements LineWriter, AsyncDisposable {
   /** Checks the server answers; its version and the round-trip time. */
   async ping(): Promise<PingResult> {
     const started = performance.now();
-    const response = await this.transport.request({ method: 'GET', path: '/ping' });
+    const response = await this.#transport.request({ method: 'GET', path: '/ping' });
     if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('ping', response);
     const version = response.headers['x-influxdb-version'];
     return { version: Array.isArray(version) ? version[0] : version, roundTrip: performance.now() - started };
@@ -156,7 +157,7 @@ export class Client implements LineWriter, AsyncDisposable {
 
   /** Lets requests under way finish, then closes the connections. Later calls throw ClientClosedException. */
   async close(): Promise<void> {
-    await this.transport.close();
+    await this.#transport.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

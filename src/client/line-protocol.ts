@@ -30,6 +30,8 @@ const LINE_BREAK = 2;
 
 interface NameContext {
   part: Part;
+  /** Characters the server skips as whitespace where this part begins, so they cannot start it. */
+  notFirst: Uint8Array;
   /** Characters written with a backslash in front, and line breaks. */
   classes: Uint8Array;
   /** Characters that may not follow a backslash of the input (the server would take the pair as an escape). */
@@ -44,16 +46,16 @@ function asciiTable(chars: string, value = 1): Uint8Array {
   return table;
 }
 
-function nameContext(part: Part, escaped: string, notAfterBackslash: string): NameContext {
+function nameContext(part: Part, escaped: string, notAfterBackslash: string, notFirst: string): NameContext {
   const classes = asciiTable(escaped, ESCAPED);
   classes[10] = LINE_BREAK;
-  return { part, classes, notAfterBackslash: asciiTable(notAfterBackslash) };
+  return { part, classes, notAfterBackslash: asciiTable(notAfterBackslash), notFirst: asciiTable(notFirst) };
 }
 
-const MEASUREMENT = nameContext('measurement name', ', ', ', ="');
-const TAG_KEY = nameContext('tag key', ',= ', '');
-const TAG_VALUE = nameContext('tag value', ',= ', '');
-const FIELD_KEY = nameContext('field key', ',= ', ', ="');
+const MEASUREMENT = nameContext('measurement name', ', ', ', ="', '\t\u0000');
+const TAG_KEY = nameContext('tag key', ',= ', '', '');
+const TAG_VALUE = nameContext('tag value', ',= ', '', '');
+const FIELD_KEY = nameContext('field key', ',= ', ', ="', '\t\u0000');
 const STRING_CLASSES = asciiTable('"\\', ESCAPED);
 
 const CANNOT_CARRY = 'which InfluxDB 1.x line protocol cannot carry';
@@ -72,6 +74,10 @@ function escapeName(value: string, context: NameContext, owner?: string): string
   const length = value.length;
   if (length === 0) throw invalid(context.part, value, owner, 'is empty');
   const { classes, notAfterBackslash } = context;
+  const first = value.charCodeAt(0);
+  if (first < 128 && context.notFirst[first] === 1) {
+    throw invalid(context.part, value, owner, `starts with ${quote(value[0] ?? '')}, which InfluxDB 1.x skips as white space`);
+  }
   let needsEscape = false;
   let afterBackslash = false;
   for (let i = 0; i < length; i++) {

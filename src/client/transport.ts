@@ -42,8 +42,10 @@ export type TransportResponse = ResponseLike;
 export class Transport {
   private readonly pool: Pool;
   private closed = false;
+  readonly #options: TransportOptions;
 
-  constructor(private readonly options: TransportOptions) {
+  constructor(options: TransportOptions) {
+    this.#options = options;
     this.pool = new Pool(options.origin, {
       connections: options.connections,
       pipelining: 1,
@@ -65,22 +67,22 @@ export class Transport {
   async request(request: TransportRequest): Promise<TransportResponse> {
     if (this.closed) throw new ClientClosedException('the client is closed');
     const headers: Record<string, string> = {};
-    if (this.options.authorization !== undefined) headers.authorization = this.options.authorization;
+    if (this.#options.authorization !== undefined) headers.authorization = this.#options.authorization;
     if (request.acceptGzip) headers['accept-encoding'] = 'gzip';
     let body: string | Buffer | undefined = request.body;
     if (body !== undefined) {
       headers['content-type'] = request.contentType ?? 'text/plain; charset=utf-8';
-      if (Buffer.byteLength(body) >= this.options.gzipThreshold) {
+      if (Buffer.byteLength(body) >= this.#options.gzipThreshold) {
         body = await gzip(body, { level: zlib.Z_BEST_SPEED });
         headers['content-encoding'] = 'gzip';
       }
     }
-    const signal = AbortSignal.timeout(this.options.timeout);
+    const signal = AbortSignal.timeout(this.#options.timeout);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
         method: request.method,
-        path: this.options.basePath + request.path + queryString(request.query),
+        path: this.#options.basePath + request.path + queryString(request.query),
         headers,
         body,
         signal,
@@ -107,7 +109,7 @@ export class Transport {
 
   private networkException(error: unknown, signal: AbortSignal): InfluxDBException {
     if (error instanceof InfluxDBException) return error;
-    const where = this.options.origin;
+    const where = this.#options.origin;
     const code = errorCode(error);
     const detail = error instanceof Error ? error.message : String(error);
     if (
@@ -116,7 +118,7 @@ export class Transport {
       code === 'UND_ERR_BODY_TIMEOUT' ||
       code === 'UND_ERR_CONNECT_TIMEOUT'
     ) {
-      return new TimeoutException(`no answer from ${where} within ${this.options.timeout} ms`, { cause: error });
+      return new TimeoutException(`no answer from ${where} within ${this.#options.timeout} ms`, { cause: error });
     }
     if (this.closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
       return new ClientClosedException(`the client was closed while talking to ${where}`, { cause: error });

@@ -27,14 +27,11 @@ export class FaultProxy {
   connections = 0;
   private faults: Fault[] = [];
 
-  private constructor(
-    private readonly server: Server,
-    private readonly target: { host: string; port: number },
-  ) {}
+  private constructor(private readonly server: Server) {}
 
   static async start(target: { host: string; port: number }): Promise<FaultProxy> {
     const server = createServer();
-    const proxy = new FaultProxy(server, target);
+    const proxy = new FaultProxy(server);
     server.on('connection', () => proxy.connections++);
     server.on('request', (req, res) => {
       const chunks: Buffer[] = [];

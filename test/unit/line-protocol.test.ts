@@ -65,6 +65,8 @@ const rejections: Array<[string, PointData, RegExp]> = [
   ['an empty field key', point('cpu', { '': 1 }), /field key "" is empty/],
   ['an empty tag key', point('cpu', { v: 1 }, { '': 'x' }), /tag key "" is empty/],
   ['a measurement starting with #', point('#cpu', { v: 1 }), /starts with "#".*comment/],
+  ['a measurement starting with a tab', point('\tcpu', { v: 1 }), /starts with "\\t", which InfluxDB 1.x skips as white space/],
+  ['a field key starting with NUL', point('cpu', { '\u0000k': 1 }), /field key .* starts with "\\u0000"/],
   ['a measurement ending in a backslash', point('cpu\\', { v: 1 }), /ends in a backslash/],
   ['a tag value ending in a backslash', point('cpu', { v: 1 }, { path: 'C:\\' }), /value "C:\\\\" of tag "path" ends in a backslash/],
   ['a tag key ending in a backslash', point('cpu', { v: 1 }, { 'k\\': 'x' }), /tag key .* ends in a backslash/],

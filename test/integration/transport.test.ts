@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { inspect } from 'node:util';
+import { Client } from '../../src';
+import { InfluxServer, WRITER } from '../support/influxd';
+import { FaultProxy } from '../support/proxy';
+
+let server: InfluxServer;
+let proxy: FaultProxy;
+
+before(async () => {
+  server = await InfluxServer.start({ auth: true });
+  proxy = await FaultProxy.start({ host: server.host, port: server.port });
+});
+after(async () => {
+  await proxy.close();
+  await server.stop();
+});
+
+describe('transport, as seen on the wire', () => {
+  it('sends credentials in an Authorization: Basic header, never in the URL', async () => {
+    proxy.requests.length = 0;
+    const client = new Client(proxy.dsn('authdb', WRITER));
+    await client.write('cpu', { v: 1 });
+    const [request] = proxy.requests;
+    assert.ok(request);
+    assert.equal(request.headers.authorization, `Basic ${Buffer.from(`${WRITER.username}:${WRITER.password}`).toString('base64')}`);
+    assert.ok(!request.url.includes(WRITER.password));
+    assert.doesNotMatch(request.url, /[?&](u|p)=/);
+    assert.match(request.url, /^\/write\?db=authdb&precision=s$/);
+    await client.close();
+  });
+
+  it('sends a token as Authorization: Token', async () => {
+    proxy.requests.length = 0;
+    const client = new Client(proxy.dsn('authdb'), { token: 'tok' });
+    await client.write('cpu', { v: 1 }).catch(() => undefined);
+    assert.equal(proxy.requests[0]?.headers.authorization, 'Token tok');
+    await client.close();
+  });
+
+  it('gzips bodies from the threshold on, and not below it', async () => {
+    proxy.requests.length = 0;
+    const client = new Client(proxy.dsn('authdb', WRITER), { gzipThreshold: 1000 });
+    await client.write('small', { v: 1 });
+    const rows = Array.from({ length: 500 }, (_, i) => ({ v: i, timestamp: i + 1 }));
+    await client.write({ name: 'large', tags: { host: 'gateway-1' } }, rows);
+    const [small, large] = proxy.requests;
+    assert.equal(small?.headers['content-encoding'], undefined);
+    assert.equal(large?.headers['content-encoding'], 'gzip');
+    assert.ok((large?.bodyBytes ?? 0) < 500 * 20, `gzipped body is ${large?.bodyBytes} bytes`);
+    const count = await server.rows('SELECT count(v) FROM large', 'authdb');
+    assert.equal(count[0]?.count, 500);
+    await client.close();
+  });
+
+  it('asks for gzipped query answers and reads them', async () => {
+    proxy.requests.length = 0;
+    const client = new Client(proxy.dsn('authdb'), { username: 'admin', password: 'admin-secret-Pa55' });
+    const results = await client.query('SELECT count(v) FROM large');
+    assert.equal(results[0]?.values[0]?.count, 500);
+    assert.equal(proxy.requests[0]?.headers['accept-encoding'], 'gzip');
+    assert.equal(proxy.requests[0]?.method, 'POST');
+    await client.close();
+  });
+
+  it('reuses at most maxConnections keep-alive connections for many concurrent writes', async () => {
+    const before = proxy.connections;
+    const client = new Client(proxy.dsn('authdb', WRITER), { maxConnections: 2 });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => client.write('concurrent', { v: i, timestamp: i + 1 })));
+    assert.ok(proxy.connections - before <= 2, `opened ${proxy.connections - before} connections`);
+    const count = await server.rows('SELECT count(v) FROM concurrent', 'authdb');
+    assert.equal(count[0]?.count, 200);
+    await client.close();
+  });
+
+  it('close() lets a request under way finish, then refuses new ones', async () => {
+    proxy.inject({ delayMs: 300, times: 1 });
+    const client = new Client(proxy.dsn('authdb', WRITER));
+    const inFlight = client.write('closing', { v: 1, timestamp: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await client.close();
+    await inFlight;
+    assert.equal((await server.rows('SELECT * FROM closing', 'authdb')).length, 1);
+  });
+
+  it('shows a masked DSN, never the password', () => {
+    const client = new Client(proxy.dsn('authdb', WRITER));
+    assert.equal(client.displayDsn, `http://writer:***@127.0.0.1:${proxy.port}/authdb`);
+    assert.ok(!String(client).includes(WRITER.password));
+    const base64 = Buffer.from(`${WRITER.username}:${WRITER.password}`).toString('base64');
+    for (const shown of [JSON.stringify(client), inspect(client, { depth: 10, showHidden: true })]) {
+      assert.ok(!shown.includes(WRITER.password) && !shown.includes(base64), shown);
+    }
+    void client.close();
+  });
+});
