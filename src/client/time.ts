@@ -100,6 +100,27 @@ export function integerText(value: number): string {
   return String(high) + String(value - high * 1e9 + 1e9).slice(1);
 }
 
+const PLAUSIBLE_FROM_MS = Date.UTC(1990, 0, 1);
+const LIKELY_FROM_MS = Date.UTC(2000, 0, 1);
+const YEARS_AHEAD_MS = 20 * 365.25 * 86_400_000;
+
+/**
+ * For a number timestamp that lands outside 1990 to 20 years from now in its precision, the
+ * precision in which it would land after 2000: the unit it was most likely meant in. Undefined
+ * when the time is plausible, or when no other precision explains it.
+ */
+export function likelyPrecision(timestamp: number | bigint, precision: Precision, now = Date.now()): Precision | undefined {
+  const value = Number(timestamp);
+  const until = now + YEARS_AHEAD_MS;
+  const inPrecision = value * MS_PER_UNIT[precision];
+  if (inPrecision >= PLAUSIBLE_FROM_MS && inPrecision <= until) return undefined;
+  for (const other of PRECISIONS) {
+    const ms = value * MS_PER_UNIT[other];
+    if (other !== precision && ms >= LIKELY_FROM_MS && ms <= until) return other;
+  }
+  return undefined;
+}
+
 function formatDate(date: Date, precision: Precision): string {
   const ms = date.getTime();
   if (Number.isNaN(ms)) throw new InvalidMeasurementException('timestamp is an Invalid Date');

@@ -1,0 +1,66 @@
+/**
+ * "inflow-config": holds the DSN, precision, retention policy and timeout, and owns one Client (one
+ * connection pool) shared by every node that uses it. Nodes register when they start and deregister
+ * when their final commit is done; the Client closes when the flows stop and the last user is gone,
+ * whatever order Node-RED closes them in.
+ */
+import type { Node, NodeAPI } from 'node-red';
+import { Client, InfluxDBException, maskDsn, parseDsn } from '../index';
+import { assertPrecision } from '../client/time';
+import type { ConfigCredentials, ConfigDef, InflowConfigNode } from './types';
+
+const DEFAULT_TIMEOUT = 10_000;
+
+export = function register(RED: NodeAPI): void {
+  function InflowConfig(this: InflowConfigNode, def: ConfigDef): void {
+    RED.nodes.createNode(this, def);
+    const users = new Set<Node>();
+    let closing: (() => void) | undefined;
+
+    this.client = undefined;
+    this.problem = undefined;
+    this.precision = 'ms';
+    this.label = maskDsn(def.dsn ?? '');
+    try {
+      const dsn = parseDsn(def.dsn);
+      this.label = `${dsn.host}:${dsn.port}/${dsn.database}`;
+      this.precision = assertPrecision(def.precision || 'ms');
+      const timeout = def.timeout === '' || def.timeout === undefined ? DEFAULT_TIMEOUT : Number(def.timeout);
+      this.client = new Client(def.dsn, {
+        precision: this.precision,
+        retentionPolicy: def.retentionPolicy || undefined,
+        timeout,
+        password: this.credentials.password || undefined,
+        token: this.credentials.token || undefined,
+      });
+    } catch (error) {
+      this.problem = error instanceof InfluxDBException ? error.message : String(error);
+      this.error(`InfluxDB settings cannot work: ${this.problem}`);
+    }
+
+    const finishClose = (): void => {
+      const done = closing;
+      closing = undefined;
+      const closed = this.client === undefined ? Promise.resolve() : this.client.close();
+      closed.catch((error: unknown) => this.warn(`closing the InfluxDB client: ${String(error)}`)).finally(() => done?.());
+    };
+
+    this.register = (user: Node): void => {
+      users.add(user);
+    };
+    this.deregister = (user: Node): void => {
+      users.delete(user);
+      if (closing !== undefined && users.size === 0) finishClose();
+    };
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      closing = done;
+      // Users may still be committing: the client stays open until the last one deregisters.
+      if (users.size === 0) finishClose();
+    });
+  }
+
+  RED.nodes.registerType<InflowConfigNode, ConfigDef, unknown, ConfigCredentials>('inflow-config', InflowConfig, {
+    credentials: { password: { type: 'password' }, token: { type: 'password' } },
+  });
+};

@@ -1,0 +1,137 @@
+/**
+ * "inflow out": msg.payload -> points -> a batch writer per target (database, retention policy) that
+ * commits every `autocommitEvery` messages, `flushInterval` ms at the latest, and on close.
+ * Each message's done() is called once its points are written, or with the error that ended them.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
+import { BatchWriter, ConfigurationException, type Tags, type WriteOptions } from '../index';
+import { isPlainObject } from '../client/measurement';
+import { asException, configNodeOf, configProblem, failMessage, StatusThrottle, statusText } from './common';
+import type { InflowConfigNode } from './types';
+import { pointsOfMessage, type OutMessage, type OutSettings } from './payload';
+
+interface OutDef extends NodeDef {
+  server: string;
+  measurement: string;
+  autocommitEvery: string | number;
+  flushInterval: string | number;
+  tags: string;
+  integerFields: string;
+  errorOutput: boolean;
+}
+
+const DEFAULT_AUTOCOMMIT_EVERY = 100;
+const DEFAULT_FLUSH_INTERVAL = 1000;
+
+export = function register(RED: NodeAPI): void {
+  function InflowOut(this: Node, def: OutDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = configNodeOf(RED, node, def.server);
+    const errorOutput = def.errorOutput ? 0 : undefined;
+    const writers = new Map<string, BatchWriter>();
+    let settingsProblem: ConfigurationException | undefined;
+    let settings: OutSettings | undefined;
+    let autocommitEvery = DEFAULT_AUTOCOMMIT_EVERY;
+    let flushInterval = DEFAULT_FLUSH_INTERVAL;
+    try {
+      autocommitEvery = wholeNumber(def.autocommitEvery, DEFAULT_AUTOCOMMIT_EVERY, 1, 'autocommit every');
+      flushInterval = wholeNumber(def.flushInterval, DEFAULT_FLUSH_INTERVAL, 0, 'flush interval');
+      settings = {
+        measurement: (def.measurement ?? '').trim(),
+        tags: staticTags(def.tags),
+        integerFields: new Set((def.integerFields ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '')),
+        precision: config?.precision ?? 'ms',
+      };
+    } catch (error) {
+      settingsProblem = error instanceof ConfigurationException ? error : new ConfigurationException(String(error));
+      node.error(settingsProblem.message);
+    }
+    const problem = settingsProblem ?? configProblem(config);
+    config?.register(node);
+
+    const status = new StatusThrottle(node, (): NodeStatus => {
+      if (problem !== undefined) return { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) };
+      let pending = 0;
+      let lastWritten: Date | undefined;
+      for (const writer of writers.values()) {
+        if (writer.lastError !== undefined) return { fill: 'red', shape: 'dot', text: statusText(writer.lastError) };
+        pending += writer.pendingPoints;
+        if (writer.lastWritten !== undefined && (lastWritten === undefined || writer.lastWritten > lastWritten)) {
+          lastWritten = writer.lastWritten;
+        }
+      }
+      if (pending > 0) return { fill: 'blue', shape: 'ring', text: `${pending} pending` };
+      if (lastWritten !== undefined) {
+        return { fill: 'green', shape: 'dot', text: `written ${lastWritten.toTimeString().slice(0, 8)}` };
+      }
+      return { fill: 'grey', shape: 'ring', text: 'ready' };
+    });
+    status.now();
+
+    const writerFor = (target: WriteOptions): BatchWriter => {
+      const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}`;
+      let writer = writers.get(key);
+      if (writer === undefined) {
+        writer = new BatchWriter(config?.client as NonNullable<InflowConfigNode['client']>, {
+          target,
+          flushEvery: autocommitEvery,
+          flushInterval,
+          onChange: () => status.changed(),
+        });
+        writers.set(key, writer);
+      }
+      return writer;
+    };
+
+    node.on('input', (msg, send, done) => {
+      if (problem !== undefined || settings === undefined) {
+        failMessage(msg, problem ?? new ConfigurationException('the node settings cannot work'), errorOutput, send, done);
+        return;
+      }
+      let points;
+      try {
+        points = pointsOfMessage(msg as NodeMessage & OutMessage, settings);
+      } catch (error) {
+        failMessage(msg, asException(error), errorOutput, send, done);
+        return;
+      }
+      writerFor(points.target).add(points.lines, (error) => {
+        if (error === undefined) done();
+        else failMessage(msg, error, errorOutput, send, done);
+      });
+      status.changed();
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      Promise.all([...writers.values()].map((writer) => writer.close())).finally(() => {
+        status.stop();
+        config?.deregister(node);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('inflow out', InflowOut);
+};
+
+function wholeNumber(value: string | number | undefined, fallback: number, minimum: number, what: string): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < minimum) {
+    throw new ConfigurationException(`${what} must be a whole number of at least ${minimum}, not ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function staticTags(text: string | undefined): Tags | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigurationException(`tags must be a JSON object such as {"location":"garden"}, not ${JSON.stringify(text)}`);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigurationException('tags must be a JSON object such as {"location":"garden"}');
+  return Object.keys(parsed).length === 0 ? undefined : (parsed as Tags);
+}

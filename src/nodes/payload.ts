@@ -1,0 +1,177 @@
+/**
+ * msg -> line protocol for "inflow out": the payload forms of the node contract, the node's static
+ * tags and integer fields, and checks a flow author needs (which message part is wrong, and why).
+ */
+import {
+  InvalidMeasurementException,
+  type Fields,
+  type Precision,
+  type Tags,
+  type Timestamp,
+  type WriteOptions,
+} from '../index';
+import { describeType, quote } from '../client/describe';
+import { serializeLine, type FieldSource } from '../client/line-protocol';
+import { isDictForm, isPlainObject } from '../client/measurement';
+import { likelyPrecision, millisecondsPer, unitName } from '../client/time';
+
+export interface OutSettings {
+  /** The node's measurement, when the message names none. */
+  measurement: string;
+  /** Tags the node adds to every point (a message's own tags win); undefined for none. */
+  tags: Tags | undefined;
+  /** Fields whose numbers are written as integers. */
+  integerFields: ReadonlySet<string>;
+  precision: Precision;
+}
+
+/** The msg properties "inflow out" reads. */
+export interface OutMessage {
+  payload?: unknown;
+  measurement?: unknown;
+  template?: unknown;
+  database?: unknown;
+  retentionPolicy?: unknown;
+}
+
+export interface MessagePoints {
+  lines: string[];
+  target: WriteOptions;
+}
+
+/** The lines of one message and where they go, or an InvalidMeasurementException that says what is wrong. */
+export function pointsOfMessage(msg: OutMessage, settings: OutSettings): MessagePoints {
+  const target = targetOf(msg);
+  const { payload } = msg;
+  if (Array.isArray(payload)) return { lines: linesOfArray(payload, msg, settings), target };
+  return { lines: [lineOfPayload(payload, msg, settings, 'msg.payload')], target };
+}
+
+function targetOf(msg: OutMessage): WriteOptions {
+  return { database: optionalText(msg.database, 'msg.database'), retentionPolicy: optionalText(msg.retentionPolicy, 'msg.retentionPolicy') };
+}
+
+function optionalText(value: unknown, what: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  throw new InvalidMeasurementException(`${what} must be a string, not ${describeType(value)}`);
+}
+
+function measurementOf(msg: OutMessage, settings: OutSettings): string {
+  if (typeof msg.measurement === 'string' && msg.measurement !== '') return msg.measurement;
+  if (msg.measurement !== undefined && msg.measurement !== null && msg.measurement !== '') {
+    throw new InvalidMeasurementException(`msg.measurement must be a string, not ${describeType(msg.measurement)}`);
+  }
+  if (settings.measurement !== '') return settings.measurement;
+  throw new InvalidMeasurementException('no measurement name: set one in the node, or send msg.measurement');
+}
+
+function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings, where: string): string {
+  switch (typeof payload) {
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+    case 'string':
+      return line(where, measurementOf(msg, settings), undefined, { value: payload }, 'fields', undefined, settings);
+    default:
+      if (!isPlainObject(payload)) {
+        throw new InvalidMeasurementException(
+          `${where} is ${payload === undefined || payload === null ? 'empty' : `a ${describeType(payload)}`}: ` +
+            'send a number, boolean or string, an object of fields, or an array of rows',
+        );
+      }
+      if (isDictForm(payload)) {
+        const name = payload.measurement ?? payload.name ?? measurementOf(msg, settings);
+        return line(where, name, payload.tags, payload.fields, 'fields', payload.time ?? payload.timestamp, settings);
+      }
+      return line(where, measurementOf(msg, settings), payload.tags as Tags | undefined, payload, 'kwargs', payload.timestamp as Timestamp | undefined, settings);
+  }
+}
+
+function linesOfArray(rows: unknown[], msg: OutMessage, settings: OutSettings): string[] {
+  if (rows.length === 0) throw new InvalidMeasurementException('msg.payload is an empty array: nothing to write');
+  const lines = new Array<string>(rows.length);
+  if (rows.every((row) => isPlainObject(row) && isDictForm(row))) {
+    for (let i = 0; i < rows.length; i++) lines[i] = lineOfPayload(rows[i], msg, settings, `msg.payload[${i}]`);
+    return lines;
+  }
+  const template = templateOf(msg, settings);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const where = `msg.payload[${i}]`;
+    if (!isPlainObject(row)) {
+      throw new InvalidMeasurementException(`${where} is a ${describeType(row)}: each row must be an object of fields`);
+    }
+    const tags = template.tags === undefined ? (row.tags as Tags | undefined) : { ...template.tags, ...(row.tags as Tags | undefined) };
+    lines[i] = line(where, template.name, tags, row, 'kwargs', row.timestamp as Timestamp | undefined, settings);
+  }
+  return lines;
+}
+
+function templateOf(msg: OutMessage, settings: OutSettings): { name: string; tags: Tags | undefined } {
+  if (msg.template === undefined || msg.template === null) return { name: measurementOf(msg, settings), tags: undefined };
+  if (!isPlainObject(msg.template)) {
+    throw new InvalidMeasurementException(`msg.template must be an object such as { name, tags }, not ${describeType(msg.template)}`);
+  }
+  const { name, measurement, tags } = msg.template as { name?: unknown; measurement?: unknown; tags?: unknown };
+  const templateName = name ?? measurement;
+  if (tags !== undefined && !isPlainObject(tags)) {
+    throw new InvalidMeasurementException(`msg.template.tags must be an object, not ${describeType(tags)}`);
+  }
+  return {
+    name: typeof templateName === 'string' && templateName !== '' ? templateName : measurementOf(msg, settings),
+    tags: tags as Tags | undefined,
+  };
+}
+
+/** One serialized point, with the node's tags and integer fields applied and its time checked. */
+function line(
+  where: string,
+  name: unknown,
+  tags: Tags | undefined,
+  fields: unknown,
+  source: FieldSource,
+  timestamp: Timestamp | undefined,
+  settings: OutSettings,
+): string {
+  try {
+    if (tags !== undefined && tags !== null && !isPlainObject(tags)) {
+      throw new InvalidMeasurementException(`tags must be an object, not ${describeType(tags)}`);
+    }
+    const allTags = settings.tags === undefined ? tags : { ...settings.tags, ...tags };
+    const fieldObject = settings.integerFields.size > 0 && isPlainObject(fields) ? withIntegers(fields, settings.integerFields) : fields;
+    if (typeof timestamp === 'number' || typeof timestamp === 'bigint') checkPrecision(timestamp, settings.precision);
+    return serializeLine(name as string, allTags, fieldObject as Fields, source, timestamp, settings.precision);
+  } catch (error) {
+    if (error instanceof InvalidMeasurementException) throw new InvalidMeasurementException(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
+function withIntegers(fields: Record<string, unknown>, integerFields: ReadonlySet<string>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of integerFields) {
+    const value = fields[key];
+    if (typeof value !== 'number') continue;
+    if (!Number.isSafeInteger(value)) {
+      throw new InvalidMeasurementException(
+        `field ${quote(key)} is set to be written as an integer, but is ${value}` +
+          (Number.isInteger(value) ? ' (beyond 2^53: send a bigint)' : ''),
+      );
+    }
+    copy ??= { ...fields };
+    copy[key] = BigInt(value);
+  }
+  return copy ?? fields;
+}
+
+function checkPrecision(timestamp: number | bigint, precision: Precision): void {
+  const likely = likelyPrecision(timestamp, precision);
+  if (likely === undefined) return;
+  const year = new Date(Number(timestamp) * millisecondsPer(precision)).getUTCFullYear();
+  throw new InvalidMeasurementException(
+    `timestamp ${String(timestamp)} read as ${unitName(precision)} (precision "${precision}") is in the year ` +
+      `${Number.isFinite(year) ? year : 'beyond 275760'}; it looks like ${unitName(likely)}: ` +
+      `set the precision to "${likely}" or convert the timestamp`,
+  );
+}

@@ -1,0 +1,101 @@
+/** "inflow query": runs the node's query (or msg.query) and sends the reshaped series as msg.payload. */
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { QueryFailedException, type Precision, type QueryParam } from '../index';
+import { describeType } from '../client/describe';
+import { isPlainObject } from '../client/measurement';
+import { assertPrecision } from '../client/time';
+import { asException, configNodeOf, configProblem, failMessage, statusText } from './common';
+
+interface QueryDef extends NodeDef {
+  server: string;
+  query: string;
+  epoch: string;
+  raw: boolean;
+  errorOutput: boolean;
+}
+
+interface QueryMessage extends NodeMessage {
+  query?: unknown;
+  params?: unknown;
+  epoch?: unknown;
+  database?: unknown;
+}
+
+export = function register(RED: NodeAPI): void {
+  function InflowQuery(this: Node, def: QueryDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = configNodeOf(RED, node, def.server);
+    const errorOutput = def.errorOutput ? 1 : undefined;
+    const problem = configProblem(config);
+    config?.register(node);
+    let running = 0;
+    node.status(problem ? { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) } : {});
+
+    node.on('input', (message, send, done) => {
+      const msg = message as QueryMessage;
+      const client = config?.client;
+      if (problem !== undefined || client === undefined) {
+        failMessage(msg, problem ?? asException('no client'), errorOutput, send, done);
+        return;
+      }
+      let query: string;
+      let options: { epoch?: Precision; params?: Record<string, QueryParam>; database?: string };
+      try {
+        query = queryOf(def.query, msg.query);
+        options = optionsOf(msg, def.epoch);
+      } catch (error) {
+        failMessage(msg, asException(error), errorOutput, send, done);
+        return;
+      }
+      running++;
+      node.status({ fill: 'blue', shape: 'ring', text: 'querying' });
+      const request = def.raw ? client.queryRaw(query, options) : client.query(query, options);
+      request.then(
+        (result) => {
+          running--;
+          msg.payload = result;
+          node.status(running > 0 ? { fill: 'blue', shape: 'ring', text: 'querying' } : { fill: 'green', shape: 'dot', text: `answered ${new Date().toTimeString().slice(0, 8)}` });
+          send(msg);
+          done();
+        },
+        (error: unknown) => {
+          running--;
+          const exception = asException(error);
+          node.status({ fill: 'red', shape: 'dot', text: statusText(exception) });
+          failMessage(msg, exception, errorOutput, send, done);
+        },
+      );
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      config?.deregister(node);
+      done();
+    });
+  }
+
+  RED.nodes.registerType('inflow query', InflowQuery);
+};
+
+function queryOf(configured: string | undefined, fromMessage: unknown): string {
+  if (configured !== undefined && configured.trim() !== '') return configured;
+  if (typeof fromMessage === 'string' && fromMessage.trim() !== '') return fromMessage;
+  throw new QueryFailedException(
+    fromMessage === undefined ? 'no query: set one in the node, or send msg.query' : `msg.query must be InfluxQL text, not ${describeType(fromMessage)}`,
+  );
+}
+
+function optionsOf(msg: QueryMessage, configuredEpoch: string | undefined): { epoch?: Precision; params?: Record<string, QueryParam>; database?: string } {
+  const options: { epoch?: Precision; params?: Record<string, QueryParam>; database?: string } = {};
+  const epoch = msg.epoch ?? (configuredEpoch || undefined);
+  if (epoch !== undefined && epoch !== '') options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
+  if (msg.params !== undefined) {
+    if (!isPlainObject(msg.params)) throw new QueryFailedException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);
+    options.params = msg.params as Record<string, QueryParam>;
+  }
+  if (msg.database !== undefined && msg.database !== '') {
+    if (typeof msg.database !== 'string') throw new QueryFailedException(`msg.database must be a string, not ${describeType(msg.database)}`);
+    options.database = msg.database;
+  }
+  return options;
+}

@@ -1,0 +1,352 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { InfluxServer } from '../support/influxd';
+import { collect, helper, inflowNodes, sleep, statusTexts, waitFor, type Message } from '../support/flows';
+import { FaultProxy } from '../support/proxy';
+
+let server: InfluxServer;
+let counter = 0;
+
+async function freshDb(): Promise<string> {
+  const db = `out_${++counter}`;
+  await server.createDatabase(db);
+  return db;
+}
+
+interface Setup {
+  db: string;
+  caught: Message[];
+  completed: Message[];
+  errors: Message[];
+  send: (msg: Message) => void;
+}
+
+/** A config node on a fresh database, an "inflow out" with the given settings, Catch and Complete nodes. */
+async function setup(out: Record<string, unknown> = {}, config: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}): Promise<Setup> {
+  const db = await freshDb();
+  const flow = [
+    { id: 'tab', type: 'tab' },
+    { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000, ...config },
+    {
+      id: 'out',
+      type: 'inflow out', z: 'tab',
+      server: 'cfg',
+      measurement: 'temperature',
+      autocommitEvery: 1,
+      flushInterval: 0,
+      tags: '',
+      integerFields: '',
+      errorOutput: false,
+      wires: [['errors']],
+      ...out,
+    },
+    { id: 'catcher', type: 'catch', z: 'tab', scope: ['out'], uncaught: false, wires: [['caught']] },
+    { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+    { id: 'completed', type: 'helper', z: 'tab' },
+    { id: 'errors', type: 'helper', z: 'tab' },
+  ];
+  await helper.load(inflowNodes, flow, credentials);
+  const outNode = helper.getNode('out');
+  return {
+    db,
+    caught: collect(helper.getNode('caught')),
+    completed: collect(helper.getNode('completed')),
+    errors: collect(helper.getNode('errors')),
+    send: (msg) => outNode.receive(msg),
+  };
+}
+
+const rows = (db: string, q = 'SELECT * FROM temperature GROUP BY *', epoch = 'ms') => server.rows(q, db, epoch);
+
+before(async () => {
+  server = await InfluxServer.start();
+});
+afterEach(async () => {
+  await helper.unload();
+});
+after(async () => {
+  await server.stop();
+});
+
+describe('inflow out: payload forms, read back from the server', () => {
+  it('a number is the field "value", stamped now, with the node\'s measurement and tags', async () => {
+    const { db, completed, send } = await setup({ tags: '{"location":"garden"}' });
+    const before = Date.now();
+    send({ payload: 21.5 });
+    await waitFor(() => completed.length === 1, 'the message to complete');
+    const [row] = await rows(db);
+    assert.equal(row?.value, 21.5);
+    assert.equal(row?.location, 'garden');
+    assert.ok((row?.time as number) >= before && (row?.time as number) <= Date.now());
+  });
+
+  it('booleans, strings and bigints as the value', async () => {
+    const { db, completed, send } = await setup();
+    send({ payload: true, measurement: 'b' });
+    send({ payload: 'on', measurement: 's' });
+    send({ payload: 42n, measurement: 'i' });
+    await waitFor(() => completed.length === 3, 'three messages to complete');
+    const answer = await server.rawQuery('SHOW FIELD KEYS', { db });
+    assert.deepEqual(
+      answer.results[0]?.series?.map((series) => [series.name, series.values]),
+      [['b', [['value', 'boolean']]], ['i', [['value', 'integer']]], ['s', [['value', 'string']]]],
+    );
+  });
+
+  it('an object is fields, with tags and timestamp reserved; msg.measurement names it', async () => {
+    const { db, completed, send } = await setup({ tags: '{"site":"a","room":"default"}' });
+    send({ measurement: 'climate', payload: { temperature: 21.3, humidity: 40, tags: { room: 'kitchen' }, timestamp: 1475845863000 } });
+    await waitFor(() => completed.length === 1, 'the message to complete');
+    assert.deepEqual(await rows(db, 'SELECT * FROM climate GROUP BY *'), [
+      { time: 1475845863000, humidity: 40, temperature: 21.3, room: 'kitchen', site: 'a' },
+    ]);
+  });
+
+  it('an object with fields is a whole measurement (the dict form)', async () => {
+    const { db, completed, send } = await setup();
+    send({ payload: { measurement: 'cpu', tags: { host: 'a' }, fields: { idle: 0.5 }, time: '2016-10-07T13:11:03.123Z' } });
+    await waitFor(() => completed.length === 1, 'the message to complete');
+    assert.deepEqual(await rows(db, 'SELECT * FROM cpu GROUP BY *'), [{ time: 1475845863123, idle: 0.5, host: 'a' }]);
+  });
+
+  it('an array is rows for msg.template, or for the node\'s measurement', async () => {
+    const { db, completed, send } = await setup();
+    send({ template: { name: 'power', tags: { meter: 'm1' } }, payload: [{ watts: 100, timestamp: 1000 }, { watts: 120, timestamp: 2000, tags: { meter: 'm2' } }] });
+    send({ payload: [{ value: 1, timestamp: 1000 }, { value: 2, timestamp: 2000 }] });
+    await waitFor(() => completed.length === 2, 'two messages to complete');
+    assert.deepEqual(await rows(db, 'SELECT * FROM power GROUP BY *'), [
+      { time: 1000, watts: 100, meter: 'm1' },
+      { time: 2000, watts: 120, meter: 'm2' },
+    ]);
+    assert.deepEqual((await rows(db)).map((row) => row.value), [1, 2]);
+  });
+
+  it('an array of dict-form measurements', async () => {
+    const { db, completed, send } = await setup();
+    send({ payload: [
+      { measurement: 'a', fields: { v: 1 }, timestamp: 1000 },
+      { measurement: 'b', tags: { t: 'x' }, fields: { v: 2 }, timestamp: 2000 },
+    ] });
+    await waitFor(() => completed.length === 1, 'the message to complete');
+    assert.deepEqual(await rows(db, 'SELECT * FROM a, b GROUP BY *'), [{ time: 1000, v: 1, t: '' }, { time: 2000, v: 2, t: 'x' }]);
+  });
+
+  it('integer fields set in the node are written as integers', async () => {
+    const { db, completed, send } = await setup({ integerFields: 'count, errors' });
+    send({ payload: { count: 3, errors: 0, ratio: 0.5 } });
+    await waitFor(() => completed.length === 1, 'the message to complete');
+    const answer = await server.rawQuery('SHOW FIELD KEYS FROM temperature', { db });
+    assert.deepEqual(answer.results[0]?.series?.[0]?.values, [['count', 'integer'], ['errors', 'integer'], ['ratio', 'float']]);
+  });
+
+  it('msg.database and msg.retentionPolicy route a message elsewhere', async () => {
+    const { db, completed, send } = await setup();
+    const other = await freshDb();
+    await server.rawQuery(`CREATE RETENTION POLICY week ON ${other} DURATION 1w REPLICATION 1`);
+    send({ payload: 1, timestamp: undefined, database: other, retentionPolicy: 'week' });
+    send({ payload: 2 });
+    await waitFor(() => completed.length === 2, 'two messages to complete');
+    assert.deepEqual((await rows(other, 'SELECT * FROM week.temperature')).map((row) => row.value), [1]);
+    assert.deepEqual((await rows(db)).map((row) => row.value), [2]);
+  });
+});
+
+describe('inflow out: committing', () => {
+  it('commits after autocommitEvery messages, and not before; done() only after the commit', async () => {
+    const { db, completed, send } = await setup({ autocommitEvery: 5, flushInterval: 0 }, { precision: 'ns' });
+    for (let i = 0; i < 4; i++) send({ payload: i });
+    await sleep(300);
+    assert.equal((await rows(db)).length, 0);
+    assert.equal(completed.length, 0, 'nothing is done before it is written');
+    send({ payload: 4 });
+    await waitFor(() => completed.length === 5, 'five messages to complete');
+    assert.equal((await rows(db)).length, 5);
+  });
+
+  it('commits after flushInterval at the latest', async () => {
+    const { db, completed, send } = await setup({ autocommitEvery: 1000, flushInterval: 300 }, { precision: 'ns' });
+    const started = Date.now();
+    send({ payload: 1 });
+    send({ payload: 2 });
+    await sleep(100);
+    assert.equal((await rows(db)).length, 0);
+    await waitFor(() => completed.length === 2, 'the flush interval to pass');
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 280 && elapsed < 2000, `committed after ${elapsed} ms`);
+    assert.equal((await rows(db)).length, 2);
+  });
+
+  it('commits what is pending when the flow stops', async () => {
+    const { db, send } = await setup({ autocommitEvery: 1000, flushInterval: 0 }, { precision: 'ns' });
+    for (let i = 0; i < 10; i++) send({ payload: i });
+    await sleep(100);
+    assert.equal((await rows(db)).length, 0);
+    await helper.unload();
+    assert.equal((await rows(db)).length, 10);
+  });
+
+  it('sends many messages in few requests, never one request per message', async () => {
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    try {
+      const db = await freshDb();
+      await helper.load(inflowNodes, [
+        { id: 'tab', type: 'tab' },
+        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ns', timeout: 5000 },
+        { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 100, flushInterval: 1000, wires: [] },
+      ]);
+      const out = helper.getNode('out');
+      for (let i = 0; i < 1000; i++) out.receive({ payload: i, timestamp: undefined });
+      await waitFor(async () => ((await rows(db, 'SELECT count(value) FROM m'))[0]?.count as number | undefined) === 1000, 'all 1000 points');
+      const writes = proxy.requests.filter((request) => request.url.startsWith('/write')).length;
+      assert.ok(writes <= 10, `${writes} write requests for 1000 messages`);
+    } finally {
+      await helper.unload();
+      await proxy.close();
+    }
+  });
+
+  it('two out nodes on one config node share one client and its connection pool', async () => {
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    try {
+      const db = await freshDb();
+      await helper.load(inflowNodes, [
+        { id: 'tab', type: 'tab' },
+        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ns', timeout: 5000 },
+        { id: 'outA', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'a', autocommitEvery: 1, flushInterval: 0, wires: [] },
+        { id: 'outB', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'b', autocommitEvery: 1, flushInterval: 0, wires: [] },
+      ]);
+      const before = proxy.connections;
+      for (let i = 0; i < 200; i++) {
+        helper.getNode('outA').receive({ payload: i });
+        helper.getNode('outB').receive({ payload: i });
+      }
+      await waitFor(async () => ((await rows(db, 'SELECT count(value) FROM a, b')).reduce((sum, row) => sum + (row.count as number), 0)) === 400, 'all 400 points');
+      assert.ok(proxy.connections - before <= 4, `${proxy.connections - before} connections for two nodes`);
+    } finally {
+      await helper.unload();
+      await proxy.close();
+    }
+  });
+
+  it('the config node keeps the client open until the out node has committed, whatever the close order', async () => {
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    try {
+      const db = await freshDb();
+      // The config node comes first, so the test helper closes it first.
+      await helper.load(inflowNodes, [
+        { id: 'tab', type: 'tab' },
+        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ns', timeout: 5000 },
+        { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 1000, flushInterval: 0, wires: [] },
+      ]);
+      for (let i = 0; i < 50; i++) helper.getNode('out').receive({ payload: i });
+      await sleep(50);
+      proxy.inject({ delayMs: 300, times: 1 });
+      await helper.unload();
+      assert.equal((await rows(db, 'SELECT count(value) FROM m'))[0]?.count, 50);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('inflow out: errors and status', () => {
+  it('bad input fails its own message with a clear InvalidMeasurementException, and no other', async () => {
+    const { db, caught, completed, send } = await setup({ autocommitEvery: 3 }, { precision: 'ns' });
+    send({ payload: 1 });
+    send({ payload: { value: Number.NaN }, tag: 'bad' });
+    send({ payload: 2 });
+    send({ payload: 3 });
+    await waitFor(() => completed.length === 3 && caught.length === 1, 'three written and one caught');
+    assert.equal((caught[0]?.error as { code?: string }).code, 'InvalidMeasurementException');
+    assert.match((caught[0]?.error as { message: string }).message, /msg.payload: field "value" is NaN/);
+    assert.equal(caught[0]?.tag, 'bad');
+    assert.deepEqual((await rows(db)).map((row) => row.value), [1, 2, 3]);
+  });
+
+  it('a timestamp in the wrong precision gets an error naming the likely precision', async () => {
+    const { caught, send } = await setup({}, { precision: 's' });
+    send({ payload: { value: 1, timestamp: 1476191999000 } });
+    await waitFor(() => caught.length === 1, 'the error');
+    assert.match(
+      (caught[0]?.error as { message: string }).message,
+      /timestamp 1476191999000 read as seconds \(precision "s"\) is in the year \d+; it looks like milliseconds: set the precision to "ms"/,
+    );
+  });
+
+  it('a seconds timestamp with precision ns gets an error naming seconds', async () => {
+    const { caught, send } = await setup({}, { precision: 'ns' });
+    send({ payload: { value: 1, timestamp: 1476191999 } });
+    await waitFor(() => caught.length === 1, 'the error');
+    assert.match((caught[0]?.error as { message: string }).message, /it looks like seconds/);
+  });
+
+  it('a server error reaches Catch with its exception type as msg.error.code', async () => {
+    const { caught, send } = await setup({}, { dsn: server.dsn('nodb') });
+    send({ payload: 1, topic: 'sensor/1' });
+    await waitFor(() => caught.length === 1, 'the error');
+    const error = caught[0]?.error as { code: string; message: string };
+    assert.equal(error.code, 'DatabaseNotFoundException');
+    assert.match(error.message, /database not found: "nodb"/);
+    assert.equal(caught[0]?.topic, 'sensor/1');
+  });
+
+  it('errors go to the errors output, ready for a Switch node on the type, when the node is set so', async () => {
+    const { caught, errors, send } = await setup({ errorOutput: true, wires: [['errors']] }, { retentionPolicy: 'nope' });
+    send({ payload: 1 });
+    await waitFor(() => errors.length === 1, 'the error on the output');
+    assert.equal(caught.length, 0);
+    assert.deepEqual(errors[0]?.error, { message: 'write failed with HTTP 500: retention policy not found: nope', code: 'RetentionPolicyNotFoundException', status: 500 });
+  });
+
+  it('an unreachable server: ConnectionFailedException', async () => {
+    const { caught, send } = await setup({}, { dsn: 'http://127.0.0.1:9/db' });
+    send({ payload: 1 });
+    await waitFor(() => caught.length === 1, 'the error');
+    assert.equal((caught[0]?.error as { code: string }).code, 'ConnectionFailedException');
+  });
+
+  it('a DSN that cannot work: ConfigurationException, and a red status', async () => {
+    const { caught, send } = await setup({}, { dsn: 'http://localhost:8086' });
+    send({ payload: 1 });
+    await waitFor(() => caught.length === 1, 'the error');
+    assert.equal((caught[0]?.error as { code: string }).code, 'ConfigurationException');
+    assert.match(statusTexts(helper.getNode('out')).join('|'), /names no database/);
+  });
+
+  it('shows pending points, then the time of the last write, then the last error', async () => {
+    const { completed, send } = await setup({ autocommitEvery: 1000, flushInterval: 400 });
+    const out = helper.getNode('out');
+    send({ payload: 1 });
+    send({ payload: 2 });
+    await waitFor(() => statusTexts(out).includes('2 pending'), 'a pending status', 3000);
+    await waitFor(() => completed.length === 2, 'the commit');
+    await waitFor(() => statusTexts(out).some((text) => /^written \d\d:\d\d:\d\d$/.test(text)), 'a written status', 3000);
+    send({ payload: { value: 1 }, database: 'nodb' });
+    await waitFor(() => statusTexts(out).some((text) => text.startsWith('DatabaseNotFoundException')), 'an error status', 3000);
+  });
+
+  it('the password is a credential: absent from the flow, and it works', async () => {
+    const auth = await InfluxServer.start({ auth: true });
+    try {
+      const flow = [
+        { id: 'tab', type: 'tab' },
+        { id: 'cfg', type: 'inflow-config', dsn: auth.dsn('authdb').replace('http://', 'http://writer@'), precision: 'ms', timeout: 5000 },
+        { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 1, flushInterval: 0, wires: [] },
+        { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
+        { id: 'completed', type: 'helper', z: 'tab' },
+      ];
+      assert.ok(!JSON.stringify(flow).includes('writer-secret'));
+      await helper.load(inflowNodes, flow, { cfg: { password: 'writer-secret-Pa55' } });
+      const completed = collect(helper.getNode('completed'));
+      helper.getNode('out').receive({ payload: 7 });
+      await waitFor(() => completed.length === 1, 'the write');
+      assert.equal(helper.getNode('cfg').credentials.password, 'writer-secret-Pa55');
+      assert.deepEqual((await auth.rows('SELECT * FROM m', 'authdb')).map((row) => row.value), [7]);
+      assert.ok(!statusTexts(helper.getNode('out')).join().includes('secret'));
+    } finally {
+      await helper.unload();
+      await auth.stop();
+    }
+  });
+});

@@ -1,0 +1,34 @@
+/** Running flows with node-red-node-test-helper, against the built package as users get it. */
+import helper, { type TestNode } from 'node-red-node-test-helper';
+
+helper.init(require.resolve('node-red'));
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const inflowNodes: unknown[] = [require('../../dist/nodes/config.js'), require('../../dist/nodes/out.js'), require('../../dist/nodes/query.js')];
+
+export { helper, type TestNode };
+
+export type Message = Record<string, unknown>;
+
+/** Collects what a "helper" node receives. */
+export function collect(node: TestNode): Message[] {
+  const received: Message[] = [];
+  node.on('input', (msg: Message) => received.push(msg));
+  return received;
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The status texts a node has shown, in order. */
+export function statusTexts(node: TestNode): string[] {
+  return node.status.args.map((args) => String((args[0] as { text?: unknown } | undefined)?.text ?? ''));
+}
