@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { InfluxServer, READER, WRITER } from '../support/influxd';
+import { collect, helper, inflowNodes, waitFor, type Message } from '../support/flows';
+
+let server: InfluxServer;
+
+interface Setup {
+  results: Message[];
+  caught: Message[];
+  errors: Message[];
+  send: (msg: Message) => void;
+}
+
+async function setup(query: Record<string, unknown> = {}, config: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}): Promise<Setup> {
+  await helper.load(
+    inflowNodes,
+    [
+      { id: 'tab', type: 'tab' },
+      { id: 'cfg', type: 'inflow-config', dsn: server.dsn('q'), precision: 'ms', timeout: 5000, ...config },
+      { id: 'query', type: 'inflow query', z: 'tab', server: 'cfg', query: '', epoch: 'ms', raw: false, errorOutput: false, wires: [['results'], ['errors']], ...query },
+      { id: 'catcher', type: 'catch', z: 'tab', scope: ['query'], uncaught: false, wires: [['caught']] },
+      { id: 'results', type: 'helper', z: 'tab' },
+      { id: 'caught', type: 'helper', z: 'tab' },
+      { id: 'errors', type: 'helper', z: 'tab' },
+    ],
+    credentials,
+  );
+  const node = helper.getNode('query');
+  return {
+    results: collect(helper.getNode('results')),
+    caught: collect(helper.getNode('caught')),
+    errors: collect(helper.getNode('errors')),
+    send: (msg) => node.receive(msg),
+  };
+}
+
+before(async () => {
+  server = await InfluxServer.start();
+  await server.createDatabase('q');
+  await server.createDatabase('other');
+  await server.rawWrite('q', 'climate,room=kitchen temperature=21.5 1000000000\nclimate,room=hall temperature=19 2000000000');
+  await server.rawWrite('other', 'm v=1 1');
+});
+afterEach(async () => {
+  await helper.unload();
+});
+after(async () => {
+  await server.stop();
+});
+
+describe('inflow query', () => {
+  it('runs the node\'s query and sends the reshaped series as msg.payload, keeping the rest of msg', async () => {
+    const { results, send } = await setup({ query: 'SELECT temperature FROM climate' });
+    send({ topic: 'report' });
+    await waitFor(() => results.length === 1, 'the results');
+    assert.deepEqual(results[0]?.payload, [{ name: 'climate', values: [{ time: 1000, temperature: 21.5 }, { time: 2000, temperature: 19 }] }]);
+    assert.equal(results[0]?.topic, 'report');
+  });
+
+  it('runs msg.query when the node has none, with msg.params bound and msg.epoch', async () => {
+    const { results, send } = await setup();
+    send({ query: 'SELECT * FROM climate WHERE room = $room GROUP BY room', params: { room: 'hall' }, epoch: 's' });
+    await waitFor(() => results.length === 1, 'the results');
+    assert.deepEqual(results[0]?.payload, [{ name: 'climate', tags: { room: 'hall' }, values: [{ time: 2, temperature: 19 }] }]);
+  });
+
+  it('queries msg.database, and gives RFC3339 times when the node asks for no epoch', async () => {
+    const { results, send } = await setup({ query: 'SELECT * FROM m', epoch: '' });
+    send({ database: 'other' });
+    await waitFor(() => results.length === 1, 'the results');
+    assert.deepEqual(results[0]?.payload, [{ name: 'm', values: [{ time: '1970-01-01T00:00:00.000000001Z', v: 1 }] }]);
+  });
+
+  it('sends the server\'s raw answer when asked', async () => {
+    const { results, send } = await setup({ query: 'SELECT temperature FROM climate LIMIT 1', raw: true });
+    send({});
+    await waitFor(() => results.length === 1, 'the results');
+    assert.deepEqual(results[0]?.payload, {
+      results: [{ statement_id: 0, series: [{ name: 'climate', columns: ['time', 'temperature'], values: [[1000, 21.5]] }] }],
+    });
+  });
+
+  it('bad InfluxQL reaches Catch as QueryFailedException with the server\'s words', async () => {
+    const { caught, send } = await setup();
+    send({ query: 'SELEC * FROM climate' });
+    await waitFor(() => caught.length === 1, 'the error');
+    const error = caught[0]?.error as { code: string; message: string };
+    assert.equal(error.code, 'QueryFailedException');
+    assert.match(error.message, /error parsing query: found SELEC/);
+  });
+
+  it('a missing database reaches Catch as DatabaseNotFoundException', async () => {
+    const { caught, send } = await setup({ query: 'SELECT * FROM m' });
+    send({ database: 'nodb' });
+    await waitFor(() => caught.length === 1, 'the error');
+    assert.equal((caught[0]?.error as { code: string }).code, 'DatabaseNotFoundException');
+  });
+
+  it('no query at all, and bad msg.params, are clear errors', async () => {
+    const { caught, send } = await setup();
+    send({});
+    send({ query: 'SELECT * FROM climate', params: 'room=hall' });
+    send({ query: 'SELECT * FROM climate', epoch: 'us' });
+    await waitFor(() => caught.length === 3, 'three errors');
+    const messages = caught.map((msg) => (msg.error as { message: string }).message);
+    assert.match(messages[0] ?? '', /no query: set one in the node, or send msg.query/);
+    assert.match(messages[1] ?? '', /msg.params must be an object of bound parameters, not string/);
+    assert.match(messages[2] ?? '', /msg.epoch "us" is not one of h, m, s, ms, u, ns/);
+  });
+
+  it('errors go to the second output when the node is set so', async () => {
+    const { caught, errors, results, send } = await setup({ errorOutput: true });
+    send({ query: 'SELECT * FROM nowhere..m' });
+    await waitFor(() => errors.length === 1, 'the error on the output');
+    assert.equal(caught.length, 0);
+    assert.equal(results.length, 0);
+    assert.equal((errors[0]?.error as { code: string }).code, 'DatabaseNotFoundException');
+  });
+
+  it('Unauthorized and Forbidden reach Catch from a server with authentication', async () => {
+    const auth = await InfluxServer.start({ auth: true });
+    try {
+      await helper.load(inflowNodes, [
+        { id: 'tab', type: 'tab' },
+        { id: 'anonymous', type: 'inflow-config', dsn: auth.dsn('authdb'), precision: 'ms' },
+        { id: 'writerConfig', type: 'inflow-config', dsn: auth.dsn('authdb').replace('http://', `http://${WRITER.username}@`), precision: 'ms' },
+        { id: 'readerConfig', type: 'inflow-config', dsn: auth.dsn('authdb').replace('http://', `http://${READER.username}@`), precision: 'ms' },
+        { id: 'q1', type: 'inflow query', z: 'tab', server: 'anonymous', query: 'SELECT * FROM m', wires: [['results']] },
+        { id: 'q2', type: 'inflow query', z: 'tab', server: 'writerConfig', query: 'SELECT * FROM m', wires: [['results']] },
+        { id: 'q3', type: 'inflow query', z: 'tab', server: 'readerConfig', query: 'SHOW MEASUREMENTS', wires: [['results']] },
+        { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'results', type: 'helper', z: 'tab' },
+        { id: 'caught', type: 'helper', z: 'tab' },
+      ], { writerConfig: { password: WRITER.password }, readerConfig: { password: READER.password } });
+      const caught = collect(helper.getNode('caught'));
+      const results = collect(helper.getNode('results'));
+      helper.getNode('q1').receive({});
+      helper.getNode('q2').receive({});
+      helper.getNode('q3').receive({});
+      await waitFor(() => caught.length === 2 && results.length === 1, 'two errors and one answer');
+      const codes = caught.map((msg) => (msg.error as { code: string }).code).sort();
+      assert.deepEqual(codes, ['ForbiddenException', 'UnauthorizedException']);
+      for (const msg of caught) assert.ok(!JSON.stringify(msg).includes(WRITER.password));
+    } finally {
+      await helper.unload();
+      await auth.stop();
+    }
+  });
+});
