@@ -1,0 +1,90 @@
+/**
+ * A real Node-RED runtime in a child process, with this package installed in a temporary user
+ * directory (as `npm install` would: a link in its node_modules), for tests through the Admin API.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './influxd';
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+export class NodeRedProcess {
+  private child: ChildProcess | undefined;
+  output = '';
+
+  private constructor(
+    readonly userDir: string,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<NodeRedProcess> {
+    const userDir = mkdtempSync(path.join(tmpdir(), 'inflow-node-red-'));
+    mkdirSync(path.join(userDir, 'node_modules'));
+    symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
+    const port = await freePort();
+    writeFileSync(
+      path.join(userDir, 'settings.js'),
+      `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: 'a-test-secret', logging: { console: { level: 'info' } } };\n`,
+    );
+    const runtime = new NodeRedProcess(userDir, port);
+    await runtime.resume();
+    return runtime;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts Node-RED on the same user directory and waits until the Admin API answers. */
+  async resume(): Promise<void> {
+    const child = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', this.userDir, '--settings', path.join(this.userDir, 'settings.js')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`Node-RED exited at start:\n${this.output}`);
+      try {
+        if ((await fetch(`${this.url}/settings`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`Node-RED did not start within 60 s:\n${this.output}`);
+  }
+
+  /** Deploys a whole flow through the Admin API, as the editor's Deploy button does, and waits until it runs. */
+  async deploy(flow: unknown[]): Promise<void> {
+    const started = this.output.split('Started flows').length;
+    const response = await fetch(`${this.url}/flows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'node-red-api-version': 'v2', 'node-red-deployment-type': 'full' },
+      body: JSON.stringify({ flows: flow }),
+    });
+    if (!response.ok) throw new Error(`deploy failed: ${response.status} ${await response.text()}`);
+    const deadline = Date.now() + 30_000;
+    while (this.output.split('Started flows').length === started) {
+      if (Date.now() > deadline) throw new Error(`the deployed flows did not start:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Stops the runtime: SIGINT (a clean stop, flows closed) or SIGKILL. */
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.userDir, { recursive: true, force: true });
+  }
+}
