@@ -113,7 +113,6 @@ function prepareUserDir(dsn) {
 
 async function main() {
   run(process.execPath, [path.join(root, 'scripts', 'build.js')]);
-  run(process.execPath, [path.join(root, 'scripts', 'ensure-influxd.js')]);
 
   fs.mkdirSync(influxDir, { recursive: true });
   const influxPort = await freePort(8086);
