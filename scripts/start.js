@@ -112,6 +112,7 @@ function prepareUserDir(dsn) {
 }
 
 async function main() {
+  run(process.execPath, [path.join(root, 'scripts', 'setup.js')]);
   run(process.execPath, [path.join(root, 'scripts', 'build.js')]);
 
   fs.mkdirSync(influxDir, { recursive: true });
@@ -149,6 +150,12 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
+  // If whatever started us (npm, a terminal) goes away without a signal reaching us, stop too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000).unref();
   nodeRed.on('exit', (code) => {
     if (!stopping) {
       console.error(`Node-RED exited (${code})`);
