@@ -1,0 +1,109 @@
+/**
+ * `npm run bench:flow`: this package's nodes, node-red-contrib-influxdb's nodes and the two limits,
+ * in one run against the same influxd, each scenario in a headless Node-RED runtime of its own.
+ *   npm run bench:flow [-- --messages 100000 --batches 100 --batch-size 1000]
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Pool } from 'undici';
+import { InfluxServer } from '../test/support/influxd';
+
+const MESSAGES = numberArg('--messages', 100_000);
+const BATCHES = numberArg('--batches', 100);
+const BATCH_SIZE = numberArg('--batch-size', 1000);
+const DATABASE = 'bench';
+const LINES_PER_REQUEST = 5000;
+
+interface Result {
+  scenario: string;
+  messages: number;
+  completed: number;
+  seconds: number;
+  peakRss?: number;
+  points: number;
+  stored: number;
+}
+
+function numberArg(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+function runScenario(scenario: string, port: number, messages: number, points: number): Omit<Result, 'points' | 'stored'> {
+  const output = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'flow-run.ts'), scenario, String(port), DATABASE, String(messages), String(points)],
+    { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+  );
+  return JSON.parse(output.trim().split('\n').pop() ?? '{}') as Omit<Result, 'points' | 'stored'>;
+}
+
+async function count(server: InfluxServer, measurement: string): Promise<number> {
+  const rows = await server.rows(`SELECT count(value) FROM ${measurement}`, DATABASE);
+  return (rows[0]?.count as number | undefined) ?? 0;
+}
+
+/** The raw ceiling: the same points as pre-serialized line protocol, POSTed one request at a time. */
+async function rawCeiling(server: InfluxServer): Promise<Result> {
+  const lines: string[] = [];
+  for (let i = 0; i < BATCHES * BATCH_SIZE; i++) lines.push(`batch_raw value=${i % BATCH_SIZE} ${1_700_000_000_000 + i}`);
+  const bodies: string[] = [];
+  for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) bodies.push(lines.slice(i, i + LINES_PER_REQUEST).join('\n'));
+  const pool = new Pool(server.url, { connections: 1 });
+  const started = process.hrtime.bigint();
+  for (const body of bodies) {
+    const response = await pool.request({ method: 'POST', path: `/write?db=${DATABASE}&precision=ms`, body });
+    await response.body.dump();
+    if (response.statusCode !== 204) throw new Error(`raw write answered ${response.statusCode}`);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await pool.close();
+  return { scenario: 'raw line protocol POST', messages: BATCHES, completed: BATCHES, seconds, points: lines.length, stored: await count(server, 'batch_raw') };
+}
+
+function table(results: Result[]): void {
+  const header = ['scenario', 'messages/s', 'points/s', 'peak RSS', 'points lost', 'done'];
+  const rows = results.map((result) => [
+    result.scenario,
+    Math.round(result.completed / result.seconds).toLocaleString('en'),
+    Math.round(result.stored / result.seconds).toLocaleString('en'),
+    result.peakRss === undefined ? '-' : `${(result.peakRss / 1048576).toFixed(0)} MB`,
+    (result.points - result.stored).toLocaleString('en'),
+    `${result.completed}/${result.messages}`,
+  ]);
+  const widths = header.map((_, i) => Math.max(header[i]?.length ?? 0, ...rows.map((row) => row[i]?.length ?? 0)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
+}
+
+async function main(): Promise<void> {
+  const server = await InfluxServer.start();
+  try {
+    await server.createDatabase(DATABASE);
+    const results: Result[] = [];
+    const measure = async (scenario: string, measurement: string | undefined, messages: number, points: number) => {
+      const run = runScenario(scenario, server.port, messages, points);
+      const stored = measurement === undefined ? messages * points : await count(server, measurement);
+      results.push({ ...run, points: messages * points, stored });
+    };
+    console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages`);
+    await measure('inflow out', 'single_inflow', MESSAGES, 1);
+    await measure('influxdb out', 'single_influxdb', MESSAGES, 1);
+    await measure('do-nothing node', undefined, MESSAGES, 1);
+    table(results.splice(0));
+    const single = [] as Result[];
+    void single;
+
+    console.log(`\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points`);
+    await measure('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE);
+    await measure('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE);
+    results.push(await rawCeiling(server));
+    table(results);
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
