@@ -1,6 +1,7 @@
 /**
  * One scenario of `npm run bench:flow`, in a process of its own (so its peak memory is its own):
- * a headless Node-RED runtime, one flow, N messages into one node, timed until every message is done.
+ * a headless Node-RED runtime, one flow, N messages sent through a wire into one node, timed until
+ * every message is done.
  *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message>
  * Prints one JSON line.
  */
@@ -14,7 +15,7 @@ const RED = require('node-red') as {
   init(server: unknown, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
-  nodes: { getNode(id: string): { receive(msg: Record<string, unknown>): void } | null };
+  nodes: { getNode(id: string): { send(msg: Record<string, unknown>): void } | null };
   hooks: { add(name: string, hook: (event: { node: { id: string } }) => void): void };
 };
 
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
   mkdirSync(path.join(userDir, 'node_modules'));
   symlinkSync(root, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
   symlinkSync(path.join(root, 'node_modules', 'node-red-contrib-influxdb'), path.join(userDir, 'node_modules', 'node-red-contrib-influxdb'), 'dir');
-  writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([{ id: 'tab', type: 'tab', label: 'bench' }, ...chosen.nodes]));
+  const source = { id: 'source', type: 'bench source', z: 'tab', wires: [['target']] };
+  writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([{ id: 'tab', type: 'tab', label: 'bench' }, source, ...chosen.nodes]));
 
   RED.init(createServer(), {
     userDir,
@@ -78,12 +80,12 @@ async function main(): Promise<void> {
     logging: { console: { level: 'error' } },
   });
   await RED.start();
-  let target = RED.nodes.getNode('target');
-  for (let i = 0; target === null && i < 500; i++) {
+  let sender = RED.nodes.getNode('source');
+  for (let i = 0; (sender === null || RED.nodes.getNode('target') === null) && i < 500; i++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
-    target = RED.nodes.getNode('target');
+    sender = RED.nodes.getNode('source');
   }
-  if (target === null) throw new Error('the flow did not start');
+  if (sender === null || RED.nodes.getNode('target') === null) throw new Error('the flow did not start');
 
   let completed = 0;
   let allDone: () => void = () => undefined;
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   for (let sent = 0; sent < MESSAGES; ) {
     const end = Math.min(MESSAGES, sent + PER_TURN);
-    for (; sent < end; sent++) target.receive(chosen.make(sent));
+    for (; sent < end; sent++) sender.send(chosen.make(sent));
     await new Promise((resolve) => setImmediate(resolve));
   }
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 600_000))]);

@@ -32,4 +32,4 @@ export {
   ConfigurationException,
   ClientClosedException,
 } from './client/errors';
-export { BatchWriter, type Acknowledge, type BatchWriterOptions, type BatchSink } from './client/batch-writer';
+export { BatchWriter, type Acknowledge, type BatchWriterOptions, type BatchSink, type EntryLines } from './client/batch-writer';

@@ -4,11 +4,11 @@
  * Each message's done() is called once its points are written, or with the error that ended them.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import { BatchWriter, ConfigurationException, type Tags, type WriteOptions } from '../index';
+import { BatchWriter, ConfigurationException, InfluxDBException, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
 import { asException, configNodeOf, configProblem, failMessage, StatusThrottle, statusText } from './common';
 import type { InflowConfigNode } from './types';
-import { pointsOfMessage, type OutMessage, type OutSettings } from './payload';
+import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';
 
 interface OutDef extends NodeDef {
   server: string;
@@ -69,7 +69,9 @@ export = function register(RED: NodeAPI): void {
     });
     status.now();
 
+    let defaultWriter: BatchWriter | undefined;
     const writerFor = (target: WriteOptions): BatchWriter => {
+      if (target === DEFAULT_TARGET && defaultWriter !== undefined) return defaultWriter;
       const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}`;
       let writer = writers.get(key);
       if (writer === undefined) {
@@ -81,6 +83,7 @@ export = function register(RED: NodeAPI): void {
         });
         writers.set(key, writer);
       }
+      if (target === DEFAULT_TARGET) defaultWriter = writer;
       return writer;
     };
 
@@ -96,10 +99,12 @@ export = function register(RED: NodeAPI): void {
         failMessage(msg, asException(error), errorOutput, send, done);
         return;
       }
-      writerFor(points.target).add(points.lines, (error) => {
-        if (error === undefined) done();
-        else failMessage(msg, error, errorOutput, send, done);
-      });
+      // Without an errors output, done itself is the acknowledgement: no closure kept per message.
+      const acknowledge =
+        errorOutput === undefined
+          ? done
+          : (error: InfluxDBException | undefined) => (error === undefined ? done() : failMessage(msg, error, errorOutput, send, done));
+      writerFor(points.target).add(points.lines, acknowledge);
       status.changed();
     });
 

@@ -35,20 +35,30 @@ export interface OutMessage {
 }
 
 export interface MessagePoints {
-  lines: string[];
+  /** One line, or the lines of an array payload. */
+  lines: string | string[];
+  /** Where they go; DEFAULT_TARGET (the same object every time) when the message routes nowhere else. */
   target: WriteOptions;
 }
+
+/** The target of a message that names no database or retention policy of its own. */
+export const DEFAULT_TARGET: WriteOptions = Object.freeze({});
 
 /** The lines of one message and where they go, or an InvalidMeasurementException that says what is wrong. */
 export function pointsOfMessage(msg: OutMessage, settings: OutSettings): MessagePoints {
   const target = targetOf(msg);
   const { payload } = msg;
   if (Array.isArray(payload)) return { lines: linesOfArray(payload, msg, settings), target };
-  return { lines: [lineOfPayload(payload, msg, settings, 'msg.payload')], target };
+  return { lines: lineOfPayload(payload, msg, settings, 'msg.payload'), target };
 }
 
 function targetOf(msg: OutMessage): WriteOptions {
+  if (isAbsent(msg.database) && isAbsent(msg.retentionPolicy)) return DEFAULT_TARGET;
   return { database: optionalText(msg.database, 'msg.database'), retentionPolicy: optionalText(msg.retentionPolicy, 'msg.retentionPolicy') };
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
 }
 
 function optionalText(value: unknown, what: string): string | undefined {
