@@ -13,6 +13,8 @@ const BATCHES = numberArg('--batches', 100);
 const BATCH_SIZE = numberArg('--batch-size', 1000);
 const DATABASE = 'bench';
 const LINES_PER_REQUEST = 5000;
+// inflow out's batches: up to 5,000 lines a request, two requests in flight.
+const IN_FLIGHT = 2;
 
 interface Result {
   scenario: string;
@@ -43,23 +45,33 @@ async function count(server: InfluxServer, measurement: string): Promise<number>
   return (rows[0]?.count as number | undefined) ?? 0;
 }
 
-/** The raw ceiling: the same points as pre-serialized line protocol, POSTed one request at a time. */
+/** The raw ceiling: the same points as pre-serialized line protocol, POSTed at inflow out's concurrency. */
 async function rawCeiling(server: InfluxServer): Promise<Result> {
   const lines: string[] = [];
   for (let i = 0; i < BATCHES * BATCH_SIZE; i++) lines.push(`batch_raw value=${i % BATCH_SIZE} ${1_700_000_000_000 + i}`);
   const bodies: string[] = [];
   for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) bodies.push(lines.slice(i, i + LINES_PER_REQUEST).join('\n'));
-  const pool = new Pool(server.url, { connections: 1 });
+  const pool = new Pool(server.url, { connections: IN_FLIGHT });
   const started = process.hrtime.bigint();
-  for (const body of bodies) {
-    const response = await pool.request({ method: 'POST', path: `/write?db=${DATABASE}&precision=ms`, body });
-    await response.body.dump();
-    if (response.statusCode !== 204) throw new Error(`raw write answered ${response.statusCode}`);
-  }
+  let next = 0;
+  const post = async (): Promise<void> => {
+    while (next < bodies.length) {
+      const body = bodies[next++] as string;
+      const response = await pool.request({ method: 'POST', path: `/write?db=${DATABASE}&precision=ms`, body });
+      await response.body.dump();
+      if (response.statusCode !== 204) throw new Error(`raw write answered ${response.statusCode}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, post));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await pool.close();
   return { scenario: 'raw line protocol POST', messages: BATCHES, completed: BATCHES, seconds, points: lines.length, stored: await count(server, 'batch_raw') };
 }
+
+const rate = (result: Result): number => result.completed / result.seconds;
+const pointRate = (result: Result): number => result.stored / result.seconds;
+const percent = (part: number, whole: number): string => `${Math.round((100 * part) / whole)}%`;
+const megabytes = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
 
 function table(results: Result[]): void {
   const header = ['scenario', 'messages/s', 'points/s', 'peak RSS', 'points lost', 'done'];
@@ -89,15 +101,21 @@ async function main(): Promise<void> {
     await measure('inflow out', 'single_inflow', MESSAGES, 1);
     await measure('influxdb out', 'single_influxdb', MESSAGES, 1);
     await measure('do-nothing node', undefined, MESSAGES, 1);
-    table(results.splice(0));
-    const single = [] as Result[];
-    void single;
+    const [ours, peer, ceiling] = results.splice(0) as [Result, Result, Result];
+    table([ours, peer, ceiling]);
+    console.log(
+      `inflow out: ${percent(rate(ours), rate(ceiling))} of the runtime's ceiling (target 75%), ` +
+        `${(rate(ours) / rate(peer)).toFixed(0)}x influxdb out; peak RSS ${megabytes((ours.peakRss ?? 0) - (ceiling.peakRss ?? 0))} ` +
+        "above the do-nothing node's (target within 25 MB)",
+    );
 
     console.log(`\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points`);
     await measure('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE);
     await measure('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE);
     results.push(await rawCeiling(server));
     table(results);
+    const [batches, , raw] = results as [Result, Result, Result];
+    console.log(`inflow out batches: ${percent(pointRate(batches), pointRate(raw))} of the raw ceiling at the same concurrency (target 80%)`);
   } finally {
     await server.stop();
   }
