@@ -119,25 +119,25 @@ function fieldsOfKwargs(kwargs: Kwargs, hasName: boolean): Fields {
   return fields as Fields;
 }
 
-/** The points of `(name, kwargs)`. */
-export function pointFromKwargs(name: string, kwargs: Kwargs): PointData {
+/** The line of `(name, kwargs)`: kwargs are read in place, not copied. */
+function lineOfKwargs(name: string, kwargs: Kwargs, tags: Tags | undefined, precision: Precision): string {
   if (!isPlainObject(kwargs)) {
     throw new InvalidMeasurementException(
       `the fields of ${quote(String(name))} must be given as an object such as { value: 21.3 }, not ${describeType(kwargs)}`,
     );
   }
-  return { name, tags: kwargs.tags, fields: fieldsOfKwargs(kwargs, false), timestamp: kwargs.timestamp };
+  return serializeLine(name, tags, kwargs, 'kwargs', kwargs.timestamp, precision);
 }
 
-/** The points of `(template, rows)`: each row's tags merged over the template's. */
-export function pointFromTemplateRow(template: Template, row: Kwargs): PointData {
+/** The line of one row of `(template, rows)`: the row's tags merged over the template's. */
+function lineOfTemplateRow(template: Template, row: Kwargs, precision: Precision): string {
   const name = template.name ?? template.measurement;
   if (typeof name !== 'string') {
     throw new InvalidMeasurementException('the template has no measurement name: give it as { name: "temperature" }');
   }
-  const point = pointFromKwargs(name, row);
-  const tags = template.tags === undefined ? point.tags : { ...template.tags, ...point.tags };
-  return { ...point, tags };
+  const rowTags = isPlainObject(row) ? row.tags : undefined;
+  const tags = template.tags === undefined ? rowTags : { ...template.tags, ...rowTags };
+  return lineOfKwargs(name, row, tags, precision);
 }
 
 /**
@@ -180,25 +180,23 @@ export function linesOfWriteArgs(args: readonly unknown[], precision: Precision)
   const [first, second, third] = args;
   if (typeof first === 'string') {
     return {
-      lines: [serializePoint(pointFromKwargs(first, second as Kwargs), precision)],
+      lines: [lineOfKwargs(first, second as Kwargs, (second as Kwargs | undefined)?.tags, precision)],
       options: writeOptions(third),
     };
   }
   if (Array.isArray(first)) {
     const lines = serializeEach(first as MeasurementLike[], 'measurements', (item) =>
-      serializePoint(Measurement.from(item), precision),
+      Measurement.from(item).toLine(precision),
     );
     return { lines, options: writeOptions(second) };
   }
   if (isPlainObject(first) || first instanceof Measurement) {
     if (Array.isArray(second) && !(first instanceof Measurement)) {
       const template = first as Template;
-      const lines = serializeEach(second as Kwargs[], 'rows', (row) =>
-        serializePoint(pointFromTemplateRow(template, row), precision),
-      );
+      const lines = serializeEach(second as Kwargs[], 'rows', (row) => lineOfTemplateRow(template, row, precision));
       return { lines, options: writeOptions(third) };
     }
-    return { lines: [serializePoint(Measurement.from(first as MeasurementLike), precision)], options: writeOptions(second) };
+    return { lines: [Measurement.from(first as MeasurementLike).toLine(precision)], options: writeOptions(second) };
   }
   throw new InvalidMeasurementException(
     `cannot make measurements of a ${describeType(first)}: write(name, { value }), write([measurements]) ` +

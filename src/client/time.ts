@@ -51,11 +51,6 @@ export function unitName(precision: Precision): string {
   return UNIT_NAMES[precision];
 }
 
-/** Nanoseconds in one unit of the precision. */
-export function nanosecondsPer(precision: Precision): bigint {
-  return NS_PER_UNIT[precision];
-}
-
 /** Milliseconds in one unit of the precision (a fraction below ms). */
 export function millisecondsPer(precision: Precision): number {
   return MS_PER_UNIT[precision];

@@ -5,7 +5,7 @@
  * whatever order Node-RED closes them in.
  */
 import type { Node, NodeAPI } from 'node-red';
-import { Client, InfluxDBException, maskDsn, parseDsn } from '../index';
+import { Client, InfluxDBException } from '../index';
 import { assertPrecision } from '../client/time';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode } from './types';
 
@@ -20,10 +20,7 @@ export = function register(RED: NodeAPI): void {
     this.client = undefined;
     this.problem = undefined;
     this.precision = 'ms';
-    this.label = maskDsn(def.dsn ?? '');
     try {
-      const dsn = parseDsn(def.dsn);
-      this.label = `${dsn.host}:${dsn.port}/${dsn.database}`;
       this.precision = assertPrecision(def.precision || 'ms');
       const timeout = def.timeout === '' || def.timeout === undefined ? DEFAULT_TIMEOUT : Number(def.timeout);
       this.client = new Client(def.dsn, {

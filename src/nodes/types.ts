@@ -20,8 +20,6 @@ export interface InflowConfigNode extends Node<ConfigCredentials> {
   /** Why there is no client, in words for the status of the nodes that use this one. */
   problem: string | undefined;
   precision: Precision;
-  /** What the editor and logs may show: host and database, never a secret. */
-  label: string;
   register(user: Node): void;
   /** Called by a user once its final commit is done. */
   deregister(user: Node): void;
