@@ -33,3 +33,4 @@ export {
   ClientClosedException,
 } from './client/errors';
 export { BatchWriter, type Acknowledge, type BatchWriterOptions, type BatchSink, type EntryLines } from './client/batch-writer';
+export { RetryPolicy, type RetryOptions } from './client/retry';

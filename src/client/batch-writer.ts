@@ -1,5 +1,6 @@
 import { ClientClosedException, InfluxDBException } from './errors';
 import type { WriteOptions } from './measurement';
+import { RetryPolicy, type RetryOptions } from './retry';
 import { MAX_LINES_PER_REQUEST } from './session';
 
 /** Called once per entry: with nothing when its points are written, or with the error that ended them. */
@@ -16,6 +17,10 @@ export interface BatchWriterOptions {
   onChange?: (() => void) | undefined;
   /** Requests in flight at once. Default 2: the client serializes the next batch while the server ingests one. */
   maxInFlight?: number | undefined;
+  /** When and how long to retry writes that failed for a passing reason. */
+  retry?: RetryOptions | RetryPolicy | undefined;
+  /** On close, keep trying this many milliseconds before failing what is left. Default 10 000. */
+  closeTimeout?: number | undefined;
 }
 
 /** What a batch writer needs of its client. */
@@ -26,21 +31,25 @@ export interface BatchSink {
 /** An entry's points: one line, or several. */
 export type EntryLines = string | readonly string[];
 
-interface Batch {
-  lines: string[];
-  acknowledgements: Acknowledge[];
-}
+/** Retries while closing come this often, until the close timeout. */
+const CLOSING_RETRY_DELAY = 250;
 
 /**
  * Accumulates entries (the lines of one message each) and writes them together: when `flushEvery`
  * entries are pending, `flushInterval` ms after the first, and on `flush()` or `close()`. At most
  * `maxInFlight` requests are under way; whatever arrives meanwhile goes in the next, so batches grow
- * with load. Each entry is acknowledged once, after its points are written or with the error that
- * ended them. Batches in flight at once may land in either order: every point carries its own time.
+ * with load. Batches in flight at once may land in either order: every point carries its own time.
+ *
+ * A write that fails for a passing reason (network, timeout, 5xx, 429) is retried with backoff;
+ * a batch the server rejects (400, 413) is split until the entries that own the rejected points are
+ * found, so only they fail. Each entry is acknowledged once, after its points are written or with
+ * the error that ended them.
  */
 export class BatchWriter {
   lastWritten: Date | undefined;
   lastError: InfluxDBException | undefined;
+  /** When the next retry is due while writes are failing; undefined while they succeed. */
+  retryAt: Date | undefined;
   // One slot per entry in each: kept apart so that an entry costs no object of its own.
   private entryLines: EntryLines[] = [];
   private acknowledgements: Acknowledge[] = [];
@@ -49,6 +58,11 @@ export class BatchWriter {
   private timer: NodeJS.Timeout | undefined;
   private readonly workers = new Set<Promise<void>>();
   private readonly maxInFlight: number;
+  private readonly policy: RetryPolicy;
+  private failingSince: number | undefined;
+  private retries = 0;
+  private readonly sleepers = new Set<() => void>();
+  private closeDeadline: number | undefined;
   private closed = false;
 
   constructor(
@@ -56,6 +70,7 @@ export class BatchWriter {
     private readonly options: BatchWriterOptions,
   ) {
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.policy = options.retry instanceof RetryPolicy ? options.retry : new RetryPolicy(options.retry);
   }
 
   /** Entries waiting to be written, those in flight included. */
@@ -69,7 +84,7 @@ export class BatchWriter {
   }
 
   add(lines: EntryLines, acknowledge: Acknowledge): void {
-    if (this.closed) {
+    if (this.closed || this.closeDeadline !== undefined) {
       acknowledge(new ClientClosedException('the writer is closed: the flow was stopped'));
       return;
     }
@@ -91,8 +106,13 @@ export class BatchWriter {
     return this.idle();
   }
 
-  /** Writes what is pending, then refuses new entries. */
+  /**
+   * Writes what is pending, retrying for at most the close timeout, fails what is left with its
+   * error, then refuses new entries. No timer or retry outlives it.
+   */
   async close(): Promise<void> {
+    this.closeDeadline = Date.now() + (this.options.closeTimeout ?? 10_000);
+    for (const wake of this.sleepers) wake();
     await this.flush();
     this.closed = true;
     this.clearTimer();
@@ -104,12 +124,12 @@ export class BatchWriter {
 
   private startWorker(): void {
     const worker = (async () => {
-      while (this.entryLines.length > 0) await this.writeBatch(this.takeBatch());
+      while (this.entryLines.length > 0) await this.writeBatch();
     })().finally(() => {
       this.workers.delete(worker);
       // Entries that came in after the last worker's last look wait for their own trigger.
       if (this.workers.size === 0 && this.entryLines.length > 0 && !this.closed && this.timer === undefined) {
-        if (this.entryLines.length >= this.options.flushEvery) this.startWorkers();
+        if (this.entryLines.length >= this.options.flushEvery || this.closeDeadline !== undefined) this.startWorkers();
         else if (this.options.flushInterval > 0) this.timer = setTimeout(() => void this.flush(), this.options.flushInterval);
       }
     });
@@ -120,42 +140,105 @@ export class BatchWriter {
     while (this.workers.size > 0) await Promise.all(this.workers);
   }
 
-  /** Whole entries, up to MAX_LINES_PER_REQUEST lines (at least one entry, however large). */
-  private takeBatch(): Batch {
-    const lines: string[] = [];
+  /** Takes whole entries, up to MAX_LINES_PER_REQUEST lines (at least one entry, however large), and settles them. */
+  private async writeBatch(): Promise<void> {
+    let lineCount = 0;
     let count = 0;
     while (count < this.entryLines.length) {
       const entry = this.entryLines[count] as EntryLines;
       const size = typeof entry === 'string' ? 1 : entry.length;
-      if (count > 0 && lines.length + size > MAX_LINES_PER_REQUEST) break;
-      if (typeof entry === 'string') lines.push(entry);
-      else for (const line of entry) lines.push(line);
+      if (count > 0 && lineCount + size > MAX_LINES_PER_REQUEST) break;
+      lineCount += size;
       count++;
     }
-    this.entryLines.splice(0, count);
-    return { lines, acknowledgements: this.acknowledgements.splice(0, count) };
+    const entries = this.entryLines.splice(0, count);
+    const acknowledgements = this.acknowledgements.splice(0, count);
+    this.inFlightEntries += count;
+    await this.settle(entries, acknowledgements);
+    this.inFlightEntries -= count;
+    this.points -= lineCount;
+    this.options.onChange?.();
   }
 
-  private async writeBatch(batch: Batch): Promise<void> {
-    const { lines, acknowledgements } = batch;
-    this.inFlightEntries += acknowledgements.length;
-    let failure: InfluxDBException | undefined;
-    try {
-      await this.sink.writeLines(lines, this.options.target);
-      this.lastWritten = new Date();
-      this.lastError = undefined;
-    } catch (error) {
-      failure = error instanceof InfluxDBException ? error : new InfluxDBException(String(error), { cause: error });
-      this.lastError = failure;
+  /**
+   * Writes the entries' lines and acknowledges them. When the server rejects the batch itself,
+   * halves it until each rejected point is alone with its own entry (points the server took are
+   * written again, harmlessly: every point carries its time).
+   */
+  private async settle(entries: EntryLines[], acknowledgements: Acknowledge[]): Promise<void> {
+    const failure = await this.deliver(linesOf(entries));
+    if (failure !== undefined && entries.length > 1 && isRejection(failure)) {
+      const middle = entries.length >> 1;
+      await this.settle(entries.slice(0, middle), acknowledgements.slice(0, middle));
+      await this.settle(entries.slice(middle), acknowledgements.slice(middle));
+      return;
     }
-    this.inFlightEntries -= acknowledgements.length;
-    this.points -= lines.length;
     for (const acknowledge of acknowledgements) acknowledge(failure);
-    this.options.onChange?.();
+  }
+
+  /** Sends lines, retrying while the policy says so; the error that ended them, or undefined. */
+  private async deliver(lines: string[]): Promise<InfluxDBException | undefined> {
+    for (;;) {
+      await this.waitForRetry();
+      try {
+        await this.sink.writeLines(lines, this.options.target);
+        this.lastWritten = new Date();
+        this.lastError = undefined;
+        this.failingSince = undefined;
+        this.retries = 0;
+        this.retryAt = undefined;
+        return undefined;
+      } catch (thrown) {
+        const error = thrown instanceof InfluxDBException ? thrown : new InfluxDBException(String(thrown), { cause: thrown });
+        this.lastError = error;
+        const now = Date.now();
+        this.failingSince ??= now;
+        const retry =
+          this.closeDeadline === undefined
+            ? this.policy.shouldRetry(error, now - this.failingSince)
+            : error.retryable && now + CLOSING_RETRY_DELAY < this.closeDeadline;
+        if (!retry) return error;
+        this.retries++;
+        const wait = this.closeDeadline === undefined ? this.policy.delay(this.retries, error) : CLOSING_RETRY_DELAY;
+        if (this.retryAt === undefined || this.retryAt.getTime() < now + wait) this.retryAt = new Date(now + wait);
+        this.options.onChange?.();
+      }
+    }
+  }
+
+  /** Sleeps until the retry time, if there is one; close cuts the sleep short. */
+  private async waitForRetry(): Promise<void> {
+    const due = this.retryAt?.getTime();
+    if (due === undefined) return;
+    const wait = this.closeDeadline === undefined ? due - Date.now() : Math.min(due - Date.now(), CLOSING_RETRY_DELAY);
+    if (wait <= 0) return;
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, wait);
+      this.sleepers.add(wake);
+    });
   }
 
   private clearTimer(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+function linesOf(entries: readonly EntryLines[]): string[] {
+  const lines: string[] = [];
+  for (const entry of entries) {
+    if (typeof entry === 'string') lines.push(entry);
+    else for (const line of entry) lines.push(line);
+  }
+  return lines;
+}
+
+/** The server refused the batch itself (a line it rejects, a body too large): splitting finds the culprit. */
+function isRejection(error: InfluxDBException): boolean {
+  return error.status === 400 || error.status === 413;
 }

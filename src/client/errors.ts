@@ -46,7 +46,12 @@ export class WriteFailedException extends InfluxDBException {}
 
 export class DatabaseNotFoundException extends InfluxDBException {}
 
-export class RetentionPolicyNotFoundException extends InfluxDBException {}
+/** The retention policy does not exist. InfluxDB 1.x answers 500, but retrying will not create it. */
+export class RetentionPolicyNotFoundException extends InfluxDBException {
+  override get retryable(): boolean {
+    return false;
+  }
+}
 
 /** Missing or wrong credentials (HTTP 401). */
 export class UnauthorizedException extends InfluxDBException {}

@@ -4,7 +4,7 @@
  * Each message's done() is called once its points are written, or with the error that ended them.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import { BatchWriter, ConfigurationException, InfluxDBException, type Tags, type WriteOptions } from '../index';
+import { BatchWriter, ConfigurationException, InfluxDBException, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
 import { asException, configNodeOf, configProblem, failMessage, StatusThrottle, statusText } from './common';
 import type { InflowConfigNode } from './types';
@@ -30,6 +30,7 @@ export = function register(RED: NodeAPI): void {
     const config = configNodeOf(RED, node, def.server);
     const errorOutput = def.errorOutput ? 0 : undefined;
     const writers = new Map<string, BatchWriter>();
+    const tuning = RED.settings as unknown as { inflowOutRetry?: RetryOptions; inflowOutCloseTimeout?: number };
     let settingsProblem: ConfigurationException | undefined;
     let settings: OutSettings | undefined;
     let autocommitEvery = DEFAULT_AUTOCOMMIT_EVERY;
@@ -54,9 +55,12 @@ export = function register(RED: NodeAPI): void {
       if (problem !== undefined) return { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) };
       let pending = 0;
       let lastWritten: Date | undefined;
+      for (const writer of writers.values()) pending += writer.pendingPoints;
       for (const writer of writers.values()) {
+        if (writer.retryAt !== undefined && writer.lastError !== undefined) {
+          return { fill: 'yellow', shape: 'ring', text: `${pending} pending, retrying: ${statusText(writer.lastError)}` };
+        }
         if (writer.lastError !== undefined) return { fill: 'red', shape: 'dot', text: statusText(writer.lastError) };
-        pending += writer.pendingPoints;
         if (writer.lastWritten !== undefined && (lastWritten === undefined || writer.lastWritten > lastWritten)) {
           lastWritten = writer.lastWritten;
         }
@@ -80,6 +84,8 @@ export = function register(RED: NodeAPI): void {
           flushEvery: autocommitEvery,
           flushInterval,
           onChange: () => status.changed(),
+          retry: tuning.inflowOutRetry,
+          closeTimeout: tuning.inflowOutCloseTimeout,
         });
         writers.set(key, writer);
       }
@@ -117,7 +123,10 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('inflow out', InflowOut);
+  RED.nodes.registerType('inflow out', InflowOut, {
+    // Tuning from settings.js, for the few who need it: { firstDelay, base, maxDelay, jitter, maxRetryTime } and ms.
+    settings: { inflowOutRetry: { value: undefined, exportable: false }, inflowOutCloseTimeout: { value: undefined, exportable: false } },
+  });
 };
 
 function wholeNumber(value: string | number | undefined, fallback: number, minimum: number, what: string): number {

@@ -299,11 +299,119 @@ describe('inflow out: errors and status', () => {
     assert.deepEqual(errors[0]?.error, { message: 'write failed with HTTP 500: retention policy not found: nope', code: 'RetentionPolicyNotFoundException', status: 500 });
   });
 
-  it('an unreachable server: ConnectionFailedException', async () => {
-    const { caught, send } = await setup({}, { dsn: 'http://127.0.0.1:9/db' });
-    send({ payload: 1 });
-    await waitFor(() => caught.length === 1, 'the error');
-    assert.equal((caught[0]?.error as { code: string }).code, 'ConnectionFailedException');
+  it('an unreachable server: retried, shown on the status, then ConnectionFailedException once retrying is over', async () => {
+    helper.settings({ inflowOutRetry: { firstDelay: 100, jitter: 0, maxRetryTime: 600 } });
+    try {
+      const { caught, send } = await setup({}, { dsn: 'http://127.0.0.1:9/db' });
+      const started = Date.now();
+      send({ payload: 1 });
+      await waitFor(() => statusTexts(helper.getNode('out')).some((text) => /1 pending, retrying: ConnectionFailedException/.test(text)), 'a retrying status', 3000);
+      assert.equal(caught.length, 0, 'not failed while retrying');
+      await waitFor(() => caught.length === 1, 'the error');
+      assert.ok(Date.now() - started >= 500, 'failed only once retrying was over');
+      assert.equal((caught[0]?.error as { code: string }).code, 'ConnectionFailedException');
+    } finally {
+      helper.settings({ inflowOutRetry: undefined });
+    }
+  });
+
+  it('influxd stopped for 3 s in a run of messages: none lost, every message done once, none caught', async () => {
+    helper.settings({ inflowOutRetry: { firstDelay: 200, maxDelay: 1000 } });
+    try {
+      const { db, caught, completed, send } = await setup({ autocommitEvery: 10, flushInterval: 100 }, { timeout: 1000 });
+      const doneCount = new Map<number, number>();
+      helper.getNode('completer').on('input', (msg: Message) => doneCount.set(msg.seq as number, (doneCount.get(msg.seq as number) ?? 0) + 1));
+      let seq = 0;
+      const sendFor = async (ms: number) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until) {
+          send({ seq, payload: { value: seq, timestamp: 1_700_000_000_000 + seq } });
+          seq++;
+          await sleep(5);
+        }
+      };
+      await sendFor(500);
+      await server.halt();
+      await sendFor(3000);
+      await server.resume();
+      await sendFor(500);
+      await waitFor(() => completed.length === seq, `all ${seq} messages done`, 20_000);
+      assert.equal(caught.length, 0);
+      assert.ok([...doneCount.values()].every((count) => count === 1));
+      assert.equal((await rows(db, 'SELECT count(value) FROM temperature'))[0]?.count, seq);
+    } finally {
+      helper.settings({ inflowOutRetry: undefined });
+    }
+  });
+
+  it('one poisoned message among 1,000: exactly one error, on that message, with the server\'s words; 999 written', async () => {
+    const { db, caught, completed, send } = await setup({ autocommitEvery: 1000, flushInterval: 0 });
+    for (let i = 0; i < 1000; i++) {
+      send({ seq: i, payload: { value: i === 500 ? 'five hundred' : i, timestamp: 1_700_000_000_000 + i } });
+    }
+    await waitFor(() => completed.length + caught.length === 1000, 'every message settled');
+    assert.equal(caught.length, 1);
+    assert.equal(caught[0]?.seq, 500);
+    assert.equal((caught[0]?.error as { code: string }).code, 'WriteFailedException');
+    assert.match((caught[0]?.error as { message: string }).message, /field type conflict/);
+    assert.equal((await rows(db, 'SELECT count(value) FROM temperature'))[0]?.count, 999);
+  });
+
+  for (const [status, headers] of [[429, { 'retry-after': '1' }], [503, { 'retry-after': '1' }], [503, {}]] as const) {
+    it(`a ${status}${'retry-after' in headers ? ' with Retry-After: 1' : ''} is retried${'retry-after' in headers ? ' after the server\'s delay' : ''}, and nothing is lost`, async () => {
+      helper.settings({ inflowOutRetry: { firstDelay: 300, jitter: 0 } });
+      const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+      try {
+        const db = await freshDb();
+        await helper.load(inflowNodes, [
+          { id: 'tab', type: 'tab' },
+          { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ms', timeout: 5000 },
+          { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 5, flushInterval: 0, wires: [] },
+          { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
+          { id: 'completed', type: 'helper', z: 'tab' },
+        ]);
+        const completed = collect(helper.getNode('completed'));
+        proxy.inject({ respond: { status, headers, body: '{"error":"busy"}' }, times: 2 });
+        const started = Date.now();
+        for (let i = 0; i < 5; i++) helper.getNode('out').receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
+        await waitFor(() => completed.length === 5, 'all five written', 10_000);
+        const took = Date.now() - started;
+        const expected = 'retry-after' in headers ? 2000 : 300 + 600;
+        assert.ok(took >= expected - 50 && took < expected + 2000, `took ${took} ms, expected about ${expected}`);
+        assert.equal(proxy.requests.filter((request) => request.url.startsWith('/write')).length, 3);
+        assert.equal((await rows(db, 'SELECT count(value) FROM m'))[0]?.count, 5);
+      } finally {
+        await helper.unload();
+        await proxy.close();
+        helper.settings({ inflowOutRetry: undefined });
+      }
+    });
+  }
+
+  it('a server slower than the timeout: the write times out, is retried, and lands once', async () => {
+    helper.settings({ inflowOutRetry: { firstDelay: 100, jitter: 0 } });
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    try {
+      const db = await freshDb();
+      await helper.load(inflowNodes, [
+        { id: 'tab', type: 'tab' },
+        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ms', timeout: 300 },
+        { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 1, flushInterval: 0, wires: [] },
+        { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
+        { id: 'completed', type: 'helper', z: 'tab' },
+      ]);
+      const completed = collect(helper.getNode('completed'));
+      proxy.inject({ delayMs: 1000, times: 1 });
+      helper.getNode('out').receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
+      await waitFor(() => completed.length === 1, 'the write', 10_000);
+      await sleep(1200);
+      assert.deepEqual((await rows(db, 'SELECT * FROM m')).map((row) => row.value), [1]);
+      assert.equal(completed.length, 1);
+    } finally {
+      await helper.unload();
+      await proxy.close();
+      helper.settings({ inflowOutRetry: undefined });
+    }
   });
 
   it('a DSN that cannot work: ConfigurationException, and a red status', async () => {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BatchWriter, ClientClosedException, WriteFailedException, type BatchSink } from '../../src';
+import {
+  BatchWriter,
+  ClientClosedException,
+  ConnectionFailedException,
+  DatabaseNotFoundException,
+  RetryPolicy,
+  WriteFailedException,
+  type BatchSink,
+} from '../../src';
 
 /** A sink that records requests and answers after a delay, optionally failing some. */
 class RecordingSink implements BatchSink {
@@ -61,20 +69,71 @@ describe('BatchWriter', () => {
     await writer.close();
   });
 
-  it('gives a failed batch\'s error to exactly its entries, and tells about it', async () => {
+  it('splits a batch the server rejects until only the entry that owns the rejected point fails', async () => {
     const sink = new RecordingSink((lines) => lines.includes('bad'));
-    let changes = 0;
-    const writer = new BatchWriter(sink, { flushEvery: 2, flushInterval: 0, onChange: () => changes++ });
-    const results: Array<string | undefined> = [];
-    writer.add('bad', (error) => results.push(error?.code));
-    writer.add('x', (error) => results.push(error?.code));
+    const writer = new BatchWriter(sink, { flushEvery: 1000, flushInterval: 0 });
+    const results = new Map<string, string | undefined>();
+    for (let i = 0; i < 100; i++) {
+      const line = i === 37 ? 'bad' : `m v=${i}`;
+      writer.add(i === 60 ? [line, 'n v=1'] : line, (error) => results.set(line, error?.code));
+    }
     await writer.flush();
-    writer.add('good', (error) => results.push(error?.code));
-    await writer.flush();
-    assert.deepEqual(results, ['WriteFailedException', 'WriteFailedException', undefined]);
-    assert.equal(writer.lastError, undefined, 'the last write succeeded');
+    assert.equal(results.size, 100);
+    assert.deepEqual([...results].filter(([, code]) => code !== undefined), [['bad', 'WriteFailedException']]);
+    assert.ok(sink.requests.length <= 2 * Math.ceil(Math.log2(100)) + 1, `${sink.requests.length} requests to isolate one point`);
     assert.ok(writer.lastWritten instanceof Date);
-    assert.equal(changes, 2);
+  });
+
+  it('retries passing failures with backoff until they pass, acknowledging once', async () => {
+    let failures = 3;
+    const times: number[] = [];
+    const sink: BatchSink = {
+      async writeLines() {
+        times.push(Date.now());
+        if (failures-- > 0) throw new ConnectionFailedException('refused');
+      },
+    };
+    const writer = new BatchWriter(sink, { flushEvery: 1, flushInterval: 0, retry: new RetryPolicy({ firstDelay: 20, base: 2, jitter: 0 }) });
+    const acks: Array<string | undefined> = [];
+    writer.add('a', (error) => acks.push(error?.code));
+    await writer.flush();
+    assert.deepEqual(acks, [undefined]);
+    const gaps = times.slice(1).map((time, i) => time - (times[i] as number));
+    assert.equal(gaps.length, 3);
+    assert.ok((gaps[0] as number) >= 18 && (gaps[1] as number) >= 38 && (gaps[2] as number) >= 78, `waited ${gaps.join(', ')} ms`);
+    assert.equal(writer.retryAt, undefined);
+  });
+
+  it('never retries what retrying cannot fix', async () => {
+    let calls = 0;
+    const sink: BatchSink = {
+      async writeLines() {
+        calls++;
+        throw new DatabaseNotFoundException('database not found', { status: 404 });
+      },
+    };
+    const writer = new BatchWriter(sink, { flushEvery: 1, flushInterval: 0, retry: { firstDelay: 1 } });
+    let code: string | undefined;
+    writer.add('a', (error) => (code = error?.code));
+    await writer.flush();
+    assert.equal(code, 'DatabaseNotFoundException');
+    assert.equal(calls, 1);
+  });
+
+  it('on close, retries until the close timeout, then fails what is left with its error', async () => {
+    const sink: BatchSink = {
+      async writeLines() {
+        throw new ConnectionFailedException('refused');
+      },
+    };
+    const writer = new BatchWriter(sink, { flushEvery: 1000, flushInterval: 0, retry: { firstDelay: 60_000 }, closeTimeout: 600 });
+    let code: string | undefined;
+    writer.add('a', (error) => (code = error?.code));
+    const started = Date.now();
+    await writer.close();
+    const took = Date.now() - started;
+    assert.equal(code, 'ConnectionFailedException');
+    assert.ok(took >= 300 && took < 1500, `close took ${took} ms`);
   });
 
   it('refuses entries after close with ClientClosedException', async () => {

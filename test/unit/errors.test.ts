@@ -82,6 +82,7 @@ describe('exceptionFromResponse', () => {
     assert.equal(new inflow.ConnectionFailedException('x').retryable, true);
     assert.equal(new inflow.TimeoutException('x').retryable, true);
     assert.equal(new inflow.InvalidMeasurementException('x').retryable, false);
+    assert.equal(exceptionFromResponse('write', { status: 500, headers: {}, body: json('retention policy not found: rp') }).retryable, false);
   });
 });
 
