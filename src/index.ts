@@ -31,6 +31,7 @@ export {
   InvalidMeasurementException,
   ConfigurationException,
   ClientClosedException,
+  BufferOverflowException,
 } from './client/errors';
 export { BatchWriter, type Acknowledge, type BatchWriterOptions, type BatchSink, type EntryLines } from './client/batch-writer';
 export { RetryPolicy, type RetryOptions } from './client/retry';

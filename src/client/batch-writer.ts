@@ -1,4 +1,4 @@
-import { ClientClosedException, InfluxDBException } from './errors';
+import { BufferOverflowException, ClientClosedException, InfluxDBException } from './errors';
 import type { WriteOptions } from './measurement';
 import { RetryPolicy, type RetryOptions } from './retry';
 import { MAX_LINES_PER_REQUEST } from './session';
@@ -21,6 +21,11 @@ export interface BatchWriterOptions {
   retry?: RetryOptions | RetryPolicy | undefined;
   /** On close, keep trying this many milliseconds before failing what is left. Default 10 000. */
   closeTimeout?: number | undefined;
+  /**
+   * Most points waiting in memory (not counting those in flight). Past it the oldest entries are
+   * dropped, each acknowledged with a BufferOverflowException. Default 100 000.
+   */
+  maxPendingPoints?: number | undefined;
 }
 
 /** What a batch writer needs of its client. */
@@ -50,10 +55,13 @@ export class BatchWriter {
   lastError: InfluxDBException | undefined;
   /** When the next retry is due while writes are failing; undefined while they succeed. */
   retryAt: Date | undefined;
+  /** Points dropped because the buffer was full, since the writer was made. */
+  dropped = 0;
   // One slot per entry in each: kept apart so that an entry costs no object of its own.
   private entryLines: EntryLines[] = [];
   private acknowledgements: Acknowledge[] = [];
   private points = 0;
+  private waitingPoints = 0;
   private inFlightEntries = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly workers = new Set<Promise<void>>();
@@ -88,9 +96,12 @@ export class BatchWriter {
       acknowledge(new ClientClosedException('the writer is closed: the flow was stopped'));
       return;
     }
+    const size = typeof lines === 'string' ? 1 : lines.length;
     this.entryLines.push(lines);
     this.acknowledgements.push(acknowledge);
-    this.points += typeof lines === 'string' ? 1 : lines.length;
+    this.points += size;
+    this.waitingPoints += size;
+    if (this.waitingPoints > (this.options.maxPendingPoints ?? 100_000)) this.dropOldest();
     if (this.entryLines.length >= this.options.flushEvery) {
       this.clearTimer();
       this.startWorkers();
@@ -116,6 +127,30 @@ export class BatchWriter {
     await this.flush();
     this.closed = true;
     this.clearTimer();
+  }
+
+  /** Drops the oldest waiting entries until the buffer is within its limit (the newest always stays). */
+  private dropOldest(): void {
+    const limit = this.options.maxPendingPoints ?? 100_000;
+    let count = 0;
+    let points = 0;
+    while (count < this.entryLines.length - 1 && this.waitingPoints - points > limit) {
+      const entry = this.entryLines[count] as EntryLines;
+      points += typeof entry === 'string' ? 1 : entry.length;
+      count++;
+    }
+    if (count === 0) return;
+    this.entryLines.splice(0, count);
+    const dropped = this.acknowledgements.splice(0, count);
+    this.waitingPoints -= points;
+    this.points -= points;
+    this.dropped += points;
+    const error = new BufferOverflowException(
+      `dropped ${points} of the oldest points: more than ${limit} were waiting for InfluxDB` +
+        (this.lastError === undefined ? '' : ` (${this.lastError.code}: ${this.lastError.serverMessage ?? this.lastError.message})`),
+    );
+    for (const acknowledge of dropped) acknowledge(error);
+    this.options.onChange?.();
   }
 
   private startWorkers(): void {
@@ -153,6 +188,7 @@ export class BatchWriter {
     }
     const entries = this.entryLines.splice(0, count);
     const acknowledgements = this.acknowledgements.splice(0, count);
+    this.waitingPoints -= lineCount;
     this.inFlightEntries += count;
     await this.settle(entries, acknowledgements);
     this.inFlightEntries -= count;

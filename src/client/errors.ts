@@ -79,6 +79,9 @@ export class InvalidMeasurementException extends InfluxDBException {}
 /** A DSN or option that cannot work. */
 export class ConfigurationException extends InfluxDBException {}
 
+/** Points were dropped, oldest first, because more were waiting than the buffer may hold. */
+export class BufferOverflowException extends InfluxDBException {}
+
 /** The client was closed before or while this call was made. */
 export class ClientClosedException extends InfluxDBException {}
 

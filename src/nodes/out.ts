@@ -18,10 +18,12 @@ interface OutDef extends NodeDef {
   tags: string;
   integerFields: string;
   errorOutput: boolean;
+  bufferLimit: string | number;
 }
 
 const DEFAULT_AUTOCOMMIT_EVERY = 100;
 const DEFAULT_FLUSH_INTERVAL = 1000;
+const DEFAULT_BUFFER_LIMIT = 100_000;
 
 export = function register(RED: NodeAPI): void {
   function InflowOut(this: Node, def: OutDef): void {
@@ -35,9 +37,11 @@ export = function register(RED: NodeAPI): void {
     let settings: OutSettings | undefined;
     let autocommitEvery = DEFAULT_AUTOCOMMIT_EVERY;
     let flushInterval = DEFAULT_FLUSH_INTERVAL;
+    let bufferLimit = DEFAULT_BUFFER_LIMIT;
     try {
       autocommitEvery = wholeNumber(def.autocommitEvery, DEFAULT_AUTOCOMMIT_EVERY, 1, 'autocommit every');
       flushInterval = wholeNumber(def.flushInterval, DEFAULT_FLUSH_INTERVAL, 0, 'flush interval');
+      bufferLimit = wholeNumber(def.bufferLimit, DEFAULT_BUFFER_LIMIT, 1, 'buffer limit');
       settings = {
         measurement: (def.measurement ?? '').trim(),
         tags: staticTags(def.tags),
@@ -54,20 +58,25 @@ export = function register(RED: NodeAPI): void {
     const status = new StatusThrottle(node, (): NodeStatus => {
       if (problem !== undefined) return { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) };
       let pending = 0;
+      let dropped = 0;
       let lastWritten: Date | undefined;
-      for (const writer of writers.values()) pending += writer.pendingPoints;
+      for (const writer of writers.values()) {
+        pending += writer.pendingPoints;
+        dropped += writer.dropped;
+      }
+      const droppedText = dropped > 0 ? `, ${dropped} dropped` : '';
       for (const writer of writers.values()) {
         if (writer.retryAt !== undefined && writer.lastError !== undefined) {
-          return { fill: 'yellow', shape: 'ring', text: `${pending} pending, retrying: ${statusText(writer.lastError)}` };
+          return { fill: 'yellow', shape: 'ring', text: `${pending} pending${droppedText}, retrying: ${statusText(writer.lastError)}` };
         }
         if (writer.lastError !== undefined) return { fill: 'red', shape: 'dot', text: statusText(writer.lastError) };
         if (writer.lastWritten !== undefined && (lastWritten === undefined || writer.lastWritten > lastWritten)) {
           lastWritten = writer.lastWritten;
         }
       }
-      if (pending > 0) return { fill: 'blue', shape: 'ring', text: `${pending} pending` };
+      if (pending > 0) return { fill: dropped > 0 ? 'yellow' : 'blue', shape: 'ring', text: `${pending} pending${droppedText}` };
       if (lastWritten !== undefined) {
-        return { fill: 'green', shape: 'dot', text: `written ${lastWritten.toTimeString().slice(0, 8)}` };
+        return { fill: 'green', shape: 'dot', text: `written ${lastWritten.toTimeString().slice(0, 8)}${droppedText}` };
       }
       return { fill: 'grey', shape: 'ring', text: 'ready' };
     });
@@ -86,6 +95,7 @@ export = function register(RED: NodeAPI): void {
           onChange: () => status.changed(),
           retry: tuning.inflowOutRetry,
           closeTimeout: tuning.inflowOutCloseTimeout,
+          maxPendingPoints: bufferLimit,
         });
         writers.set(key, writer);
       }

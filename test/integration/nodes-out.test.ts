@@ -315,6 +315,21 @@ describe('inflow out: errors and status', () => {
     }
   });
 
+  it('past its buffer limit, drops the oldest points with BufferOverflowException, counted on the status', async () => {
+    helper.settings({ inflowOutRetry: { firstDelay: 60_000 }, inflowOutCloseTimeout: 100 });
+    try {
+      const { caught, send } = await setup({ bufferLimit: 10, autocommitEvery: 1000 }, { dsn: 'http://127.0.0.1:9/db' });
+      for (let i = 0; i < 30; i++) send({ seq: i, payload: i });
+      await waitFor(() => caught.length >= 20, 'twenty dropped');
+      assert.ok(caught.slice(0, 20).every((msg) => (msg.error as { code: string }).code === 'BufferOverflowException'));
+      assert.deepEqual(caught.slice(0, 20).map((msg) => msg.seq), Array.from({ length: 20 }, (_, i) => i), 'the oldest first');
+      assert.match((caught[0]?.error as { message: string }).message, /dropped 1 of the oldest points: more than 10 were waiting/);
+      await waitFor(() => statusTexts(helper.getNode('out')).some((text) => text.includes('20 dropped')), 'the dropped count on the status', 3000);
+    } finally {
+      helper.settings({ inflowOutRetry: undefined, inflowOutCloseTimeout: undefined });
+    }
+  });
+
   it('influxd stopped for 3 s in a run of messages: none lost, every message done once, none caught', async () => {
     helper.settings({ inflowOutRetry: { firstDelay: 200, maxDelay: 1000 } });
     try {

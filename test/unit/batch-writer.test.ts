@@ -144,3 +144,30 @@ describe('BatchWriter', () => {
     assert.ok(refusal instanceof ClientClosedException);
   });
 });
+
+describe('BatchWriter buffer limit', () => {
+  it('drops the oldest waiting entries past maxPendingPoints, failing each with BufferOverflowException', async () => {
+    const sink: BatchSink = {
+      async writeLines() {
+        throw new ConnectionFailedException('refused');
+      },
+    };
+    const writer = new BatchWriter(sink, { flushEvery: 1_000_000, flushInterval: 0, maxPendingPoints: 10, retry: { firstDelay: 60_000 }, closeTimeout: 1 });
+    const results: Array<string | undefined> = [];
+    let settled = 0;
+    for (let i = 0; i < 25; i++) {
+      writer.add(i % 5 === 0 ? ['a', 'b'] : `m v=${i}`, (error) => {
+        results[i] = error?.code;
+        settled++;
+      });
+    }
+    assert.ok(writer.pendingPoints <= 10, `${writer.pendingPoints} points held`);
+    assert.equal(writer.dropped + writer.pendingPoints, 30);
+    const dropped = results.filter((code) => code === 'BufferOverflowException').length;
+    assert.ok(dropped >= 15, `${dropped} entries dropped`);
+    assert.ok(results.slice(0, dropped).every((code) => code === 'BufferOverflowException'), 'the oldest go first');
+    await writer.close();
+    assert.equal(settled, 25, 'every entry settled once');
+    assert.ok(results.every((code) => code === 'BufferOverflowException' || code === 'ConnectionFailedException'));
+  });
+});
