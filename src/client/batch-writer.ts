@@ -1,6 +1,7 @@
 import { BufferOverflowException, ClientClosedException, InfluxDBException } from './errors';
 import type { WriteOptions } from './measurement';
 import { RetryPolicy, type RetryOptions } from './retry';
+import type { Spool } from './spool';
 import { MAX_LINES_PER_REQUEST } from './session';
 
 /** Called once per entry: with nothing when its points are written, or with the error that ended them. */
@@ -26,6 +27,13 @@ export interface BatchWriterOptions {
    * dropped, each acknowledged with a BufferOverflowException. Default 100 000.
    */
   maxPendingPoints?: number | undefined;
+  /**
+   * Where batches go when InfluxDB cannot take them for a passing reason: they are acknowledged
+   * once on disk, and replayed in order when the server answers again. None: retry in memory.
+   */
+  spool?: Spool | undefined;
+  /** Told of spooled points the server rejected outright on replay (they were acknowledged already). */
+  onRejectedFromSpool?: ((error: InfluxDBException, lines: readonly string[]) => void) | undefined;
 }
 
 /** What a batch writer needs of its client. */
@@ -72,6 +80,7 @@ export class BatchWriter {
   private readonly sleepers = new Set<() => void>();
   private closeDeadline: number | undefined;
   private closed = false;
+  private replaying: Promise<void> | undefined;
 
   constructor(
     private readonly sink: BatchSink,
@@ -124,6 +133,7 @@ export class BatchWriter {
   async close(): Promise<void> {
     this.closeDeadline = Date.now() + (this.options.closeTimeout ?? 10_000);
     for (const wake of this.sleepers) wake();
+    await this.replaying;
     await this.flush();
     this.closed = true;
     this.clearTimer();
@@ -202,7 +212,15 @@ export class BatchWriter {
    * written again, harmlessly: every point carries its time).
    */
   private async settle(entries: EntryLines[], acknowledgements: Acknowledge[]): Promise<void> {
-    const failure = await this.deliver(linesOf(entries));
+    const lines = linesOf(entries);
+    const spool = this.options.spool;
+    // While a backlog is on disk, new batches join it, so that replay keeps their order.
+    if (spool !== undefined && !spool.empty && (await this.spoolAway(spool, lines, acknowledgements))) return;
+    let failure = await this.deliver(lines, spool === undefined);
+    if (failure?.retryable && spool !== undefined) {
+      if (await this.spoolAway(spool, lines, acknowledgements)) return;
+      failure = await this.deliver(lines, true);
+    }
     if (failure !== undefined && entries.length > 1 && isRejection(failure)) {
       const middle = entries.length >> 1;
       await this.settle(entries.slice(0, middle), acknowledgements.slice(0, middle));
@@ -212,34 +230,108 @@ export class BatchWriter {
     for (const acknowledge of acknowledgements) acknowledge(failure);
   }
 
-  /** Sends lines, retrying while the policy says so; the error that ended them, or undefined. */
-  private async deliver(lines: string[]): Promise<InfluxDBException | undefined> {
+  /** Appends the lines to the spool and acknowledges them as safe; false when the spool is full. */
+  private async spoolAway(spool: Spool, lines: string[], acknowledgements: Acknowledge[]): Promise<boolean> {
+    if (!(await spool.append({ target: this.options.target ?? {}, lines }))) return false;
+    for (const acknowledge of acknowledgements) acknowledge(undefined);
+    this.startReplay();
+    return true;
+  }
+
+  /** Starts replaying the spool in the background, if there is one with records and none is running. */
+  startReplay(): void {
+    const spool = this.options.spool;
+    if (spool === undefined || spool.empty || this.replaying !== undefined || this.closeDeadline !== undefined) return;
+    this.replaying = this.replay(spool).finally(() => {
+      this.replaying = undefined;
+      this.options.onChange?.();
+    });
+  }
+
+  /**
+   * Writes the spool's records, oldest first, removing each once written. Spooled points were
+   * acknowledged already, so they are never given up on for a passing reason or a missing
+   * database or credentials (all may be fixed); only points the server rejects outright are
+   * dropped, and reported.
+   */
+  private async replay(spool: Spool): Promise<void> {
+    while (!spool.empty && this.closeDeadline === undefined) {
+      await this.waitForRetry();
+      if (this.closeDeadline !== undefined) return;
+      const record = await spool.first();
+      if (record === undefined) return;
+      const outcome = await this.writeIsolating(record.lines, record.target);
+      if (outcome === 'retry') continue;
+      await spool.removeFirst();
+      this.options.onChange?.();
+    }
+  }
+
+  /**
+   * Writes lines once, halving them around points the server rejects. 'retry' when a passing
+   * failure (or one the user may fix) means the whole record should be tried again later.
+   */
+  private async writeIsolating(lines: string[], target: WriteOptions): Promise<'done' | 'retry'> {
+    const failure = await this.attempt(lines, target);
+    if (failure === undefined) return 'done';
+    if (!isRejection(failure)) {
+      this.scheduleRetry(failure);
+      return 'retry';
+    }
+    if (lines.length === 1) {
+      this.options.onRejectedFromSpool?.(failure, lines);
+      return 'done';
+    }
+    const middle = lines.length >> 1;
+    if ((await this.writeIsolating(lines.slice(0, middle), target)) === 'retry') return 'retry';
+    return this.writeIsolating(lines.slice(middle), target);
+  }
+
+  /**
+   * Sends lines; with `retrying`, tries again while the policy says so. The error that ended them,
+   * or undefined once written.
+   */
+  private async deliver(lines: string[], retrying: boolean): Promise<InfluxDBException | undefined> {
     for (;;) {
       await this.waitForRetry();
-      try {
-        await this.sink.writeLines(lines, this.options.target);
-        this.lastWritten = new Date();
-        this.lastError = undefined;
-        this.failingSince = undefined;
-        this.retries = 0;
-        this.retryAt = undefined;
-        return undefined;
-      } catch (thrown) {
-        const error = thrown instanceof InfluxDBException ? thrown : new InfluxDBException(String(thrown), { cause: thrown });
-        this.lastError = error;
-        const now = Date.now();
-        this.failingSince ??= now;
-        const retry =
-          this.closeDeadline === undefined
-            ? this.policy.shouldRetry(error, now - this.failingSince)
-            : error.retryable && now + CLOSING_RETRY_DELAY < this.closeDeadline;
-        if (!retry) return error;
-        this.retries++;
-        const wait = this.closeDeadline === undefined ? this.policy.delay(this.retries, error) : CLOSING_RETRY_DELAY;
-        if (this.retryAt === undefined || this.retryAt.getTime() < now + wait) this.retryAt = new Date(now + wait);
-        this.options.onChange?.();
-      }
+      const error = await this.attempt(lines, this.options.target);
+      if (error === undefined) return undefined;
+      const now = Date.now();
+      const failingFor = now - (this.failingSince ?? now);
+      const retry =
+        retrying &&
+        (this.closeDeadline === undefined
+          ? this.policy.shouldRetry(error, failingFor)
+          : error.retryable && now + CLOSING_RETRY_DELAY < this.closeDeadline);
+      if (!retry) return error;
+      this.scheduleRetry(error);
     }
+  }
+
+  /** One request; keeps the writer's view of the server (last write, last error) up to date. */
+  private async attempt(lines: string[], target: WriteOptions | undefined): Promise<InfluxDBException | undefined> {
+    try {
+      await this.sink.writeLines(lines, target);
+      this.lastWritten = new Date();
+      this.lastError = undefined;
+      this.failingSince = undefined;
+      this.retries = 0;
+      this.retryAt = undefined;
+      return undefined;
+    } catch (thrown) {
+      const error = thrown instanceof InfluxDBException ? thrown : new InfluxDBException(String(thrown), { cause: thrown });
+      this.lastError = error;
+      this.failingSince ??= Date.now();
+      return error;
+    }
+  }
+
+  private scheduleRetry(error: InfluxDBException): void {
+    const now = Date.now();
+    this.retries++;
+    const wait = this.closeDeadline === undefined ? this.policy.delay(this.retries, error) : CLOSING_RETRY_DELAY;
+    if (this.retryAt === undefined || this.retryAt.getTime() < now + wait) this.retryAt = new Date(now + wait);
+    this.options.onChange?.();
   }
 
   /** Sleeps until the retry time, if there is one; close cuts the sleep short. */

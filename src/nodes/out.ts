@@ -3,7 +3,10 @@
  * commits every `autocommitEvery` messages, `flushInterval` ms at the latest, and on close.
  * Each message's done() is called once its points are written, or with the error that ended them.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
+import { Spool } from '../client/spool';
 import { BatchWriter, ConfigurationException, InfluxDBException, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
 import { asException, configNodeOf, configProblem, failMessage, StatusThrottle, statusText } from './common';
@@ -19,11 +22,14 @@ interface OutDef extends NodeDef {
   integerFields: string;
   errorOutput: boolean;
   bufferLimit: string | number;
+  spool: boolean;
+  spoolLimit: string | number;
 }
 
 const DEFAULT_AUTOCOMMIT_EVERY = 100;
 const DEFAULT_FLUSH_INTERVAL = 1000;
 const DEFAULT_BUFFER_LIMIT = 100_000;
+const DEFAULT_SPOOL_LIMIT_MB = 100;
 
 export = function register(RED: NodeAPI): void {
   function InflowOut(this: Node, def: OutDef): void {
@@ -38,10 +44,12 @@ export = function register(RED: NodeAPI): void {
     let autocommitEvery = DEFAULT_AUTOCOMMIT_EVERY;
     let flushInterval = DEFAULT_FLUSH_INTERVAL;
     let bufferLimit = DEFAULT_BUFFER_LIMIT;
+    let spoolLimitMb = DEFAULT_SPOOL_LIMIT_MB;
     try {
       autocommitEvery = wholeNumber(def.autocommitEvery, DEFAULT_AUTOCOMMIT_EVERY, 1, 'autocommit every');
       flushInterval = wholeNumber(def.flushInterval, DEFAULT_FLUSH_INTERVAL, 0, 'flush interval');
       bufferLimit = wholeNumber(def.bufferLimit, DEFAULT_BUFFER_LIMIT, 1, 'buffer limit');
+      spoolLimitMb = wholeNumber(def.spoolLimit, DEFAULT_SPOOL_LIMIT_MB, 1, 'spool limit');
       settings = {
         measurement: (def.measurement ?? '').trim(),
         tags: staticTags(def.tags),
@@ -55,6 +63,9 @@ export = function register(RED: NodeAPI): void {
     const problem = settingsProblem ?? configProblem(config);
     config?.register(node);
 
+    const spools = new Map<BatchWriter, Spool>();
+    const spoolRoot = spoolDirectoryOf(RED, node, def.spool !== false);
+
     const status = new StatusThrottle(node, (): NodeStatus => {
       if (problem !== undefined) return { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) };
       let pending = 0;
@@ -64,7 +75,9 @@ export = function register(RED: NodeAPI): void {
         pending += writer.pendingPoints;
         dropped += writer.dropped;
       }
-      const droppedText = dropped > 0 ? `, ${dropped} dropped` : '';
+      let spooled = 0;
+      for (const spool of spools.values()) spooled += spool.records;
+      const droppedText = (spooled > 0 ? `, ${spooled} batches on disk` : '') + (dropped > 0 ? `, ${dropped} dropped` : '');
       for (const writer of writers.values()) {
         if (writer.retryAt !== undefined && writer.lastError !== undefined) {
           return { fill: 'yellow', shape: 'ring', text: `${pending} pending${droppedText}, retrying: ${statusText(writer.lastError)}` };
@@ -74,7 +87,9 @@ export = function register(RED: NodeAPI): void {
           lastWritten = writer.lastWritten;
         }
       }
-      if (pending > 0) return { fill: dropped > 0 ? 'yellow' : 'blue', shape: 'ring', text: `${pending} pending${droppedText}` };
+      if (pending > 0 || spooled > 0) {
+        return { fill: dropped > 0 || spooled > 0 ? 'yellow' : 'blue', shape: 'ring', text: `${pending} pending${droppedText}` };
+      }
       if (lastWritten !== undefined) {
         return { fill: 'green', shape: 'dot', text: `written ${lastWritten.toTimeString().slice(0, 8)}${droppedText}` };
       }
@@ -88,6 +103,7 @@ export = function register(RED: NodeAPI): void {
       const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}`;
       let writer = writers.get(key);
       if (writer === undefined) {
+        const spool = openSpool(node, spoolRoot, target, spoolLimitMb);
         writer = new BatchWriter(config?.client as NonNullable<InflowConfigNode['client']>, {
           target,
           flushEvery: autocommitEvery,
@@ -96,12 +112,21 @@ export = function register(RED: NodeAPI): void {
           retry: tuning.inflowOutRetry,
           closeTimeout: tuning.inflowOutCloseTimeout,
           maxPendingPoints: bufferLimit,
+          spool,
+          onRejectedFromSpool: (error, lines) =>
+            node.warn(`InfluxDB rejected ${lines.length} point(s) replayed from disk, which are dropped: ${error.message}`),
         });
         writers.set(key, writer);
+        if (spool !== undefined) spools.set(writer, spool);
       }
       if (target === DEFAULT_TARGET) defaultWriter = writer;
       return writer;
     };
+
+    // A backlog left on disk by an earlier run (a redeploy, a restart, a crash) is replayed now.
+    if (problem === undefined && spoolRoot !== undefined) {
+      for (const target of spooledTargets(spoolRoot)) writerFor(target).startReplay();
+    }
 
     node.on('input', (msg, send, done) => {
       if (problem !== undefined || settings === undefined) {
@@ -125,7 +150,10 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      Promise.all([...writers.values()].map((writer) => writer.close())).finally(() => {
+      Promise.all([...writers.values()].map((writer) => writer.close()))
+        .then(() => Promise.all([...spools.values()].map((spool) => spool.close())))
+        .catch((error: unknown) => node.warn(`closing: ${String(error)}`))
+        .finally(() => {
         status.stop();
         config?.deregister(node);
         done();
@@ -138,6 +166,44 @@ export = function register(RED: NodeAPI): void {
     settings: { inflowOutRetry: { value: undefined, exportable: false }, inflowOutCloseTimeout: { value: undefined, exportable: false } },
   });
 };
+
+/** Where this node keeps its spool: under Node-RED's user directory, one folder per node. */
+function spoolDirectoryOf(RED: NodeAPI, node: Node, enabled: boolean): string | undefined {
+  if (!enabled) return undefined;
+  const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
+  if (!userDir) {
+    node.warn('no Node-RED user directory is set: points are kept in memory only while InfluxDB is away');
+    return undefined;
+  }
+  return path.join(userDir, 'inflow-spool', node.id);
+}
+
+/** A target as a folder name: database and retention policy, percent-encoded, `~` between. */
+function targetFolder(target: WriteOptions): string {
+  return `${encodeURIComponent(target.database ?? '')}~${encodeURIComponent(target.retentionPolicy ?? '')}`;
+}
+
+function spooledTargets(root: string): WriteOptions[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((name) => name.includes('~'))
+    .map((name) => {
+      const [database = '', retentionPolicy = ''] = name.split('~').map((part) => decodeURIComponent(part));
+      return database === '' && retentionPolicy === '' ? DEFAULT_TARGET : { database: database || undefined, retentionPolicy: retentionPolicy || undefined };
+    });
+}
+
+function openSpool(node: Node, root: string | undefined, target: WriteOptions, limitMb: number): Spool | undefined {
+  if (root === undefined) return undefined;
+  try {
+    const spool = Spool.open(path.join(root, targetFolder(target)), { maxBytes: limitMb * 1024 * 1024 });
+    if (spool.tornRecords > 0) node.warn(`the spool's last record was cut short (a crash while writing it); every complete record is kept`);
+    return spool;
+  } catch (error) {
+    node.warn(`cannot keep points on disk (${String(error)}): they are kept in memory only while InfluxDB is away`);
+    return undefined;
+  }
+}
 
 function wholeNumber(value: string | number | undefined, fallback: number, minimum: number, what: string): number {
   if (value === undefined || value === '') return fallback;

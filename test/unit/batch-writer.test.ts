@@ -171,3 +171,40 @@ describe('BatchWriter buffer limit', () => {
     assert.ok(results.every((code) => code === 'BufferOverflowException' || code === 'ConnectionFailedException'));
   });
 });
+
+describe('BatchWriter with a spool', () => {
+  it('acknowledges batches once spooled while the server is away, then replays them in order', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { Spool } = await import('../../src/client/spool');
+    const dir = mkdtempSync(path.join(tmpdir(), 'inflow-writer-spool-'));
+    try {
+      let up = false;
+      const written: string[] = [];
+      const sink: BatchSink = {
+        async writeLines(lines) {
+          if (!up) throw new ConnectionFailedException('refused');
+          written.push(...lines);
+        },
+      };
+      const spool = Spool.open(dir);
+      const writer = new BatchWriter(sink, { flushEvery: 2, flushInterval: 0, spool, retry: { firstDelay: 30, jitter: 0 } });
+      const acks: Array<string | undefined> = [];
+      for (let i = 0; i < 10; i++) writer.add(`m v=${i}`, (error) => acks.push(error?.code));
+      await writer.flush();
+      assert.deepEqual(acks, new Array(10).fill(undefined), 'acknowledged once on disk');
+      assert.ok(spool.records > 0);
+      assert.deepEqual(written, []);
+      up = true;
+      const deadline = Date.now() + 3000;
+      while (!spool.empty && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(spool.empty, true);
+      assert.deepEqual(written, Array.from({ length: 10 }, (_, i) => `m v=${i}`), 'replayed in order');
+      await writer.close();
+      await spool.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * inflow out keeping points on disk while a real influxd is away: acknowledged once spooled,
+ * replayed in order when the server is back, across redeploys.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { InfluxServer } from '../support/influxd';
+import { collect, helper, inflowNodes, statusTexts, waitFor, type Message } from '../support/flows';
+
+let server: InfluxServer;
+let userDir: string;
+let counter = 0;
+
+before(async () => {
+  server = await InfluxServer.start();
+  userDir = mkdtempSync(path.join(tmpdir(), 'inflow-spool-flow-'));
+  helper.settings({ userDir, inflowOutRetry: { firstDelay: 200, maxDelay: 500, jitter: 0 } });
+});
+afterEach(async () => {
+  await helper.unload();
+  await server.resume();
+});
+after(async () => {
+  helper.settings({ userDir: undefined, inflowOutRetry: undefined });
+  rmSync(userDir, { recursive: true, force: true });
+  await server.stop();
+});
+
+async function load(db: string, outId: string): Promise<{ caught: Message[]; completed: Message[] }> {
+  await helper.load(inflowNodes, [
+    { id: 'tab', type: 'tab' },
+    { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout: 1000 },
+    { id: outId, type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 50, flushInterval: 100, spool: true, wires: [] },
+    { id: 'catcher', type: 'catch', z: 'tab', scope: [outId], uncaught: false, wires: [['caught']] },
+    { id: 'completer', type: 'complete', z: 'tab', scope: [outId], wires: [['completed']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+    { id: 'completed', type: 'helper', z: 'tab' },
+  ]);
+  return { caught: collect(helper.getNode('caught')), completed: collect(helper.getNode('completed')) };
+}
+
+function send(outId: string, from: number, count: number): void {
+  const node = helper.getNode(outId);
+  for (let i = from; i < from + count; i++) node.receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
+}
+
+const stored = async (db: string): Promise<number> =>
+  ((await server.rows('SELECT count(value) FROM m', db))[0]?.count as number | undefined) ?? 0;
+
+describe('inflow out with the disk spool', () => {
+  it('while influxd is down, messages are done once on disk; when it is back, every point lands and the disk empties', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `spooler${counter}`;
+    const { caught, completed } = await load(db, outId);
+    await server.halt();
+    send(outId, 0, 500);
+    await waitFor(() => completed.length === 500, 'every message done while the server is down', 15_000);
+    assert.equal(caught.length, 0);
+    const spoolDir = path.join(userDir, 'inflow-spool', outId, '~');
+    assert.ok(readdirSync(spoolDir).length > 0, 'batches on disk');
+    await waitFor(() => statusTexts(helper.getNode(outId)).some((text) => /batches on disk/.test(text)), 'the backlog on the status', 3000);
+    await server.resume();
+    await waitFor(async () => (await stored(db)) === 500, 'all 500 points in InfluxDB', 15_000);
+    await waitFor(() => readdirSync(spoolDir).length === 0, 'the spool emptied', 5000);
+  });
+
+  it('nothing is written to disk while InfluxDB answers', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `spooler${counter}`;
+    const { completed } = await load(db, outId);
+    send(outId, 0, 300);
+    await waitFor(() => completed.length === 300, 'all written');
+    assert.equal(existsSync(path.join(userDir, 'inflow-spool', outId, '~')) ? readdirSync(path.join(userDir, 'inflow-spool', outId, '~')).length : 0, 0);
+    assert.equal(await stored(db), 300);
+  });
+
+  it('a redeploy during an outage loses nothing: the new flow replays what the old one spooled', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `spooler${counter}`;
+    const first = await load(db, outId);
+    await server.halt();
+    send(outId, 0, 300);
+    await waitFor(() => first.completed.length === 300, 'the first flow done with its messages', 15_000);
+    await helper.unload();
+    const second = await load(db, outId);
+    send(outId, 300, 200);
+    await waitFor(() => second.completed.length === 200, 'the second flow done with its messages', 15_000);
+    assert.equal(first.caught.length + second.caught.length, 0);
+    await server.resume();
+    await waitFor(async () => (await stored(db)) === 500, 'all 500 points in InfluxDB', 15_000);
+    const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
+    assert.deepEqual(values, Array.from({ length: 500 }, (_, i) => i));
+  });
+});
