@@ -93,7 +93,7 @@ export interface ResponseLike {
   body: string;
 }
 
-const MAX_QUOTED_BODY = 500;
+const MAX_QUOTED_BODY = 300;
 
 /** The error text of an InfluxDB response: its JSON `error`, its `X-Influxdb-Error` header, or its body. */
 export function serverErrorText(response: ResponseLike): string {
@@ -109,7 +109,7 @@ export function serverErrorText(response: ResponseLike): string {
   }
   const header = headerValue(response.headers, 'x-influxdb-error');
   if (header) return header;
-  if (body) return body.length > MAX_QUOTED_BODY ? `${body.slice(0, MAX_QUOTED_BODY)}...` : body;
+  if (body) return shorten(body);
   return `HTTP ${response.status} with an empty body`;
 }
 
@@ -122,7 +122,7 @@ export function exceptionFromResponse(operation: Operation, response: ResponseLi
     const retryAfter = parseRetryAfter(headerValue(response.headers, 'retry-after'));
     if (retryAfter !== undefined) details.retryAfter = retryAfter;
   }
-  const message = `${operation} failed with HTTP ${status}: ${serverMessage}`;
+  const message = `${operation} failed with HTTP ${status}: ${shorten(serverMessage)}`;
 
   if (status === 401) return new UnauthorizedException(message, details);
   if (status === 403) return new ForbiddenException(message, details);
@@ -139,7 +139,7 @@ export function exceptionFromResponse(operation: Operation, response: ResponseLi
 
 /** Maps an error reported inside a 200 query response (`results[i].error`). */
 export function exceptionFromQueryResult(errorText: string, statementId: number): InfluxDBException {
-  const message = `query failed in statement ${statementId}: ${errorText}`;
+  const message = `query failed in statement ${statementId}: ${shorten(errorText)}`;
   const details: ExceptionDetails = { status: 200, serverMessage: errorText };
   if (/database not found/i.test(errorText)) return new DatabaseNotFoundException(message, details);
   if (/retention policy not found/i.test(errorText)) return new RetentionPolicyNotFoundException(message, details);
@@ -158,6 +158,16 @@ function operationException(operation: Operation, message: string, details: Exce
     default:
       return new InfluxDBException(message, details);
   }
+}
+
+/**
+ * Server text for a message: whole up to MAX_QUOTED_BODY characters; beyond, its start and end
+ * around "...", since it may quote a huge line before saying what is wrong with it.
+ */
+function shorten(text: string): string {
+  if (text.length <= MAX_QUOTED_BODY) return text;
+  const half = MAX_QUOTED_BODY / 2;
+  return `${text.slice(0, half)}...${text.slice(-half)}`;
 }
 
 /** `Retry-After` is delta-seconds or an HTTP date; returns milliseconds from now. */

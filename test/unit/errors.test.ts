@@ -65,9 +65,13 @@ describe('exceptionFromResponse', () => {
     });
   }
 
-  it('quotes at most 500 characters of a non-JSON body', () => {
-    const error = exceptionFromResponse('write', { status: 502, headers: {}, body: 'x'.repeat(10_000) });
-    assert.ok(error.message.length < 600);
+  it('quotes at most 300 characters of the server\'s text in a message, keeping it whole in serverMessage', () => {
+    const huge = `unable to parse '${'x'.repeat(70_000)}': max key length exceeded`;
+    for (const body of ['y'.repeat(10_000), json(huge)]) {
+      const error = exceptionFromResponse('write', { status: 400, headers: {}, body });
+      assert.ok(error.message.length < 400, `${error.message.length} characters`);
+    }
+    assert.equal(exceptionFromResponse('write', { status: 400, headers: {}, body: json(huge) }).serverMessage, huge);
   });
 
   it('reads Retry-After in seconds, as the HTTP standard says', () => {
