@@ -5,32 +5,18 @@
  *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message>
  * Prints one JSON line.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const RED = require('node-red') as {
-  init(server: unknown, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  nodes: { getNode(id: string): { send(msg: Record<string, unknown>): void } | null };
-  hooks: { add(name: string, hook: (event: { node: { id: string } }) => void): void };
-};
+import { servers, startRuntime } from './runtime';
 
 const [scenario = '', portText = '', database = '', messagesText = '', pointsText = ''] = process.argv.slice(2);
 const port = Number(portText);
 const MESSAGES = Number(messagesText);
 const POINTS = Number(pointsText);
-const root = path.resolve(__dirname, '..');
 const BASE_MS = 1_700_000_000_000;
 const PER_TURN = 1000;
 
 type Make = (i: number) => Record<string, unknown>;
 
-const ourServer = { id: 'inflowServer', type: 'inflow-config', dsn: `http://127.0.0.1:${port}/${database}`, precision: 'ms', retentionPolicy: '', timeout: 30_000 };
-const theirServer = { id: 'influxServer', type: 'influxdb', hostname: '127.0.0.1', port: String(port), protocol: 'http', database, name: '', usetls: false, tls: '', influxdbVersion: '1.x' };
+const { ours: ourServer, theirs: theirServer } = servers(port, database);
 
 const rows = (i: number): Array<Record<string, unknown>> =>
   Array.from({ length: POINTS }, (_, j) => ({ value: j, timestamp: new Date(BASE_MS + i * POINTS + j) }));
@@ -63,36 +49,8 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
 async function main(): Promise<void> {
   const chosen = scenarios[scenario];
   if (chosen === undefined) throw new Error(`unknown scenario ${scenario}`);
-  const userDir = mkdtempSync(path.join(tmpdir(), 'inflow-bench-'));
-  mkdirSync(path.join(userDir, 'node_modules'));
-  symlinkSync(root, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
-  symlinkSync(path.join(root, 'node_modules', 'node-red-contrib-influxdb'), path.join(userDir, 'node_modules', 'node-red-contrib-influxdb'), 'dir');
-  const source = { id: 'source', type: 'bench source', z: 'tab', wires: [['target']] };
-  writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([{ id: 'tab', type: 'tab', label: 'bench' }, source, ...chosen.nodes]));
-
-  RED.init(createServer(), {
-    userDir,
-    nodesDir: path.join(__dirname, 'sink'),
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    logging: { console: { level: 'error' } },
-  });
-  await RED.start();
-  let sender = RED.nodes.getNode('source');
-  for (let i = 0; (sender === null || RED.nodes.getNode('target') === null) && i < 500; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    sender = RED.nodes.getNode('source');
-  }
-  if (sender === null || RED.nodes.getNode('target') === null) throw new Error('the flow did not start');
-
-  let completed = 0;
-  let allDone: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (allDone = resolve));
-  RED.hooks.add('onComplete', (event) => {
-    if (event.node.id === 'target' && ++completed === MESSAGES) allDone();
-  });
+  const runtime = await startRuntime(chosen.nodes);
+  const finished = runtime.whenFinished(MESSAGES);
 
   if (global.gc) global.gc();
   let peakRss = process.memoryUsage().rss;
@@ -100,15 +58,15 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   for (let sent = 0; sent < MESSAGES; ) {
     const end = Math.min(MESSAGES, sent + PER_TURN);
-    for (; sent < end; sent++) sender.send(chosen.make(sent));
+    for (; sent < end; sent++) runtime.send(chosen.make(sent));
     await new Promise((resolve) => setImmediate(resolve));
   }
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 600_000))]);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  await RED.stop();
-  rmSync(userDir, { recursive: true, force: true });
+  const completed = runtime.finished.ok + runtime.finished.failed;
+  await runtime.stop();
   console.log(JSON.stringify({ scenario, messages: MESSAGES, completed, seconds, peakRss }));
   process.exit(0);
 }

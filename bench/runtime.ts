@@ -1,0 +1,84 @@
+/**
+ * A headless Node-RED runtime for the benchmarks: this package and node-red-contrib-influxdb installed
+ * in a temporary user directory, a flow of a source node wired to the node under test, and a count
+ * of the messages that node has finished (Node-RED's onComplete hook, the runtime's own signal).
+ */
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const RED = require('node-red') as {
+  init(server: unknown, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  nodes: { getNode(id: string): { send(msg: Record<string, unknown>): void } | null };
+  hooks: { add(name: string, hook: (event: { node: { id: string }; error?: unknown }) => void): void };
+};
+
+const root = path.resolve(__dirname, '..');
+
+export interface Runtime {
+  /** Sends a message from the source node, through its wire, to the node under test ("target"). */
+  send(msg: Record<string, unknown>): void;
+  /** Messages the target has finished, and how many of them with an error. */
+  readonly finished: { ok: number; failed: number };
+  /** Resolves when the target has finished this many messages. */
+  whenFinished(count: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(nodes: Array<Record<string, unknown>>): Promise<Runtime> {
+  const userDir = mkdtempSync(path.join(tmpdir(), 'inflow-bench-'));
+  mkdirSync(path.join(userDir, 'node_modules'));
+  symlinkSync(root, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
+  symlinkSync(path.join(root, 'node_modules', 'node-red-contrib-influxdb'), path.join(userDir, 'node_modules', 'node-red-contrib-influxdb'), 'dir');
+  const source = { id: 'source', type: 'bench source', z: 'tab', wires: [['target']] };
+  writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([{ id: 'tab', type: 'tab', label: 'bench' }, source, ...nodes]));
+
+  RED.init(createServer(), {
+    userDir,
+    nodesDir: path.join(__dirname, 'sink'),
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    logging: { console: { level: 'off' } },
+  });
+  await RED.start();
+  let sender = RED.nodes.getNode('source');
+  for (let i = 0; (sender === null || RED.nodes.getNode('target') === null) && i < 500; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    sender = RED.nodes.getNode('source');
+  }
+  if (sender === null || RED.nodes.getNode('target') === null) throw new Error('the flow did not start');
+  const source0 = sender;
+
+  const finished = { ok: 0, failed: 0 };
+  let waiting: { count: number; resolve: () => void } | undefined;
+  RED.hooks.add('onComplete', (event) => {
+    if (event.node.id !== 'target') return;
+    if (event.error) finished.failed++;
+    else finished.ok++;
+    if (waiting !== undefined && finished.ok + finished.failed >= waiting.count) waiting.resolve();
+  });
+  return {
+    send: (msg) => source0.send(msg),
+    finished,
+    whenFinished: (count) =>
+      finished.ok + finished.failed >= count ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { count, resolve })),
+    stop: async () => {
+      await RED.stop();
+      rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The config node of each package, for a database on an influxd port. */
+export function servers(port: number, database: string): { ours: Record<string, unknown>; theirs: Record<string, unknown> } {
+  return {
+    ours: { id: 'inflowServer', type: 'inflow-config', dsn: `http://127.0.0.1:${port}/${database}`, precision: 'ms', retentionPolicy: '', timeout: 10_000 },
+    theirs: { id: 'influxServer', type: 'influxdb', hostname: '127.0.0.1', port: String(port), protocol: 'http', database, name: '', usetls: false, tls: '', influxdbVersion: '1.x' },
+  };
+}
