@@ -57,6 +57,18 @@ async function setup(out: Record<string, unknown> = {}, config: Record<string, u
   };
 }
 
+/** An "inflow out" writing through a fault proxy, with a Complete node; the messages it completes. */
+async function loadBehind(proxy: FaultProxy, db: string, timeout: number, autocommitEvery: number): Promise<Message[]> {
+  await helper.load(inflowNodes, [
+    { id: 'tab', type: 'tab' },
+    { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ms', timeout },
+    { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery, flushInterval: 0, wires: [] },
+    { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
+    { id: 'completed', type: 'helper', z: 'tab' },
+  ]);
+  return collect(helper.getNode('completed'));
+}
+
 const rows = (db: string, q = 'SELECT * FROM temperature GROUP BY *', epoch = 'ms') => server.rows(q, db, epoch);
 
 before(async () => {
@@ -378,14 +390,7 @@ describe('inflow out: errors and status', () => {
       const proxy = await FaultProxy.start({ host: server.host, port: server.port });
       try {
         const db = await freshDb();
-        await helper.load(inflowNodes, [
-          { id: 'tab', type: 'tab' },
-          { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ms', timeout: 5000 },
-          { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 5, flushInterval: 0, wires: [] },
-          { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
-          { id: 'completed', type: 'helper', z: 'tab' },
-        ]);
-        const completed = collect(helper.getNode('completed'));
+        const completed = await loadBehind(proxy, db, 5000, 5);
         proxy.inject({ respond: { status, headers, body: '{"error":"busy"}' }, times: 2 });
         const started = Date.now();
         for (let i = 0; i < 5; i++) helper.getNode('out').receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
@@ -408,14 +413,7 @@ describe('inflow out: errors and status', () => {
     const proxy = await FaultProxy.start({ host: server.host, port: server.port });
     try {
       const db = await freshDb();
-      await helper.load(inflowNodes, [
-        { id: 'tab', type: 'tab' },
-        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ms', timeout: 300 },
-        { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 1, flushInterval: 0, wires: [] },
-        { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
-        { id: 'completed', type: 'helper', z: 'tab' },
-      ]);
-      const completed = collect(helper.getNode('completed'));
+      const completed = await loadBehind(proxy, db, 300, 1);
       proxy.inject({ delayMs: 1000, times: 1 });
       helper.getNode('out').receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
       await waitFor(() => completed.length === 1, 'the write', 10_000);
