@@ -47,6 +47,9 @@ function send(outId: string, from: number, count: number): void {
   for (let i = from; i < from + count; i++) node.receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
 }
 
+/** Timers, sockets and file operations under way in this process. */
+const activeResources = (): number => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap').length;
+
 const stored = async (db: string): Promise<number> =>
   ((await server.rows('SELECT count(value) FROM m', db))[0]?.count as number | undefined) ?? 0;
 
@@ -83,11 +86,15 @@ describe('inflow out with the disk spool', () => {
     const db = `spool_${++counter}`;
     await server.createDatabase(db);
     const outId = `spooler${counter}`;
+    const baseline = activeResources();
     const first = await load(db, outId);
     await server.halt();
     send(outId, 0, 300);
     await waitFor(() => first.completed.length === 300, 'the first flow done with its messages', 15_000);
     await helper.unload();
+    await waitFor(() => activeResources() <= baseline, 'no timer, retry or socket of the old flow left', 2000).catch(() => {
+      assert.fail(`still running after the flow stopped: ${process.getActiveResourcesInfo().join(', ')}`);
+    });
     const second = await load(db, outId);
     send(outId, 300, 200);
     await waitFor(() => second.completed.length === 200, 'the second flow done with its messages', 15_000);
