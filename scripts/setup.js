@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // The set-up both README commands share, so each works on a fresh clone of a fresh machine:
-// install the npm packages when they are missing, then make sure influxd is there.
+// install the npm packages when they are missing, then make sure influxd (and, with --tests,
+// Chromium) is there.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,4 +18,4 @@ if (!fs.existsSync(path.join(root, 'node_modules', 'typescript')) || !fs.existsS
   console.log('npm packages missing: running npm ci');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
-run(process.execPath, [path.join(__dirname, 'ensure-influxd.js')]);
+run(process.execPath, [path.join(__dirname, 'ensure-packages.js'), ...process.argv.slice(2)]);

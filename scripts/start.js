@@ -97,6 +97,7 @@ function prepareUserDir(dsn) {
   flowFile: 'flows.json',
   credentialSecret: false,
   functionExternalModules: true,
+  telemetry: { enabled: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
 };
 `,

@@ -26,7 +26,7 @@ export class NodeRedProcess {
     const port = await freePort();
     writeFileSync(
       path.join(userDir, 'settings.js'),
-      `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: 'a-test-secret', logging: { console: { level: 'info' } } };\n`,
+      `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: 'a-test-secret', telemetry: { enabled: false }, editorTheme: { tours: false }, logging: { console: { level: 'info' } } };\n`,
     );
     const runtime = new NodeRedProcess(userDir, port);
     await runtime.resume();

@@ -1,0 +1,31 @@
+import { chromium } from 'playwright-core';
+import { NodeRedProcess } from './support/node-red';
+(async () => {
+  const nr = await NodeRedProcess.start();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('console', (m) => { if (m.type() === 'error') console.log('console:', m.text()); });
+  await page.goto(nr.url);
+  await page.waitForFunction(() => (window as any).RED?.nodes?.getType?.('inflow out') !== undefined, null, { timeout: 30000 });
+  await page.evaluate(() => {
+    const RED = (window as any).RED;
+    RED.view.importNodes([{ id: 'cfg1', type: 'inflow-config', dsn: 'http://localhost:8086/db', precision: 'ms', timeout: 10000 }, { id: 'out1', type: 'inflow out', server: 'cfg1', x: 300, y: 160, z: RED.workspaces.active(), wires: [] }]);
+    RED.editor.editConfig('', 'inflow-config', 'cfg1');
+  });
+  await page.waitForSelector('#node-config-input-dsn', { state: 'visible' });
+  await page.fill('#node-config-input-dsn', 'http://writer:s3cr%40t@127.0.0.1:8086/sensors');
+  await page.dispatchEvent('#node-config-input-dsn', 'change');
+  await page.waitForTimeout(300);
+  console.log('dsn now', await page.inputValue('#node-config-input-dsn'), 'password', await page.inputValue('#node-config-input-password'), 'tip', await page.textContent('#inflow-config-dsn-check'));
+  await page.screenshot({ path: '/tmp/editor-config.png' });
+  await page.click('#node-config-dialog-ok');
+  await page.waitForTimeout(300);
+  await page.click('#red-ui-header-button-deploy');
+  await page.waitForTimeout(1500);
+  const flows = await (await fetch(`${nr.url}/flows`)).text();
+  console.log('flows has secret?', flows.includes('s3cr'), flows.match(/"dsn":"[^"]*"/)?.[0]);
+  console.log(await (await fetch(`${nr.url}/credentials/inflow-config/cfg1`)).text());
+  await page.screenshot({ path: '/tmp/editor-flow.png' });
+  await browser.close();
+  await nr.remove();
+})().catch((e) => { console.error(e); process.exit(1); });
