@@ -8,6 +8,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
+const { influxdConfig } = require('./influxd-config');
 
 const root = path.resolve(__dirname, '..');
 const influxDir = path.join(root, '.influxdb');
@@ -38,25 +39,6 @@ async function freePort(preferred) {
       server.close(() => resolve(port));
     });
   });
-}
-
-function influxConfig(httpPort, rpcPort) {
-  return `reporting-disabled = true
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${influxDir}/meta"
-[data]
-  dir = "${influxDir}/data"
-  wal-dir = "${influxDir}/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[logging]
-  level = "warn"
-[http]
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-`;
 }
 
 async function waitForInflux(url, child) {
@@ -120,7 +102,7 @@ async function main() {
   const influxPort = await freePort(8086);
   const rpcPort = await freePort(8088);
   const configPath = path.join(influxDir, 'influxdb.conf');
-  fs.writeFileSync(configPath, influxConfig(influxPort, rpcPort));
+  fs.writeFileSync(configPath, influxdConfig({ dataDir: influxDir, port: influxPort, rpcPort }));
   // Its own process group: Ctrl-C in the terminal must not stop InfluxDB before Node-RED has
   // committed what it holds. It is stopped once Node-RED has exited.
   const influxd = spawn(process.env.INFLUXD || 'influxd', ['-config', configPath], { stdio: 'inherit', detached: true });

@@ -57,13 +57,20 @@ async function setup(out: Record<string, unknown> = {}, config: Record<string, u
   };
 }
 
-/** An "inflow out" writing through a fault proxy, with a Complete node; the messages it completes. */
-async function loadBehind(proxy: FaultProxy, db: string, timeout: number, autocommitEvery: number): Promise<Message[]> {
+interface ProxiedFlow {
+  timeout?: number;
+  precision?: string;
+  outs?: Array<{ id: string; measurement: string; autocommitEvery: number; flushInterval: number }>;
+}
+
+/** "inflow out" nodes writing through a fault proxy, a Complete node on the first; the messages it completes. */
+async function loadBehind(proxy: FaultProxy, db: string, flow: ProxiedFlow = {}): Promise<Message[]> {
+  const { timeout = 5000, precision = 'ms', outs = [{ id: 'out', measurement: 'm', autocommitEvery: 1, flushInterval: 0 }] } = flow;
   await helper.load(inflowNodes, [
     { id: 'tab', type: 'tab' },
-    { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ms', timeout },
-    { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery, flushInterval: 0, wires: [] },
-    { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
+    { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision, timeout },
+    ...outs.map((out) => ({ ...out, type: 'inflow out', z: 'tab', server: 'cfg', wires: [] })),
+    { id: 'completer', type: 'complete', z: 'tab', scope: [outs[0]?.id], wires: [['completed']] },
     { id: 'completed', type: 'helper', z: 'tab' },
   ]);
   return collect(helper.getNode('completed'));
@@ -202,11 +209,7 @@ describe('inflow out: committing', () => {
     const proxy = await FaultProxy.start({ host: server.host, port: server.port });
     try {
       const db = await freshDb();
-      await helper.load(inflowNodes, [
-        { id: 'tab', type: 'tab' },
-        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ns', timeout: 5000 },
-        { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 100, flushInterval: 1000, wires: [] },
-      ]);
+      await loadBehind(proxy, db, { precision: 'ns', outs: [{ id: 'out', measurement: 'm', autocommitEvery: 100, flushInterval: 1000 }] });
       const out = helper.getNode('out');
       for (let i = 0; i < 1000; i++) out.receive({ payload: i, timestamp: undefined });
       await waitFor(async () => ((await rows(db, 'SELECT count(value) FROM m'))[0]?.count as number | undefined) === 1000, 'all 1000 points');
@@ -222,12 +225,13 @@ describe('inflow out: committing', () => {
     const proxy = await FaultProxy.start({ host: server.host, port: server.port });
     try {
       const db = await freshDb();
-      await helper.load(inflowNodes, [
-        { id: 'tab', type: 'tab' },
-        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ns', timeout: 5000 },
-        { id: 'outA', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'a', autocommitEvery: 1, flushInterval: 0, wires: [] },
-        { id: 'outB', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'b', autocommitEvery: 1, flushInterval: 0, wires: [] },
-      ]);
+      await loadBehind(proxy, db, {
+        precision: 'ns',
+        outs: [
+          { id: 'outA', measurement: 'a', autocommitEvery: 1, flushInterval: 0 },
+          { id: 'outB', measurement: 'b', autocommitEvery: 1, flushInterval: 0 },
+        ],
+      });
       const before = proxy.connections;
       for (let i = 0; i < 200; i++) {
         helper.getNode('outA').receive({ payload: i });
@@ -246,11 +250,7 @@ describe('inflow out: committing', () => {
     try {
       const db = await freshDb();
       // The config node comes first, so the test helper closes it first.
-      await helper.load(inflowNodes, [
-        { id: 'tab', type: 'tab' },
-        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ns', timeout: 5000 },
-        { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 1000, flushInterval: 0, wires: [] },
-      ]);
+      await loadBehind(proxy, db, { precision: 'ns', outs: [{ id: 'out', measurement: 'm', autocommitEvery: 1000, flushInterval: 0 }] });
       for (let i = 0; i < 50; i++) helper.getNode('out').receive({ payload: i });
       await sleep(50);
       proxy.inject({ delayMs: 300, times: 1 });
@@ -390,7 +390,7 @@ describe('inflow out: errors and status', () => {
       const proxy = await FaultProxy.start({ host: server.host, port: server.port });
       try {
         const db = await freshDb();
-        const completed = await loadBehind(proxy, db, 5000, 5);
+        const completed = await loadBehind(proxy, db, { outs: [{ id: 'out', measurement: 'm', autocommitEvery: 5, flushInterval: 0 }] });
         proxy.inject({ respond: { status, headers, body: '{"error":"busy"}' }, times: 2 });
         const started = Date.now();
         for (let i = 0; i < 5; i++) helper.getNode('out').receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
@@ -413,7 +413,7 @@ describe('inflow out: errors and status', () => {
     const proxy = await FaultProxy.start({ host: server.host, port: server.port });
     try {
       const db = await freshDb();
-      const completed = await loadBehind(proxy, db, 300, 1);
+      const completed = await loadBehind(proxy, db, { timeout: 300 });
       proxy.inject({ delayMs: 1000, times: 1 });
       helper.getNode('out').receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
       await waitFor(() => completed.length === 1, 'the write', 10_000);

@@ -7,6 +7,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { influxdConfig } = require('../../scripts/influxd-config.js') as {
+  influxdConfig(options: { dataDir: string; port: number; rpcPort: number; auth?: boolean; http?: string[] }): string;
+};
 
 export const ADMIN = { username: 'admin', password: 'admin-secret-Pa55' };
 export const READER = { username: 'reader', password: 'reader-secret-Pa55' };
@@ -59,7 +63,7 @@ export class InfluxServer {
     const port = await freePort();
     const rpcPort = await freePort();
     const configPath = path.join(dataDir, 'influxdb.conf');
-    writeFileSync(configPath, config(dataDir, port, rpcPort, options));
+    writeFileSync(configPath, influxdConfig({ dataDir, port, rpcPort, auth: options.auth === true, http: options.http ?? [] }));
     const server = new InfluxServer(port, dataDir, configPath, options.auth === true);
     server.binary = binary;
     await server.resume();
@@ -203,47 +207,4 @@ export interface RawAnswer {
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-function config(dataDir: string, port: number, rpcPort: number, options: InfluxOptions): string {
-  return `
-reporting-disabled = true
-bind-address = "127.0.0.1:${rpcPort}"
-
-[meta]
-  dir = "${dataDir}/meta"
-
-[data]
-  dir = "${dataDir}/data"
-  wal-dir = "${dataDir}/wal"
-  query-log-enabled = false
-  trace-logging-enabled = false
-
-[retention]
-  enabled = false
-
-[shard-precreation]
-  enabled = false
-
-[monitor]
-  store-enabled = false
-
-[continuous_queries]
-  enabled = false
-
-[subscriber]
-  enabled = false
-
-[logging]
-  level = "warn"
-
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${port}"
-  auth-enabled = ${options.auth === true}
-  log-enabled = false
-  write-tracing = false
-  pprof-enabled = false
-${(options.http ?? []).map((line) => `  ${line}`).join('\n')}
-`;
 }
