@@ -93,6 +93,7 @@ export class InfluxServer {
     this.output = '';
     const child = spawn(this.binary, ['-config', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.process = child;
+    killOnExit(child);
     child.stdout?.on('data', (chunk: Buffer) => this.keepOutput(chunk));
     child.stderr?.on('data', (chunk: Buffer) => this.keepOutput(chunk));
     const deadline = Date.now() + 30_000;
@@ -207,4 +208,13 @@ export interface RawAnswer {
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** A test process that ends abnormally (an uncaught error, a failed hook) must not leave servers behind. */
+export function killOnExit(child: ChildProcess): void {
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  child.once('exit', () => process.removeListener('exit', kill));
 }
