@@ -27,7 +27,10 @@ export interface ClientOptions {
   password?: string | undefined;
   /** A token, sent as `Authorization: Token ...` (InfluxDB 2.x and 3.x). Takes the place of user and password. */
   token?: string | undefined;
-  /** Request bodies of at least this many bytes are gzipped. Default 1000; `Infinity` never gzips. */
+  /**
+   * Request bodies of at least this many bytes are gzipped. Default 1000, or `Infinity` (never) for a
+   * server on this machine (localhost, 127.0.0.0/8, ::1), where compressing costs both sides CPU and saves nothing.
+   */
   gzipThreshold?: number | undefined;
   /** Most connections open to the server at once. Default 4. */
   maxConnections?: number | undefined;
@@ -45,6 +48,14 @@ export interface PingResult {
 const DEFAULT_TIMEOUT = 10_000;
 const DEFAULT_GZIP_THRESHOLD = 1000;
 const DEFAULT_MAX_CONNECTIONS = 4;
+
+function defaultGzipThreshold(origin: string): number {
+  return isLoopback(new URL(origin).hostname) ? Infinity : DEFAULT_GZIP_THRESHOLD;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
 
 /**
  * A client for the InfluxDB 1.x HTTP API, made from a DSN: `http://user:pass@host:8086/database`.
@@ -74,7 +85,7 @@ export class Client implements LineWriter, AsyncDisposable {
       basePath: parsed.basePath,
       authorization: authorizationHeader(options.token, username, password),
       timeout: this.timeout,
-      gzipThreshold: nonNegativeNumber(options.gzipThreshold ?? DEFAULT_GZIP_THRESHOLD, 'gzipThreshold'),
+      gzipThreshold: nonNegativeNumber(options.gzipThreshold ?? defaultGzipThreshold(parsed.origin), 'gzipThreshold'),
       connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
       tls: options.tls,
     });

@@ -54,6 +54,19 @@ describe('transport, as seen on the wire', () => {
     await client.close();
   });
 
+  it('sends plain bodies to a server on this machine unless told otherwise', async () => {
+    proxy.requests.length = 0;
+    const client = new Client(proxy.dsn('authdb', WRITER));
+    const rows = Array.from({ length: 500 }, (_, i) => ({ v: i, timestamp: i + 1 }));
+    await client.write({ name: 'plain', tags: { host: 'gateway-1' } }, rows);
+    const [request] = proxy.requests;
+    assert.equal(request?.headers['content-encoding'], undefined);
+    assert.ok((request?.bodyBytes ?? 0) > 500 * 20, `plain body is ${request?.bodyBytes} bytes`);
+    const count = await server.rows('SELECT count(v) FROM plain', 'authdb');
+    assert.equal(count[0]?.count, 500);
+    await client.close();
+  });
+
   it('asks for gzipped query answers and reads them', async () => {
     proxy.requests.length = 0;
     const client = new Client(proxy.dsn('authdb'), { username: 'admin', password: 'admin-secret-Pa55' });
