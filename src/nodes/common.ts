@@ -1,7 +1,7 @@
 /** What "inflow out" and "inflow query" share: finding their config node, and failing a message. */
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import { ConfigurationException, InfluxDBException } from '../index';
-import type { InflowConfigNode } from './types';
+import type { InflowConfigNode, Reachability } from './types';
 
 /** The config node a user names, or undefined (a missing one is reported on the user's status). */
 export function configNodeOf(RED: NodeAPI, node: Node, id: string | undefined): InflowConfigNode | undefined {
@@ -91,4 +91,11 @@ export class StatusThrottle {
 export function statusText(error: InfluxDBException): string {
   const text = `${error.code}: ${error.serverMessage ?? error.message}`;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** A node's status before its first result: what the config node's ping at start found. */
+export function reachabilityStatus(reachability: Reachability | undefined): NodeStatus {
+  if (reachability === undefined) return { fill: 'grey', shape: 'ring', text: 'connecting' };
+  if (reachability.error !== undefined) return { fill: 'red', shape: 'ring', text: `not reachable: ${statusText(reachability.error)}` };
+  return { fill: 'green', shape: 'ring', text: reachability.version === undefined ? 'connected' : `connected, InfluxDB ${reachability.version}` };
 }

@@ -7,18 +7,20 @@
 import type { Node, NodeAPI } from 'node-red';
 import { Client, InfluxDBException } from '../index';
 import { assertPrecision } from '../client/time';
-import type { ConfigCredentials, ConfigDef, InflowConfigNode } from './types';
+import { asException } from './common';
+import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from './types';
 
 const DEFAULT_TIMEOUT = 10_000;
 
 export = function register(RED: NodeAPI): void {
   function InflowConfig(this: InflowConfigNode, def: ConfigDef): void {
     RED.nodes.createNode(this, def);
-    const users = new Set<Node>();
+    const users = new Map<Node, ((reachability: Reachability) => void) | undefined>();
     let closing: (() => void) | undefined;
 
     this.client = undefined;
     this.problem = undefined;
+    this.reachability = undefined;
     this.precision = 'ms';
     try {
       this.precision = assertPrecision(def.precision || 'ms');
@@ -35,6 +37,20 @@ export = function register(RED: NodeAPI): void {
       this.error(`InfluxDB settings cannot work: ${this.problem}`);
     }
 
+    // One ping when the flows start: users can show "connected" (or why not) before their first write,
+    // and the first write finds a connection open.
+    this.client
+      ?.ping()
+      .then(
+        (answer): Reachability => ({ version: answer.version }),
+        (error: unknown): Reachability => ({ error: asException(error) }),
+      )
+      .then((reachability) => {
+        if (closing !== undefined || this.client?.closed) return;
+        this.reachability = reachability;
+        for (const tell of users.values()) tell?.(reachability);
+      });
+
     const finishClose = (): void => {
       const done = closing;
       closing = undefined;
@@ -42,8 +58,9 @@ export = function register(RED: NodeAPI): void {
       closed.catch((error: unknown) => this.warn(`closing the InfluxDB client: ${String(error)}`)).finally(() => done?.());
     };
 
-    this.register = (user: Node): void => {
-      users.add(user);
+    this.register = (user: Node, onReachability?: (reachability: Reachability) => void): void => {
+      users.set(user, onReachability);
+      if (this.reachability !== undefined) onReachability?.(this.reachability);
     };
     this.deregister = (user: Node): void => {
       users.delete(user);

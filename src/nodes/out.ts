@@ -9,7 +9,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { Spool } from '../client/spool';
 import { BatchWriter, ConfigurationException, InfluxDBException, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
-import { asException, configNodeOf, configProblem, failMessage, StatusThrottle, statusText } from './common';
+import { asException, configNodeOf, configProblem, failMessage, reachabilityStatus, StatusThrottle, statusText } from './common';
 import type { InflowConfigNode } from './types';
 import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';
 
@@ -61,7 +61,7 @@ export = function register(RED: NodeAPI): void {
       node.error(settingsProblem.message);
     }
     const problem = settingsProblem ?? configProblem(config);
-    config?.register(node);
+    config?.register(node, () => status.changed());
 
     const spools = new Map<BatchWriter, Spool>();
     const spoolRoot = spoolDirectoryOf(RED, node, def.spool !== false);
@@ -93,7 +93,7 @@ export = function register(RED: NodeAPI): void {
       if (lastWritten !== undefined) {
         return { fill: 'green', shape: 'dot', text: `written ${lastWritten.toTimeString().slice(0, 8)}${droppedText}` };
       }
-      return { fill: 'grey', shape: 'ring', text: 'ready' };
+      return reachabilityStatus(config?.reachability);
     });
     status.now();
 

@@ -4,7 +4,7 @@ import { QueryFailedException, type Precision, type QueryParam } from '../index'
 import { describeType } from '../client/describe';
 import { isPlainObject } from '../client/measurement';
 import { assertPrecision } from '../client/time';
-import { asException, configNodeOf, configProblem, failMessage, statusText } from './common';
+import { asException, configNodeOf, configProblem, failMessage, reachabilityStatus, statusText } from './common';
 
 interface QueryDef extends NodeDef {
   server: string;
@@ -28,9 +28,12 @@ export = function register(RED: NodeAPI): void {
     const config = configNodeOf(RED, node, def.server);
     const errorOutput = def.errorOutput ? 1 : undefined;
     const problem = configProblem(config);
-    config?.register(node);
     let running = 0;
-    node.status(problem ? { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) } : {});
+    let answered = false;
+    node.status(problem ? { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) } : reachabilityStatus(undefined));
+    config?.register(node, (reachability) => {
+      if (problem === undefined && running === 0 && !answered) node.status(reachabilityStatus(reachability));
+    });
 
     node.on('input', (message, send, done) => {
       const msg = message as QueryMessage;
@@ -54,6 +57,7 @@ export = function register(RED: NodeAPI): void {
       request.then(
         (result) => {
           running--;
+          answered = true;
           msg.payload = result;
           node.status(running > 0 ? { fill: 'blue', shape: 'ring', text: 'querying' } : { fill: 'green', shape: 'dot', text: `answered ${new Date().toTimeString().slice(0, 8)}` });
           send(msg);
@@ -61,6 +65,7 @@ export = function register(RED: NodeAPI): void {
         },
         (error: unknown) => {
           running--;
+          answered = true;
           const exception = asException(error);
           node.status({ fill: 'red', shape: 'dot', text: statusText(exception) });
           failMessage(msg, exception, errorOutput, send, done);

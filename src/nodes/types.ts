@@ -1,6 +1,6 @@
 /** Types shared by the node modules (each node module's own export is its Node-RED initializer). */
 import type { Node, NodeDef } from 'node-red';
-import type { Client, Precision } from '../index';
+import type { Client, InfluxDBException, Precision } from '../index';
 
 export interface ConfigDef extends NodeDef {
   dsn: string;
@@ -14,13 +14,19 @@ export interface ConfigCredentials {
   token?: string;
 }
 
+/** What the config node's ping found when the flows started: the server's version, or why it did not answer. */
+export type Reachability = { version: string | undefined; error?: undefined } | { error: InfluxDBException; version?: undefined };
+
 export interface InflowConfigNode extends Node<ConfigCredentials> {
   /** The shared client, or undefined when the settings cannot work (see `problem`). */
   client: Client | undefined;
   /** Why there is no client, in words for the status of the nodes that use this one. */
   problem: string | undefined;
   precision: Precision;
-  register(user: Node): void;
+  /** Undefined until the ping at start has answered. */
+  reachability: Reachability | undefined;
+  /** A user is told of the ping's answer (at once if it is in); it keeps the client open until it deregisters. */
+  register(user: Node, onReachability?: (reachability: Reachability) => void): void;
   /** Called by a user once its final commit is done. */
   deregister(user: Node): void;
 }

@@ -253,7 +253,7 @@ describe('inflow out: committing', () => {
       await loadBehind(proxy, db, { precision: 'ns', outs: [{ id: 'out', measurement: 'm', autocommitEvery: 1000, flushInterval: 0 }] });
       for (let i = 0; i < 50; i++) helper.getNode('out').receive({ payload: i });
       await sleep(50);
-      proxy.inject({ delayMs: 300, times: 1 });
+      proxy.inject({ delayMs: 300, times: 1, path: '/write' });
       await helper.unload();
       assert.equal((await rows(db, 'SELECT count(value) FROM m'))[0]?.count, 50);
     } finally {
@@ -315,6 +315,7 @@ describe('inflow out: errors and status', () => {
     helper.settings({ inflowOutRetry: { firstDelay: 100, jitter: 0, maxRetryTime: 600 } });
     try {
       const { caught, send } = await setup({}, { dsn: 'http://127.0.0.1:9/db' });
+      await waitFor(() => statusTexts(helper.getNode('out')).some((text) => /^not reachable: ConnectionFailedException/.test(text)), 'a not-reachable status', 3000);
       const started = Date.now();
       send({ payload: 1 });
       await waitFor(() => statusTexts(helper.getNode('out')).some((text) => /1 pending, retrying: ConnectionFailedException/.test(text)), 'a retrying status', 3000);
@@ -391,7 +392,7 @@ describe('inflow out: errors and status', () => {
       try {
         const db = await freshDb();
         const completed = await loadBehind(proxy, db, { outs: [{ id: 'out', measurement: 'm', autocommitEvery: 5, flushInterval: 0 }] });
-        proxy.inject({ respond: { status, headers, body: '{"error":"busy"}' }, times: 2 });
+        proxy.inject({ respond: { status, headers, body: '{"error":"busy"}' }, times: 2, path: '/write' });
         const started = Date.now();
         for (let i = 0; i < 5; i++) helper.getNode('out').receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
         await waitFor(() => completed.length === 5, 'all five written', 10_000);
@@ -414,7 +415,7 @@ describe('inflow out: errors and status', () => {
     try {
       const db = await freshDb();
       const completed = await loadBehind(proxy, db, { timeout: 300 });
-      proxy.inject({ delayMs: 1000, times: 1 });
+      proxy.inject({ delayMs: 1000, times: 1, path: '/write' });
       helper.getNode('out').receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
       await waitFor(() => completed.length === 1, 'the write', 10_000);
       await sleep(1200);
@@ -438,6 +439,7 @@ describe('inflow out: errors and status', () => {
   it('shows pending points, then the time of the last write, then the last error', async () => {
     const { completed, send } = await setup({ autocommitEvery: 1000, flushInterval: 400 });
     const out = helper.getNode('out');
+    await waitFor(() => statusTexts(out).some((text) => /^connected, InfluxDB 1\.\d+/.test(text)), 'a connected status', 3000);
     send({ payload: 1 });
     send({ payload: 2 });
     await waitFor(() => statusTexts(out).includes('2 pending'), 'a pending status', 3000);

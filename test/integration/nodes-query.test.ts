@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer, READER, WRITER } from '../support/influxd';
-import { collect, helper, inflowNodes, waitFor, type Message } from '../support/flows';
+import { collect, helper, inflowNodes, statusTexts, waitFor, type Message } from '../support/flows';
 
 let server: InfluxServer;
 
@@ -70,6 +70,21 @@ describe('inflow query', () => {
     send({ database: 'other' });
     await waitFor(() => results.length === 1, 'the results');
     assert.deepEqual(results[0]?.payload, [{ name: 'm', values: [{ time: '1970-01-01T00:00:00.000000001Z', v: 1 }] }]);
+  });
+
+  it('shows on its status that the server answers, then when it last answered a query', async () => {
+    const { results, send } = await setup({ query: 'SELECT temperature FROM climate' });
+    const node = helper.getNode('query');
+    await waitFor(() => statusTexts(node).some((text) => /^connected, InfluxDB 1\.\d+/.test(text)), 'a connected status', 3000);
+    send({});
+    await waitFor(() => results.length === 1, 'the results');
+    assert.match(statusTexts(node).at(-1) ?? '', /^answered \d\d:\d\d:\d\d$/);
+  });
+
+  it('shows on its status when the server cannot be reached', async () => {
+    await setup({ query: 'SELECT 1' }, { dsn: 'http://127.0.0.1:9/q' });
+    const node = helper.getNode('query');
+    await waitFor(() => statusTexts(node).some((text) => /^not reachable: ConnectionFailedException/.test(text)), 'a not-reachable status', 3000);
   });
 
   it('sends the server\'s raw answer when asked', async () => {

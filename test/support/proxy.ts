@@ -19,6 +19,8 @@ export interface Fault {
   respond?: { status: number; headers?: Record<string, string>; body?: string };
   /** How many requests the fault applies to; then requests pass again. Default: all. */
   times?: number;
+  /** Only requests whose path starts with this (such as `/write`); others pass. Default: every request. */
+  path?: string;
 }
 
 export class FaultProxy {
@@ -39,7 +41,7 @@ export class FaultProxy {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         proxy.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: body.length });
-        const fault = proxy.takeFault();
+        const fault = proxy.takeFault(req.url ?? '');
         const forward = (): void => {
           if (fault?.respond) {
             res.writeHead(fault.respond.status, fault.respond.headers ?? {});
@@ -89,9 +91,9 @@ export class FaultProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private takeFault(): Fault | undefined {
+  private takeFault(url: string): Fault | undefined {
     const fault = this.faults[0];
-    if (fault === undefined) return undefined;
+    if (fault === undefined || (fault.path !== undefined && !url.startsWith(fault.path))) return undefined;
     if (fault.times !== undefined) {
       fault.times--;
       if (fault.times <= 0) this.faults.shift();
