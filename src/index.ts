@@ -34,4 +34,5 @@ export {
   BufferOverflowException,
 } from './client/errors';
 export { BatchWriter, type Acknowledge, type BatchWriterOptions, type BatchSink, type EntryLines } from './client/batch-writer';
+export type { LineProtocol } from './client/line-protocol';
 export { RetryPolicy, type RetryOptions } from './client/retry';

@@ -1,11 +1,15 @@
 import { BufferOverflowException, ClientClosedException, InfluxDBException } from './errors';
+import type { LineProtocol } from './line-protocol';
 import type { WriteOptions } from './measurement';
+import { PendingLines, type Acknowledge as AcknowledgeWith, type Batch, type EntryLines } from './pending-lines';
 import { RetryPolicy, type RetryOptions } from './retry';
 import type { Spool } from './spool';
 import { MAX_LINES_PER_REQUEST } from './session';
 
+export type { EntryLines } from './pending-lines';
+
 /** Called once per entry: with nothing when its points are written, or with the error that ended them. */
-export type Acknowledge = (error: InfluxDBException | undefined) => void;
+export type Acknowledge = AcknowledgeWith<InfluxDBException>;
 
 export interface BatchWriterOptions {
   /** Where every point goes: database and retention policy, instead of the client's. */
@@ -38,11 +42,8 @@ export interface BatchWriterOptions {
 
 /** What a batch writer needs of its client. */
 export interface BatchSink {
-  writeLines(lines: readonly string[], options?: WriteOptions): Promise<void>;
+  writeLines(lines: LineProtocol, options?: WriteOptions): Promise<void>;
 }
-
-/** An entry's points: one line, or several. */
-export type EntryLines = string | readonly string[];
 
 /** Retries while closing come this often, until the close timeout. */
 const CLOSING_RETRY_DELAY = 250;
@@ -65,11 +66,8 @@ export class BatchWriter {
   retryAt: Date | undefined;
   /** Points dropped because the buffer was full, since the writer was made. */
   dropped = 0;
-  // One slot per entry in each: kept apart so that an entry costs no object of its own.
-  private entryLines: EntryLines[] = [];
-  private acknowledgements: Acknowledge[] = [];
+  private readonly pending = new PendingLines<InfluxDBException>();
   private points = 0;
-  private waitingPoints = 0;
   private inFlightEntries = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly workers = new Set<Promise<void>>();
@@ -92,7 +90,7 @@ export class BatchWriter {
 
   /** Entries waiting to be written, those in flight included. */
   get pendingEntries(): number {
-    return this.entryLines.length + this.inFlightEntries;
+    return this.pending.entries + this.inFlightEntries;
   }
 
   /** Points waiting to be written, those in flight included. */
@@ -105,13 +103,9 @@ export class BatchWriter {
       acknowledge(new ClientClosedException('the writer is closed: the flow was stopped'));
       return;
     }
-    const size = typeof lines === 'string' ? 1 : lines.length;
-    this.entryLines.push(lines);
-    this.acknowledgements.push(acknowledge);
-    this.points += size;
-    this.waitingPoints += size;
-    if (this.waitingPoints > (this.options.maxPendingPoints ?? 100_000)) this.dropOldest();
-    if (this.entryLines.length >= this.options.flushEvery) {
+    this.points += this.pending.push(lines, acknowledge);
+    if (this.pending.lineCount > (this.options.maxPendingPoints ?? 100_000)) this.dropOldest();
+    if (this.pending.entries >= this.options.flushEvery) {
       this.clearTimer();
       this.startWorkers();
     } else if (this.timer === undefined && this.options.flushInterval > 0 && this.workers.size === 0) {
@@ -142,39 +136,31 @@ export class BatchWriter {
   /** Drops the oldest waiting entries until the buffer is within its limit (the newest always stays). */
   private dropOldest(): void {
     const limit = this.options.maxPendingPoints ?? 100_000;
-    let count = 0;
-    let points = 0;
-    while (count < this.entryLines.length - 1 && this.waitingPoints - points > limit) {
-      const entry = this.entryLines[count] as EntryLines;
-      points += typeof entry === 'string' ? 1 : entry.length;
-      count++;
-    }
-    if (count === 0) return;
-    this.entryLines.splice(0, count);
-    const dropped = this.acknowledgements.splice(0, count);
-    this.waitingPoints -= points;
+    const dropped = this.pending.takeOverflow(limit);
+    if (dropped.entries === 0) return;
+    const points = dropped.lineCount;
     this.points -= points;
     this.dropped += points;
     const error = new BufferOverflowException(
       `dropped ${points} of the oldest points: more than ${limit} were waiting for InfluxDB` +
         (this.lastError === undefined ? '' : ` (${this.lastError.code}: ${this.lastError.serverMessage ?? this.lastError.message})`),
     );
-    for (const acknowledge of dropped) acknowledge(error);
+    dropped.acknowledge(error);
     this.options.onChange?.();
   }
 
   private startWorkers(): void {
-    while (this.workers.size < this.maxInFlight && this.entryLines.length > 0) this.startWorker();
+    while (this.workers.size < this.maxInFlight && this.pending.entries > 0) this.startWorker();
   }
 
   private startWorker(): void {
     const worker = (async () => {
-      while (this.entryLines.length > 0) await this.writeBatch();
+      while (this.pending.entries > 0) await this.writeBatch();
     })().finally(() => {
       this.workers.delete(worker);
       // Entries that came in after the last worker's last look wait for their own trigger.
-      if (this.workers.size === 0 && this.entryLines.length > 0 && !this.closed && this.timer === undefined) {
-        if (this.entryLines.length >= this.options.flushEvery || this.closeDeadline !== undefined) this.startWorkers();
+      if (this.workers.size === 0 && this.pending.entries > 0 && !this.closed && this.timer === undefined) {
+        if (this.pending.entries >= this.options.flushEvery || this.closeDeadline !== undefined) this.startWorkers();
         else if (this.options.flushInterval > 0) this.timer = setTimeout(() => void this.flush(), this.options.flushInterval);
       }
     });
@@ -187,21 +173,11 @@ export class BatchWriter {
 
   /** Takes whole entries, up to MAX_LINES_PER_REQUEST lines (at least one entry, however large), and settles them. */
   private async writeBatch(): Promise<void> {
-    let lineCount = 0;
-    let count = 0;
-    while (count < this.entryLines.length) {
-      const entry = this.entryLines[count] as EntryLines;
-      const size = typeof entry === 'string' ? 1 : entry.length;
-      if (count > 0 && lineCount + size > MAX_LINES_PER_REQUEST) break;
-      lineCount += size;
-      count++;
-    }
-    const entries = this.entryLines.splice(0, count);
-    const acknowledgements = this.acknowledgements.splice(0, count);
-    this.waitingPoints -= lineCount;
-    this.inFlightEntries += count;
-    await this.settle(entries, acknowledgements);
-    this.inFlightEntries -= count;
+    const batch = this.pending.take(MAX_LINES_PER_REQUEST);
+    const lineCount = batch.lineCount;
+    this.inFlightEntries += batch.entries;
+    await this.settle(batch);
+    this.inFlightEntries -= batch.entries;
     this.points -= lineCount;
     this.options.onChange?.();
   }
@@ -211,29 +187,29 @@ export class BatchWriter {
    * halves it until each rejected point is alone with its own entry (points the server took are
    * written again, harmlessly: every point carries its time).
    */
-  private async settle(entries: EntryLines[], acknowledgements: Acknowledge[]): Promise<void> {
-    const lines = linesOf(entries);
+  private async settle(batch: Batch<InfluxDBException>): Promise<void> {
+    const body = batch.body();
     const spool = this.options.spool;
     // While a backlog is on disk, new batches join it, so that replay keeps their order.
-    if (spool !== undefined && !spool.empty && (await this.spoolAway(spool, lines, acknowledgements))) return;
-    let failure = await this.deliver(lines, spool === undefined);
+    if (spool !== undefined && !spool.empty && (await this.spoolAway(spool, batch))) return;
+    let failure = await this.deliver(body, spool === undefined);
     if (failure?.retryable && spool !== undefined) {
-      if (await this.spoolAway(spool, lines, acknowledgements)) return;
-      failure = await this.deliver(lines, true);
+      if (await this.spoolAway(spool, batch)) return;
+      failure = await this.deliver(body, true);
     }
-    if (failure !== undefined && entries.length > 1 && isRejection(failure)) {
-      const middle = entries.length >> 1;
-      await this.settle(entries.slice(0, middle), acknowledgements.slice(0, middle));
-      await this.settle(entries.slice(middle), acknowledgements.slice(middle));
+    if (failure !== undefined && batch.entries > 1 && isRejection(failure)) {
+      const [first, second] = batch.halves();
+      await this.settle(first);
+      await this.settle(second);
       return;
     }
-    for (const acknowledge of acknowledgements) acknowledge(failure);
+    batch.acknowledge(failure);
   }
 
-  /** Appends the lines to the spool and acknowledges them as safe; false when the spool is full. */
-  private async spoolAway(spool: Spool, lines: string[], acknowledgements: Acknowledge[]): Promise<boolean> {
-    if (!(await spool.append({ target: this.options.target ?? {}, lines }))) return false;
-    for (const acknowledge of acknowledgements) acknowledge(undefined);
+  /** Appends the batch's lines to the spool and acknowledges them as safe; false when the spool is full. */
+  private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>): Promise<boolean> {
+    if (!(await spool.append({ target: this.options.target ?? {}, lines: batch.lines() }))) return false;
+    batch.acknowledge(undefined);
     this.startReplay();
     return true;
   }
@@ -291,7 +267,7 @@ export class BatchWriter {
    * Sends lines; with `retrying`, tries again while the policy says so. The error that ended them,
    * or undefined once written.
    */
-  private async deliver(lines: string[], retrying: boolean): Promise<InfluxDBException | undefined> {
+  private async deliver(lines: LineProtocol, retrying: boolean): Promise<InfluxDBException | undefined> {
     for (;;) {
       await this.waitForRetry();
       const error = await this.attempt(lines, this.options.target);
@@ -309,7 +285,7 @@ export class BatchWriter {
   }
 
   /** One request; keeps the writer's view of the server (last write, last error) up to date. */
-  private async attempt(lines: string[], target: WriteOptions | undefined): Promise<InfluxDBException | undefined> {
+  private async attempt(lines: LineProtocol, target: WriteOptions | undefined): Promise<InfluxDBException | undefined> {
     try {
       await this.sink.writeLines(lines, target);
       this.lastWritten = new Date();
@@ -355,15 +331,6 @@ export class BatchWriter {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-function linesOf(entries: readonly EntryLines[]): string[] {
-  const lines: string[] = [];
-  for (const entry of entries) {
-    if (typeof entry === 'string') lines.push(entry);
-    else for (const line of entry) lines.push(line);
-  }
-  return lines;
 }
 
 /** The server refused the batch itself (a line it rejects, a body too large): splitting finds the culprit. */

@@ -1,6 +1,7 @@
 import { parseDsn, maskDsn } from './dsn';
 import { ConfigurationException, exceptionFromResponse, QueryFailedException } from './errors';
 import { parseJson } from './json';
+import type { LineProtocol } from './line-protocol';
 import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
 import {
   checkQueryResponse,
@@ -110,8 +111,11 @@ export class Client implements LineWriter, AsyncDisposable {
     await this.writeLines(lines, options);
   }
 
-  /** Writes lines of line protocol already in this client's precision, in one request. */
-  async writeLines(lines: readonly string[], options: WriteOptions = {}): Promise<void> {
+  /**
+   * Writes line protocol already in this client's precision, in one request: lines, or UTF-8 bytes
+   * of lines separated by newlines.
+   */
+  async writeLines(lines: LineProtocol, options: WriteOptions = {}): Promise<void> {
     if (lines.length === 0) return;
     const response = await this.#transport.request({
       method: 'POST',
@@ -121,7 +125,7 @@ export class Client implements LineWriter, AsyncDisposable {
         rp: options.retentionPolicy ?? this.retentionPolicy,
         precision: this.precision,
       },
-      body: lines.join('\n'),
+      body: lines instanceof Uint8Array ? lines : lines.join('\n'),
     });
     if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('write', response);
   }

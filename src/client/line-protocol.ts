@@ -2,6 +2,9 @@ import { describeType, quote } from './describe';
 import { InvalidMeasurementException } from './errors';
 import { formatTimestamp, nowTimestamp, type Precision, type Timestamp } from './time';
 
+/** Line protocol to send: lines, or UTF-8 bytes of lines separated by newlines. */
+export type LineProtocol = readonly string[] | Uint8Array;
+
 export type FieldValue = number | bigint | boolean | string;
 export type TagValue = string | number | boolean | bigint;
 

@@ -31,7 +31,7 @@ export interface TransportRequest {
   method: 'GET' | 'POST';
   path: string;
   query?: Record<string, string | undefined>;
-  body?: string;
+  body?: string | Uint8Array;
   contentType?: string;
   acceptGzip?: boolean;
 }
@@ -69,7 +69,7 @@ export class Transport {
     const headers: Record<string, string> = {};
     if (this.#options.authorization !== undefined) headers.authorization = this.#options.authorization;
     if (request.acceptGzip) headers['accept-encoding'] = 'gzip';
-    let body: string | Buffer | undefined = request.body;
+    let body: string | Uint8Array | undefined = request.body;
     if (body !== undefined) {
       headers['content-type'] = request.contentType ?? 'text/plain; charset=utf-8';
       if (Buffer.byteLength(body) >= this.#options.gzipThreshold) {

@@ -8,7 +8,14 @@ import {
   RetryPolicy,
   WriteFailedException,
   type BatchSink,
+  type LineProtocol,
 } from '../../src';
+
+/** The lines of a request body, as a server reads them. */
+function linesOf(body: LineProtocol): string[] {
+  if (!(body instanceof Uint8Array)) return [...body];
+  return Buffer.from(body).toString('utf8').split('\n').filter((line) => line !== '');
+}
 
 /** A sink that records requests and answers after a delay, optionally failing some. */
 class RecordingSink implements BatchSink {
@@ -16,8 +23,9 @@ class RecordingSink implements BatchSink {
   inFlight = 0;
   maxInFlight = 0;
   constructor(private readonly fail: (lines: readonly string[]) => boolean = () => false) {}
-  async writeLines(lines: readonly string[]): Promise<void> {
-    this.requests.push([...lines]);
+  async writeLines(body: LineProtocol): Promise<void> {
+    const lines = linesOf(body);
+    this.requests.push(lines);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -185,7 +193,7 @@ describe('BatchWriter with a spool', () => {
       const sink: BatchSink = {
         async writeLines(lines) {
           if (!up) throw new ConnectionFailedException('refused');
-          written.push(...lines);
+          written.push(...linesOf(lines));
         },
       };
       const spool = Spool.open(dir);

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { PendingLines, type EntryLines } from '../../src/client/pending-lines';
+
+const text = (body: Buffer): string => body.toString('utf8');
+
+describe('PendingLines', () => {
+  it('gives request bodies of the entries\' lines in order, each ending in a newline, in UTF-8', () => {
+    const pending = new PendingLines<Error>();
+    pending.push('wetter,ort=München temp=21.5', () => undefined);
+    pending.push(['a v="☀️ 🌧"', 'b v=1i'], () => undefined);
+    const batch = pending.take(5000);
+    assert.equal(text(batch.body()), 'wetter,ort=München temp=21.5\na v="☀️ 🌧"\nb v=1i\n');
+    assert.deepEqual(batch.lines(), ['wetter,ort=München temp=21.5', 'a v="☀️ 🌧"', 'b v=1i']);
+    assert.equal(batch.lineCount, 3);
+    assert.equal(pending.entries, 0);
+    assert.equal(pending.lineCount, 0);
+  });
+
+  it('takes whole entries up to the line limit, and at least one however large', () => {
+    const pending = new PendingLines<Error>();
+    pending.push(['a', 'b', 'c'], () => undefined);
+    pending.push('d', () => undefined);
+    pending.push('e', () => undefined);
+    assert.deepEqual(pending.take(2).lines(), ['a', 'b', 'c']);
+    assert.deepEqual(pending.take(2).lines(), ['d', 'e']);
+  });
+
+  it('keeps entries written before a new chunk intact, lines larger than a chunk included', () => {
+    const pending = new PendingLines<Error>();
+    const large = `big v="${'x'.repeat(1_500_000)}"`;
+    pending.push('first v=1', () => undefined);
+    pending.push(large, () => undefined);
+    pending.push('last v=2', () => undefined);
+    const batch = pending.take(5000);
+    assert.deepEqual(batch.lines(), ['first v=1', large, 'last v=2']);
+  });
+
+  it('drops the oldest entries past a limit, never the newest, and acknowledges them with the error', () => {
+    const pending = new PendingLines<Error>();
+    const acknowledged: Array<string | undefined> = [];
+    for (let i = 0; i < 5; i++) pending.push(`m v=${i}`, (error) => acknowledged.push(`${i}:${error?.message}`));
+    const dropped = pending.takeOverflow(2);
+    dropped.acknowledge(new Error('full'));
+    assert.deepEqual(acknowledged, ['0:full', '1:full', '2:full']);
+    assert.deepEqual(pending.take(5000).lines(), ['m v=3', 'm v=4']);
+    const one = new PendingLines<Error>();
+    one.push(['a', 'b', 'c'], () => undefined);
+    assert.equal(one.takeOverflow(1).entries, 0, 'the newest entry stays, whatever its size');
+  });
+
+  it('splits a batch into halves that together are the batch', () => {
+    const pending = new PendingLines<Error>();
+    for (let i = 0; i < 5; i++) pending.push(i === 2 ? ['c1', 'c2'] : `l${i}`, () => undefined);
+    const [first, second] = pending.take(5000).halves();
+    assert.deepEqual(first.lines(), ['l0', 'l1']);
+    assert.deepEqual(second.lines(), ['c1', 'c2', 'l3', 'l4']);
+    assert.equal(second.entries, 3);
+  });
+
+  it('property: whatever the entries and takes, every line comes out once, in order, byte for byte', () => {
+    const line = fc.string({ unit: 'binary', maxLength: 40 }).map((value) => value.replace(/\n/g, ' '));
+    const entry: fc.Arbitrary<EntryLines> = fc.oneof(line, fc.array(line, { minLength: 1, maxLength: 5 }));
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1 }), (entries, takes) => {
+        const pending = new PendingLines<Error>();
+        for (const lines of entries) pending.push(lines, () => undefined);
+        const bodies: string[] = [];
+        for (let i = 0; pending.entries > 0; i++) bodies.push(text(pending.take(takes[i % takes.length] as number).body()));
+        const expected = entries.flatMap((lines) => (typeof lines === 'string' ? [lines] : [...lines]));
+        const encoded = (value: string): string => Buffer.from(value, 'utf8').toString('utf8');
+        assert.equal(bodies.join(''), expected.map((value) => `${encoded(value)}\n`).join(''));
+      }),
+    );
+  });
+});
