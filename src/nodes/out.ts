@@ -10,6 +10,7 @@ import { Spool } from '../client/spool';
 import { BatchWriter, ConfigurationException, InfluxDBException, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
 import { asException, configNodeOf, configProblem, failMessage, reachabilityStatus, StatusThrottle, statusText } from './common';
+import { logSharedFailuresOnce } from './failure-log';
 import type { InflowConfigNode } from './types';
 import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';
 
@@ -35,6 +36,7 @@ export = function register(RED: NodeAPI): void {
   function InflowOut(this: Node, def: OutDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    logSharedFailuresOnce(RED, node, (def as OutDef & { g?: string }).g);
     const config = configNodeOf(RED, node, def.server);
     const errorOutput = def.errorOutput ? 0 : undefined;
     const writers = new Map<string, BatchWriter>();

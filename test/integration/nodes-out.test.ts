@@ -76,6 +76,20 @@ async function loadBehind(proxy: FaultProxy, db: string, flow: ProxiedFlow = {})
   return collect(helper.getNode('completed'));
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { hooks } = require('@node-red/util') as {
+  hooks: { add(id: string, hook: (event: { node: { id: string }; msg: Message; error?: unknown }) => void): void; remove(id: string): void };
+};
+
+/** What the node logged at error level, as Node-RED's log (and the debug sidebar) shows it. */
+function errorLines(id: string): string[] {
+  const log = helper.log();
+  return log.args
+    .map(([entry]) => entry)
+    .filter((entry) => entry.level === log.ERROR && entry.id === id)
+    .map((entry) => (entry.msg instanceof Error ? entry.msg.message : String(entry.msg)));
+}
+
 const rows = (db: string, q = 'SELECT * FROM temperature GROUP BY *', epoch = 'ms') => server.rows(q, db, epoch);
 
 before(async () => {
@@ -435,6 +449,44 @@ describe('inflow out: errors and status', () => {
     assert.equal((caught[0]?.error as { code: string }).code, 'ConfigurationException');
     assert.match(statusTexts(helper.getNode('out')).join('|'), /names no database/);
   });
+
+  it('a failed commit of many messages with a Catch node: each message caught, nothing logged', async () => {
+    const { caught, send } = await setup({ autocommitEvery: 50 }, { dsn: server.dsn('missing_db') });
+    for (let i = 0; i < 50; i++) send({ seq: i, payload: i });
+    await waitFor(() => caught.length === 50, 'every message caught');
+    assert.deepEqual(caught.map((msg) => msg.seq), Array.from({ length: 50 }, (_, i) => i));
+    assert.ok(caught.every((msg) => (msg.error as { code: string }).code === 'DatabaseNotFoundException'));
+    assert.deepEqual(errorLines('out'), []);
+  });
+
+  for (const [what, others] of [
+    ['no Catch node', []],
+    ['a Catch node for other nodes only', [{ id: 'elsewhere', type: 'catch', z: 'tab', scope: ['cfg'], uncaught: false, wires: [] }]],
+  ] as const) {
+    it(`a failed commit of many messages with ${what}: one log line that counts them, each message failed once`, async () => {
+      const failures = new Map<unknown, number>();
+      hooks.add('onComplete.inflow-test', (event: { node: { id: string }; msg: Message; error?: unknown }) => {
+        if (event.node.id === 'out' && event.error !== undefined) failures.set(event.msg.seq, (failures.get(event.msg.seq) ?? 0) + 1);
+      });
+      try {
+        await helper.load(inflowNodes, [
+          { id: 'tab', type: 'tab' },
+          { id: 'cfg', type: 'inflow-config', dsn: server.dsn('missing_db'), precision: 'ms', timeout: 5000 },
+          { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 50, flushInterval: 0, wires: [] },
+          ...others,
+        ]);
+        for (let i = 0; i < 50; i++) helper.getNode('out').receive({ seq: i, payload: i });
+        await waitFor(() => failures.size === 50, 'every message failed');
+        await sleep(50);
+        assert.ok([...failures.values()].every((count) => count === 1), 'each message failed once');
+        const lines = errorLines('out');
+        assert.equal(lines.length, 1, lines.join('\n'));
+        assert.match(lines[0] ?? '', /database not found: "missing_db".*\(50 messages failed with this error; a Catch node gets each of them\)/);
+      } finally {
+        hooks.remove('*.inflow-test');
+      }
+    });
+  }
 
   it('shows pending points, then the time of the last write, then the last error', async () => {
     const { completed, send } = await setup({ autocommitEvery: 1000, flushInterval: 400 });
