@@ -76,7 +76,12 @@ function measurementOf(msg: OutMessage, settings: OutSettings): string {
   throw new InvalidMeasurementException('no measurement name: set one in the node, or send msg.measurement');
 }
 
-function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings, where: string): string {
+/** Which part of the message a point comes from, for errors: built only when there is one. */
+type Where = string | (() => string);
+
+const nameOf = (where: Where): string => (typeof where === 'string' ? where : where());
+
+function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings, where: Where): string {
   switch (typeof payload) {
     case 'number':
     case 'bigint':
@@ -86,7 +91,7 @@ function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings,
     default:
       if (!isPlainObject(payload)) {
         throw new InvalidMeasurementException(
-          `${where} is ${payload === undefined || payload === null ? 'empty' : `a ${describeType(payload)}`}: ` +
+          `${nameOf(where)} is ${payload === undefined || payload === null ? 'empty' : `a ${describeType(payload)}`}: ` +
             'send a number, boolean or string, an object of fields, or an array of rows',
         );
       }
@@ -101,16 +106,17 @@ function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings,
 function linesOfArray(rows: unknown[], msg: OutMessage, settings: OutSettings): string[] {
   if (rows.length === 0) throw new InvalidMeasurementException('msg.payload is an empty array: nothing to write');
   const lines = new Array<string>(rows.length);
+  let i = 0;
+  const where = (): string => `msg.payload[${i}]`;
   if (rows.every((row) => isPlainObject(row) && isDictForm(row))) {
-    for (let i = 0; i < rows.length; i++) lines[i] = lineOfPayload(rows[i], msg, settings, `msg.payload[${i}]`);
+    for (; i < rows.length; i++) lines[i] = lineOfPayload(rows[i], msg, settings, where);
     return lines;
   }
   const template = templateOf(msg, settings);
-  for (let i = 0; i < rows.length; i++) {
+  for (; i < rows.length; i++) {
     const row = rows[i];
-    const where = `msg.payload[${i}]`;
     if (!isPlainObject(row)) {
-      throw new InvalidMeasurementException(`${where} is a ${describeType(row)}: each row must be an object of fields`);
+      throw new InvalidMeasurementException(`${where()} is a ${describeType(row)}: each row must be an object of fields`);
     }
     const tags = template.tags === undefined ? (row.tags as Tags | undefined) : { ...template.tags, ...(row.tags as Tags | undefined) };
     lines[i] = line(where, template.name, tags, row, 'kwargs', row.timestamp as Timestamp | undefined, settings);
@@ -136,7 +142,7 @@ function templateOf(msg: OutMessage, settings: OutSettings): { name: string; tag
 
 /** One serialized point, with the node's tags and integer fields applied and its time checked. */
 function line(
-  where: string,
+  where: Where,
   name: unknown,
   tags: Tags | undefined,
   fields: unknown,
@@ -153,7 +159,7 @@ function line(
     if (typeof timestamp === 'number' || typeof timestamp === 'bigint') checkPrecision(timestamp, settings.precision);
     return serializeLine(name as string, allTags, fieldObject as Fields, source, timestamp, settings.precision);
   } catch (error) {
-    if (error instanceof InvalidMeasurementException) throw new InvalidMeasurementException(`${where}: ${error.message}`);
+    if (error instanceof InvalidMeasurementException) throw new InvalidMeasurementException(`${nameOf(where)}: ${error.message}`);
     throw error;
   }
 }
