@@ -6,8 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import { Spool } from '../client/spool';
-import { BatchWriter, ConfigurationException, InfluxDBException, type RetryOptions, type Tags, type WriteOptions } from '../index';
+import { BatchWriter, ConfigurationException, InfluxDBException, Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
 import { asException, configNodeOf, configProblem, failMessage, reachabilityStatus, StatusThrottle, statusText } from './common';
 import { logSharedFailuresOnce } from './failure-log';
