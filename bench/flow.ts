@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { InfluxServer } from '../test/support/influxd';
+import { BASE_MS, warmupCount } from './runtime';
 
 const MESSAGES = numberArg('--messages', 100_000);
 const BATCHES = numberArg('--batches', 100);
@@ -43,8 +44,9 @@ function runScenario(scenario: string, port: number, messages: number, points: n
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as Omit<Result, 'points' | 'stored'>;
 }
 
-async function count(server: InfluxServer, measurement: string): Promise<number> {
-  const rows = await server.rows(`SELECT count(value) FROM ${measurement}`, DATABASE);
+/** Points of the measured messages stored (warm-up points come after them in time). */
+async function count(server: InfluxServer, measurement: string, points: number): Promise<number> {
+  const rows = await server.rows(`SELECT count(value) FROM ${measurement} WHERE time < ${BASE_MS + points}ms`, DATABASE);
   return (rows[0]?.count as number | undefined) ?? 0;
 }
 
@@ -65,25 +67,34 @@ async function repeated(server: InfluxServer, measurement: string | undefined, r
 
 /** The raw ceiling: the same points as pre-serialized line protocol, POSTed at inflow out's concurrency. */
 async function rawCeiling(server: InfluxServer): Promise<Result> {
-  const lines: string[] = [];
-  for (let i = 0; i < BATCHES * BATCH_SIZE; i++) lines.push(`batch_raw value=${i % BATCH_SIZE} ${1_700_000_000_000 + i}`);
-  const bodies: string[] = [];
-  for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) bodies.push(lines.slice(i, i + LINES_PER_REQUEST).join('\n'));
-  const pool = new Pool(server.url, { connections: IN_FLIGHT });
-  const started = process.hrtime.bigint();
-  let next = 0;
-  const post = async (): Promise<void> => {
-    while (next < bodies.length) {
-      const body = bodies[next++] as string;
-      const response = await pool.request({ method: 'POST', path: `/write?db=${DATABASE}&precision=ms`, body });
-      await response.body.dump();
-      if (response.statusCode !== 204) throw new Error(`raw write answered ${response.statusCode}`);
-    }
+  const measured = BATCHES * BATCH_SIZE;
+  const bodiesOf = (from: number, to: number): string[] => {
+    const lines: string[] = [];
+    for (let i = from; i < to; i++) lines.push(`batch_raw value=${i % BATCH_SIZE} ${BASE_MS + i}`);
+    const bodies: string[] = [];
+    for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) bodies.push(lines.slice(i, i + LINES_PER_REQUEST).join('\n'));
+    return bodies;
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, post));
+  const pool = new Pool(server.url, { connections: IN_FLIGHT });
+  const postAll = async (bodies: string[]): Promise<void> => {
+    let next = 0;
+    const post = async (): Promise<void> => {
+      while (next < bodies.length) {
+        const body = bodies[next++] as string;
+        const response = await pool.request({ method: 'POST', path: `/write?db=${DATABASE}&precision=ms`, body });
+        await response.body.dump();
+        if (response.statusCode !== 204) throw new Error(`raw write answered ${response.statusCode}`);
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, post));
+  };
+  await postAll(bodiesOf(measured, measured + warmupCount(BATCHES) * BATCH_SIZE));
+  const bodies = bodiesOf(0, measured);
+  const started = process.hrtime.bigint();
+  await postAll(bodies);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await pool.close();
-  return { scenario: 'raw line protocol POST', messages: BATCHES, completed: BATCHES, seconds, points: lines.length, stored: await count(server, 'batch_raw') };
+  return { scenario: 'raw line protocol POST', messages: BATCHES, completed: BATCHES, seconds, points: measured, stored: await count(server, 'batch_raw', measured) };
 }
 
 const rate = (result: Result): number => result.completed / result.seconds;
@@ -114,7 +125,7 @@ async function main(): Promise<void> {
       results.push(
         await repeated(server, measurement, async () => {
           const run = runScenario(scenario, server.port, messages, points);
-          const stored = measurement === undefined ? messages * points : await count(server, measurement);
+          const stored = measurement === undefined ? messages * points : await count(server, measurement, messages * points);
           return { ...run, points: messages * points, stored };
         }),
       );

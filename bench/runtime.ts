@@ -19,6 +19,14 @@ const RED = require('node-red') as {
 
 const root = path.resolve(__dirname, '..');
 
+/** The first point's time, in ms: point k of a case is stamped BASE_MS + k. */
+export const BASE_MS = 1_700_000_000_000;
+
+/** Messages sent untimed before a case is measured: a tenth as many, at least one. */
+export function warmupCount(messages: number): number {
+  return Math.max(1, Math.round(messages / 10));
+}
+
 export interface Runtime {
   /** Sends a message from the source node, through its wire, to the node under test ("target"). */
   send(msg: Record<string, unknown>): void;
