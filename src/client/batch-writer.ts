@@ -67,8 +67,8 @@ export class BatchWriter {
   /** Points dropped because the buffer was full, since the writer was made. */
   dropped = 0;
   private readonly pending = new PendingLines<InfluxDBException>();
-  private points = 0;
   private inFlightEntries = 0;
+  private inFlightPoints = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly workers = new Set<Promise<void>>();
   private readonly maxInFlight: number;
@@ -95,7 +95,7 @@ export class BatchWriter {
 
   /** Points waiting to be written, those in flight included. */
   get pendingPoints(): number {
-    return this.points;
+    return this.pending.lineCount + this.inFlightPoints;
   }
 
   add(lines: EntryLines, acknowledge: Acknowledge): void {
@@ -103,11 +103,14 @@ export class BatchWriter {
       acknowledge(new ClientClosedException('the writer is closed: the flow was stopped'));
       return;
     }
-    this.points += this.pending.push(lines, acknowledge);
+    this.pending.push(lines, acknowledge);
     if (this.pending.lineCount > (this.options.maxPendingPoints ?? 100_000)) this.dropOldest();
     if (this.pending.entries >= this.options.flushEvery) {
-      this.clearTimer();
-      this.startWorkers();
+      // While every worker is busy (no timer is set then) they take these entries in their next batch.
+      if (this.workers.size < this.maxInFlight) {
+        this.clearTimer();
+        this.startWorkers();
+      }
     } else if (this.timer === undefined && this.options.flushInterval > 0 && this.workers.size === 0) {
       this.timer = setTimeout(() => void this.flush(), this.options.flushInterval);
     }
@@ -139,7 +142,6 @@ export class BatchWriter {
     const dropped = this.pending.takeOverflow(limit);
     if (dropped.entries === 0) return;
     const points = dropped.lineCount;
-    this.points -= points;
     this.dropped += points;
     const error = new BufferOverflowException(
       `dropped ${points} of the oldest points: more than ${limit} were waiting for InfluxDB` +
@@ -176,9 +178,10 @@ export class BatchWriter {
     const batch = this.pending.take(MAX_LINES_PER_REQUEST);
     const lineCount = batch.lineCount;
     this.inFlightEntries += batch.entries;
+    this.inFlightPoints += lineCount;
     await this.settle(batch);
     this.inFlightEntries -= batch.entries;
-    this.points -= lineCount;
+    this.inFlightPoints -= lineCount;
     this.options.onChange?.();
   }
 
@@ -295,7 +298,7 @@ export class BatchWriter {
       this.retryAt = undefined;
       return undefined;
     } catch (thrown) {
-      const error = thrown instanceof InfluxDBException ? thrown : new InfluxDBException(String(thrown), { cause: thrown });
+      const error = InfluxDBException.from(thrown);
       this.lastError = error;
       this.failingSince ??= Date.now();
       return error;

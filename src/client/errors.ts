@@ -29,6 +29,11 @@ export class InfluxDBException extends Error {
     this.retryAfter = details.retryAfter;
   }
 
+  /** The failure as an InfluxDBException, whatever was thrown (kept as the cause). */
+  static from(thrown: unknown): InfluxDBException {
+    return thrown instanceof InfluxDBException ? thrown : new InfluxDBException(String(thrown), { cause: thrown });
+  }
+
   /**
    * Whether sending the same request again may succeed: network failures, timeouts, 5xx and 429.
    * A plain Client never retries by itself; the delivery layer asks this.

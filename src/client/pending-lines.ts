@@ -88,8 +88,8 @@ export class PendingLines<E> {
     return this.acknowledgements.length;
   }
 
-  /** Queues an entry; returns its line count. */
-  push(lines: EntryLines, acknowledge: Acknowledge<E>): number {
+  /** Queues an entry. */
+  push(lines: EntryLines, acknowledge: Acknowledge<E>): void {
     const size = typeof lines === 'string' ? 1 : lines.length;
     // One write per entry: a native join of an entry's lines costs less than a write per line.
     const text = typeof lines === 'string' ? lines : lines.join('\n');
@@ -107,7 +107,6 @@ export class PendingLines<E> {
     this.sizes.push(size);
     this.acknowledgements.push(acknowledge);
     this.lineCount += size;
-    return size;
   }
 
   /** Takes the oldest whole entries, up to `maxLines` lines (at least one entry, however large). */

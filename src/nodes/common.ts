@@ -20,11 +20,6 @@ export function configProblem(config: InflowConfigNode | undefined): Configurati
   return undefined;
 }
 
-/** The failure as an exception with a `code`, whatever was thrown. */
-export function asException(error: unknown): InfluxDBException {
-  return error instanceof InfluxDBException ? error : new InfluxDBException(String(error), { cause: error });
-}
-
 type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
 
 /**
@@ -91,6 +86,11 @@ export class StatusThrottle {
 export function statusText(error: InfluxDBException): string {
   const text = `${error.code}: ${error.serverMessage ?? error.message}`;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The status of a node whose settings cannot work: red, with why. */
+export function problemStatus(problem: InfluxDBException): NodeStatus {
+  return { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) };
 }
 
 /** A node's status before its first result: what the config node's ping at start found. */

@@ -7,10 +7,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { Client, InfluxDBException } from '../index';
 import { assertPrecision } from '../client/time';
-import { asException } from './common';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from './types';
-
-const DEFAULT_TIMEOUT = 10_000;
 
 export = function register(RED: NodeAPI): void {
   function InflowConfig(this: InflowConfigNode, def: ConfigDef): void {
@@ -24,11 +21,11 @@ export = function register(RED: NodeAPI): void {
     this.precision = 'ms';
     try {
       this.precision = assertPrecision(def.precision || 'ms');
-      const timeout = def.timeout === '' || def.timeout === undefined ? DEFAULT_TIMEOUT : Number(def.timeout);
       this.client = new Client(def.dsn, {
         precision: this.precision,
         retentionPolicy: def.retentionPolicy || undefined,
-        timeout,
+        // Empty: the client's own default.
+        timeout: def.timeout === '' || def.timeout === undefined ? undefined : Number(def.timeout),
         password: this.credentials.password || undefined,
         token: this.credentials.token || undefined,
       });
@@ -43,7 +40,7 @@ export = function register(RED: NodeAPI): void {
       ?.ping()
       .then(
         (answer): Reachability => ({ version: answer.version }),
-        (error: unknown): Reachability => ({ error: asException(error) }),
+        (error: unknown): Reachability => ({ error: InfluxDBException.from(error) }),
       )
       .then((reachability) => {
         if (closing !== undefined || this.client?.closed) return;

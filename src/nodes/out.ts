@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { BatchWriter, ConfigurationException, InfluxDBException, Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
-import { asException, configNodeOf, configProblem, failMessage, reachabilityStatus, StatusThrottle, statusText } from './common';
+import { configNodeOf, configProblem, failMessage, problemStatus, reachabilityStatus, StatusThrottle, statusText } from './common';
 import { logSharedFailuresOnce } from './failure-log';
 import type { InflowConfigNode } from './types';
 import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';
@@ -68,7 +68,7 @@ export = function register(RED: NodeAPI): void {
     const spoolRoot = spoolDirectoryOf(RED, node, def.spool !== false);
 
     const status = new StatusThrottle(node, (): NodeStatus => {
-      if (problem !== undefined) return { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) };
+      if (problem !== undefined) return problemStatus(problem);
       let pending = 0;
       let dropped = 0;
       let lastWritten: Date | undefined;
@@ -138,7 +138,7 @@ export = function register(RED: NodeAPI): void {
       try {
         points = pointsOfMessage(msg as NodeMessage & OutMessage, settings);
       } catch (error) {
-        failMessage(msg, asException(error), errorOutput, send, done);
+        failMessage(msg, InfluxDBException.from(error), errorOutput, send, done);
         return;
       }
       // Without an errors output, done itself is the acknowledgement: no closure kept per message.

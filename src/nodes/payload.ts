@@ -62,14 +62,14 @@ function isAbsent(value: unknown): boolean {
 }
 
 function optionalText(value: unknown, what: string): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
+  if (isAbsent(value)) return undefined;
   if (typeof value === 'string') return value;
   throw new InvalidMeasurementException(`${what} must be a string, not ${describeType(value)}`);
 }
 
 function measurementOf(msg: OutMessage, settings: OutSettings): string {
   if (typeof msg.measurement === 'string' && msg.measurement !== '') return msg.measurement;
-  if (msg.measurement !== undefined && msg.measurement !== null && msg.measurement !== '') {
+  if (!isAbsent(msg.measurement)) {
     throw new InvalidMeasurementException(`msg.measurement must be a string, not ${describeType(msg.measurement)}`);
   }
   if (settings.measurement !== '') return settings.measurement;

@@ -1,10 +1,10 @@
 /** "inflow query": runs the node's query (or msg.query) and sends the reshaped series as msg.payload. */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { QueryFailedException, type Precision, type QueryParam } from '../index';
+import { InfluxDBException, QueryFailedException, type QueryOptions, type QueryParam } from '../index';
 import { describeType } from '../client/describe';
 import { isPlainObject } from '../client/measurement';
 import { assertPrecision } from '../client/time';
-import { asException, configNodeOf, configProblem, failMessage, reachabilityStatus, statusText } from './common';
+import { configNodeOf, configProblem, failMessage, problemStatus, reachabilityStatus, statusText } from './common';
 
 interface QueryDef extends NodeDef {
   server: string;
@@ -30,7 +30,7 @@ export = function register(RED: NodeAPI): void {
     const problem = configProblem(config);
     let running = 0;
     let answered = false;
-    node.status(problem ? { fill: 'red', shape: 'ring', text: problem.message.slice(0, 120) } : reachabilityStatus(undefined));
+    node.status(problem ? problemStatus(problem) : reachabilityStatus(undefined));
     config?.register(node, (reachability) => {
       if (problem === undefined && running === 0 && !answered) node.status(reachabilityStatus(reachability));
     });
@@ -39,16 +39,16 @@ export = function register(RED: NodeAPI): void {
       const msg = message as QueryMessage;
       const client = config?.client;
       if (problem !== undefined || client === undefined) {
-        failMessage(msg, problem ?? asException('no client'), errorOutput, send, done);
+        failMessage(msg, problem ?? InfluxDBException.from('no client'), errorOutput, send, done);
         return;
       }
       let query: string;
-      let options: { epoch?: Precision; params?: Record<string, QueryParam>; database?: string };
+      let options: QueryOptions;
       try {
         query = queryOf(def.query, msg.query);
         options = optionsOf(msg, def.epoch);
       } catch (error) {
-        failMessage(msg, asException(error), errorOutput, send, done);
+        failMessage(msg, InfluxDBException.from(error), errorOutput, send, done);
         return;
       }
       running++;
@@ -66,7 +66,7 @@ export = function register(RED: NodeAPI): void {
         (error: unknown) => {
           running--;
           answered = true;
-          const exception = asException(error);
+          const exception = InfluxDBException.from(error);
           node.status({ fill: 'red', shape: 'dot', text: statusText(exception) });
           failMessage(msg, exception, errorOutput, send, done);
         },
@@ -90,8 +90,8 @@ function queryOf(configured: string | undefined, fromMessage: unknown): string {
   );
 }
 
-function optionsOf(msg: QueryMessage, configuredEpoch: string | undefined): { epoch?: Precision; params?: Record<string, QueryParam>; database?: string } {
-  const options: { epoch?: Precision; params?: Record<string, QueryParam>; database?: string } = {};
+function optionsOf(msg: QueryMessage, configuredEpoch: string | undefined): QueryOptions {
+  const options: QueryOptions = {};
   const epoch = msg.epoch ?? (configuredEpoch || undefined);
   if (epoch !== undefined && epoch !== '') options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
   if (msg.params !== undefined) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import type { RetryOptions } from '../../src';
 import { InfluxServer } from '../support/influxd';
 import { collect, helper, inflowNodes, sleep, statusTexts, waitFor, type Message } from '../support/flows';
 import { FaultProxy } from '../support/proxy';
@@ -88,6 +89,22 @@ function errorLines(id: string): string[] {
     .map(([entry]) => entry)
     .filter((entry) => entry.level === log.ERROR && entry.id === id)
     .map((entry) => (entry.msg instanceof Error ? entry.msg.message : String(entry.msg)));
+}
+
+/**
+ * Runs a test with a fault proxy in front of the server and a fresh database, with retry settings when
+ * given; unloads the flow and closes the proxy however it ends.
+ */
+async function behindProxy(test: (proxy: FaultProxy, db: string) => Promise<void>, retry?: RetryOptions): Promise<void> {
+  if (retry !== undefined) helper.settings({ inflowOutRetry: retry });
+  const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+  try {
+    await test(proxy, await freshDb());
+  } finally {
+    await helper.unload();
+    await proxy.close();
+    if (retry !== undefined) helper.settings({ inflowOutRetry: undefined });
+  }
 }
 
 const rows = (db: string, q = 'SELECT * FROM temperature GROUP BY *', epoch = 'ms') => server.rows(q, db, epoch);
@@ -220,25 +237,18 @@ describe('inflow out: committing', () => {
   });
 
   it('sends many messages in few requests, never one request per message', async () => {
-    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
-    try {
-      const db = await freshDb();
+    await behindProxy(async (proxy, db) => {
       await loadBehind(proxy, db, { precision: 'ns', outs: [{ id: 'out', measurement: 'm', autocommitEvery: 100, flushInterval: 1000 }] });
       const out = helper.getNode('out');
       for (let i = 0; i < 1000; i++) out.receive({ payload: i, timestamp: undefined });
       await waitFor(async () => ((await rows(db, 'SELECT count(value) FROM m'))[0]?.count as number | undefined) === 1000, 'all 1000 points');
       const writes = proxy.requests.filter((request) => request.url.startsWith('/write')).length;
       assert.ok(writes <= 10, `${writes} write requests for 1000 messages`);
-    } finally {
-      await helper.unload();
-      await proxy.close();
-    }
+    });
   });
 
   it('two out nodes on one config node share one client and its connection pool', async () => {
-    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
-    try {
-      const db = await freshDb();
+    await behindProxy(async (proxy, db) => {
       await loadBehind(proxy, db, {
         precision: 'ns',
         outs: [
@@ -253,16 +263,11 @@ describe('inflow out: committing', () => {
       }
       await waitFor(async () => ((await rows(db, 'SELECT count(value) FROM a, b')).reduce((sum, row) => sum + (row.count as number), 0)) === 400, 'all 400 points');
       assert.ok(proxy.connections - before <= 4, `${proxy.connections - before} connections for two nodes`);
-    } finally {
-      await helper.unload();
-      await proxy.close();
-    }
+    });
   });
 
   it('the config node keeps the client open until the out node has committed, whatever the close order', async () => {
-    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
-    try {
-      const db = await freshDb();
+    await behindProxy(async (proxy, db) => {
       // The config node comes first, so the test helper closes it first.
       await loadBehind(proxy, db, { precision: 'ns', outs: [{ id: 'out', measurement: 'm', autocommitEvery: 1000, flushInterval: 0 }] });
       for (let i = 0; i < 50; i++) helper.getNode('out').receive({ payload: i });
@@ -270,9 +275,7 @@ describe('inflow out: committing', () => {
       proxy.inject({ delayMs: 300, times: 1, path: '/write' });
       await helper.unload();
       assert.equal((await rows(db, 'SELECT count(value) FROM m'))[0]?.count, 50);
-    } finally {
-      await proxy.close();
-    }
+    });
   });
 });
 
@@ -401,10 +404,7 @@ describe('inflow out: errors and status', () => {
 
   for (const [status, headers] of [[429, { 'retry-after': '1' }], [503, { 'retry-after': '1' }], [503, {}]] as const) {
     it(`a ${status}${'retry-after' in headers ? ' with Retry-After: 1' : ''} is retried${'retry-after' in headers ? ' after the server\'s delay' : ''}, and nothing is lost`, async () => {
-      helper.settings({ inflowOutRetry: { firstDelay: 300, jitter: 0 } });
-      const proxy = await FaultProxy.start({ host: server.host, port: server.port });
-      try {
-        const db = await freshDb();
+      await behindProxy(async (proxy, db) => {
         const completed = await loadBehind(proxy, db, { outs: [{ id: 'out', measurement: 'm', autocommitEvery: 5, flushInterval: 0 }] });
         proxy.inject({ respond: { status, headers, body: '{"error":"busy"}' }, times: 2, path: '/write' });
         const started = Date.now();
@@ -415,19 +415,12 @@ describe('inflow out: errors and status', () => {
         assert.ok(took >= expected - 50 && took < expected + 2000, `took ${took} ms, expected about ${expected}`);
         assert.equal(proxy.requests.filter((request) => request.url.startsWith('/write')).length, 3);
         assert.equal((await rows(db, 'SELECT count(value) FROM m'))[0]?.count, 5);
-      } finally {
-        await helper.unload();
-        await proxy.close();
-        helper.settings({ inflowOutRetry: undefined });
-      }
+      }, { firstDelay: 300, jitter: 0 });
     });
   }
 
   it('a server slower than the timeout: the write times out, is retried, and lands once', async () => {
-    helper.settings({ inflowOutRetry: { firstDelay: 100, jitter: 0 } });
-    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
-    try {
-      const db = await freshDb();
+    await behindProxy(async (proxy, db) => {
       const completed = await loadBehind(proxy, db, { timeout: 300 });
       proxy.inject({ delayMs: 1000, times: 1, path: '/write' });
       helper.getNode('out').receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
@@ -435,11 +428,7 @@ describe('inflow out: errors and status', () => {
       await sleep(1200);
       assert.deepEqual((await rows(db, 'SELECT * FROM m')).map((row) => row.value), [1]);
       assert.equal(completed.length, 1);
-    } finally {
-      await helper.unload();
-      await proxy.close();
-      helper.settings({ inflowOutRetry: undefined });
-    }
+    }, { firstDelay: 100, jitter: 0 });
   });
 
   it('a DSN that cannot work: ConfigurationException, and a red status', async () => {
