@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { InfluxServer } from '../test/support/influxd';
+import { numberArg } from './args';
 import { BASE_MS, warmupCount } from './runtime';
 
 const MESSAGES = numberArg('--messages', 100_000);
@@ -28,11 +29,6 @@ interface Result {
   peakRss?: number;
   points: number;
   stored: number;
-}
-
-function numberArg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 }
 
 function runScenario(scenario: string, port: number, messages: number, points: number): Omit<Result, 'points' | 'stored'> {

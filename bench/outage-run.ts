@@ -4,11 +4,10 @@
  * one JSON line once every message is finished or 60 s after the last was sent.
  *   node --import tsx bench/outage-run.ts <inflow|influxdb> <influx port> <database> <messages>
  */
-import { servers, startRuntime } from './runtime';
+import { BASE_MS, servers, startRuntime } from './runtime';
 
 const [which = '', port = '', database = '', messagesText = ''] = process.argv.slice(2);
 const MESSAGES = Number(messagesText);
-const BASE_MS = 1_700_000_000_000;
 
 async function main(): Promise<void> {
   const { ours, theirs } = servers(Number(port), database);

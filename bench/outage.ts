@@ -7,16 +7,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { InfluxServer } from '../test/support/influxd';
+import { numberArg } from './args';
 
 const MESSAGES = numberArg('--messages', 20_000);
 const OUTAGE_AFTER = numberArg('--outage-after', 5000);
 const OUTAGE_FOR = numberArg('--outage-for', 5000);
 const DATABASE = 'outage';
-
-function numberArg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -7,6 +7,7 @@
 import { Point } from '@influxdata/influxdb-client';
 // The built package, as users run it (npm run build first; the bench script does).
 import { Measurement } from '../dist';
+import { numberArg } from './args';
 
 const POINTS = numberArg('--points', 1_000_000);
 const ROUNDS = numberArg('--rounds', 5);
@@ -59,11 +60,6 @@ function checkIdentical(): void {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
-function numberArg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
 }
 
 checkIdentical();

@@ -1,0 +1,5 @@
+/** A number from the command line (`--name 123`), or the fallback. */
+export function numberArg(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
