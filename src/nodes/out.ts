@@ -155,10 +155,10 @@ export = function register(RED: NodeAPI): void {
         .then(() => Promise.all([...spools.values()].map((spool) => spool.close())))
         .catch((error: unknown) => node.warn(`closing: ${String(error)}`))
         .finally(() => {
-        status.stop();
-        config?.deregister(node);
-        done();
-      });
+          status.stop();
+          config?.deregister(node);
+          done();
+        });
     });
   }
 
