@@ -72,10 +72,15 @@ export class Batch<E> {
   }
 }
 
-/** Entries waiting to be written, oldest first. One slot per entry in each array: an entry costs no object of its own. */
+/**
+ * Entries waiting to be written, oldest first. One slot per entry in each array: an entry costs no
+ * object of its own. Taking reads from a moving head rather than shifting the arrays, so taking from a
+ * long backlog (an outage, a burst) costs what is taken, not what is left.
+ */
 export class PendingLines<E> {
   private chunk = Buffer.alloc(0);
   private used = 0;
+  private head = 0;
   private readonly chunks: Buffer[] = [];
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
@@ -85,7 +90,7 @@ export class PendingLines<E> {
   lineCount = 0;
 
   get entries(): number {
-    return this.acknowledgements.length;
+    return this.acknowledgements.length - this.head;
   }
 
   /** Queues an entry. */
@@ -112,35 +117,57 @@ export class PendingLines<E> {
   /** Takes the oldest whole entries, up to `maxLines` lines (at least one entry, however large). */
   take(maxLines: number): Batch<E> {
     let lines = 0;
-    let count = 0;
-    while (count < this.sizes.length) {
-      const size = this.sizes[count] as number;
-      if (count > 0 && lines + size > maxLines) break;
+    let end = this.head;
+    while (end < this.sizes.length) {
+      const size = this.sizes[end] as number;
+      if (end > this.head && lines + size > maxLines) break;
       lines += size;
-      count++;
+      end++;
     }
-    return this.takeEntries(count, lines);
+    return this.takeUntil(end, lines);
   }
 
   /** Takes the oldest entries for as long as more than `limit` lines would be left, keeping the newest. */
   takeOverflow(limit: number): Batch<E> {
     let lines = 0;
-    let count = 0;
-    while (count < this.sizes.length - 1 && this.lineCount - lines > limit) {
-      lines += this.sizes[count] as number;
-      count++;
+    let end = this.head;
+    while (end < this.sizes.length - 1 && this.lineCount - lines > limit) {
+      lines += this.sizes[end] as number;
+      end++;
     }
-    return this.takeEntries(count, lines);
+    return this.takeUntil(end, lines);
   }
 
-  private takeEntries(count: number, lines: number): Batch<E> {
-    this.lineCount -= lines;
-    return new Batch(
-      this.chunks.splice(0, count),
-      this.starts.splice(0, count),
-      this.ends.splice(0, count),
-      this.sizes.splice(0, count),
-      this.acknowledgements.splice(0, count),
+  private takeUntil(end: number, lines: number): Batch<E> {
+    const from = this.head;
+    const batch = new Batch(
+      this.chunks.slice(from, end),
+      this.starts.slice(from, end),
+      this.ends.slice(from, end),
+      this.sizes.slice(from, end),
+      this.acknowledgements.slice(from, end),
     );
+    // Taken slots hold neither the acknowledgements (and with them the messages) nor the chunks alive.
+    this.acknowledgements.fill(TAKEN, from, end);
+    this.chunks.fill(EMPTY, from, end);
+    this.head = end;
+    this.lineCount -= lines;
+    // Once the gap is half the arrays, shifting what is left costs no more than what was taken.
+    if (this.head * 2 >= this.sizes.length) this.compact();
+    return batch;
+  }
+
+  private compact(): void {
+    const taken = this.head;
+    this.chunks.splice(0, taken);
+    this.starts.splice(0, taken);
+    this.ends.splice(0, taken);
+    this.sizes.splice(0, taken);
+    this.acknowledgements.splice(0, taken);
+    this.head = 0;
   }
 }
+
+/** What a taken slot holds until the arrays are compacted. */
+const TAKEN = (): void => undefined;
+const EMPTY = Buffer.alloc(0);

@@ -59,18 +59,51 @@ describe('PendingLines', () => {
     assert.equal(second.entries, 3);
   });
 
-  it('property: whatever the entries and takes, every line comes out once, in order, byte for byte', () => {
+  it('property: whatever the pushes, takes and overflows, in any order, every line comes out once, in order, byte for byte, with its own acknowledgement', () => {
     const line = fc.string({ unit: 'binary', maxLength: 40 }).map((value) => value.replace(/\n/g, ' '));
     const entry: fc.Arbitrary<EntryLines> = fc.oneof(line, fc.array(line, { minLength: 1, maxLength: 5 }));
+    const step = fc.oneof(
+      { weight: 4, arbitrary: entry.map((lines) => ({ push: lines })) },
+      { weight: 2, arbitrary: fc.integer({ min: 1, max: 10 }).map((lines) => ({ take: lines })) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 30 }).map((limit) => ({ overflow: limit })) },
+    );
+    const linesOf = (lines: EntryLines): string[] => (typeof lines === 'string' ? [lines] : [...lines]);
+    const encoded = (value: string): string => Buffer.from(value, 'utf8').toString('utf8');
     fc.assert(
-      fc.property(fc.array(entry, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1 }), (entries, takes) => {
+      fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
         const pending = new PendingLines<Error>();
-        for (const lines of entries) pending.push(lines, () => undefined);
-        const bodies: string[] = [];
-        for (let i = 0; pending.entries > 0; i++) bodies.push(text(pending.take(takes[i % takes.length] as number).body()));
-        const expected = entries.flatMap((lines) => (typeof lines === 'string' ? [lines] : [...lines]));
-        const encoded = (value: string): string => Buffer.from(value, 'utf8').toString('utf8');
-        assert.equal(bodies.join(''), expected.map((value) => `${encoded(value)}\n`).join(''));
+        const waiting: Array<{ id: number; lines: string[] }> = [];
+        const acknowledged: number[] = [];
+        let next = 0;
+        const expectBatch = (batch: ReturnType<PendingLines<Error>['take']>, taken: typeof waiting): void => {
+          assert.equal(text(batch.body()), taken.flatMap((one) => one.lines).map((value) => `${encoded(value)}\n`).join(''));
+          const before = acknowledged.length;
+          batch.acknowledge(undefined);
+          assert.deepEqual(acknowledged.slice(before), taken.map((one) => one.id));
+        };
+        for (const action of [...steps, { take: Infinity }]) {
+          if ('push' in action) {
+            const id = next++;
+            pending.push(action.push, () => acknowledged.push(id));
+            waiting.push({ id, lines: linesOf(action.push) });
+          } else if ('take' in action) {
+            let count = 0;
+            for (let lines = 0; count < waiting.length; count++) {
+              const size = (waiting[count] as (typeof waiting)[number]).lines.length;
+              if (count > 0 && lines + size > action.take) break;
+              lines += size;
+            }
+            expectBatch(pending.take(action.take), waiting.splice(0, count));
+          } else {
+            let count = 0;
+            let left = waiting.reduce((sum, one) => sum + one.lines.length, 0);
+            for (; count < waiting.length - 1 && left > action.overflow; count++) left -= (waiting[count] as (typeof waiting)[number]).lines.length;
+            expectBatch(pending.takeOverflow(action.overflow), waiting.splice(0, count));
+          }
+          assert.equal(pending.entries, waiting.length);
+          assert.equal(pending.lineCount, waiting.reduce((sum, one) => sum + one.lines.length, 0));
+        }
+        assert.equal(pending.entries, 0);
       }),
     );
   });
