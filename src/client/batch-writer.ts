@@ -1,4 +1,4 @@
-import { BufferOverflowException, ClientClosedException, InfluxDBException } from './errors';
+import { BufferOverflowException, ClientClosedException, InfluxDBException, TimeoutException } from './errors';
 import type { LineProtocol } from './line-protocol';
 import type { WriteOptions } from './measurement';
 import { PendingLines, type Acknowledge as AcknowledgeWith, type Batch, type EntryLines } from './pending-lines';
@@ -24,7 +24,10 @@ export interface BatchWriterOptions {
   maxInFlight?: number | undefined;
   /** When and how long to retry writes that failed for a passing reason. */
   retry?: RetryOptions | RetryPolicy | undefined;
-  /** On close, keep trying this many milliseconds before failing what is left. Default 10 000. */
+  /**
+   * On close, keep trying this many milliseconds, then abandon requests still under way and fail
+   * (or spool) what is left. Default 10 000: Node-RED waits 15 s for a node to close.
+   */
   closeTimeout?: number | undefined;
   /**
    * Most points waiting in memory (not counting those in flight). Past it the oldest entries are
@@ -78,6 +81,8 @@ export class BatchWriter {
   private readonly sleepers = new Set<() => void>();
   private closeDeadline: number | undefined;
   private closed = false;
+  /** Aborted at the close deadline: a server that hangs cannot hold the close up for a request's whole timeout. */
+  private readonly abandon = new AbortController();
   private replaying: Promise<void> | undefined;
 
   constructor(
@@ -128,10 +133,18 @@ export class BatchWriter {
    * error, then refuses new entries. No timer or retry outlives it.
    */
   async close(): Promise<void> {
-    this.closeDeadline = Date.now() + (this.options.closeTimeout ?? 10_000);
+    const closeTimeout = this.options.closeTimeout ?? 10_000;
+    this.closeDeadline = Date.now() + closeTimeout;
     for (const wake of this.sleepers) wake();
-    await this.replaying;
-    await this.flush();
+    const deadline = setTimeout(() => {
+      this.abandon.abort(new TimeoutException(`InfluxDB did not answer within the close timeout of ${closeTimeout} ms`));
+    }, closeTimeout);
+    try {
+      await this.replaying;
+      await this.flush();
+    } finally {
+      clearTimeout(deadline);
+    }
     this.closed = true;
     this.clearTimer();
   }
@@ -290,7 +303,7 @@ export class BatchWriter {
   /** One request; keeps the writer's view of the server (last write, last error) up to date. */
   private async attempt(lines: LineProtocol, target: WriteOptions | undefined): Promise<InfluxDBException | undefined> {
     try {
-      await this.sink.writeLines(lines, target);
+      await this.sink.writeLines(lines, { ...target, signal: this.abandon.signal });
       this.lastWritten = new Date();
       this.lastError = undefined;
       this.failingSince = undefined;

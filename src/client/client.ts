@@ -126,6 +126,7 @@ export class Client implements LineWriter, AsyncDisposable {
         precision: this.precision,
       },
       body: lines instanceof Uint8Array ? lines : lines.join('\n'),
+      signal: options.signal,
     });
     if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('write', response);
   }
@@ -170,9 +171,13 @@ export class Client implements LineWriter, AsyncDisposable {
     return { version: Array.isArray(version) ? version[0] : version, roundTrip: performance.now() - started };
   }
 
-  /** Lets requests under way finish, then closes the connections. Later calls throw ClientClosedException. */
-  async close(): Promise<void> {
-    await this.#transport.close();
+  /**
+   * Lets requests under way finish, then closes the connections. Later calls throw ClientClosedException.
+   * With `abandonAfter`, requests still without an answer after that many ms fail with ClientClosedException,
+   * so that a server that hangs cannot hold the close up for a whole request timeout.
+   */
+  async close(options: { abandonAfter?: number | undefined } = {}): Promise<void> {
+    await this.#transport.close(options.abandonAfter);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

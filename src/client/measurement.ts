@@ -43,6 +43,11 @@ export interface WriteOptions {
   retentionPolicy?: string | undefined;
   /** A database for this write, instead of the DSN's. */
   database?: string | undefined;
+  /**
+   * Abandons the request when aborted: the write fails with the signal's reason when that is an
+   * InfluxDBException, else with a TimeoutException. The server may have stored the points already.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -209,7 +214,10 @@ function writeOptions(value: unknown): WriteOptions | undefined {
   if (!isPlainObject(value)) {
     throw new InvalidMeasurementException(`write options must be an object such as { retentionPolicy }, not ${describeType(value)}`);
   }
-  const { retentionPolicy, database } = value as WriteOptions;
+  const { retentionPolicy, database, signal } = value as WriteOptions;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidMeasurementException(`write option signal must be an AbortSignal, not ${describeType(signal)}`);
+  }
   for (const [key, option] of [['retentionPolicy', retentionPolicy], ['database', database]] as const) {
     if (option !== undefined && (typeof option !== 'string' || option === '')) {
       throw new InvalidMeasurementException(`write option ${key} must be a non-empty string`);

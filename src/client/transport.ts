@@ -34,6 +34,8 @@ export interface TransportRequest {
   body?: string | Uint8Array;
   contentType?: string;
   acceptGzip?: boolean;
+  /** The caller's way to abandon the request before its answer. */
+  signal?: AbortSignal | undefined;
 }
 
 export type TransportResponse = ResponseLike;
@@ -77,7 +79,8 @@ export class Transport {
         headers['content-encoding'] = 'gzip';
       }
     }
-    const signal = AbortSignal.timeout(this.#options.timeout);
+    const timeout = AbortSignal.timeout(this.#options.timeout);
+    const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
@@ -88,7 +91,7 @@ export class Transport {
         signal,
       });
     } catch (error) {
-      throw this.networkException(error, signal);
+      throw this.networkException(error, timeout, request.signal);
     }
     try {
       const raw = Buffer.from(await response.body.arrayBuffer());
@@ -96,24 +99,40 @@ export class Transport {
       const text = (encoding === 'gzip' ? await gunzip(raw) : raw).toString('utf8');
       return { status: response.statusCode, headers: response.headers, body: text };
     } catch (error) {
-      throw this.networkException(error, signal);
+      throw this.networkException(error, timeout, request.signal);
     }
   }
 
-  /** Waits for requests under way, then closes every connection. */
-  async close(): Promise<void> {
+  /** Waits for requests under way (at most `abandonAfter` ms, when given, then fails them), then closes every connection. */
+  async close(abandonAfter?: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.close();
+    const abandon =
+      abandonAfter === undefined
+        ? undefined
+        : setTimeout(() => {
+            const error = new ClientClosedException(`the client was closed before ${this.#options.origin} answered`);
+            this.pool.destroy(error).catch(() => undefined);
+          }, abandonAfter);
+    try {
+      await this.pool.close();
+    } finally {
+      clearTimeout(abandon);
+    }
   }
 
-  private networkException(error: unknown, signal: AbortSignal): InfluxDBException {
+  private networkException(error: unknown, timeout: AbortSignal, abandon: AbortSignal | undefined): InfluxDBException {
     if (error instanceof InfluxDBException) return error;
     const where = this.#options.origin;
+    if (abandon?.aborted) {
+      const reason: unknown = abandon.reason;
+      if (reason instanceof InfluxDBException) return reason;
+      return new TimeoutException(`the request to ${where} was abandoned before its answer`, { cause: reason });
+    }
     const code = errorCode(error);
     const detail = error instanceof Error ? error.message : String(error);
     if (
-      signal.aborted ||
+      timeout.aborted ||
       code === 'UND_ERR_HEADERS_TIMEOUT' ||
       code === 'UND_ERR_BODY_TIMEOUT' ||
       code === 'UND_ERR_CONNECT_TIMEOUT'

@@ -9,6 +9,9 @@ import { Client, InfluxDBException } from '../index';
 import { assertPrecision } from '../client/time';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from './types';
 
+/** When the flows stop, requests still without an answer this long after the last writer is done are abandoned. */
+const ABANDON_AFTER = 1000;
+
 export = function register(RED: NodeAPI): void {
   function InflowConfig(this: InflowConfigNode, def: ConfigDef): void {
     RED.nodes.createNode(this, def);
@@ -51,7 +54,8 @@ export = function register(RED: NodeAPI): void {
     const finishClose = (): void => {
       const done = closing;
       closing = undefined;
-      const closed = this.client === undefined ? Promise.resolve() : this.client.close();
+      // Every writer has committed by now; what is left (the first ping, queries of stopped nodes) gets a second.
+      const closed = this.client === undefined ? Promise.resolve() : this.client.close({ abandonAfter: ABANDON_AFTER });
       closed.catch((error: unknown) => this.warn(`closing the InfluxDB client: ${String(error)}`)).finally(() => done?.());
     };
 

@@ -8,6 +8,7 @@ import {
   DatabaseNotFoundException,
   ForbiddenException,
   InfluxDBException,
+  InvalidMeasurementException,
   QueryFailedException,
   RetentionPolicyNotFoundException,
   TimeoutException,
@@ -108,6 +109,28 @@ describe('exceptions from a real server', () => {
     assert.ok(Date.now() - started < 1200, 'gave up at the timeout, not when the answer came');
     await slow.close();
     await proxy.close();
+  });
+
+  it('a write abandoned through its signal fails at once, with the reason given or a TimeoutException', async () => {
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    const client = new Client(proxy.dsn('e'), { timeout: 10_000 });
+    try {
+      proxy.inject({ delayMs: 3000, times: 2 });
+      const started = Date.now();
+      await rejectsWith(client.write('cpu', { v: 1 }, { signal: AbortSignal.timeout(200) }), TimeoutException, /abandoned before its answer/);
+      const stopping = new AbortController();
+      setTimeout(() => stopping.abort(new ClientClosedException('the flow stopped')), 200);
+      await rejectsWith(client.write('cpu', { v: 1 }, { signal: stopping.signal }), ClientClosedException, /^the flow stopped$/);
+      assert.ok(Date.now() - started < 2500, 'each write gave up when abandoned, not when the answer came');
+      await rejectsWith(
+        client.write('cpu', { v: 1 }, { signal: 'soon' as never }),
+        InvalidMeasurementException,
+        /write option signal must be an AbortSignal, not string/,
+      );
+    } finally {
+      await client.close({ abandonAfter: 0 });
+      await proxy.close();
+    }
   });
 
   it('ClientClosedException after close', async () => {

@@ -14,12 +14,15 @@ let server: InfluxServer;
 let userDir: string;
 let counter = 0;
 
+const quickRetries = { firstDelay: 200, maxDelay: 500, jitter: 0 };
+
 before(async () => {
   server = await InfluxServer.start();
   userDir = mkdtempSync(path.join(tmpdir(), 'inflow-spool-flow-'));
-  helper.settings({ userDir, inflowOutRetry: { firstDelay: 200, maxDelay: 500, jitter: 0 } });
+  helper.settings({ userDir, inflowOutRetry: quickRetries });
 });
 afterEach(async () => {
+  server.thaw();
   await helper.unload();
   await server.resume();
 });
@@ -29,10 +32,10 @@ after(async () => {
   await server.stop();
 });
 
-async function load(db: string, outId: string): Promise<{ caught: Message[]; completed: Message[] }> {
+async function load(db: string, outId: string, timeout = 1000): Promise<{ caught: Message[]; completed: Message[] }> {
   await helper.load(inflowNodes, [
     { id: 'tab', type: 'tab' },
-    { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout: 1000 },
+    { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout },
     { id: outId, type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 50, flushInterval: 100, spool: true, wires: [] },
     { id: 'catcher', type: 'catch', z: 'tab', scope: [outId], uncaught: false, wires: [['caught']] },
     { id: 'completer', type: 'complete', z: 'tab', scope: [outId], wires: [['completed']] },
@@ -103,5 +106,31 @@ describe('inflow out with the disk spool', () => {
     await waitFor(async () => (await stored(db)) === 500, 'all 500 points in InfluxDB', 15_000);
     const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
     assert.deepEqual(values, Array.from({ length: 500 }, (_, i) => i));
+  });
+
+  it('a redeploy while InfluxDB hangs ends within the close timeout: the writes under way go to disk, and land later', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `spooler${counter}`;
+    helper.settings({ userDir, inflowOutRetry: quickRetries, inflowOutCloseTimeout: 1000 });
+    try {
+      // The client's own timeout, 10 s, is far beyond the close timeout.
+      await load(db, outId, 10_000);
+      server.freeze();
+      send(outId, 0, 300);
+      await waitFor(() => statusTexts(helper.getNode(outId)).some((text) => /^300 pending/.test(text)), 'every point waiting on the hung server', 3000);
+      const started = Date.now();
+      await helper.unload();
+      const closing = Date.now() - started;
+      assert.ok(closing < 4000, `the redeploy waited ${closing} ms for a server that does not answer; the close timeout is 1 s`);
+      assert.ok(readdirSync(path.join(userDir, 'inflow-spool', outId, '~')).length > 0, 'the points are on disk');
+    } finally {
+      helper.settings({ userDir, inflowOutRetry: quickRetries });
+    }
+    server.thaw();
+    await load(db, outId, 10_000);
+    await waitFor(async () => (await stored(db)) === 300, 'all 300 points in InfluxDB', 15_000);
+    const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
+    assert.deepEqual(values, Array.from({ length: 300 }, (_, i) => i));
   });
 });

@@ -97,6 +97,21 @@ describe('transport, as seen on the wire', () => {
     assert.equal((await server.rows('SELECT * FROM closing', 'authdb')).length, 1);
   });
 
+  it('close({ abandonAfter }) fails a request the server does not answer, rather than waiting for its timeout', async () => {
+    proxy.inject({ delayMs: 5000, times: 1 });
+    const client = new Client(proxy.dsn('authdb', WRITER), { timeout: 10_000 });
+    const inFlight = client.write('abandoned', { v: 1, timestamp: 1 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await client.close({ abandonAfter: 200 });
+    const closing = Date.now() - started;
+    assert.ok(closing < 2000, `close waited ${closing} ms`);
+    assert.match(String(await inFlight), /ClientClosedException: the client was closed before http:\/\/127\.0\.0\.1:\d+ answered/);
+  });
+
   it('shows a masked DSN, never the password', () => {
     const client = new Client(proxy.dsn('authdb', WRITER));
     assert.equal(client.displayDsn, `http://writer:***@127.0.0.1:${proxy.port}/authdb`);

@@ -121,6 +121,16 @@ export class InfluxServer {
     clearTimeout(timer);
   }
 
+  /** Freezes influxd (SIGSTOP): connections are still accepted, nothing is answered, as with a hung server. */
+  freeze(): void {
+    if (this.running) this.process?.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen influxd go on (SIGCONT). */
+  thaw(): void {
+    if (this.running) this.process?.kill('SIGCONT');
+  }
+
   /** Stops influxd and removes its data. */
   async stop(): Promise<void> {
     await this.halt();
