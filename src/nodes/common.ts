@@ -82,6 +82,11 @@ export class StatusThrottle {
   }
 }
 
+/** The local time of day as HH:MM:SS, for a status line. */
+export function clockTime(date: Date): string {
+  return date.toTimeString().slice(0, 8);
+}
+
 /** A short form of an error for a status line. */
 export function statusText(error: InfluxDBException): string {
   const text = `${error.code}: ${error.serverMessage ?? error.message}`;

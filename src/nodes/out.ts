@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { BatchWriter, ConfigurationException, InfluxDBException, Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
-import { configNodeOf, configProblem, failMessage, problemStatus, reachabilityStatus, StatusThrottle, statusText } from './common';
+import { clockTime, configNodeOf, configProblem, failMessage, problemStatus, reachabilityStatus, StatusThrottle, statusText } from './common';
 import { logSharedFailuresOnce } from './failure-log';
 import type { InflowConfigNode } from './types';
 import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';
@@ -92,7 +92,7 @@ export = function register(RED: NodeAPI): void {
         return { fill: dropped > 0 || spooled > 0 ? 'yellow' : 'blue', shape: 'ring', text: `${pending} pending${droppedText}` };
       }
       if (lastWritten !== undefined) {
-        return { fill: 'green', shape: 'dot', text: `written ${lastWritten.toTimeString().slice(0, 8)}${droppedText}` };
+        return { fill: 'green', shape: 'dot', text: `written ${clockTime(lastWritten)}${droppedText}` };
       }
       return reachabilityStatus(config?.reachability);
     });

@@ -1,10 +1,12 @@
 /** "inflow query": runs the node's query (or msg.query) and sends the reshaped series as msg.payload. */
-import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { InfluxDBException, QueryFailedException, type QueryOptions, type QueryParam } from '../index';
 import { describeType } from '../client/describe';
 import { isPlainObject } from '../client/measurement';
 import { assertPrecision } from '../client/time';
-import { configNodeOf, configProblem, failMessage, problemStatus, reachabilityStatus, statusText } from './common';
+import { clockTime, configNodeOf, configProblem, failMessage, problemStatus, reachabilityStatus, statusText } from './common';
+
+const QUERYING: NodeStatus = { fill: 'blue', shape: 'ring', text: 'querying' };
 
 interface QueryDef extends NodeDef {
   server: string;
@@ -52,14 +54,14 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       running++;
-      node.status({ fill: 'blue', shape: 'ring', text: 'querying' });
+      node.status(QUERYING);
       const request = def.raw ? client.queryRaw(query, options) : client.query(query, options);
       request.then(
         (result) => {
           running--;
           answered = true;
           msg.payload = result;
-          node.status(running > 0 ? { fill: 'blue', shape: 'ring', text: 'querying' } : { fill: 'green', shape: 'dot', text: `answered ${new Date().toTimeString().slice(0, 8)}` });
+          node.status(running > 0 ? QUERYING : { fill: 'green', shape: 'dot', text: `answered ${clockTime(new Date())}` });
           send(msg);
           done();
         },
