@@ -87,9 +87,10 @@ function prepareUserDir(dsn) {
   const flowFile = path.join(userDir, 'flows.json');
   let flow = demoFlow(dsn);
   if (fs.existsSync(flowFile)) {
-    // Keep what was edited in the editor; only point the demo server at this run's influxd.
+    // Keep what was edited in the editor; only point the demo's servers at this run's influxd.
+    const demoServers = new Set(flow.filter((node) => node.type === 'inflow-config').map((node) => node.id));
     flow = JSON.parse(fs.readFileSync(flowFile, 'utf8'));
-    for (const node of flow) if (node.type === 'inflow-config' && node.id === 'f0c0c0c0c0c0c001') node.dsn = dsn;
+    for (const node of flow) if (demoServers.has(node.id)) node.dsn = dsn;
   }
   fs.writeFileSync(flowFile, JSON.stringify(flow, null, 2));
 }
