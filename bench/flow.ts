@@ -1,8 +1,9 @@
 /**
  * `npm run bench:flow`: this package's nodes, node-red-contrib-influxdb's nodes and the two limits,
  * in one run against the same influxd, each scenario in a headless Node-RED runtime of its own.
- * Each case runs --repeat times (default 3), the median run by throughput is shown: a 2-core machine
- * running InfluxDB beside Node-RED gives figures that vary by a third from one run to the next.
+ * Each case runs --repeat times (default 3), in rounds; the median run by throughput is shown, and each
+ * share of a ceiling is the median of the shares within a round: a 2-core machine running InfluxDB
+ * beside Node-RED gives figures that vary by a third from one run to the next.
  *   npm run bench:flow [-- --messages 100000 --batches 100 --batch-size 1000 --repeat 3]
  */
 import { execFileSync } from 'node:child_process';
@@ -51,14 +52,28 @@ function median(results: Result[]): Result {
   return [...results].sort((a, b) => a.stored / a.seconds - b.stored / b.seconds)[results.length >> 1] as Result;
 }
 
-/** Runs a case REPEAT times, each on an emptied measurement; the median run. */
-async function repeated(server: InfluxServer, measurement: string | undefined, run: () => Promise<Result>): Promise<Result> {
-  const results: Result[] = [];
-  for (let i = 0; i < REPEAT; i++) {
-    if (measurement !== undefined) await server.rawQuery(`DROP MEASUREMENT ${measurement}`, { db: DATABASE });
-    results.push(await run());
+const middle = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] as number;
+
+interface Case {
+  /** Emptied before each run; undefined for a case that stores nothing. */
+  measurement: string | undefined;
+  run: () => Promise<Result>;
+}
+
+/**
+ * Runs the cases in rounds, each case once a round (A B C, A B C, ...) rather than each case
+ * REPEAT times in a row, so that a machine slowing down or speeding up meanwhile touches every case
+ * alike. Each case's runs, in round order.
+ */
+async function rounds(server: InfluxServer, cases: Case[]): Promise<Result[][]> {
+  const runs: Result[][] = cases.map(() => []);
+  for (let round = 0; round < REPEAT; round++) {
+    for (const [i, { measurement, run }] of cases.entries()) {
+      if (measurement !== undefined) await server.rawQuery(`DROP MEASUREMENT ${measurement}`, { db: DATABASE });
+      runs[i]?.push(await run());
+    }
   }
-  return median(results);
+  return runs;
 }
 
 /** The raw ceiling: the same points as pre-serialized line protocol, POSTed at inflow out's concurrency. */
@@ -116,35 +131,40 @@ async function main(): Promise<void> {
   const server = await InfluxServer.start();
   try {
     await server.createDatabase(DATABASE);
-    const results: Result[] = [];
-    const measure = async (scenario: string, measurement: string | undefined, messages: number, points: number) => {
-      results.push(
-        await repeated(server, measurement, async () => {
-          const run = runScenario(scenario, server.port, messages, points);
-          const stored = measurement === undefined ? messages * points : await count(server, measurement, messages * points);
-          return { ...run, points: messages * points, stored };
-        }),
-      );
-    };
-    console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} runs each`);
-    await measure('inflow out', 'single_inflow', MESSAGES, 1);
-    await measure('influxdb out', 'single_influxdb', MESSAGES, 1);
-    await measure('do-nothing node', undefined, MESSAGES, 1);
-    const [ours, peer, ceiling] = results.splice(0) as [Result, Result, Result];
-    table([ours, peer, ceiling]);
+    const scenario = (name: string, measurement: string | undefined, messages: number, points: number): Case => ({
+      measurement,
+      run: async () => {
+        const run = runScenario(name, server.port, messages, points);
+        const stored = measurement === undefined ? messages * points : await count(server, measurement, messages * points);
+        return { ...run, points: messages * points, stored };
+      },
+    });
+
+    console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds`);
+    const [ours, peer, ceiling] = (await rounds(server, [
+      scenario('inflow out', 'single_inflow', MESSAGES, 1),
+      scenario('influxdb out', 'single_influxdb', MESSAGES, 1),
+      scenario('do-nothing node', undefined, MESSAGES, 1),
+    ])) as [Result[], Result[], Result[]];
+    table([median(ours), median(peer), median(ceiling)]);
+    // Ratios are taken within a round, then their median: each compares runs made minutes apart at most.
+    const share = middle(ours.map((run, i) => rate(run) / rate(ceiling[i] as Result)));
+    const extraRss = middle(ours.map((run, i) => (run.peakRss ?? 0) - ((ceiling[i] as Result).peakRss ?? 0)));
     console.log(
-      `inflow out: ${percent(rate(ours), rate(ceiling))} of the runtime's ceiling (target 75%), ` +
-        `${(rate(ours) / rate(peer)).toFixed(0)}x influxdb out; peak RSS ${megabytes((ours.peakRss ?? 0) - (ceiling.peakRss ?? 0))} ` +
+      `inflow out: ${percent(share, 1)} of the runtime's ceiling (target 75%), ` +
+        `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${megabytes(extraRss)} ` +
         "above the do-nothing node's (target within 25 MB)",
     );
 
-    console.log(`\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} runs each`);
-    await measure('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE);
-    await measure('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE);
-    results.push(await repeated(server, 'batch_raw', () => rawCeiling(server)));
-    table(results);
-    const [batches, , raw] = results as [Result, Result, Result];
-    console.log(`inflow out batches: ${percent(pointRate(batches), pointRate(raw))} of the raw ceiling at the same concurrency (target 80%)`);
+    console.log(`\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds`);
+    const [batches, peerBatches, raw] = (await rounds(server, [
+      scenario('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE),
+      scenario('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE),
+      { measurement: 'batch_raw', run: () => rawCeiling(server) },
+    ])) as [Result[], Result[], Result[]];
+    table([median(batches), median(peerBatches), median(raw)]);
+    const batchShare = middle(batches.map((run, i) => pointRate(run) / pointRate(raw[i] as Result)));
+    console.log(`inflow out batches: ${percent(batchShare, 1)} of the raw ceiling at the same concurrency (target 80%)`);
   } finally {
     await server.stop();
   }
