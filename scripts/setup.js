@@ -3,16 +3,9 @@
 // The set-up both README commands share, so each works on a fresh clone of a fresh machine:
 // install the npm packages when they are missing, then make sure influxd (and, with --tests,
 // Chromium) is there.
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-
-const root = path.resolve(__dirname, '..');
-
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-}
+const { root, run } = require('./run');
 
 if (!fs.existsSync(path.join(root, 'node_modules', 'typescript')) || !fs.existsSync(path.join(root, 'node_modules', 'node-red'))) {
   console.log('npm packages missing: running npm ci');

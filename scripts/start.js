@@ -4,23 +4,18 @@
 // Node-RED on 127.0.0.1:1880 (user directory .node-red/) with this package loaded and a demo flow
 // deployed: a simulated sensor into "inflow out", and "inflow query" into a debug node.
 // Ctrl-C stops both.
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const { influxdConfig } = require('./influxd-config');
+const { root, run } = require('./run');
 
-const root = path.resolve(__dirname, '..');
 const influxDir = path.join(root, '.influxdb');
 const userDir = path.join(root, '.node-red');
 const DATABASE = 'sensors';
 const EDITOR_PORT = Number(process.env.PORT || 1880);
 const DEMO_EXAMPLES = ['Write a sensor value.json', 'Query to a debug node.json'];
-
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-}
 
 function portIsFree(port) {
   return new Promise((resolve) => {
