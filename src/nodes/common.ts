@@ -1,6 +1,6 @@
 /** What "inflow out" and "inflow query" share: finding their config node, and failing a message. */
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
-import { ConfigurationException, InfluxDBException } from '../index';
+import { ConfigurationException, InfluxDBException, type Client } from '../index';
 import type { InflowConfigNode, Reachability } from './types';
 
 /** The config node a user names, or undefined (a missing one is reported on the user's status). */
@@ -13,11 +13,13 @@ export function configNodeOf(RED: NodeAPI, node: Node, id: string | undefined): 
   return config;
 }
 
-/** Why a node cannot work with this config, as an exception for its messages, or undefined when it can. */
-export function configProblem(config: InflowConfigNode | undefined): ConfigurationException | undefined {
-  if (config === undefined) return new ConfigurationException('no InfluxDB server is set in the node');
-  if (config.client === undefined) return new ConfigurationException(`the InfluxDB server settings cannot work: ${config.problem}`);
-  return undefined;
+/** The config node's client, or why a node cannot work with it, as an exception for its messages. */
+export type ClientOrProblem = { client: Client; problem?: undefined } | { client?: undefined; problem: ConfigurationException };
+
+export function clientOf(config: InflowConfigNode | undefined): ClientOrProblem {
+  if (config === undefined) return { problem: new ConfigurationException('no InfluxDB server is set in the node') };
+  if (config.client === undefined) return { problem: new ConfigurationException(`the InfluxDB server settings cannot work: ${config.problem}`) };
+  return { client: config.client };
 }
 
 type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;

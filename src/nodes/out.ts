@@ -6,11 +6,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import { BatchWriter, ConfigurationException, InfluxDBException, Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
+import { BatchWriter, ConfigurationException, type Client, InfluxDBException, Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../client/measurement';
-import { clockTime, configNodeOf, configProblem, failMessage, problemStatus, reachabilityStatus, StatusThrottle, statusText } from './common';
+import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, StatusThrottle, statusText } from './common';
 import { logSharedFailuresOnce } from './failure-log';
-import type { InflowConfigNode } from './types';
 import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';
 
 interface OutDef extends NodeDef {
@@ -61,7 +60,8 @@ export = function register(RED: NodeAPI): void {
       settingsProblem = error instanceof ConfigurationException ? error : new ConfigurationException(String(error));
       node.error(settingsProblem.message);
     }
-    const problem = settingsProblem ?? configProblem(config);
+    const { client, problem: configProblem } = clientOf(config);
+    const problem = settingsProblem ?? configProblem;
     config?.register(node, () => status.changed());
 
     const spools = new Map<BatchWriter, Spool>();
@@ -99,13 +99,13 @@ export = function register(RED: NodeAPI): void {
     status.now();
 
     let defaultWriter: BatchWriter | undefined;
-    const writerFor = (target: WriteOptions): BatchWriter => {
+    const writerFor = (client: Client, target: WriteOptions): BatchWriter => {
       if (target === DEFAULT_TARGET && defaultWriter !== undefined) return defaultWriter;
       const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}`;
       let writer = writers.get(key);
       if (writer === undefined) {
         const spool = openSpool(node, spoolRoot, target, spoolLimitMb);
-        writer = new BatchWriter(config?.client as NonNullable<InflowConfigNode['client']>, {
+        writer = new BatchWriter(client, {
           target,
           flushEvery: autocommitEvery,
           flushInterval,
@@ -125,12 +125,12 @@ export = function register(RED: NodeAPI): void {
     };
 
     // A backlog left on disk by an earlier run (a redeploy, a restart, a crash) is replayed now.
-    if (problem === undefined && spoolRoot !== undefined) {
-      for (const target of spooledTargets(spoolRoot)) writerFor(target).startReplay();
+    if (problem === undefined && client !== undefined && spoolRoot !== undefined) {
+      for (const target of spooledTargets(spoolRoot)) writerFor(client, target).startReplay();
     }
 
     node.on('input', (msg, send, done) => {
-      if (problem !== undefined || settings === undefined) {
+      if (problem !== undefined || client === undefined || settings === undefined) {
         failMessage(msg, problem ?? new ConfigurationException('the node settings cannot work'), errorOutput, send, done);
         return;
       }
@@ -146,7 +146,7 @@ export = function register(RED: NodeAPI): void {
         errorOutput === undefined
           ? done
           : (error: InfluxDBException | undefined) => (error === undefined ? done() : failMessage(msg, error, errorOutput, send, done));
-      writerFor(points.target).add(points.lines, acknowledge);
+      writerFor(client, points.target).add(points.lines, acknowledge);
       status.changed();
     });
 

@@ -4,7 +4,7 @@ import { InfluxDBException, QueryFailedException, type QueryOptions, type QueryP
 import { describeType } from '../client/describe';
 import { isPlainObject } from '../client/measurement';
 import { assertPrecision } from '../client/time';
-import { clockTime, configNodeOf, configProblem, failMessage, problemStatus, reachabilityStatus, statusText } from './common';
+import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText } from './common';
 
 const QUERYING: NodeStatus = { fill: 'blue', shape: 'ring', text: 'querying' };
 
@@ -29,7 +29,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const config = configNodeOf(RED, node, def.server);
     const errorOutput = def.errorOutput ? 1 : undefined;
-    const problem = configProblem(config);
+    const { client, problem } = clientOf(config);
     let running = 0;
     let answered = false;
     node.status(problem ? problemStatus(problem) : reachabilityStatus(undefined));
@@ -39,9 +39,8 @@ export = function register(RED: NodeAPI): void {
 
     node.on('input', (message, send, done) => {
       const msg = message as QueryMessage;
-      const client = config?.client;
-      if (problem !== undefined || client === undefined) {
-        failMessage(msg, problem ?? InfluxDBException.from('no client'), errorOutput, send, done);
+      if (client === undefined) {
+        failMessage(msg, problem, errorOutput, send, done);
         return;
       }
       let query: string;
