@@ -1,5 +1,5 @@
 import { BufferOverflowException, ClientClosedException, InfluxDBException, TimeoutException } from './errors';
-import type { LineProtocol } from './line-protocol';
+import { linesOfBody, type LineProtocol } from './line-protocol';
 import type { WriteOptions } from './measurement';
 import { PendingLines, type Acknowledge as AcknowledgeWith, type Batch, type EntryLines } from './pending-lines';
 import { RetryPolicy, type RetryOptions } from './retry';
@@ -224,7 +224,7 @@ export class BatchWriter {
 
   /** Appends the batch's lines to the spool and acknowledges them as safe; false when the spool is full. */
   private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>): Promise<boolean> {
-    if (!(await spool.append({ target: this.options.target ?? {}, lines: batch.lines() }))) return false;
+    if (!(await spool.append({ target: this.options.target ?? {}, body: batch.body() }))) return false;
     batch.acknowledge(undefined);
     this.startReplay();
     return true;
@@ -252,7 +252,7 @@ export class BatchWriter {
       if (this.closeDeadline !== undefined) return;
       const record = await spool.first();
       if (record === undefined) return;
-      const outcome = await this.writeIsolating(record.lines, record.target);
+      const outcome = await this.writeIsolating(record.body, record.target);
       if (outcome === 'retry') continue;
       await spool.removeFirst();
       this.options.onChange?.();
@@ -263,20 +263,22 @@ export class BatchWriter {
    * Writes lines once, halving them around points the server rejects. 'retry' when a passing
    * failure (or one the user may fix) means the whole record should be tried again later.
    */
-  private async writeIsolating(lines: string[], target: WriteOptions): Promise<'done' | 'retry'> {
+  private async writeIsolating(lines: LineProtocol, target: WriteOptions): Promise<'done' | 'retry'> {
     const failure = await this.attempt(lines, target);
     if (failure === undefined) return 'done';
     if (!isRejection(failure)) {
       this.scheduleRetry(failure);
       return 'retry';
     }
-    if (lines.length === 1) {
-      this.options.onRejectedFromSpool?.(failure, lines);
+    // Only a rejected record is taken apart into its lines.
+    const each = lines instanceof Uint8Array ? linesOfBody(lines) : lines;
+    if (each.length === 1) {
+      this.options.onRejectedFromSpool?.(failure, each);
       return 'done';
     }
-    const middle = lines.length >> 1;
-    if ((await this.writeIsolating(lines.slice(0, middle), target)) === 'retry') return 'retry';
-    return this.writeIsolating(lines.slice(middle), target);
+    const middle = each.length >> 1;
+    if ((await this.writeIsolating(each.slice(0, middle), target)) === 'retry') return 'retry';
+    return this.writeIsolating(each.slice(middle), target);
   }
 
   /**

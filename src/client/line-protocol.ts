@@ -5,6 +5,12 @@ import { formatTimestamp, nowTimestamp, type Precision, type Timestamp } from '.
 /** Line protocol to send: lines, or UTF-8 bytes of lines separated by newlines. */
 export type LineProtocol = readonly string[] | Uint8Array;
 
+/** The lines of a request body (UTF-8 line protocol, each line ending in a newline). */
+export function linesOfBody(body: Uint8Array): string[] {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  return (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
+}
+
 export type FieldValue = number | bigint | boolean | string;
 export type TagValue = string | number | boolean | bigint;
 

@@ -47,12 +47,6 @@ export class Batch<E> {
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
-  /** The lines as strings (for the spool, and for messages about them). */
-  lines(): string[] {
-    const text = this.body().toString('utf8');
-    return text.slice(0, -1).split('\n');
-  }
-
   /** The first half of the entries and the second (a batch of one entry cannot be split). */
   halves(): [Batch<E>, Batch<E>] {
     const middle = this.entries >> 1;

@@ -1,7 +1,9 @@
 /**
  * A durable first-in first-out queue of batches on disk, for points acknowledged while InfluxDB
  * could not be reached. Records are appended to numbered segment files and fsynced before
- * `append` resolves. Each record is `[length u32][crc32 u32][JSON]`: a record torn by a crash is
+ * `append` resolves. Each record is `[length u32][crc32 u32][payload]`, the payload a line of JSON
+ * with the target, then the line protocol as it is sent (a record written by version 0.1.0 is one
+ * line of JSON with the lines in it, and is read as well). A record torn by a crash is
  * found by its length or checksum when the spool is opened, and cut off; the complete ones before
  * it are kept. Replaying may write a record again after a crash: harmless, as every point carries
  * its own time. File work is asynchronous, one operation at a time, so an fsync on a slow SD card
@@ -15,7 +17,8 @@ import type { WriteOptions } from './measurement';
 
 export interface SpoolRecord {
   target: WriteOptions;
-  lines: string[];
+  /** Line protocol, each line ending in a newline: a request body. */
+  body: Uint8Array;
 }
 
 export interface SpoolOptions {
@@ -126,20 +129,20 @@ export class Spool {
    */
   append(record: SpoolRecord): Promise<boolean> {
     return this.serially(async () => {
-      const payload = Buffer.from(JSON.stringify({ d: record.target.database, r: record.target.retentionPolicy, l: record.lines }));
-      const size = HEADER_BYTES + payload.length;
+      const target = Buffer.from(`${JSON.stringify({ d: record.target.database, r: record.target.retentionPolicy })}\n`);
+      const size = HEADER_BYTES + target.length + record.body.length;
       if (this.totalBytes + size > this.maxBytes) return false;
       let segment = this.segments[this.segments.length - 1];
       if (segment === undefined || this.appendHandle === undefined || segment.bytes + size > this.segmentBytes) {
         segment = await this.startSegment(segment === undefined ? 1 : segment.sequence + 1);
       }
       const header = Buffer.alloc(HEADER_BYTES);
-      header.writeUInt32LE(payload.length, 0);
-      header.writeUInt32LE(crc32(payload), 4);
+      header.writeUInt32LE(size - HEADER_BYTES, 0);
+      header.writeUInt32LE(crc32(record.body, crc32(target)), 4);
       const handle = this.appendHandle as FileHandle;
-      await handle.writev([header, payload]);
+      await handle.writev([header, target, record.body]);
       await handle.sync();
-      this.places.push({ segment, offset: segment.bytes, length: payload.length });
+      this.places.push({ segment, offset: segment.bytes, length: size - HEADER_BYTES });
       segment.bytes += size;
       segment.live++;
       this.totalBytes += size;
@@ -156,8 +159,7 @@ export class Spool {
       try {
         const payload = Buffer.alloc(place.length);
         await handle.read(payload, 0, place.length, place.offset + HEADER_BYTES);
-        const parsed = JSON.parse(payload.toString('utf8')) as { d?: string; r?: string; l: string[] };
-        return { target: { database: parsed.d ?? undefined, retentionPolicy: parsed.r ?? undefined }, lines: parsed.l };
+        return recordOf(payload);
       } finally {
         await handle.close();
       }
@@ -205,4 +207,14 @@ export class Spool {
     this.segments.push(segment);
     return segment;
   }
+}
+
+/** A record from its payload: the target's line of JSON, then the body (or, from 0.1.0, the lines in the JSON). */
+function recordOf(payload: Buffer): SpoolRecord {
+  const newline = payload.indexOf(0x0a);
+  const headerEnd = newline === -1 ? payload.length : newline;
+  const parsed = JSON.parse(payload.toString('utf8', 0, headerEnd)) as { d?: string; r?: string; l?: string[] };
+  const target = { database: parsed.d ?? undefined, retentionPolicy: parsed.r ?? undefined };
+  if (parsed.l !== undefined) return { target, body: Buffer.from(parsed.l.map((line) => `${line}\n`).join('')) };
+  return { target, body: payload.subarray(headerEnd + 1) };
 }

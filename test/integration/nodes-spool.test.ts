@@ -108,6 +108,34 @@ describe('inflow out with the disk spool', () => {
     assert.deepEqual(values, Array.from({ length: 500 }, (_, i) => i));
   });
 
+  it('a point InfluxDB rejects on replay is dropped with a warning that says so; the rest of its batch lands', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `spooler${counter}`;
+    // "value" is a float field from now on: a string value for it is rejected (field type conflict).
+    const first = await fetch(`${server.url}/write?db=${db}&precision=ms`, { method: 'POST', body: 'm value=0.5 1699999999000' });
+    assert.equal(first.status, 204);
+    const { caught, completed } = await load(db, outId);
+    await server.halt();
+    const node = helper.getNode(outId);
+    for (let i = 0; i < 100; i++) node.receive({ payload: { value: i === 37 ? 'thirty-seven' : i, timestamp: 1_700_000_000_000 + i } });
+    await waitFor(() => completed.length === 100, 'every message done once on disk', 15_000);
+    assert.equal(caught.length, 0, 'the bad point was acknowledged with its batch, on disk');
+    await server.resume();
+    await waitFor(async () => (await stored(db)) === 100, 'the 99 good points and the first one in InfluxDB', 15_000);
+    const spoolDir = path.join(userDir, 'inflow-spool', outId, '~');
+    await waitFor(() => !existsSync(spoolDir) || readdirSync(spoolDir).length === 0, 'the disk emptied', 5000);
+    const warnings = helper
+      .log()
+      .args.map(([entry]) => entry)
+      .filter((entry) => entry.id === outId && entry.level === helper.log().WARN)
+      .map((entry) => String(entry.msg));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0] as string, /rejected 1 point\(s\) replayed from disk, which are dropped: .*field type conflict/);
+    const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
+    assert.deepEqual(values, [0.5, ...Array.from({ length: 100 }, (_, i) => i).filter((i) => i !== 37)]);
+  });
+
   it('a redeploy while InfluxDB hangs ends within the close timeout: the writes under way go to disk, and land later', async () => {
     const db = `spool_${++counter}`;
     await server.createDatabase(db);

@@ -16,8 +16,8 @@ declare module 'node-red-node-test-helper' {
     settings(settings: Record<string, unknown>): Record<string, unknown>;
     load(nodes: unknown[], flow: unknown[], credentials?: Record<string, unknown>): Promise<void>;
     unload(): Promise<void>;
-    /** The spy on Node-RED's log: each call's first argument is a log entry ({ level, id, type, msg }); ERROR is its level number. */
-    log(): { args: Array<[{ level: number; id?: string; msg: unknown }]>; ERROR: number };
+    /** The spy on Node-RED's log: each call's first argument is a log entry ({ level, id, type, msg }); ERROR and WARN are level numbers. */
+    log(): { args: Array<[{ level: number; id?: string; msg: unknown }]>; ERROR: number; WARN: number };
     getNode(id: string): TestNode;
     startServer(done: () => void): void;
     stopServer(done: () => void): void;

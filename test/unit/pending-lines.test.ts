@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { PendingLines, type EntryLines } from '../../src/client/pending-lines';
+import { linesOfBody } from '../../src/client/line-protocol';
 
 const text = (body: Buffer): string => body.toString('utf8');
 
@@ -12,7 +13,7 @@ describe('PendingLines', () => {
     pending.push(['a v="☀️ 🌧"', 'b v=1i'], () => undefined);
     const batch = pending.take(5000);
     assert.equal(text(batch.body()), 'wetter,ort=München temp=21.5\na v="☀️ 🌧"\nb v=1i\n');
-    assert.deepEqual(batch.lines(), ['wetter,ort=München temp=21.5', 'a v="☀️ 🌧"', 'b v=1i']);
+    assert.deepEqual(linesOfBody(batch.body()), ['wetter,ort=München temp=21.5', 'a v="☀️ 🌧"', 'b v=1i']);
     assert.equal(batch.lineCount, 3);
     assert.equal(pending.entries, 0);
     assert.equal(pending.lineCount, 0);
@@ -23,8 +24,8 @@ describe('PendingLines', () => {
     pending.push(['a', 'b', 'c'], () => undefined);
     pending.push('d', () => undefined);
     pending.push('e', () => undefined);
-    assert.deepEqual(pending.take(2).lines(), ['a', 'b', 'c']);
-    assert.deepEqual(pending.take(2).lines(), ['d', 'e']);
+    assert.deepEqual(linesOfBody(pending.take(2).body()), ['a', 'b', 'c']);
+    assert.deepEqual(linesOfBody(pending.take(2).body()), ['d', 'e']);
   });
 
   it('keeps entries written before a new chunk intact, lines larger than a chunk included', () => {
@@ -34,7 +35,7 @@ describe('PendingLines', () => {
     pending.push(large, () => undefined);
     pending.push('last v=2', () => undefined);
     const batch = pending.take(5000);
-    assert.deepEqual(batch.lines(), ['first v=1', large, 'last v=2']);
+    assert.deepEqual(linesOfBody(batch.body()), ['first v=1', large, 'last v=2']);
   });
 
   it('drops the oldest entries past a limit, never the newest, and acknowledges them with the error', () => {
@@ -44,7 +45,7 @@ describe('PendingLines', () => {
     const dropped = pending.takeOverflow(2);
     dropped.acknowledge(new Error('full'));
     assert.deepEqual(acknowledged, ['0:full', '1:full', '2:full']);
-    assert.deepEqual(pending.take(5000).lines(), ['m v=3', 'm v=4']);
+    assert.deepEqual(linesOfBody(pending.take(5000).body()), ['m v=3', 'm v=4']);
     const one = new PendingLines<Error>();
     one.push(['a', 'b', 'c'], () => undefined);
     assert.equal(one.takeOverflow(1).entries, 0, 'the newest entry stays, whatever its size');
@@ -54,8 +55,8 @@ describe('PendingLines', () => {
     const pending = new PendingLines<Error>();
     for (let i = 0; i < 5; i++) pending.push(i === 2 ? ['c1', 'c2'] : `l${i}`, () => undefined);
     const [first, second] = pending.take(5000).halves();
-    assert.deepEqual(first.lines(), ['l0', 'l1']);
-    assert.deepEqual(second.lines(), ['c1', 'c2', 'l3', 'l4']);
+    assert.deepEqual(linesOfBody(first.body()), ['l0', 'l1']);
+    assert.deepEqual(linesOfBody(second.body()), ['c1', 'c2', 'l3', 'l4']);
     assert.equal(second.entries, 3);
   });
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { Spool } from '../../src/client/spool';
+import { crc32 } from 'node:zlib';
+import { linesOfBody } from '../../src/client/line-protocol';
+import { Spool, type SpoolRecord } from '../../src/client/spool';
 
 const directories: string[] = [];
 function directory(): string {
@@ -15,7 +17,9 @@ afterEach(() => {
   for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const record = (i: number, target = {}) => ({ target, lines: [`m v=${i} ${i}`, `m,t=é\\ x v="a\\"b\\\\" ${i + 1}`] });
+const linesOf = (i: number): string[] => [`m v=${i} ${i}`, `m,t=é\\ x v="a\\"b\\\\" ${i + 1}`];
+const record = (i: number, target = {}): SpoolRecord => ({ target, body: Buffer.from(`${linesOf(i).join('\n')}\n`) });
+const linesIn = (got: SpoolRecord | undefined): string[] | undefined => (got === undefined ? undefined : linesOfBody(got.body));
 
 describe('Spool', () => {
   it('gives records back first in, first out, with their targets', async () => {
@@ -25,7 +29,7 @@ describe('Spool', () => {
     assert.equal(spool.records, 5);
     for (let i = 0; i < 5; i++) {
       const got = await spool.first();
-      assert.deepEqual(got?.lines, record(i).lines);
+      assert.deepEqual(linesIn(got), linesOf(i));
       assert.deepEqual(got?.target, i === 2 ? { database: 'other', retentionPolicy: 'week' } : { database: undefined, retentionPolicy: undefined });
       await spool.removeFirst();
     }
@@ -42,7 +46,7 @@ describe('Spool', () => {
     const again = Spool.open(dir);
     // A record removed but not yet deleted with its segment may come back: replaying it is harmless.
     assert.ok(again.records === 2 || again.records === 3);
-    assert.deepEqual((await again.first())?.lines, record(3 - again.records).lines);
+    assert.deepEqual(linesIn(await again.first()), linesOf(3 - again.records));
     await again.close();
   });
 
@@ -58,11 +62,29 @@ describe('Spool', () => {
     assert.equal(reopened.records, 3);
     assert.equal(reopened.tornRecords, 1);
     for (let i = 0; i < 3; i++) {
-      assert.deepEqual((await reopened.first())?.lines, record(i).lines);
+      assert.deepEqual(linesIn(await reopened.first()), linesOf(i));
       await reopened.removeFirst();
     }
     assert.equal(await reopened.append(record(9)), true, 'appends again after the cut');
     await reopened.close();
+  });
+
+  it('reads records written by version 0.1.0 (the lines inside the JSON) before and among new ones', async () => {
+    const dir = directory();
+    const payload = Buffer.from(JSON.stringify({ d: 'other', l: linesOf(1) }));
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(payload.length, 0);
+    header.writeUInt32LE(crc32(payload), 4);
+    writeFileSync(path.join(dir, '0000000001.spool'), Buffer.concat([header, payload]));
+    const spool = Spool.open(dir);
+    assert.equal(spool.records, 1);
+    await spool.append(record(2));
+    const old = await spool.first();
+    assert.deepEqual(old?.target, { database: 'other', retentionPolicy: undefined });
+    assert.equal(Buffer.from(old?.body ?? []).toString(), `${linesOf(1).join('\n')}\n`);
+    await spool.removeFirst();
+    assert.deepEqual(linesIn(await spool.first()), linesOf(2));
+    await spool.close();
   });
 
   it('detects a corrupted record by its checksum', async () => {
