@@ -79,27 +79,30 @@ export class Transport {
         headers['content-encoding'] = 'gzip';
       }
     }
-    const timeout = AbortSignal.timeout(this.#options.timeout);
-    const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
-    let response: Dispatcher.ResponseData;
+    const ending = new RequestEnding(this.#options.timeout, request.signal);
     try {
-      response = await this.pool.request({
-        method: request.method,
-        path: this.#options.basePath + request.path + queryString(request.query),
-        headers,
-        body,
-        signal,
-      });
-    } catch (error) {
-      throw this.networkException(error, timeout, request.signal);
-    }
-    try {
-      const raw = Buffer.from(await response.body.arrayBuffer());
-      const encoding = response.headers['content-encoding'];
-      const text = (encoding === 'gzip' ? await gunzip(raw) : raw).toString('utf8');
-      return { status: response.statusCode, headers: response.headers, body: text };
-    } catch (error) {
-      throw this.networkException(error, timeout, request.signal);
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.pool.request({
+          method: request.method,
+          path: this.#options.basePath + request.path + queryString(request.query),
+          headers,
+          body,
+          signal: ending.signal,
+        });
+      } catch (error) {
+        throw this.networkException(error, ending);
+      }
+      try {
+        const raw = Buffer.from(await response.body.arrayBuffer());
+        const encoding = response.headers['content-encoding'];
+        const text = (encoding === 'gzip' ? await gunzip(raw) : raw).toString('utf8');
+        return { status: response.statusCode, headers: response.headers, body: text };
+      } catch (error) {
+        throw this.networkException(error, ending);
+      }
+    } finally {
+      ending.release();
     }
   }
 
@@ -121,18 +124,18 @@ export class Transport {
     }
   }
 
-  private networkException(error: unknown, timeout: AbortSignal, abandon: AbortSignal | undefined): InfluxDBException {
+  private networkException(error: unknown, ending: RequestEnding): InfluxDBException {
     if (error instanceof InfluxDBException) return error;
     const where = this.#options.origin;
-    if (abandon?.aborted) {
-      const reason: unknown = abandon.reason;
+    if (ending.abandoned) {
+      const reason: unknown = ending.abandonReason;
       if (reason instanceof InfluxDBException) return reason;
       return new TimeoutException(`the request to ${where} was abandoned before its answer`, { cause: reason });
     }
     const code = errorCode(error);
     const detail = error instanceof Error ? error.message : String(error);
     if (
-      timeout.aborted ||
+      ending.timedOut ||
       code === 'UND_ERR_HEADERS_TIMEOUT' ||
       code === 'UND_ERR_BODY_TIMEOUT' ||
       code === 'UND_ERR_CONNECT_TIMEOUT'
@@ -159,4 +162,46 @@ function queryString(query: TransportRequest['query']): string {
   for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, value);
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * What ends one request early: its timeout, or the caller's signal. One controller per request, its
+ * timer cleared and its listener removed when the request ends (AbortSignal.any would leave an entry
+ * on a long-lived caller's signal for every request, on Node 20).
+ */
+class RequestEnding {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  timedOut = false;
+
+  constructor(
+    timeout: number,
+    private readonly abandon: AbortSignal | undefined,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, timeout);
+    if (abandon?.aborted) this.controller.abort();
+    else abandon?.addEventListener('abort', this.onAbandon, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get abandoned(): boolean {
+    return this.abandon?.aborted === true;
+  }
+
+  get abandonReason(): unknown {
+    return this.abandon?.reason;
+  }
+
+  release(): void {
+    clearTimeout(this.timer);
+    this.abandon?.removeEventListener('abort', this.onAbandon);
+  }
+
+  private readonly onAbandon = (): void => this.controller.abort();
 }
