@@ -9,6 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Pool } from 'undici';
+import { DEFAULT_MAX_IN_FLIGHT } from '../src/client/batch-writer';
+import { MAX_LINES_PER_REQUEST } from '../src/client/session';
 import { InfluxServer } from '../test/support/influxd';
 import { numberArg } from './args';
 import { BASE_MS, warmupCount } from './runtime';
@@ -18,9 +20,8 @@ const BATCHES = numberArg('--batches', 100);
 const BATCH_SIZE = numberArg('--batch-size', 1000);
 const REPEAT = numberArg('--repeat', 3);
 const DATABASE = 'bench';
-const LINES_PER_REQUEST = 5000;
-// inflow out's batches: up to 5,000 lines a request, two requests in flight.
-const IN_FLIGHT = 2;
+// The raw ceiling is POSTed as inflow out sends its batches: as many lines a request, as many at once.
+const IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
 
 interface Result {
   scenario: string;
@@ -83,7 +84,7 @@ async function rawCeiling(server: InfluxServer): Promise<Result> {
     const lines: string[] = [];
     for (let i = from; i < to; i++) lines.push(`batch_raw value=${i % BATCH_SIZE} ${BASE_MS + i}`);
     const bodies: string[] = [];
-    for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) bodies.push(lines.slice(i, i + LINES_PER_REQUEST).join('\n'));
+    for (let i = 0; i < lines.length; i += MAX_LINES_PER_REQUEST) bodies.push(lines.slice(i, i + MAX_LINES_PER_REQUEST).join('\n'));
     return bodies;
   };
   const pool = new Pool(server.url, { connections: IN_FLIGHT });

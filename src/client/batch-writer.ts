@@ -48,6 +48,9 @@ export interface BatchSink {
   writeLines(lines: LineProtocol, options?: WriteOptions): Promise<void>;
 }
 
+/** Requests under way at once, unless `maxInFlight` says otherwise. */
+export const DEFAULT_MAX_IN_FLIGHT = 2;
+
 /** Retries while closing come this often, until the close timeout. */
 const CLOSING_RETRY_DELAY = 250;
 
@@ -89,7 +92,7 @@ export class BatchWriter {
     private readonly sink: BatchSink,
     private readonly options: BatchWriterOptions,
   ) {
-    this.maxInFlight = options.maxInFlight ?? 2;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.policy = options.retry instanceof RetryPolicy ? options.retry : new RetryPolicy(options.retry);
   }
 
