@@ -2,16 +2,18 @@
  * One scenario of `npm run bench:flow`, in a process of its own (so its peak memory is its own):
  * a headless Node-RED runtime, one flow, N messages sent through a wire into one node, timed until
  * every message is done.
- *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message>
- * Prints one JSON line.
+ *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message> [hold ms]
+ * Prints one JSON line. The hold is the holding node's: how long it keeps each group of messages.
  */
 import { BASE_MS, servers, startRuntime, warmupCount } from './runtime';
 
-const [scenario = '', portText = '', database = '', messagesText = '', pointsText = ''] = process.argv.slice(2);
+const [scenario = '', portText = '', database = '', messagesText = '', pointsText = '', holdText = '0'] = process.argv.slice(2);
 const port = Number(portText);
 const MESSAGES = Number(messagesText);
 const POINTS = Number(pointsText);
 const PER_TURN = 1000;
+/** One-point messages per commit, for inflow out and for the holding node alike. */
+const AUTOCOMMIT_EVERY = 1000;
 
 type Make = (i: number) => Record<string, unknown>;
 
@@ -22,7 +24,7 @@ const rows = (i: number): Array<Record<string, unknown>> =>
 
 const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: Make }> = {
   'inflow out': {
-    nodes: [ourServer, { id: 'target', type: 'inflow out', z: 'tab', server: 'inflowServer', measurement: 'single_inflow', autocommitEvery: 1000, flushInterval: 1000, wires: [] }],
+    nodes: [ourServer, { id: 'target', type: 'inflow out', z: 'tab', server: 'inflowServer', measurement: 'single_inflow', autocommitEvery: AUTOCOMMIT_EVERY, flushInterval: 1000, wires: [] }],
     make: (i) => ({ payload: { value: i, timestamp: new Date(BASE_MS + i) } }),
   },
   'influxdb out': {
@@ -31,6 +33,10 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
   },
   'do-nothing node': {
     nodes: [{ id: 'target', type: 'bench sink', z: 'tab', wires: [] }],
+    make: (i) => ({ payload: { value: i, timestamp: new Date(BASE_MS + i) } }),
+  },
+  'holding node': {
+    nodes: [{ id: 'target', type: 'bench hold', z: 'tab', every: AUTOCOMMIT_EVERY, holdMs: Number(holdText), wires: [] }],
     make: (i) => ({ payload: { value: i, timestamp: new Date(BASE_MS + i) } }),
   },
   'inflow out (batches)': {
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
   // memoryUsage.rss() alone: the full memoryUsage() walks the heap, which costs more the more a node holds.
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10);
+  runtime.lifetimes.length = 0;
   const started = process.hrtime.bigint();
   await sendAll(0, MESSAGES, make);
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 600_000))]);
@@ -81,8 +88,10 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const completed = runtime.finished.ok + runtime.finished.failed - warmup;
+  const lifetimes = runtime.lifetimes.sort((a, b) => a - b);
+  const medianLifetimeMs = lifetimes[lifetimes.length >> 1] ?? 0;
   await runtime.stop();
-  console.log(JSON.stringify({ scenario, messages: MESSAGES, completed, seconds, peakRss }));
+  console.log(JSON.stringify({ scenario, messages: MESSAGES, completed, seconds, peakRss, medianLifetimeMs }));
   process.exit(0);
 }
 

@@ -1,6 +1,8 @@
 /**
  * `npm run bench:flow`: this package's nodes, node-red-contrib-influxdb's nodes and the two limits,
  * in one run against the same influxd, each scenario in a headless Node-RED runtime of its own.
+ * Beside the limits, a node that writes nothing but holds each message as long as inflow out held
+ * its own in the same round: what acknowledging a message only after its commit costs by itself.
  * Each case runs --repeat times (default 3), in rounds; the median run by throughput is shown, and each
  * share of a ceiling is the median of the shares within a round: a 2-core machine running InfluxDB
  * beside Node-RED gives figures that vary by a third from one run to the next.
@@ -29,14 +31,16 @@ interface Result {
   completed: number;
   seconds: number;
   peakRss?: number;
+  /** Median time from a message's send to its done, in ms. */
+  medianLifetimeMs?: number;
   points: number;
   stored: number;
 }
 
-function runScenario(scenario: string, port: number, messages: number, points: number): Omit<Result, 'points' | 'stored'> {
+function runScenario(scenario: string, port: number, messages: number, points: number, holdMs = 0): Omit<Result, 'points' | 'stored'> {
   const output = execFileSync(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'flow-run.ts'), scenario, String(port), DATABASE, String(messages), String(points)],
+    ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'flow-run.ts'), scenario, String(port), DATABASE, String(messages), String(points), String(holdMs)],
     { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   );
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as Omit<Result, 'points' | 'stored'>;
@@ -58,7 +62,8 @@ const middle = (values: number[]): number => [...values].sort((a, b) => a - b)[v
 interface Case {
   /** Emptied before each run; undefined for a case that stores nothing. */
   measurement: string | undefined;
-  run: () => Promise<Result>;
+  /** Runs the case once; `earlier` holds this round's runs of the cases listed before it. */
+  run: (earlier: Result[]) => Promise<Result>;
 }
 
 /**
@@ -69,9 +74,12 @@ interface Case {
 async function rounds(server: InfluxServer, cases: Case[]): Promise<Result[][]> {
   const runs: Result[][] = cases.map(() => []);
   for (let round = 0; round < REPEAT; round++) {
+    const earlier: Result[] = [];
     for (const [i, { measurement, run }] of cases.entries()) {
       if (measurement !== undefined) await server.rawQuery(`DROP MEASUREMENT ${measurement}`, { db: DATABASE });
-      runs[i]?.push(await run());
+      const result = await run(earlier);
+      earlier.push(result);
+      runs[i]?.push(result);
     }
   }
   return runs;
@@ -115,12 +123,13 @@ const percent = (part: number, whole: number): string => `${Math.round((100 * pa
 const megabytes = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
 
 function table(results: Result[]): void {
-  const header = ['scenario', 'messages/s', 'points/s', 'peak RSS', 'points lost', 'done'];
+  const header = ['scenario', 'messages/s', 'points/s', 'peak RSS', 'held (median)', 'points lost', 'done'];
   const rows = results.map((result) => [
     result.scenario,
     Math.round(result.completed / result.seconds).toLocaleString('en'),
     Math.round(result.stored / result.seconds).toLocaleString('en'),
     result.peakRss === undefined ? '-' : `${(result.peakRss / 1048576).toFixed(0)} MB`,
+    result.medianLifetimeMs === undefined ? '-' : `${result.medianLifetimeMs.toFixed(1)} ms`,
     (result.points - result.stored).toLocaleString('en'),
     `${result.completed}/${result.messages}`,
   ]);
@@ -132,22 +141,23 @@ async function main(): Promise<void> {
   const server = await InfluxServer.start();
   try {
     await server.createDatabase(DATABASE);
-    const scenario = (name: string, measurement: string | undefined, messages: number, points: number): Case => ({
+    const scenario = (name: string, measurement: string | undefined, messages: number, points: number, holdMs?: (earlier: Result[]) => number): Case => ({
       measurement,
-      run: async () => {
-        const run = runScenario(name, server.port, messages, points);
+      run: async (earlier) => {
+        const run = runScenario(name, server.port, messages, points, holdMs?.(earlier));
         const stored = measurement === undefined ? messages * points : await count(server, measurement, messages * points);
         return { ...run, points: messages * points, stored };
       },
     });
 
     console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds`);
-    const [ours, peer, ceiling] = (await rounds(server, [
+    const [ours, peer, ceiling, holding] = (await rounds(server, [
       scenario('inflow out', 'single_inflow', MESSAGES, 1),
       scenario('influxdb out', 'single_influxdb', MESSAGES, 1),
       scenario('do-nothing node', undefined, MESSAGES, 1),
-    ])) as [Result[], Result[], Result[]];
-    table([median(ours), median(peer), median(ceiling)]);
+      scenario('holding node', undefined, MESSAGES, 1, ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0)),
+    ])) as [Result[], Result[], Result[], Result[]];
+    table([median(ours), median(peer), median(ceiling), median(holding)]);
     // Ratios are taken within a round, then their median: each compares runs made minutes apart at most.
     const share = middle(ours.map((run, i) => rate(run) / rate(ceiling[i] as Result)));
     const extraRss = middle(ours.map((run, i) => (run.peakRss ?? 0) - ((ceiling[i] as Result).peakRss ?? 0)));
@@ -155,6 +165,12 @@ async function main(): Promise<void> {
       `inflow out: ${percent(share, 1)} of the runtime's ceiling (target 75%), ` +
         `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${megabytes(extraRss)} ` +
         "above the do-nothing node's (target within 25 MB)",
+    );
+    const holdingShare = middle(holding.map((run, i) => rate(run) / rate(ceiling[i] as Result)));
+    const holdingRss = middle(holding.map((run, i) => (run.peakRss ?? 0) - ((ceiling[i] as Result).peakRss ?? 0)));
+    console.log(
+      `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(holdingShare, 1)} ` +
+        `of the ceiling, peak RSS ${megabytes(holdingRss)} above the do-nothing node's`,
     );
 
     console.log(`\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds`);

@@ -1,11 +1,13 @@
 /**
  * A headless Node-RED runtime for the benchmarks: this package and node-red-contrib-influxdb installed
  * in a temporary user directory, a flow of a source node wired to the node under test, and a count
- * of the messages that node has finished (Node-RED's onComplete hook, the runtime's own signal).
+ * of the messages that node has finished (Node-RED's onComplete hook, the runtime's own signal), with
+ * how long each was held from its send to its finish.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,7 +16,7 @@ const RED = require('node-red') as {
   start(): Promise<void>;
   stop(): Promise<void>;
   nodes: { getNode(id: string): { send(msg: Record<string, unknown>): void } | null };
-  hooks: { add(name: string, hook: (event: { node: { id: string }; error?: unknown }) => void): void };
+  hooks: { add(name: string, hook: (event: { msg: { sentAt?: number }; node: { id: string }; error?: unknown }) => void): void };
 };
 
 const root = path.resolve(__dirname, '..');
@@ -32,6 +34,8 @@ export interface Runtime {
   send(msg: Record<string, unknown>): void;
   /** Messages the target has finished, and how many of them with an error. */
   readonly finished: { ok: number; failed: number };
+  /** Milliseconds from send to finish of each message finished since the last clear (`lifetimes.length = 0`). */
+  readonly lifetimes: number[];
   /** Resolves when the target has finished this many messages. */
   whenFinished(count: number): Promise<void>;
   stop(): Promise<void>;
@@ -64,16 +68,23 @@ export async function startRuntime(nodes: Array<Record<string, unknown>>): Promi
   const source0 = sender;
 
   const finished = { ok: 0, failed: 0 };
+  const lifetimes: number[] = [];
   let waiting: { count: number; resolve: () => void } | undefined;
   RED.hooks.add('onComplete', (event) => {
     if (event.node.id !== 'target') return;
+    if (event.msg.sentAt !== undefined) lifetimes.push(performance.now() - event.msg.sentAt);
     if (event.error) finished.failed++;
     else finished.ok++;
     if (waiting !== undefined && finished.ok + finished.failed >= waiting.count) waiting.resolve();
   });
   return {
-    send: (msg) => source0.send(msg),
+    // Every message is stamped alike, warm-up included: the same shape for the nodes all along.
+    send: (msg) => {
+      msg.sentAt = performance.now();
+      source0.send(msg);
+    },
     finished,
+    lifetimes,
     whenFinished: (count) =>
       finished.ok + finished.failed >= count ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { count, resolve })),
     stop: async () => {
