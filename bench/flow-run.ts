@@ -19,13 +19,16 @@ type Make = (i: number) => Record<string, unknown>;
 
 const { ours: ourServer, theirs: theirServer } = servers(port, database);
 
+/** The one-point message of the cases that share it (influxdb out names its time `time`). */
+const onePoint: Make = (i) => ({ payload: { value: i, timestamp: new Date(BASE_MS + i) } });
+
 const rows = (i: number): Array<Record<string, unknown>> =>
   Array.from({ length: POINTS }, (_, j) => ({ value: j, timestamp: new Date(BASE_MS + i * POINTS + j) }));
 
 const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: Make }> = {
   'inflow out': {
     nodes: [ourServer, { id: 'target', type: 'inflow out', z: 'tab', server: 'inflowServer', measurement: 'single_inflow', autocommitEvery: AUTOCOMMIT_EVERY, flushInterval: 1000, wires: [] }],
-    make: (i) => ({ payload: { value: i, timestamp: new Date(BASE_MS + i) } }),
+    make: onePoint,
   },
   'influxdb out': {
     nodes: [theirServer, { id: 'target', type: 'influxdb out', z: 'tab', influxdb: 'influxServer', measurement: 'single_influxdb', precision: 'ms', retentionPolicy: '', wires: [] }],
@@ -33,11 +36,11 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
   },
   'do-nothing node': {
     nodes: [{ id: 'target', type: 'bench sink', z: 'tab', wires: [] }],
-    make: (i) => ({ payload: { value: i, timestamp: new Date(BASE_MS + i) } }),
+    make: onePoint,
   },
   'holding node': {
     nodes: [{ id: 'target', type: 'bench hold', z: 'tab', every: AUTOCOMMIT_EVERY, holdMs: Number(holdText), wires: [] }],
-    make: (i) => ({ payload: { value: i, timestamp: new Date(BASE_MS + i) } }),
+    make: onePoint,
   },
   'inflow out (batches)': {
     nodes: [ourServer, { id: 'target', type: 'inflow out', z: 'tab', server: 'inflowServer', measurement: 'batch_inflow', autocommitEvery: 5, flushInterval: 1000, wires: [] }],
