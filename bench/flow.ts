@@ -121,6 +121,11 @@ const rate = (result: Result): number => result.completed / result.seconds;
 const pointRate = (result: Result): number => result.stored / result.seconds;
 const percent = (part: number, whole: number): string => `${Math.round((100 * part) / whole)}%`;
 const megabytes = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
+const aboveOrBelow = (bytes: number): string => `${megabytes(Math.abs(bytes))} ${bytes < 0 ? 'below' : 'above'}`;
+// Ratios are taken within a round, then their median: each compares runs made minutes apart at most.
+const shareOf = (runs: Result[], ceiling: Result[]): number => middle(runs.map((run, i) => rate(run) / rate(ceiling[i] as Result)));
+const extraRssOf = (runs: Result[], ceiling: Result[]): number =>
+  middle(runs.map((run, i) => (run.peakRss ?? 0) - ((ceiling[i] as Result).peakRss ?? 0)));
 
 function table(results: Result[]): void {
   const header = ['scenario', 'messages/s', 'points/s', 'peak RSS', 'held (median)', 'points lost', 'done'];
@@ -158,19 +163,14 @@ async function main(): Promise<void> {
       scenario('holding node', undefined, MESSAGES, 1, ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0)),
     ])) as [Result[], Result[], Result[], Result[]];
     table([median(ours), median(peer), median(ceiling), median(holding)]);
-    // Ratios are taken within a round, then their median: each compares runs made minutes apart at most.
-    const share = middle(ours.map((run, i) => rate(run) / rate(ceiling[i] as Result)));
-    const extraRss = middle(ours.map((run, i) => (run.peakRss ?? 0) - ((ceiling[i] as Result).peakRss ?? 0)));
     console.log(
-      `inflow out: ${percent(share, 1)} of the runtime's ceiling (target 75%), ` +
-        `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${megabytes(extraRss)} ` +
-        "above the do-nothing node's (target within 25 MB)",
+      `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling (target 75%), ` +
+        `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${aboveOrBelow(extraRssOf(ours, ceiling))} ` +
+        "the do-nothing node's (target within 25 MB above)",
     );
-    const holdingShare = middle(holding.map((run, i) => rate(run) / rate(ceiling[i] as Result)));
-    const holdingRss = middle(holding.map((run, i) => (run.peakRss ?? 0) - ((ceiling[i] as Result).peakRss ?? 0)));
     console.log(
-      `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(holdingShare, 1)} ` +
-        `of the ceiling, peak RSS ${megabytes(holdingRss)} above the do-nothing node's`,
+      `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
+        `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's`,
     );
 
     console.log(`\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds`);
