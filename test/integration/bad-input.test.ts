@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { InfluxServer } from '../support/influxd';
-import { collect, helper, inflowNodes, waitFor } from '../support/flows';
+import { helper, inflowNodes, waitFor, watched, watchersOf } from '../support/flows';
 
 const circular: Record<string, unknown> = { value: 1 };
 circular.self = circular;
@@ -89,13 +89,9 @@ describe(`${BAD.length} kinds of bad input, each between good messages`, () => {
       { id: 'tab', type: 'tab' },
       { id: 'cfg', type: 'inflow-config', dsn: server.dsn('bad'), precision: 'ms', timeout: 5000 },
       { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'good', autocommitEvery: 40, flushInterval: 100, wires: [] },
-      { id: 'catcher', type: 'catch', z: 'tab', scope: ['out'], uncaught: false, wires: [['caught']] },
-      { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
-      { id: 'caught', type: 'helper', z: 'tab' },
-      { id: 'completed', type: 'helper', z: 'tab' },
+      ...watchersOf('out'),
     ]);
-    const caught = collect(helper.getNode('caught'));
-    const completed = collect(helper.getNode('completed'));
+    const { caught, completed } = watched();
     const out = helper.getNode('out');
     BAD.forEach(([, msg], i) => {
       out.receive({ seq: `good-${i}`, payload: { value: i, timestamp: 1_700_000_000_000 + i } });

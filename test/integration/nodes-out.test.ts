@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { RetryOptions } from '../../src';
 import { InfluxServer } from '../support/influxd';
-import { collect, helper, inflowNodes, sleep, statusTexts, waitFor, type Message } from '../support/flows';
+import { collect, helper, inflowNodes, sleep, statusTexts, waitFor, type Message, watched, watchersOf } from '../support/flows';
 import { FaultProxy } from '../support/proxy';
 
 let server: InfluxServer;
@@ -41,18 +41,14 @@ async function setup(out: Record<string, unknown> = {}, config: Record<string, u
       wires: [['errors']],
       ...out,
     },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: ['out'], uncaught: false, wires: [['caught']] },
-    { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-    { id: 'completed', type: 'helper', z: 'tab' },
+    ...watchersOf('out'),
     { id: 'errors', type: 'helper', z: 'tab' },
   ];
   await helper.load(inflowNodes, flow, credentials);
   const outNode = helper.getNode('out');
   return {
     db,
-    caught: collect(helper.getNode('caught')),
-    completed: collect(helper.getNode('completed')),
+    ...watched(),
     errors: collect(helper.getNode('errors')),
     send: (msg) => outNode.receive(msg),
   };

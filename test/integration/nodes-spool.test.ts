@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer } from '../support/influxd';
-import { collect, helper, inflowNodes, statusTexts, waitFor, type Message } from '../support/flows';
+import { helper, inflowNodes, statusTexts, waitFor, type Message, watched, watchersOf } from '../support/flows';
 
 let server: InfluxServer;
 let userDir: string;
@@ -37,12 +37,9 @@ async function load(db: string, outId: string, timeout = 1000): Promise<{ caught
     { id: 'tab', type: 'tab' },
     { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout },
     { id: outId, type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 50, flushInterval: 100, spool: true, wires: [] },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: [outId], uncaught: false, wires: [['caught']] },
-    { id: 'completer', type: 'complete', z: 'tab', scope: [outId], wires: [['completed']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-    { id: 'completed', type: 'helper', z: 'tab' },
+    ...watchersOf(outId),
   ]);
-  return { caught: collect(helper.getNode('caught')), completed: collect(helper.getNode('completed')) };
+  return watched();
 }
 
 function send(outId: string, from: number, count: number): void {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer } from '../support/influxd';
-import { collect, helper, inflowNodes, sleep, waitFor, type Message } from '../support/flows';
+import { helper, inflowNodes, sleep, waitFor, watched, watchersOf } from '../support/flows';
 
 const MESSAGES = 20_000;
 const PER_TICK = 10;
@@ -37,13 +37,9 @@ async function run(db: string, spool: boolean, outageAfter: number, outageFor: n
     { id: 'tab', type: 'tab' },
     { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout: 2000 },
     { id: `writer${db}`, type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 100, flushInterval: 1000, spool, wires: [] },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: [`writer${db}`], uncaught: false, wires: [['caught']] },
-    { id: 'completer', type: 'complete', z: 'tab', scope: [`writer${db}`], wires: [['completed']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-    { id: 'completed', type: 'helper', z: 'tab' },
+    ...watchersOf(`writer${db}`),
   ]);
-  const caught = collect(helper.getNode('caught'));
-  const completed: Message[] = collect(helper.getNode('completed'));
+  const { caught, completed } = watched();
   const writer = helper.getNode(`writer${db}`);
   const outage = (async () => {
     await sleep(outageAfter);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseJson } from '../../src/client/json';
 import { InfluxServer } from '../support/influxd';
-import { collect, helper, inflowNodes, waitFor, type Message } from '../support/flows';
+import { helper, inflowNodes, waitFor, type Message, watched, watchersOf } from '../support/flows';
 
 const text = fc.string({
   unit: fc.oneof(
@@ -43,10 +43,7 @@ before(async () => {
     { id: 'tab', type: 'tab' },
     { id: 'cfg', type: 'inflow-config', dsn: server.dsn('prop'), precision: 'ms', timeout: 5000 },
     { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'unused', autocommitEvery: 25, flushInterval: 50, wires: [] },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: ['out'], uncaught: false, wires: [['caught']] },
-    { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-    { id: 'completed', type: 'helper', z: 'tab' },
+    ...watchersOf('out'),
   ]);
 });
 after(async () => {
@@ -71,8 +68,7 @@ function expectedTags(sent: unknown): Record<string, string> {
 
 describe('payload property through inflow out', () => {
   it('every message is read back exactly as sent, or failed alone with a clear error', async () => {
-    const caught = collect(helper.getNode('caught'));
-    const completed = collect(helper.getNode('completed'));
+    const { caught, completed } = watched();
     let written = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(payload, { minLength: 1, maxLength: 15 }), async (payloads) => {

@@ -17,6 +17,21 @@ export function collect(node: TestNode): Message[] {
   return received;
 }
 
+/** A Catch node and a Complete node scoped to one node, each wired to a helper node: "caught", "completed". */
+export function watchersOf(nodeId: string): Message[] {
+  return [
+    { id: 'catcher', type: 'catch', z: 'tab', scope: [nodeId], uncaught: false, wires: [['caught']] },
+    { id: 'completer', type: 'complete', z: 'tab', scope: [nodeId], wires: [['completed']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+    { id: 'completed', type: 'helper', z: 'tab' },
+  ];
+}
+
+/** The messages the watchers of a loaded flow receive from now on: errors caught, and messages completed. */
+export function watched(): { caught: Message[]; completed: Message[] } {
+  return { caught: collect(helper.getNode('caught')), completed: collect(helper.getNode('completed')) };
+}
+
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeout = 10_000): Promise<void> {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
