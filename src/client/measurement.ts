@@ -2,6 +2,9 @@ import { describeType, quote } from './describe';
 import { InvalidMeasurementException } from './errors';
 import { serializeLine, serializePoint, type FieldValue, type Fields, type PointData, type Tags } from './line-protocol';
 import type { Precision, Timestamp } from './time';
+import { isPlainObject } from '../util';
+
+export { isPlainObject };
 
 /**
  * Keyword arguments of a write, as in the Python seed: `tags` and `timestamp` are reserved,
@@ -226,8 +229,3 @@ function writeOptions(value: unknown): WriteOptions | undefined {
   return value as WriteOptions;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}

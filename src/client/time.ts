@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { describeType } from './describe';
 import { ConfigurationException, InvalidMeasurementException } from './errors';
 
@@ -77,7 +78,7 @@ export function formatTimestamp(timestamp: Timestamp, precision: Precision): str
     case 'string':
       return inRange(floorDiv(parseRfc3339(timestamp), NS_PER_UNIT[precision]), precision, timestamp);
     default:
-      if (timestamp instanceof Date) return formatDate(timestamp, precision);
+      if (types.isDate(timestamp)) return formatDate(timestamp, precision);
       throw new InvalidMeasurementException(
         `timestamp of type ${describeType(timestamp)} is not a number, bigint, Date or RFC3339 string`,
       );

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { BatchWriter, ConfigurationException, type Client, InfluxDBException, Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
-import { isPlainObject } from '../client/measurement';
+import { isPlainObject } from '../util';
 import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, StatusThrottle, statusText } from './common';
 import { logSharedFailuresOnce } from './failure-log';
 import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';

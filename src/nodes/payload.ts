@@ -12,7 +12,8 @@ import {
 } from '../index';
 import { describeType, quote } from '../client/describe';
 import { serializeLine, type FieldSource } from '../client/line-protocol';
-import { isDictForm, isPlainObject } from '../client/measurement';
+import { isDictForm } from '../client/measurement';
+import { isPlainObject } from '../util';
 import { likelyPrecision, millisecondsPer, unitName } from '../client/time';
 
 export interface OutSettings {

@@ -2,7 +2,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { InfluxDBException, QueryFailedException, type QueryOptions, type QueryParam } from '../index';
 import { describeType } from '../client/describe';
-import { isPlainObject } from '../client/measurement';
+import { isPlainObject } from '../util';
 import { assertPrecision } from '../client/time';
 import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText } from './common';
 

@@ -1,0 +1,2 @@
+/** Small helpers shared by the layers. */
+export { isPlainObject } from './plain-object';

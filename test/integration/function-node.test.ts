@@ -1,0 +1,171 @@
+/**
+ * The most common flow of all: a Function node builds msg.payload (in its own JavaScript realm, a
+ * `vm` context) and inflow out writes it; a Function node sets msg.params for inflow query. Every
+ * payload form, read back from a real influxd; and the package's examples, run as they are.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { InfluxServer } from '../support/influxd';
+import { collect, helper, inflowNodes, waitFor, watched, watchersOf, type Message } from '../support/flows';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const coreNodes: unknown[] = [
+  require('@node-red/nodes/core/function/10-function.js'),
+  require('@node-red/nodes/core/common/20-inject.js'),
+  require('@node-red/nodes/core/common/90-comment.js'),
+];
+
+let server: InfluxServer;
+let counter = 0;
+
+before(async () => {
+  server = await InfluxServer.start();
+});
+afterEach(async () => {
+  await helper.unload();
+});
+after(async () => {
+  await server.stop();
+});
+
+const T = 1_700_000_000_000;
+
+/** Function node body -> inflow out -> influxd; resolves once the message is done (or caught). */
+async function writeThroughFunction(func: string, out: Record<string, unknown> = {}): Promise<{ db: string; caught: Message[] }> {
+  const db = `fn_${++counter}`;
+  await server.createDatabase(db);
+  await helper.load([...inflowNodes, ...coreNodes], [
+    { id: 'tab', type: 'tab' },
+    { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
+    { id: 'fn', type: 'function', z: 'tab', func, outputs: 1, wires: [['out']] },
+    { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'reading', autocommitEvery: 1, flushInterval: 0, wires: [], ...out },
+    ...watchersOf('out'),
+  ]);
+  const { caught, completed } = watched();
+  helper.getNode('fn').receive({ payload: '' });
+  await waitFor(() => caught.length + completed.length === 1, 'the message done');
+  return { db, caught };
+}
+
+const forms: Array<{ form: string; func: string; query: string; expected: Array<Record<string, unknown>> }> = [
+  {
+    form: 'an object of fields',
+    func: `msg.payload = { temperature: 21.3, timestamp: ${T} }; return msg;`,
+    query: 'SELECT temperature FROM reading',
+    expected: [{ time: T, temperature: 21.3 }],
+  },
+  {
+    form: 'an object of fields with tags',
+    func: `msg.payload = { temperature: 21.3, tags: { room: 'kitchen' }, timestamp: ${T} }; return msg;`,
+    query: 'SELECT temperature, room FROM reading',
+    expected: [{ time: T, temperature: 21.3, room: 'kitchen' }],
+  },
+  {
+    form: 'a null-prototype object',
+    func: `msg.payload = Object.assign(Object.create(null), { level: 4.5, timestamp: ${T} }); return msg;`,
+    query: 'SELECT level FROM reading',
+    expected: [{ time: T, level: 4.5 }],
+  },
+  {
+    form: 'the dict form',
+    func: `msg.payload = { measurement: 'air', tags: { site: 'roof' }, fields: { co2: 415 }, time: ${T} }; return msg;`,
+    query: 'SELECT co2, site FROM air',
+    expected: [{ time: T, co2: 415, site: 'roof' }],
+  },
+  {
+    form: 'rows with msg.template',
+    func: `msg.template = { name: 'power', tags: { site: 'workshop' } };
+      msg.payload = [{ watts: 412.5, timestamp: ${T}, tags: { meter: 'lathe' } }, { watts: 88.1, timestamp: ${T + 1}, tags: { meter: 'lights' } }];
+      return msg;`,
+    query: 'SELECT watts, meter, site FROM power',
+    expected: [
+      { time: T, watts: 412.5, meter: 'lathe', site: 'workshop' },
+      { time: T + 1, watts: 88.1, meter: 'lights', site: 'workshop' },
+    ],
+  },
+  {
+    form: 'an array of dict forms',
+    func: `msg.payload = [{ measurement: 'a', fields: { x: 1 }, time: ${T} }, { measurement: 'a', fields: { x: 2 }, time: ${T + 1} }]; return msg;`,
+    query: 'SELECT x FROM a',
+    expected: [{ time: T, x: 1 }, { time: T + 1, x: 2 }],
+  },
+  {
+    form: 'a Date timestamp',
+    func: `msg.payload = { value: 7, timestamp: new Date(${T}) }; return msg;`,
+    query: 'SELECT value FROM reading',
+    expected: [{ time: T, value: 7 }],
+  },
+  {
+    form: 'a number, with msg.measurement',
+    func: `msg.measurement = 'level'; msg.payload = 3.25; return msg;`,
+    query: 'SELECT value FROM level',
+    expected: [{ value: 3.25 }],
+  },
+];
+
+describe('payloads built in a Function node', () => {
+  for (const { form, func, query, expected } of forms) {
+    it(`${form} is written and reads back from InfluxDB`, async () => {
+      const { db, caught } = await writeThroughFunction(func);
+      assert.deepEqual(caught.map((msg) => (msg.error as { message?: string }).message), []);
+      const rows = await server.rows(query, db, 'ms');
+      const compared = expected[0]?.time === undefined ? rows.map(({ time: _time, ...rest }) => rest) : rows;
+      assert.deepEqual(compared, expected);
+    });
+  }
+
+  it('a row that is not an object of fields is still refused, naming the row', async () => {
+    const { caught } = await writeThroughFunction(`msg.payload = [{ value: 1 }, [2]]; return msg;`);
+    assert.match(String((caught[0]?.error as { message?: string }).message), /msg\.payload\[1\] is a array/);
+  });
+
+  it('inflow query takes msg.params set in a Function node', async () => {
+    const db = `fn_${++counter}`;
+    await server.createDatabase(db);
+    await server.rawWrite(db, `reading,room=kitchen value=1 ${T}\nreading,room=hall value=2 ${T + 1}`, 'ms');
+    await helper.load([...inflowNodes, ...coreNodes], [
+      { id: 'tab', type: 'tab' },
+      { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
+      { id: 'fn', type: 'function', z: 'tab', func: `msg.params = { room: 'hall' }; return msg;`, outputs: 1, wires: [['query']] },
+      { id: 'query', type: 'inflow query', z: 'tab', server: 'cfg', query: 'SELECT value FROM reading WHERE room = $room', epoch: 'ms', wires: [['answers']] },
+      { id: 'answers', type: 'helper', z: 'tab' },
+      ...watchersOf('query'),
+    ]);
+    const answers = collect(helper.getNode('answers'));
+    const { caught } = watched();
+    helper.getNode('fn').receive({ payload: '' });
+    await waitFor(() => answers.length + caught.length === 1, 'the answer');
+    assert.deepEqual(caught, []);
+    assert.deepEqual(answers[0]?.payload, [{ name: 'reading', values: [{ time: T + 1, value: 2 }] }]);
+  });
+});
+
+describe('the examples whose payloads a Function node builds, run as they are', () => {
+  const examples = path.join(__dirname, '..', '..', 'examples');
+  const cases = [
+    { file: 'Write a sensor value.json', query: 'SELECT count(value) FROM temperature', count: 1 },
+    { file: 'Write rows with a template.json', query: 'SELECT count(watts) FROM power', count: 3 },
+  ];
+  for (const { file, query, count } of cases) {
+    it(`"${file}": its inject button writes ${count} point(s) to InfluxDB`, async () => {
+      const db = `fn_${++counter}`;
+      await server.createDatabase(db);
+      const flow = JSON.parse(readFileSync(path.join(examples, file), 'utf8')) as Array<Record<string, unknown>>;
+      for (const node of flow) {
+        if (node.type === 'inflow-config') node.dsn = server.dsn(db);
+        if (node.type === 'inject') Object.assign(node, { repeat: '', once: false });
+      }
+      const out = flow.find((node) => node.type === 'inflow out') as { id: string; z: string };
+      flow.push(...watchersOf(out.id).map((node) => ({ ...node, z: out.z })));
+      await helper.load([...inflowNodes, ...coreNodes], flow);
+      const { caught, completed } = watched();
+      helper.getNode((flow.find((node) => node.type === 'inject') as { id: string }).id).receive({});
+      await waitFor(() => caught.length + completed.length === 1, 'the message done');
+      assert.deepEqual(caught.map((msg) => (msg.error as { message?: string }).message), []);
+      const rows = await server.rows(query, db);
+      assert.equal(rows[0]?.count, count);
+    });
+  }
+});
