@@ -217,7 +217,8 @@ export function quoteStringField(value: string, key: string): string {
 export function formatFieldValue(value: FieldValue, key: string): string {
   switch (typeof value) {
     case 'number':
-      if (Number.isFinite(value)) return String(value);
+      // String(-0) is "0": the sign InfluxDB would keep must not be lost on the way.
+      if (Number.isFinite(value)) return value === 0 && 1 / value < 0 ? '-0' : String(value);
       throw new InvalidMeasurementException(`field ${quote(key)} is ${value}, which InfluxDB cannot store`);
     case 'bigint': {
       const text = value.toString();
@@ -353,9 +354,31 @@ export function serializeLine(
       `measurement ${quote(name)} has no field to write (null and undefined fields are left out)`,
     );
   }
+  // Each field's key (series key, a separator, the field key) must fit the server's limit; only a long line can break it.
+  if ((escapedName.length + tagText.length + fieldText.length) * 3 + FIELD_KEY_SEPARATOR_BYTES > MAX_KEY_BYTES) {
+    checkKeyLength(name, `${escapedName}${tagText}`, fields as Fields, source);
+  }
   const time =
     timestamp === undefined || timestamp === null ? nowTimestamp(precision) : formatTimestamp(timestamp, precision);
   return `${escapedName}${tagText} ${fieldText} ${time}`;
+}
+
+// InfluxDB keys a field's values by its series key (measurement and tags, escaped), "#!~#", and the field key.
+const MAX_KEY_BYTES = 65_535;
+const FIELD_KEY_SEPARATOR_BYTES = 4;
+
+function checkKeyLength(name: string, seriesKey: string, fields: Fields, source: FieldSource): void {
+  const seriesBytes = Buffer.byteLength(seriesKey);
+  for (const key in fields) {
+    if (fields[key] === null || fields[key] === undefined || isReserved(key, source)) continue;
+    const bytes = seriesBytes + FIELD_KEY_SEPARATOR_BYTES + Buffer.byteLength(escapeFieldKey(key));
+    if (bytes > MAX_KEY_BYTES) {
+      throw new InvalidMeasurementException(
+        `measurement ${quote(name)} with field ${quote(key)} makes a key of ${bytes} bytes (measurement, tags and field ` +
+          `key together), over InfluxDB's limit of ${MAX_KEY_BYTES}`,
+      );
+    }
+  }
 }
 
 /** One line of line protocol for a point with a `fields` object. */

@@ -98,7 +98,10 @@ function reshapeSeries(series: RawSeries, exactTime: boolean): Series {
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as string;
       const value = row[i] ?? null;
-      record[column] = exactTime && column === 'time' && typeof value === 'number' ? BigInt(value) : value;
+      const cell = exactTime && column === 'time' && typeof value === 'number' ? BigInt(value) : value;
+      // Assigning to "__proto__" would set the row's prototype instead of adding the column.
+      if (column === '__proto__') Object.defineProperty(record, column, { value: cell, enumerable: true, writable: true, configurable: true });
+      else record[column] = cell;
     }
     return record;
   });

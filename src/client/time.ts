@@ -5,7 +5,10 @@ import { ConfigurationException, InvalidMeasurementException } from './errors';
 /** Time units of the 1.x API: hours, minutes, seconds, milliseconds, microseconds, nanoseconds. */
 export type Precision = 'h' | 'm' | 's' | 'ms' | 'u' | 'ns';
 
-/** A point's time: a number or bigint in the client's precision unit, a Date, or an RFC3339 string. */
+/**
+ * A point's time: a number or bigint in the client's precision unit (or that whole number as a string
+ * of digits), a Date, or an RFC3339 string.
+ */
 export type Timestamp = number | bigint | Date | string;
 
 export const PRECISIONS: readonly Precision[] = ['h', 'm', 's', 'ms', 'u', 'ns'];
@@ -72,10 +75,18 @@ export function formatTimestamp(timestamp: Timestamp, precision: Precision): str
             'round it, or pass a Date',
         );
       }
-      return checkRange(BigInt(timestamp), precision, timestamp).toString();
+      if (Math.abs(timestamp) > MAX_IN_UNIT[precision]) return checkRange(BigInt(timestamp), precision, timestamp).toString();
+      if (!Number.isSafeInteger(timestamp)) {
+        throw new InvalidMeasurementException(
+          `timestamp ${timestamp} is beyond 2^53, where a JavaScript number cannot hold every whole number (it may ` +
+            `have been rounded already): send it as a bigint (${BigInt(timestamp)}n) or a string of digits`,
+        );
+      }
+      return integerText(timestamp);
     case 'bigint':
       return checkRange(timestamp, precision, timestamp).toString();
     case 'string':
+      if (INTEGER_TEXT.test(timestamp)) return checkRange(BigInt(timestamp), precision, timestamp).toString();
       return inRange(floorDiv(parseRfc3339(timestamp), NS_PER_UNIT[precision]), precision, timestamp);
     default:
       if (types.isDate(timestamp)) return formatDate(timestamp, precision);
@@ -145,6 +156,9 @@ export function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
+/** A whole number as text, such as a nanosecond time too large for a JavaScript number. */
+const INTEGER_TEXT = /^-?\d{1,20}$/;
+
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
@@ -154,7 +168,7 @@ export function parseRfc3339(text: string): bigint {
   if (match === null) {
     throw new InvalidMeasurementException(
       `timestamp ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text)} is not an RFC3339 date ` +
-        '(such as 2016-10-07T13:11:03.123456789Z); pass numbers as numbers, not strings',
+        '(such as 2016-10-07T13:11:03.123456789Z) nor a whole number of the precision unit',
     );
   }
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [

@@ -16,6 +16,7 @@ before(async () => {
       'temperatures,location=groningen,sensor_type=ni1000 value=20.1 1475848864000000000',
       'temperatures,location=amsterdam,sensor_type=pt100 value=19.5 1475848864123456789',
       'counters,host=a n=9223372036854775807i,small=42i 1475845863000000001',
+      'odd,__proto__=tag constructor=1,toString=2 1475845863000000000',
     ].join('\n'),
   );
   client = new Client(server.dsn('q'));
@@ -142,4 +143,14 @@ describe('query', () => {
     await assert.rejects(client.query('  '), /the query is empty/);
     await assert.rejects(client.query('SELECT 1', { epoch: 'us' as never }), /epoch "us" is not one of h, m, s, ms, u, ns/);
   });
+
+  it('keeps every column the server sent, those named __proto__, constructor or toString too', async () => {
+    const [series] = await client.query('SELECT * FROM odd', { epoch: 's' });
+    const row = series?.values[0] as Record<string, unknown>;
+    assert.deepEqual(Object.keys(row), ['time', '__proto__', 'constructor', 'toString']);
+    assert.equal(Object.getOwnPropertyDescriptor(row, '__proto__')?.value, 'tag');
+    assert.equal(Object.getPrototypeOf(row), Object.prototype);
+    assert.equal(JSON.stringify(row), '{"time":1475845863,"__proto__":"tag","constructor":1,"toString":2}');
+  });
 });
+

@@ -183,4 +183,43 @@ describe('write, read back over plain HTTP', () => {
     await client.write([]);
     await client.close();
   });
+
+  it('keeps the sign of -0, which InfluxDB stores as sent', async () => {
+    const { client, db } = await fresh();
+    await client.write('delta', { value: -0, timestamp: 1 });
+    const rows = await server.rows('SELECT value FROM delta', db, 's');
+    assert.ok(Object.is(rows[0]?.value, -0), `read back ${String(rows[0]?.value)}, 1/value ${1 / (rows[0]?.value as number)}`);
+    await client.close();
+  });
+
+  it('refuses a key over the limit of 65,535 bytes before sending it, and writes one just under', async () => {
+    const { client, db } = await fresh();
+    // The key is measurement, tags, "#!~#" and the field key: 65,530 + 4 + 1 bytes is the limit exactly.
+    await client.write('x'.repeat(65_530), { v: 1, timestamp: 1 });
+    await assert.rejects(client.write('y'.repeat(65_531), { v: 1, timestamp: 1 }), (error: Error) => {
+      assert.equal(error.name, 'InvalidMeasurementException');
+      assert.match(error.message, /field "v" makes a key of 65536 bytes .* over InfluxDB's limit of 65535/);
+      return true;
+    });
+    await assert.rejects(client.write('m', { tags: { t: 'é'.repeat(33_000) }, v: 1 }), /makes a key of \d+ bytes/);
+    const series = await server.rawQuery('SHOW MEASUREMENTS', { db });
+    assert.deepEqual(series.results[0]?.series?.[0]?.values.map((row) => String(row[0]).length), [65_530]);
+    await client.close();
+  });
+
+  it('refuses a number timestamp beyond 2^53, and writes the same time exactly as a bigint or a string of digits', async () => {
+    const { client, db } = await fresh({ precision: 'ns' });
+    await assert.rejects(client.write('t', { v: 1, timestamp: 1_700_000_000_123_456_789 }), (error: Error) => {
+      assert.equal(error.name, 'InvalidMeasurementException');
+      assert.match(error.message, /beyond 2\^53.*send it as a bigint .* or a string of digits/);
+      return true;
+    });
+    await client.write('t', { v: 1, timestamp: 1_700_000_000_123_456_789n });
+    await client.write('t', { v: 2, timestamp: '1700000000123456790' });
+    const answer = await fetch(`${server.url}/query?db=${db}&epoch=ns&q=${encodeURIComponent('SELECT v FROM t')}`);
+    const text = await answer.text();
+    assert.match(text, /\[1700000000123456789,1\],\[1700000000123456790,2\]/);
+    await client.close();
+  });
 });
+

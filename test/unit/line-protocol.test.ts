@@ -15,7 +15,7 @@ const point = (name: string, fields: PointData['fields'], tags?: PointData['tags
 const vectors: Array<[string, PointData, string]> = [
   ['a float', point('cpu', { value: 21.3 }), `cpu value=21.3 ${T}`],
   ['a whole number is a float too', point('cpu', { value: 21 }), `cpu value=21 ${T}`],
-  ['negative zero', point('cpu', { value: -0 }), `cpu value=0 ${T}`],
+  ['negative zero keeps its sign', point('cpu', { value: -0 }), `cpu value=-0 ${T}`],
   ['tiny and huge floats', point('cpu', { a: 1e-7, b: 1e21 }), `cpu a=1e-7,b=1e+21 ${T}`],
   ['a bigint is an integer', point('cpu', { n: 42n }), `cpu n=42i ${T}`],
   ['int64 maximum', point('cpu', { n: 9_223_372_036_854_775_807n }), `cpu n=9223372036854775807i ${T}`],

@@ -13,8 +13,14 @@ describe('formatTimestamp', () => {
   });
 
   it('writes large whole numbers as digits, never in exponent form', () => {
-    assert.equal(formatTimestamp(1.5e18, 'ns'), '1500000000000000000');
     assert.equal(formatTimestamp(1476191999000000, 'u'), '1476191999000000');
+    assert.equal(formatTimestamp(1_500_000_000_000_000_001n, 'ns'), '1500000000000000001');
+  });
+
+  it('takes a string of digits as a whole number of the unit, exactly', () => {
+    assert.equal(formatTimestamp('1475845863', 's'), '1475845863');
+    assert.equal(formatTimestamp('1500000000000000001', 'ns'), '1500000000000000001');
+    assert.equal(formatTimestamp('-5', 'ms'), '-5');
   });
 
   const date = new Date('2016-10-07T13:11:03.123Z');
@@ -54,7 +60,10 @@ describe('formatTimestamp', () => {
     [9_300_000_000_000_000_000n, 'ns', /outside the range/],
     [10_000_000_000, 's', /outside the range/],
     [new Date(Number.NaN), 's', /Invalid Date/],
-    ['1475845863', 's', /not an RFC3339 date/],
+    ['1475845863.5', 's', /not an RFC3339 date/],
+    ['99999999999999999999', 'ns', /outside the range/],
+    [1.5e18, 'ns', /beyond 2\^53.*1500000000000000000n/],
+    [2 ** 53, 'u', /beyond 2\^53/],
     ['2016-13-07T13:11:03Z', 's', /not a real date/],
     ['2016-02-30T13:11:03Z', 's', /not a real date/],
     ['2016-10-07T13:11:03.1234567891Z', 's', /not an RFC3339 date/],
