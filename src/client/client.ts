@@ -13,7 +13,7 @@ import {
 } from './query';
 import { Session, type LineWriter, type SessionOptions } from './session';
 import { assertPrecision, type Precision } from './time';
-import { Transport, type TlsOptions, type TransportResponse } from './transport';
+import { MAX_ERROR_ANSWER_BYTES, Transport, type TlsOptions, type TransportResponse } from './transport';
 
 export interface ClientOptions {
   /** Unit of number timestamps and of the times sent. Default `s`, as in the Python seed. */
@@ -127,8 +127,9 @@ export class Client implements LineWriter, AsyncDisposable {
       },
       body: lines instanceof Uint8Array ? lines : lines.join('\n'),
       signal: options.signal,
+      maxAnswerBytes: MAX_ERROR_ANSWER_BYTES,
     });
-    if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('write', response);
+    if (!isWritten(response)) throw exceptionFromResponse('write', response);
   }
 
   /**
@@ -165,7 +166,7 @@ export class Client implements LineWriter, AsyncDisposable {
   /** Checks the server answers; its version and the round-trip time. */
   async ping(): Promise<PingResult> {
     const started = performance.now();
-    const response = await this.#transport.request({ method: 'GET', path: '/ping' });
+    const response = await this.#transport.request({ method: 'GET', path: '/ping', maxAnswerBytes: MAX_ERROR_ANSWER_BYTES });
     if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('ping', response);
     const version = response.headers['x-influxdb-version'];
     return { version: Array.isArray(version) ? version[0] : version, roundTrip: performance.now() - started };
@@ -189,6 +190,14 @@ export class Client implements LineWriter, AsyncDisposable {
   }
 }
 
+/**
+ * InfluxDB answers a write with 204 and no body. A 200 with a page (a captive portal, a login page,
+ * a proxy's error page) has stored nothing: it must never count as written.
+ */
+function isWritten(response: TransportResponse): boolean {
+  return response.status === 204 || (response.status === 200 && response.body.trim() === '');
+}
+
 function parseQueryBody(response: TransportResponse): ReturnType<typeof parseJson> {
   try {
     return parseJson(response.body);
@@ -203,9 +212,31 @@ function authorizationHeader(
   username: string | undefined,
   password: string | undefined,
 ): string | undefined {
-  if (token !== undefined && token !== '') return `Token ${token}`;
+  if (token !== undefined && token !== '') return `Token ${checkedToken(token)}`;
   if (username === undefined || username === '') return undefined;
   return `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+}
+
+/**
+ * A token goes into an HTTP header as it is, and a header cannot carry every character: refused here,
+ * such a token would fail every request as if the server could not be reached. Says what is wrong,
+ * and where, without the token itself.
+ */
+function checkedToken(token: unknown): string {
+  if (typeof token !== 'string') throw new ConfigurationException(`the token must be text, not ${typeof token}`);
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    const where = i === token.length - 1 ? 'at its end' : i === 0 ? 'at its start' : `at character ${i + 1} of ${token.length}`;
+    if (code === 10 || code === 13) {
+      throw new ConfigurationException(`the token has a line break ${where} (pasted with it?), which an HTTP header cannot carry: remove it`);
+    }
+    if (code < 32 || code === 127) throw new ConfigurationException(`the token has a control character ${where}, which an HTTP header cannot carry`);
+    if (code > 255) {
+      throw new ConfigurationException(`the token has a character outside Latin-1 ${where}, which an HTTP header cannot carry: tokens are plain ASCII`);
+    }
+  }
+  if (token.trim() !== token) throw new ConfigurationException('the token starts or ends with white space: remove it');
+  return token;
 }
 
 function optionalName(value: unknown, what: string): string | undefined {

@@ -96,6 +96,8 @@ export interface ResponseLike {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** Set when the answer was longer than what was read: the body holds its first this many bytes. */
+  truncatedAt?: number;
 }
 
 const MAX_QUOTED_BODY = 300;
@@ -114,7 +116,7 @@ export function serverErrorText(response: ResponseLike): string {
   }
   const header = headerValue(response.headers, 'x-influxdb-error');
   if (header) return header;
-  if (body) return shorten(body);
+  if (body) return response.truncatedAt === undefined ? shorten(body) : `${shorten(body)} (an answer of more than ${response.truncatedAt} bytes, cut there)`;
   return `HTTP ${response.status} with an empty body`;
 }
 
@@ -134,6 +136,15 @@ export function exceptionFromResponse(operation: Operation, response: ResponseLi
   if (/database not found/i.test(serverMessage)) return new DatabaseNotFoundException(message, details);
   if (/retention policy not found/i.test(serverMessage)) {
     return new RetentionPolicyNotFoundException(message, details);
+  }
+  if (status >= 200 && status < 300) {
+    const type = headerValue(response.headers, 'content-type') ?? 'no content type';
+    return operationException(
+      operation,
+      `${operation} answered HTTP ${status} with a body (${type}: ${shorten(JSON.stringify(response.body.slice(0, 80)))}) where ` +
+        "InfluxDB answers 204 and none: nothing was stored. Is the URL InfluxDB's, or a proxy or login page in front of it?",
+      details,
+    );
   }
   if (status === 404) {
     const hint = `${message} (is the DSN's address an InfluxDB 1.x HTTP API?)`;

@@ -38,10 +38,11 @@ export class RetryPolicy {
     return error.retryable && failingFor < this.maxRetryTime;
   }
 
-  /** Milliseconds to wait before retry number `retry` (1 for the first). */
+  /** Milliseconds to wait before retry number `retry` (1 for the first): the backoff, or the server's `Retry-After` clamped to [firstDelay, maxDelay]. */
   delay(retry: number, error: InfluxDBException): number {
     const backoff = Math.min(this.maxDelay, this.firstDelay * this.base ** Math.max(0, retry - 1));
-    const wait = error.retryAfter !== undefined ? error.retryAfter : backoff;
+    // The server's Retry-After is honoured within our own bounds: 0 must not become a storm, nor a huge one a stall.
+    const wait = error.retryAfter === undefined ? backoff : Math.min(this.maxDelay, Math.max(this.firstDelay, error.retryAfter));
     return Math.round(wait * (1 + this.random() * this.jitter));
   }
 }

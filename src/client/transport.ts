@@ -19,7 +19,7 @@ export interface TransportOptions {
   basePath: string;
   /** The full `Authorization` header value, or undefined for none. */
   authorization: string | undefined;
-  /** Milliseconds a request may take from start to its whole answer. */
+  /** Milliseconds to wait for an answer's headers once the request is sent, and then for its whole body. */
   timeout: number;
   /** Request bodies of at least this many bytes are sent gzipped. */
   gzipThreshold: number;
@@ -36,7 +36,12 @@ export interface TransportRequest {
   acceptGzip?: boolean;
   /** The caller's way to abandon the request before its answer. */
   signal?: AbortSignal | undefined;
+  /** Most bytes of a successful answer to read; past it the answer is cut. Default: no limit. */
+  maxAnswerBytes?: number | undefined;
 }
+
+/** What is read of an error answer, at most: enough for any server's words, never a flood. */
+export const MAX_ERROR_ANSWER_BYTES = 64 * 1024;
 
 export type TransportResponse = ResponseLike;
 
@@ -79,7 +84,9 @@ export class Transport {
         headers['content-encoding'] = 'gzip';
       }
     }
-    const ending = new RequestEnding(this.#options.timeout, request.signal);
+    // Until the answer's headers, undici's headersTimeout counts, from when the request is sent on a
+    // connection (not while it waits for one); from the headers on, the whole body gets `timeout`.
+    const ending = new RequestEnding(request.signal);
     try {
       let response: Dispatcher.ResponseData;
       try {
@@ -93,11 +100,17 @@ export class Transport {
       } catch (error) {
         throw this.networkException(error, ending);
       }
+      ending.startTimer(this.#options.timeout);
+      const successful = response.statusCode >= 200 && response.statusCode < 300;
+      const limit = successful ? (request.maxAnswerBytes ?? Infinity) : MAX_ERROR_ANSWER_BYTES;
       try {
-        const raw = Buffer.from(await response.body.arrayBuffer());
+        const { bytes, truncated } = await readCapped(response.body, limit);
         const encoding = response.headers['content-encoding'];
-        const text = (encoding === 'gzip' ? await gunzip(raw) : raw).toString('utf8');
-        return { status: response.statusCode, headers: response.headers, body: text };
+        const decoded = encoding === 'gzip' ? await gunzip(bytes, truncated ? { finishFlush: zlib.Z_SYNC_FLUSH } : {}) : bytes;
+        const text = decoded.toString('utf8');
+        return truncated
+          ? { status: response.statusCode, headers: response.headers, body: text, truncatedAt: limit }
+          : { status: response.statusCode, headers: response.headers, body: text };
       } catch (error) {
         throw this.networkException(error, ending);
       }
@@ -165,23 +178,17 @@ function queryString(query: TransportRequest['query']): string {
 }
 
 /**
- * What ends one request early: its timeout, or the caller's signal. One controller per request, its
- * timer cleared and its listener removed when the request ends (AbortSignal.any would leave an entry
- * on a long-lived caller's signal for every request, on Node 20).
+ * What ends one request early: its timeout (started once the answer's headers are in), or the
+ * caller's signal. One controller per request, its timer cleared and its listener removed when the
+ * request ends (AbortSignal.any would leave an entry on a long-lived caller's signal for every
+ * request, on Node 20).
  */
 class RequestEnding {
   private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   timedOut = false;
 
-  constructor(
-    timeout: number,
-    private readonly abandon: AbortSignal | undefined,
-  ) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort();
-    }, timeout);
+  constructor(private readonly abandon: AbortSignal | undefined) {
     if (abandon?.aborted) this.controller.abort();
     else abandon?.addEventListener('abort', this.onAbandon, { once: true });
   }
@@ -198,10 +205,33 @@ class RequestEnding {
     return this.abandon?.reason;
   }
 
+  startTimer(timeout: number): void {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, timeout);
+  }
+
   release(): void {
     clearTimeout(this.timer);
     this.abandon?.removeEventListener('abort', this.onAbandon);
   }
 
   private readonly onAbandon = (): void => this.controller.abort();
+}
+
+/** Reads a body up to `limit` bytes; past it, the rest is not read (the connection is dropped) and `truncated` says so. */
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (length + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - length));
+      body.destroy();
+      return { bytes: Buffer.concat(chunks), truncated: true };
+    }
+    chunks.push(chunk);
+    length += chunk.length;
+  }
+  return { bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length), truncated: false };
 }

@@ -17,6 +17,8 @@ export interface Fault {
   delayMs?: number;
   /** Answer with this instead of forwarding. */
   respond?: { status: number; headers?: Record<string, string>; body?: string };
+  /** Answer with this status and a body that never ends: `chunk` again and again, until the client hangs up. */
+  stream?: { status: number; chunk: string };
   /** How many requests the fault applies to; then requests pass again. Default: all. */
   times?: number;
   /** Only requests whose path starts with this (such as `/write`); others pass. Default: every request. */
@@ -43,6 +45,16 @@ export class FaultProxy {
         proxy.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: body.length });
         const fault = proxy.takeFault(req.url ?? '');
         const forward = (): void => {
+          if (fault?.stream) {
+            res.writeHead(fault.stream.status, { 'content-type': 'text/plain' });
+            const chunk = Buffer.from(fault.stream.chunk);
+            const pour = (): void => {
+              while (!res.destroyed && res.write(chunk));
+              if (!res.destroyed) res.once('drain', pour);
+            };
+            pour();
+            return;
+          }
           if (fault?.respond) {
             res.writeHead(fault.respond.status, fault.respond.headers ?? {});
             res.end(fault.respond.body ?? '');
