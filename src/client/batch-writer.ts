@@ -41,6 +41,11 @@ export interface BatchWriterOptions {
   spool?: Spool | undefined;
   /** Told of spooled points the server rejected outright on replay (they were acknowledged already). */
   onRejectedFromSpool?: ((error: InfluxDBException, lines: readonly string[]) => void) | undefined;
+  /**
+   * Told when the spool cannot be written or read (a full or read-only disk, no file descriptor
+   * left), once per kind of error: batches are then kept in memory, and retried there.
+   */
+  onSpoolError?: ((error: Error) => void) | undefined;
 }
 
 /** What a batch writer needs of its client. */
@@ -68,10 +73,12 @@ const CLOSING_RETRY_DELAY = 250;
 export class BatchWriter {
   lastWritten: Date | undefined;
   lastError: InfluxDBException | undefined;
-  /** When the next retry is due while writes are failing; undefined while they succeed. */
-  retryAt: Date | undefined;
   /** Points dropped because the buffer was full, since the writer was made. */
   dropped = 0;
+  /** Why the spool could not be used the last time it was tried; undefined once it works again. */
+  spoolError: Error | undefined;
+  /** Entries ever added: a writer whose count stands still is not in use. */
+  added = 0;
   private readonly pending = new PendingLines<InfluxDBException>();
   private inFlightEntries = 0;
   private inFlightPoints = 0;
@@ -79,14 +86,16 @@ export class BatchWriter {
   private readonly workers = new Set<Promise<void>>();
   private readonly maxInFlight: number;
   private readonly policy: RetryPolicy;
+  // Times below are of the monotonic clock (performance.now()): a step of the wall clock moves none of them.
   private failingSince: number | undefined;
+  private retryDue: number | undefined;
   private retries = 0;
   private readonly sleepers = new Set<() => void>();
   private closeDeadline: number | undefined;
   private closed = false;
   /** Aborted at the close deadline: a server that hangs cannot hold the close up for a request's whole timeout. */
   private readonly abandon = new AbortController();
-  private replaying: Promise<void> | undefined;
+  private replayRun: Promise<void> | undefined;
 
   constructor(
     private readonly sink: BatchSink,
@@ -94,6 +103,11 @@ export class BatchWriter {
   ) {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.policy = options.retry instanceof RetryPolicy ? options.retry : new RetryPolicy(options.retry);
+  }
+
+  /** When the next retry is due while writes are failing (wall-clock time); undefined while they succeed. */
+  get retryAt(): Date | undefined {
+    return this.retryDue === undefined ? undefined : new Date(Date.now() + (this.retryDue - performance.now()));
   }
 
   /** Entries waiting to be written, those in flight included. */
@@ -111,6 +125,7 @@ export class BatchWriter {
       acknowledge(new ClientClosedException('the writer is closed: the flow was stopped'));
       return;
     }
+    this.added++;
     this.pending.push(lines, acknowledge);
     if (this.pending.lineCount > (this.options.maxPendingPoints ?? 100_000)) this.dropOldest();
     if (this.pending.entries >= this.options.flushEvery) {
@@ -137,13 +152,13 @@ export class BatchWriter {
    */
   async close(): Promise<void> {
     const closeTimeout = this.options.closeTimeout ?? 10_000;
-    this.closeDeadline = Date.now() + closeTimeout;
+    this.closeDeadline = performance.now() + closeTimeout;
     for (const wake of this.sleepers) wake();
     const deadline = setTimeout(() => {
       this.abandon.abort(new TimeoutException(`InfluxDB did not answer within the close timeout of ${closeTimeout} ms`));
     }, closeTimeout);
     try {
-      await this.replaying;
+      await this.replayRun;
       await this.flush();
     } finally {
       clearTimeout(deadline);
@@ -225,22 +240,59 @@ export class BatchWriter {
     batch.acknowledge(failure);
   }
 
-  /** Appends the batch's lines to the spool and acknowledges them as safe; false when the spool is full. */
+  /**
+   * Appends the batch's lines to the spool and acknowledges them as safe; false when the spool is
+   * full or the disk fails (nothing is acknowledged then: the batch stays in memory).
+   */
   private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>): Promise<boolean> {
-    if (!(await spool.append({ target: this.options.target ?? {}, body: batch.body() }))) return false;
+    let stored: boolean;
+    try {
+      stored = await spool.append({ target: this.options.target ?? {}, body: batch.body() });
+    } catch (error) {
+      this.spoolFailed(error);
+      return false;
+    }
+    if (!stored) return false;
+    this.spoolWorks();
     batch.acknowledge(undefined);
     this.startReplay();
     return true;
   }
 
+  private spoolFailed(thrown: unknown): void {
+    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    const known = this.spoolError !== undefined && errorKind(this.spoolError) === errorKind(error);
+    this.spoolError = error;
+    if (!known) this.options.onSpoolError?.(error);
+    this.options.onChange?.();
+  }
+
+  private spoolWorks(): void {
+    if (this.spoolError === undefined) return;
+    this.spoolError = undefined;
+    this.options.onChange?.();
+  }
+
+  /** Whether the spool is being replayed. */
+  get replaying(): boolean {
+    return this.replayRun !== undefined;
+  }
+
+  /** Resolves when the replay under way (if any) has ended: the spool is empty, or the writer is closing. */
+  async replayed(): Promise<void> {
+    await this.replayRun;
+  }
+
   /** Starts replaying the spool in the background, if there is one with records and none is running. */
   startReplay(): void {
     const spool = this.options.spool;
-    if (spool === undefined || spool.empty || this.replaying !== undefined || this.closeDeadline !== undefined) return;
-    this.replaying = this.replay(spool).finally(() => {
-      this.replaying = undefined;
-      this.options.onChange?.();
-    });
+    if (spool === undefined || spool.empty || this.replayRun !== undefined || this.closeDeadline !== undefined) return;
+    this.replayRun = this.replay(spool)
+      .catch((error: unknown) => this.spoolFailed(error))
+      .finally(() => {
+        this.replayRun = undefined;
+        this.options.onChange?.();
+      });
   }
 
   /**
@@ -253,11 +305,20 @@ export class BatchWriter {
     while (!spool.empty && this.closeDeadline === undefined) {
       await this.waitForRetry();
       if (this.closeDeadline !== undefined) return;
-      const record = await spool.first();
+      let record;
+      try {
+        record = await spool.first();
+      } catch (error) {
+        this.spoolFailed(error);
+        // A segment file deleted under the spool cannot come back: its record is given up (and reported).
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') await spool.removeFirst().catch(() => undefined);
+        else await this.pause(this.policy.firstDelay);
+        continue;
+      }
       if (record === undefined) return;
       const outcome = await this.writeIsolating(record.body, record.target);
       if (outcome === 'retry') continue;
-      await spool.removeFirst();
+      await spool.removeFirst().catch((error: unknown) => this.spoolFailed(error));
       this.options.onChange?.();
     }
   }
@@ -293,7 +354,7 @@ export class BatchWriter {
       await this.waitForRetry();
       const error = await this.attempt(lines, this.options.target);
       if (error === undefined) return undefined;
-      const now = Date.now();
+      const now = performance.now();
       const failingFor = now - (this.failingSince ?? now);
       const retry =
         retrying &&
@@ -313,29 +374,34 @@ export class BatchWriter {
       this.lastError = undefined;
       this.failingSince = undefined;
       this.retries = 0;
-      this.retryAt = undefined;
+      this.retryDue = undefined;
       return undefined;
     } catch (thrown) {
       const error = InfluxDBException.from(thrown);
       this.lastError = error;
-      this.failingSince ??= Date.now();
+      this.failingSince ??= performance.now();
       return error;
     }
   }
 
   private scheduleRetry(error: InfluxDBException): void {
-    const now = Date.now();
+    const now = performance.now();
     this.retries++;
     const wait = this.closeDeadline === undefined ? this.policy.delay(this.retries, error) : CLOSING_RETRY_DELAY;
-    if (this.retryAt === undefined || this.retryAt.getTime() < now + wait) this.retryAt = new Date(now + wait);
+    if (this.retryDue === undefined || this.retryDue < now + wait) this.retryDue = now + wait;
     this.options.onChange?.();
   }
 
   /** Sleeps until the retry time, if there is one; close cuts the sleep short. */
   private async waitForRetry(): Promise<void> {
-    const due = this.retryAt?.getTime();
+    const due = this.retryDue;
     if (due === undefined) return;
-    const wait = this.closeDeadline === undefined ? due - Date.now() : Math.min(due - Date.now(), CLOSING_RETRY_DELAY);
+    const left = due - performance.now();
+    await this.pause(this.closeDeadline === undefined ? left : Math.min(left, CLOSING_RETRY_DELAY));
+  }
+
+  /** Sleeps `wait` ms; close cuts the sleep short. */
+  private async pause(wait: number): Promise<void> {
     if (wait <= 0) return;
     await new Promise<void>((resolve) => {
       const wake = (): void => {
@@ -352,6 +418,10 @@ export class BatchWriter {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+function errorKind(error: Error): string {
+  return (error as NodeJS.ErrnoException).code ?? error.name;
 }
 
 /** The server refused the batch itself (a line it rejects, a body too large): splitting finds the culprit. */

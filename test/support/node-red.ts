@@ -17,21 +17,39 @@ export class NodeRedProcess {
   private constructor(
     readonly userDir: string,
     readonly port: number,
+    private readonly env: Record<string, string>,
   ) {}
 
-  static async start(): Promise<NodeRedProcess> {
-    const userDir = mkdtempSync(path.join(tmpdir(), 'inflow-node-red-'));
-    mkdirSync(path.join(userDir, 'node_modules'));
-    symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
+  /**
+   * Starts Node-RED with this package installed. `settings` adds entries to settings.js (JavaScript
+   * source, such as `inflowOutRetry: { firstDelay: 200 }`); `env` is added to the process's
+   * environment; `userDir` shares a user directory with another runtime (made when not given).
+   */
+  static async start(options: { settings?: string; env?: Record<string, string>; userDir?: string; wrap?: string[] } = {}): Promise<NodeRedProcess> {
+    const userDir = options.userDir ?? mkdtempSync(path.join(tmpdir(), 'inflow-node-red-'));
+    if (options.userDir === undefined) {
+      mkdirSync(path.join(userDir, 'node_modules'));
+      symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
+    }
     const port = await freePort();
+    // A second runtime on a shared user directory keeps its own settings and flows beside the first's.
+    const ownFiles = options.userDir === undefined ? '' : `-${port}`;
+    const settingsFile = `settings${ownFiles}.js`;
     writeFileSync(
-      path.join(userDir, 'settings.js'),
-      `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: 'a-test-secret', telemetry: { enabled: false }, editorTheme: { tours: false }, logging: { console: { level: 'info' } } };\n`,
+      path.join(userDir, settingsFile),
+      `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows${ownFiles}.json', credentialSecret: 'a-test-secret', ` +
+        `telemetry: { enabled: false }, editorTheme: { tours: false }, logging: { console: { level: 'info' } }, ${options.settings ?? ''} };\n`,
     );
-    const runtime = new NodeRedProcess(userDir, port);
+    const runtime = new NodeRedProcess(userDir, port, options.env ?? {});
+    runtime.wrap = options.wrap ?? [];
+    runtime.settingsFile = path.join(userDir, settingsFile);
     await runtime.resume();
     return runtime;
   }
+
+  private settingsFile = '';
+  /** A command the runtime is started under, such as `prlimit --nofile=256:256 --`. */
+  private wrap: string[] = [];
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -39,8 +57,10 @@ export class NodeRedProcess {
 
   /** Starts Node-RED on the same user directory and waits until the Admin API answers. */
   async resume(): Promise<void> {
-    const child = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', this.userDir, '--settings', path.join(this.userDir, 'settings.js')], {
+    const [command = process.execPath, ...args] = [...this.wrap, process.execPath, require.resolve('node-red/red.js')];
+    const child = spawn(command, [...args, '--userDir', this.userDir, '--settings', this.settingsFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.env },
     });
     this.child = child;
     killOnExit(child);
@@ -82,6 +102,15 @@ export class NodeRedProcess {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
     await exited;
+  }
+
+  /** The process id, while it runs. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   async remove(): Promise<void> {
