@@ -36,4 +36,4 @@ export {
 export { BatchWriter, type Acknowledge, type BatchWriterOptions, type BatchSink, type EntryLines } from './client/batch-writer';
 export type { LineProtocol } from './client/line-protocol';
 export { RetryPolicy, type RetryOptions } from './client/retry';
-export { Spool, type SpoolOptions, type SpoolRecord } from './client/spool';
+export { Spool, SpoolLockedError, type SpoolDamage, type SpoolOptions, type SpoolRecord } from './client/spool';

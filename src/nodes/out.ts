@@ -3,14 +3,13 @@
  * commits every `autocommitEvery` messages, `flushInterval` ms at the latest, and on close.
  * Each message's done() is called once its points are written, or with the error that ended them.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import { BatchWriter, ConfigurationException, type Client, InfluxDBException, Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
+import { BatchWriter, ConfigurationException, type Client, InfluxDBException, type Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
 import { isPlainObject } from '../util';
 import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, StatusThrottle, statusText } from './common';
 import { logSharedFailuresOnce } from './failure-log';
 import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';
+import { findOrphans, openSpool, removeRoot, spoolBaseOf, spooledTargets, spoolRootOf, type Orphan } from './spool-directory';
 
 interface OutDef extends NodeDef {
   server: string;
@@ -29,6 +28,13 @@ const DEFAULT_AUTOCOMMIT_EVERY = 100;
 const DEFAULT_FLUSH_INTERVAL = 1000;
 const DEFAULT_BUFFER_LIMIT = 100_000;
 const DEFAULT_SPOOL_LIMIT_MB = 100;
+/** A writer for a target of its own (msg.database) is released once unused this long, its spool folder too when empty. */
+const DEFAULT_IDLE_RELEASE = 60_000;
+
+/** Nodes that may take over a backlog whose node is gone, by the id of their config node. */
+const adopters = new Map<string, Set<(orphan: Orphan) => void>>();
+/** Runtimes (by their event bus) that look for such backlogs whenever flows start. */
+const sweeping = new WeakSet<object>();
 
 export = function register(RED: NodeAPI): void {
   function InflowOut(this: Node, def: OutDef): void {
@@ -38,7 +44,7 @@ export = function register(RED: NodeAPI): void {
     const config = configNodeOf(RED, node, def.server);
     const errorOutput = def.errorOutput ? 0 : undefined;
     const writers = new Map<string, BatchWriter>();
-    const tuning = RED.settings as unknown as { inflowOutRetry?: RetryOptions; inflowOutCloseTimeout?: number };
+    const tuning = RED.settings as unknown as { inflowOutRetry?: RetryOptions; inflowOutCloseTimeout?: number; inflowOutIdleRelease?: number };
     let settingsProblem: ConfigurationException | undefined;
     let settings: OutSettings | undefined;
     let autocommitEvery = DEFAULT_AUTOCOMMIT_EVERY;
@@ -65,7 +71,10 @@ export = function register(RED: NodeAPI): void {
     config?.register(node, () => status.changed());
 
     const spools = new Map<BatchWriter, Spool>();
-    const spoolRoot = spoolDirectoryOf(RED, node, def.spool !== false);
+    const spoolRoot = def.spool === false ? undefined : spoolRootOf(RED, node, def.server);
+    /** Writers replaying backlogs of nodes that are gone, with their spools. */
+    const adopted = new Map<BatchWriter, Spool>();
+    const warn = (text: string): void => node.warn(text);
 
     const status = new StatusThrottle(node, (): NodeStatus => {
       if (problem !== undefined) return problemStatus(problem);
@@ -78,7 +87,13 @@ export = function register(RED: NodeAPI): void {
       }
       let spooled = 0;
       for (const spool of spools.values()) spooled += spool.records;
-      const droppedText = (spooled > 0 ? `, ${spooled} batches on disk` : '') + (dropped > 0 ? `, ${dropped} dropped` : '');
+      for (const spool of adopted.values()) spooled += spool.records;
+      let diskError: Error | undefined;
+      for (const writer of writers.values()) diskError ??= writer.spoolError;
+      const droppedText =
+        (spooled > 0 ? `, ${spooled} batches on disk` : '') +
+        (dropped > 0 ? `, ${dropped} dropped` : '') +
+        (diskError === undefined ? '' : `, not on disk: ${(diskError as NodeJS.ErrnoException).code ?? diskError.message}`);
       for (const writer of writers.values()) {
         if (writer.retryAt !== undefined && writer.lastError !== undefined) {
           return { fill: 'yellow', shape: 'ring', text: `${pending} pending${droppedText}, retrying: ${statusText(writer.lastError)}` };
@@ -89,7 +104,7 @@ export = function register(RED: NodeAPI): void {
         }
       }
       if (pending > 0 || spooled > 0) {
-        return { fill: dropped > 0 || spooled > 0 ? 'yellow' : 'blue', shape: 'ring', text: `${pending} pending${droppedText}` };
+        return { fill: dropped > 0 || spooled > 0 || diskError !== undefined ? 'yellow' : 'blue', shape: 'ring', text: `${pending} pending${droppedText}` };
       }
       if (lastWritten !== undefined) {
         return { fill: 'green', shape: 'dot', text: `written ${clockTime(lastWritten)}${droppedText}` };
@@ -98,25 +113,30 @@ export = function register(RED: NodeAPI): void {
     });
     status.now();
 
+    const makeWriter = (client: Client, target: WriteOptions, spool: Spool | undefined): BatchWriter =>
+      new BatchWriter(client, {
+        target,
+        flushEvery: autocommitEvery,
+        flushInterval,
+        onChange: () => status.changed(),
+        retry: tuning.inflowOutRetry,
+        closeTimeout: tuning.inflowOutCloseTimeout,
+        maxPendingPoints: bufferLimit,
+        spool,
+        onRejectedFromSpool: (error, lines) =>
+          node.warn(`InfluxDB rejected ${lines.length} point(s) replayed from disk, which are dropped: ${error.message}`),
+        onSpoolError: (error) =>
+          node.warn(`cannot keep points on disk (${String(error)}): batches stay in memory, and are retried there, while InfluxDB is away`),
+      });
+
     let defaultWriter: BatchWriter | undefined;
     const writerFor = (client: Client, target: WriteOptions): BatchWriter => {
       if (target === DEFAULT_TARGET && defaultWriter !== undefined) return defaultWriter;
       const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}`;
       let writer = writers.get(key);
       if (writer === undefined) {
-        const spool = openSpool(node, spoolRoot, target, spoolLimitMb);
-        writer = new BatchWriter(client, {
-          target,
-          flushEvery: autocommitEvery,
-          flushInterval,
-          onChange: () => status.changed(),
-          retry: tuning.inflowOutRetry,
-          closeTimeout: tuning.inflowOutCloseTimeout,
-          maxPendingPoints: bufferLimit,
-          spool,
-          onRejectedFromSpool: (error, lines) =>
-            node.warn(`InfluxDB rejected ${lines.length} point(s) replayed from disk, which are dropped: ${error.message}`),
-        });
+        const spool = spoolRoot === undefined ? undefined : openSpool(spoolRoot, target, spoolLimitMb * 1024 * 1024, warn);
+        writer = makeWriter(client, target, spool);
         writers.set(key, writer);
         if (spool !== undefined) spools.set(writer, spool);
       }
@@ -126,8 +146,56 @@ export = function register(RED: NodeAPI): void {
 
     // A backlog left on disk by an earlier run (a redeploy, a restart, a crash) is replayed now.
     if (problem === undefined && client !== undefined && spoolRoot !== undefined) {
-      for (const target of spooledTargets(spoolRoot)) writerFor(client, target).startReplay();
+      for (const target of spooledTargets(spoolRoot, warn)) writerFor(client, target).startReplay();
     }
+
+    // A backlog of a node of the same server that is gone (removed, or replaced by a copy) is replayed by this one.
+    const adopt = (orphan: Orphan): void => {
+      if (client === undefined) return;
+      node.log(`replaying the backlog of node ${orphan.nodeId}, which is no longer deployed (${orphan.files} spool file(s) in ${orphan.root})`);
+      const runs: Array<Promise<void>> = [];
+      for (const target of spooledTargets(orphan.root, warn)) {
+        const spool = openSpool(orphan.root, target, Number.MAX_SAFE_INTEGER, warn);
+        if (spool === undefined) continue;
+        const writer = makeWriter(client, target, spool);
+        adopted.set(writer, spool);
+        writer.startReplay();
+        runs.push(writer.replayed().then(() => (spool.empty ? spool.close({ removeIfEmpty: true }) : undefined)));
+      }
+      void Promise.all(runs).then(() => {
+        try {
+          removeRoot(orphan.root);
+        } catch {
+          // left for the next start
+        }
+      });
+    };
+    if (problem === undefined && spoolRoot !== undefined) {
+      const ofServer = adopters.get(def.server) ?? new Set();
+      adopters.set(def.server, ofServer.add(adopt));
+    }
+    if (!sweeping.has(RED.events)) {
+      sweeping.add(RED.events);
+      RED.events.on('flows:started', () => sweepOrphans(RED));
+    }
+
+    // Writers of targets of their own (msg.database) are released when unused, so that many targets cost nothing once idle.
+    const idleRelease = tuning.inflowOutIdleRelease ?? DEFAULT_IDLE_RELEASE;
+    const addedAtLastLook = new Map<BatchWriter, number>();
+    const releaseIdle = (): void => {
+      for (const [key, writer] of writers) {
+        const spool = spools.get(writer);
+        const unused = addedAtLastLook.get(writer) === writer.added;
+        addedAtLastLook.set(writer, writer.added);
+        if (writer === defaultWriter || !unused || writer.pendingEntries > 0 || writer.replaying || (spool !== undefined && !spool.empty)) continue;
+        writers.delete(key);
+        spools.delete(writer);
+        addedAtLastLook.delete(writer);
+        void writer.close().then(() => spool?.close({ removeIfEmpty: true }));
+      }
+    };
+    const releaseTimer = setInterval(releaseIdle, idleRelease);
+    releaseTimer.unref();
 
     node.on('input', (msg, send, done) => {
       if (problem !== undefined || client === undefined || settings === undefined) {
@@ -151,8 +219,10 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      Promise.all([...writers.values()].map((writer) => writer.close()))
-        .then(() => Promise.all([...spools.values()].map((spool) => spool.close())))
+      clearInterval(releaseTimer);
+      adopters.get(def.server)?.delete(adopt);
+      Promise.all([...writers.values(), ...adopted.keys()].map((writer) => writer.close()))
+        .then(() => Promise.all([...spools.values(), ...adopted.values()].map((spool) => spool.close())))
         .catch((error: unknown) => node.warn(`closing: ${String(error)}`))
         .finally(() => {
           status.stop();
@@ -168,41 +238,28 @@ export = function register(RED: NodeAPI): void {
   });
 };
 
-/** Where this node keeps its spool: under Node-RED's user directory, one folder per node. */
-function spoolDirectoryOf(RED: NodeAPI, node: Node, enabled: boolean): string | undefined {
-  if (!enabled) return undefined;
-  const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
-  if (!userDir) {
-    node.warn('no Node-RED user directory is set: points are kept in memory only while InfluxDB is away');
-    return undefined;
-  }
-  return path.join(userDir, 'inflow-spool', node.id);
-}
-
-/** A target as a folder name: database and retention policy, percent-encoded, `~` between. */
-function targetFolder(target: WriteOptions): string {
-  return `${encodeURIComponent(target.database ?? '')}~${encodeURIComponent(target.retentionPolicy ?? '')}`;
-}
-
-function spooledTargets(root: string): WriteOptions[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .filter((name) => name.includes('~'))
-    .map((name) => {
-      const [database = '', retentionPolicy = ''] = name.split('~').map((part) => decodeURIComponent(part));
-      return database === '' && retentionPolicy === '' ? DEFAULT_TARGET : { database: database || undefined, retentionPolicy: retentionPolicy || undefined };
-    });
-}
-
-function openSpool(node: Node, root: string | undefined, target: WriteOptions, limitMb: number): Spool | undefined {
-  if (root === undefined) return undefined;
+/** Backlogs whose node is not deployed: each goes to a node of the same server, or is reported (and kept). */
+function sweepOrphans(RED: NodeAPI): void {
+  const base = spoolBaseOf(RED);
+  if (base === undefined) return;
+  let orphans: Orphan[];
   try {
-    const spool = Spool.open(path.join(root, targetFolder(target)), { maxBytes: limitMb * 1024 * 1024 });
-    if (spool.tornRecords > 0) node.warn(`the spool's last record was cut short (a crash while writing it); every complete record is kept`);
-    return spool;
+    orphans = findOrphans(base, (id) => RED.nodes.getNode(id) !== null);
   } catch (error) {
-    node.warn(`cannot keep points on disk (${String(error)}): they are kept in memory only while InfluxDB is away`);
-    return undefined;
+    RED.log.warn(`inflow out: cannot look for backlogs of removed nodes in ${base}: ${String(error)}`);
+    return;
+  }
+  for (const orphan of orphans) {
+    const [adopt] = orphan.server === undefined ? [] : [...(adopters.get(orphan.server) ?? [])];
+    if (adopt !== undefined) {
+      adopt(orphan);
+      continue;
+    }
+    RED.log.warn(
+      `inflow out: ${orphan.files} spool file(s) of points in ${orphan.root} belong to node ${orphan.nodeId}, which is not deployed ` +
+        `(removed or renamed)${orphan.server === undefined ? '' : ` and whose server ${orphan.server} has no inflow out node with a spool`}. ` +
+        'They are kept on disk, not written: deploy an inflow out node with the disk spool on that server to replay them, or delete the folder.',
+    );
   }
 }
 

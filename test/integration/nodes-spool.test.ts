@@ -3,7 +3,7 @@
  * replayed in order when the server is back, across redeploys.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -32,11 +32,11 @@ after(async () => {
   await server.stop();
 });
 
-async function load(db: string, outId: string, timeout = 1000): Promise<{ caught: Message[]; completed: Message[] }> {
+async function load(db: string, outId: string, timeout = 1000, configId = 'cfg'): Promise<{ caught: Message[]; completed: Message[] }> {
   await helper.load(inflowNodes, [
     { id: 'tab', type: 'tab' },
-    { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout },
-    { id: outId, type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 50, flushInterval: 100, spool: true, wires: [] },
+    { id: configId, type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout },
+    { id: outId, type: 'inflow out', z: 'tab', server: configId, measurement: 'm', autocommitEvery: 50, flushInterval: 100, spool: true, wires: [] },
     ...watchersOf(outId),
   ]);
   return watched();
@@ -46,6 +46,9 @@ function send(outId: string, from: number, count: number): void {
   const node = helper.getNode(outId);
   for (let i = from; i < from + count; i++) node.receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
 }
+
+/** Segment files of points in a spool folder (its lock file aside). */
+const spoolFiles = (dir: string): number => (existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.spool')).length : 0);
 
 /** Timers, sockets and file operations under way in this process. */
 const activeResources = (): number => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap').length;
@@ -64,11 +67,11 @@ describe('inflow out with the disk spool', () => {
     await waitFor(() => completed.length === 500, 'every message done while the server is down', 15_000);
     assert.equal(caught.length, 0);
     const spoolDir = path.join(userDir, 'inflow-spool', outId, '~');
-    assert.ok(readdirSync(spoolDir).length > 0, 'batches on disk');
+    assert.ok(spoolFiles(spoolDir) > 0, 'batches on disk');
     await waitFor(() => statusTexts(helper.getNode(outId)).some((text) => /batches on disk/.test(text)), 'the backlog on the status', 3000);
     await server.resume();
     await waitFor(async () => (await stored(db)) === 500, 'all 500 points in InfluxDB', 15_000);
-    await waitFor(() => readdirSync(spoolDir).length === 0, 'the spool emptied', 5000);
+    await waitFor(() => spoolFiles(spoolDir) === 0, 'the spool emptied', 5000);
   });
 
   it('nothing is written to disk while InfluxDB answers', async () => {
@@ -78,7 +81,7 @@ describe('inflow out with the disk spool', () => {
     const { completed } = await load(db, outId);
     send(outId, 0, 300);
     await waitFor(() => completed.length === 300, 'all written');
-    assert.equal(existsSync(path.join(userDir, 'inflow-spool', outId, '~')) ? readdirSync(path.join(userDir, 'inflow-spool', outId, '~')).length : 0, 0);
+    assert.equal(spoolFiles(path.join(userDir, 'inflow-spool', outId, '~')), 0);
     assert.equal(await stored(db), 300);
   });
 
@@ -121,7 +124,7 @@ describe('inflow out with the disk spool', () => {
     await server.resume();
     await waitFor(async () => (await stored(db)) === 100, 'the 99 good points and the first one in InfluxDB', 15_000);
     const spoolDir = path.join(userDir, 'inflow-spool', outId, '~');
-    await waitFor(() => !existsSync(spoolDir) || readdirSync(spoolDir).length === 0, 'the disk emptied', 5000);
+    await waitFor(() => spoolFiles(spoolDir) === 0, 'the disk emptied', 5000);
     const warnings = helper
       .log()
       .args.map(([entry]) => entry)
@@ -148,7 +151,7 @@ describe('inflow out with the disk spool', () => {
       await helper.unload();
       const closing = Date.now() - started;
       assert.ok(closing < 4000, `the redeploy waited ${closing} ms for a server that does not answer; the close timeout is 1 s`);
-      assert.ok(readdirSync(path.join(userDir, 'inflow-spool', outId, '~')).length > 0, 'the points are on disk');
+      assert.ok(spoolFiles(path.join(userDir, 'inflow-spool', outId, '~')) > 0, 'the points are on disk');
     } finally {
       helper.settings({ userDir, inflowOutRetry: quickRetries });
     }
@@ -158,4 +161,111 @@ describe('inflow out with the disk spool', () => {
     const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
     assert.deepEqual(values, Array.from({ length: 300 }, (_, i) => i));
   });
+
+  it('a node replaced by a copy (a new id): the copy replays the backlog the old node left on disk, and its folder goes', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const first = await load(db, `old${counter}`);
+    await server.halt();
+    send(`old${counter}`, 0, 100);
+    await waitFor(() => first.completed.length === 100, 'the old node done with its messages', 15_000);
+    await helper.unload();
+    await server.resume();
+    await load(db, `copy${counter}`);
+    await waitFor(async () => (await stored(db)) === 100, "the old node's 100 points in InfluxDB", 15_000);
+    await waitFor(() => !existsSync(path.join(userDir, 'inflow-spool', `old${counter}`)), "the old node's folder removed", 5000);
+  });
+
+  it('a backlog whose node and server are both gone is kept and reported in the log, not stranded in silence', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const first = await load(db, `gone${counter}`, 1000, 'cfgGone');
+    await server.halt();
+    send(`gone${counter}`, 0, 60);
+    await waitFor(() => first.completed.length === 60, 'the node done with its messages', 15_000);
+    await helper.unload();
+    await server.resume();
+    await load(db, `other${counter}`, 1000, 'cfgOther');
+    const reported = (): string[] =>
+      helper
+        .log()
+        .args.map(([entry]) => String(entry.msg))
+        .filter((text) => text.includes(`belong to node gone${counter}, which is not deployed`));
+    await waitFor(() => reported().length > 0, 'the backlog reported');
+    assert.match(reported()[0] as string, /server cfgGone has no inflow out node with a spool.*kept on disk, not written/);
+    assert.ok(spoolFiles(path.join(userDir, 'inflow-spool', `gone${counter}`, '~')) > 0, 'still on disk');
+    assert.equal(await stored(db), 0);
+    // Deploying a node on that server again replays it.
+    await helper.unload();
+    await load(db, `back${counter}`, 1000, 'cfgGone');
+    await waitFor(async () => (await stored(db)) === 60, 'the 60 points in InfluxDB', 15_000);
+  });
+
+  it('a database named "a~b" is spooled and replayed to "a~b", not to database "a" with retention policy "b"', async () => {
+    const db = 'a~b';
+    await server.createDatabase(db);
+    const outId = `tilde${++counter}`;
+    const first = await load(`spool_${counter}`, outId);
+    await server.halt();
+    const node = helper.getNode(outId);
+    for (let i = 0; i < 50; i++) node.receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i }, database: db });
+    await waitFor(() => first.completed.length === 50, 'every message done once on disk', 15_000);
+    await helper.unload();
+    await server.resume();
+    const second = await load(`spool_${counter}`, outId);
+    await waitFor(async () => (await stored(db)) === 50, 'the 50 points in "a~b"', 15_000);
+    assert.equal(second.caught.length, 0);
+  });
+
+  it('one damaged record in the middle of the spool costs its own points alone, and the warning says how many', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `damaged${counter}`;
+    const first = await load(db, outId);
+    await server.halt();
+    // Six records of 50 points: each round is on disk before the next is sent.
+    for (let round = 0; round < 6; round++) {
+      send(outId, round * 50, 50);
+      await waitFor(() => first.completed.length === (round + 1) * 50, 'the round done once on disk', 15_000);
+    }
+    await helper.unload();
+    const dir = path.join(userDir, 'inflow-spool', outId, '~');
+    const [segment] = readdirSync(dir).filter((name) => name.endsWith('.spool'));
+    const file = path.join(dir, segment as string);
+    const data = readFileSync(file);
+    // A byte in the middle of the file: inside one of its six records of 50 points.
+    data[Math.floor(data.length / 2)] = (data[Math.floor(data.length / 2)] as number) ^ 0x20;
+    writeFileSync(file, data);
+    await server.resume();
+    await load(db, outId);
+    await waitFor(async () => (await stored(db)) === 250, 'the 250 points of the five intact records', 15_000);
+    const warnings = helper
+      .log()
+      .args.map(([entry]) => entry)
+      .filter((entry) => entry.id === outId && entry.level === helper.log().WARN)
+      .map((entry) => String(entry.msg));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0] as string, /had \d+ damaged bytes at offset \d+: about 50 point\(s\) there cannot be read back and are lost; every record before and after them is kept/);
+  });
+
+  it('writers of targets of their own are released once unused: many msg.database values leave no folder behind', async () => {
+    helper.settings({ userDir, inflowOutRetry: quickRetries, inflowOutIdleRelease: 300 });
+    try {
+      const outId = `many${++counter}`;
+      await server.createDatabase(`spool_${counter}`);
+      const { caught, completed } = await load(`spool_${counter}`, outId);
+      const node = helper.getNode(outId);
+      for (let i = 0; i < 200; i++) node.receive({ payload: { value: i }, database: `nowhere_${i}` });
+      await waitFor(() => caught.length + completed.length === 200, 'every message settled', 15_000);
+      const root = path.join(userDir, 'inflow-spool', outId);
+      assert.ok(readdirSync(root).length > 100, 'a spool folder per target while in use');
+      await waitFor(() => readdirSync(root).filter((name) => name !== 'owner.json').length === 0, 'every idle target released', 3000);
+      // A target used again gets a writer again.
+      node.receive({ payload: { value: 1 } });
+      await waitFor(() => completed.length === 1, 'a message to the default target written');
+    } finally {
+      helper.settings({ userDir, inflowOutRetry: quickRetries, inflowOutIdleRelease: undefined });
+    }
+  });
 });
+

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { linesOfBody } from '../../src/client/line-protocol';
-import { Spool, type SpoolRecord } from '../../src/client/spool';
+import { Spool, SpoolLockedError, type SpoolRecord } from '../../src/client/spool';
 
 const directories: string[] = [];
 function directory(): string {
@@ -87,7 +88,7 @@ describe('Spool', () => {
     await spool.close();
   });
 
-  it('detects a corrupted record by its checksum', async () => {
+  it('detects a corrupted last record by its checksum, cuts it off and reports it as damage (it was complete, not torn)', async () => {
     const dir = directory();
     const spool = Spool.open(dir);
     await spool.append(record(1));
@@ -96,7 +97,8 @@ describe('Spool', () => {
     appendFileSync(file, Buffer.from([5, 0, 0, 0, 1, 2, 3, 4, 104, 101, 108, 108, 111]));
     const reopened = Spool.open(dir);
     assert.equal(reopened.records, 1);
-    assert.equal(reopened.tornRecords, 1);
+    assert.equal(reopened.tornRecords, 0);
+    assert.deepEqual(reopened.damage.map(({ offset, bytes }) => ({ offset, bytes })), [{ offset: statSync(file).size, bytes: 13 }]);
     await reopened.close();
   });
 
@@ -108,8 +110,48 @@ describe('Spool', () => {
     assert.ok(accepted > 5 && spool.bytes <= 2000, `${accepted} records in ${spool.bytes} bytes`);
     assert.ok(readdirSync(dir).length > 1, 'several segments');
     while (!spool.empty) await spool.removeFirst();
-    assert.deepEqual(readdirSync(dir), []);
+    assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.spool')), []);
     assert.equal(spool.bytes, 0);
     await spool.close();
   });
+
+  it('a flipped byte in the middle of a segment costs that record alone: the records after it are kept, and the damage is told', async () => {
+    const dir = directory();
+    const spool = Spool.open(dir);
+    for (let i = 0; i < 20; i++) await spool.append(record(100 + i));
+    await spool.close();
+    const file = path.join(dir, readdirSync(dir).find((name) => name.endsWith('.spool')) as string);
+    const data = readFileSync(file);
+    const recordBytes = data.length / 20;
+    data[recordBytes * 5 + 20] = (data[recordBytes * 5 + 20] as number) ^ 0x01;
+    writeFileSync(file, data);
+    const reopened = Spool.open(dir);
+    assert.equal(reopened.records, 19);
+    assert.deepEqual(reopened.damage, [{ file, offset: recordBytes * 5, bytes: recordBytes, points: 2 }]);
+    const read: string[][] = [];
+    while (!reopened.empty) {
+      read.push(linesIn(await reopened.first()) as string[]);
+      await reopened.removeFirst();
+    }
+    assert.deepEqual(read, Array.from({ length: 20 }, (_, i) => linesOf(100 + i)).filter((_, i) => i !== 5));
+    await reopened.close();
+  });
+
+  it('keeps its directory to one owner: a second open fails while the first holds it, and the lock of an owner that has ended is taken over', async () => {
+    const dir = directory();
+    const first = Spool.open(dir);
+    assert.throws(() => Spool.open(dir), SpoolLockedError);
+    await first.close();
+    const second = Spool.open(dir);
+    await second.close();
+    // A lock left by a process that has ended (a crash) does not keep the directory.
+    const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(path.join(dir, 'owner.lock'), `${ended}\n`);
+    const third = Spool.open(dir);
+    await third.close();
+    // One held by a running process does.
+    writeFileSync(path.join(dir, 'owner.lock'), `${process.ppid}\n`);
+    assert.throws(() => Spool.open(dir), (error: unknown) => error instanceof SpoolLockedError && error.owner === process.ppid);
+  });
 });
+

@@ -1,0 +1,188 @@
+/**
+ * The disk spool on a disk that fails, in a real Node-RED: full, turned read-only, out of file
+ * descriptors, and shared by two runtimes. Node-RED must stay up, every acknowledged message must
+ * reach InfluxDB, and what the disk could not take waits in memory (unacknowledged) until written.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { InfluxServer } from '../support/influxd';
+import { NodeRedProcess } from '../support/node-red';
+import { Tmpfs } from '../support/tmpfs';
+
+let influx: InfluxServer;
+const runtimes: NodeRedProcess[] = [];
+const disks: Tmpfs[] = [];
+
+before(async () => {
+  influx = await InfluxServer.start();
+});
+afterEach(async () => {
+  await influx.resume();
+  for (const runtime of runtimes.splice(0).reverse()) await runtime.remove().catch(() => undefined);
+  for (const disk of disks.splice(0)) disk.unmount();
+});
+after(async () => {
+  await influx?.stop();
+});
+
+const SETTINGS = 'inflowOutRetry: { firstDelay: 200, maxDelay: 1000, jitter: 0 }';
+
+async function startNodeRed(options: { userDir?: string; wrap?: string[] } = {}): Promise<NodeRedProcess> {
+  const runtime = await NodeRedProcess.start({ settings: SETTINGS, ...options });
+  runtimes.push(runtime);
+  return runtime;
+}
+
+/** HTTP in -> a Function node that routes by msg.database -> inflow out (spool on); answered once the message is done. */
+function flowTo(database: string): unknown[] {
+  return [
+    { id: 'tab1', type: 'tab', label: 'ingest' },
+    { id: 'server1', type: 'inflow-config', dsn: influx.dsn(database), precision: 'ms', timeout: 1000 },
+    { id: 'httpIn', type: 'http in', z: 'tab1', url: '/reading', method: 'post', upload: false, wires: [['route']] },
+    {
+      id: 'route',
+      type: 'function',
+      z: 'tab1',
+      func: 'if (msg.payload.db) msg.database = msg.payload.db;\nmsg.payload = { value: msg.payload.value, timestamp: msg.payload.timestamp };\nreturn msg;',
+      outputs: 1,
+      wires: [['writer']],
+    },
+    { id: 'writer', type: 'inflow out', z: 'tab1', server: 'server1', measurement: 'readings', autocommitEvery: 50, flushInterval: 200, spool: true, wires: [] },
+    { id: 'whenWritten', type: 'complete', z: 'tab1', scope: ['writer'], uncaught: false, wires: [['respond']] },
+    { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
+  ];
+}
+
+/** Posts readings; each resolves to the answer's status once the message is done (0 when Node-RED did not answer). */
+function post(runtime: NodeRedProcess, values: number[], db?: (value: number) => string): Array<Promise<number>> {
+  return values.map(async (value) => {
+    try {
+      const response = await fetch(`${runtime.url}/reading`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value, timestamp: 1_700_000_000_000 + value, db: db?.(value) }),
+        signal: AbortSignal.timeout(60_000),
+      });
+      await response.text();
+      return response.status;
+    } catch {
+      return 0;
+    }
+  });
+}
+
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitUntil(condition: () => Promise<boolean>, what: string, timeout = 20_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Which of `values` have been answered 200 so far (an answer means the message is done: stored, or on disk). */
+function acknowledgedSoFar(values: number[], answers: Array<Promise<number>>): () => number[] {
+  const done = new Set<number>();
+  answers.forEach((answer, i) => void answer.then((status) => status === 200 && done.add(values[i] as number)));
+  return () => [...done];
+}
+
+async function storedValues(db: string): Promise<Set<number>> {
+  return new Set((await influx.rows('SELECT value FROM readings', db)).map((row) => row.value as number));
+}
+
+describe('the disk spool when the disk fails', () => {
+  it('a full disk: Node-RED stays up, what is on disk was fsynced whole, the rest waits in memory, and every message lands', async () => {
+    await influx.createDatabase('full');
+    const runtime = await startNodeRed();
+    disks.push(Tmpfs.mount(path.join(runtime.userDir, 'inflow-spool'), { sizeKiB: 64 }));
+    await runtime.deploy(flowTo('full'));
+    await influx.halt();
+    const values = range(0, 3000);
+    const answers = post(runtime, values);
+    const acknowledged = acknowledgedSoFar(values, answers);
+    await sleep(4000);
+    assert.equal(runtime.running, true, `Node-RED exited:\n${runtime.output.slice(-2000)}`);
+    const onDisk = acknowledged();
+    assert.ok(onDisk.length > 0 && onDisk.length < 3000, `${onDisk.length} of 3000 acknowledged on a 64 KiB disk`);
+    assert.match(runtime.output, /cannot keep points on disk \(Error: ENOSPC/);
+    await influx.resume();
+    assert.deepEqual([...new Set(await Promise.all(answers))], [200]);
+    const stored = await storedValues('full');
+    assert.deepEqual(values.filter((value) => !stored.has(value)), []);
+  });
+
+  it('a disk turned read-only during an outage: Node-RED stays up, the backlog on it is replayed, new points wait in memory', async () => {
+    await influx.createDatabase('readonly');
+    const runtime = await startNodeRed();
+    const disk = Tmpfs.mount(path.join(runtime.userDir, 'inflow-spool'), { sizeKiB: 4096 });
+    disks.push(disk);
+    await runtime.deploy(flowTo('readonly'));
+    await influx.halt();
+    const first = post(runtime, range(0, 200));
+    assert.deepEqual([...new Set(await Promise.all(first))], [200], 'the first 200 acknowledged once on disk');
+    disk.remountReadOnly();
+    const second = post(runtime, range(200, 200));
+    await sleep(2000);
+    assert.equal(runtime.running, true, `Node-RED exited:\n${runtime.output.slice(-2000)}`);
+    assert.match(runtime.output, /cannot keep points on disk \(Error: EROFS/);
+    await influx.resume();
+    assert.deepEqual([...new Set(await Promise.all(second))], [200]);
+    const stored = await storedValues('readonly');
+    assert.deepEqual(range(0, 400).filter((value) => !stored.has(value)), []);
+  });
+
+  it('more targets with a backlog than open files allow: no file is held open per backlog, and Node-RED stays up', async () => {
+    const databases = range(0, 300).map((i) => `many_${i}`);
+    await influx.rawQuery(databases.map((db) => `CREATE DATABASE ${db}`).join('; '));
+    const runtime = await startNodeRed({ wrap: ['prlimit', '--nofile=256:256', '--'] });
+    // A Function node sends 600 readings at once, two to each of 300 databases.
+    await runtime.deploy([
+      { id: 'tab1', type: 'tab', label: 'burst' },
+      { id: 'server1', type: 'inflow-config', dsn: influx.dsn('many_0'), precision: 'ms', timeout: 1000 },
+      { id: 'httpIn', type: 'http in', z: 'tab1', url: '/burst', method: 'post', upload: false, wires: [['burst', 'respond']] },
+      {
+        id: 'burst',
+        type: 'function',
+        z: 'tab1',
+        func: 'for (let i = 0; i < 600; i++) node.send({ payload: { value: i, timestamp: 1700000000000 + i }, database: `many_${i % 300}` });\nreturn null;',
+        outputs: 1,
+        wires: [['writer']],
+      },
+      { id: 'writer', type: 'inflow out', z: 'tab1', server: 'server1', measurement: 'readings', autocommitEvery: 50, flushInterval: 200, spool: true, wires: [] },
+      { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
+    ]);
+    await influx.halt();
+    assert.equal((await fetch(`${runtime.url}/burst`, { method: 'POST' })).status, 200);
+    await sleep(4000);
+    assert.equal(runtime.running, true, `Node-RED exited:\n${runtime.output.slice(-2000)}`);
+    await influx.resume();
+    for (const index of [0, 150, 299]) {
+      await waitUntil(async () => (await storedValues(`many_${index}`)).size === 2, `both points in many_${index}`);
+      assert.deepEqual([...(await storedValues(`many_${index}`))].sort((a, b) => a - b), [index, index + 300]);
+    }
+    assert.equal(runtime.running, true, `Node-RED exited:\n${runtime.output.slice(-2000)}`);
+  });
+
+  it('two Node-RED runtimes on one user directory: the second keeps its points in memory, and neither loses any', async () => {
+    await influx.createDatabase('shared');
+    const first = await startNodeRed();
+    const second = await startNodeRed({ userDir: first.userDir });
+    await first.deploy(flowTo('shared'));
+    await second.deploy(flowTo('shared'));
+    await influx.halt();
+    const fromFirst = post(first, range(0, 1000));
+    const fromSecond = post(second, range(1000, 1000));
+    await sleep(3000);
+    assert.equal(first.running && second.running, true, `a runtime exited:\n${first.output.slice(-1500)}\n${second.output.slice(-1500)}`);
+    assert.match(first.output + second.output, /is in use by process \d+ \(another Node-RED on the same user directory\?\)/);
+    await influx.resume();
+    assert.deepEqual([...new Set(await Promise.all([...fromFirst, ...fromSecond]))], [200]);
+    const stored = await storedValues('shared');
+    const missing = range(0, 2000).filter((value) => !stored.has(value));
+    assert.deepEqual(missing, [], `${missing.length} acknowledged messages missing, from ${missing[0]} to ${missing[missing.length - 1]}`);
+  });
+});
