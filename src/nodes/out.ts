@@ -221,9 +221,12 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(releaseTimer);
       adopters.get(def.server)?.delete(adopt);
-      Promise.all([...writers.values(), ...adopted.keys()].map((writer) => writer.close()))
-        .then(() => Promise.all([...spools.values(), ...adopted.values()].map((spool) => spool.close())))
-        .catch((error: unknown) => node.warn(`closing: ${String(error)}`))
+      // Every spool is given up (its lock released) whatever became of the writers' final commits.
+      Promise.allSettled([...writers.values(), ...adopted.keys()].map((writer) => writer.close()))
+        .then(() => Promise.allSettled([...spools.values(), ...adopted.values()].map((spool) => spool.close())))
+        .then((results) => {
+          for (const result of results) if (result.status === 'rejected') node.warn(`closing the spool: ${String(result.reason)}`);
+        })
         .finally(() => {
           status.stop();
           config?.deregister(node);
@@ -234,7 +237,11 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('inflow out', InflowOut, {
     // Tuning from settings.js, for the few who need it: { firstDelay, base, maxDelay, jitter, maxRetryTime } and ms.
-    settings: { inflowOutRetry: { value: undefined, exportable: false }, inflowOutCloseTimeout: { value: undefined, exportable: false } },
+    settings: {
+      inflowOutRetry: { value: undefined, exportable: false },
+      inflowOutCloseTimeout: { value: undefined, exportable: false },
+      inflowOutIdleRelease: { value: undefined, exportable: false },
+    },
   });
 };
 

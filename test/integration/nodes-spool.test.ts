@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer } from '../support/influxd';
-import { helper, inflowNodes, statusTexts, waitFor, type Message, watched, watchersOf } from '../support/flows';
+import { helper, inflowNodes, statusTexts, waitFor, type Message, warningsOf, watched, watchersOf } from '../support/flows';
 
 let server: InfluxServer;
 let userDir: string;
@@ -125,11 +125,7 @@ describe('inflow out with the disk spool', () => {
     await waitFor(async () => (await stored(db)) === 100, 'the 99 good points and the first one in InfluxDB', 15_000);
     const spoolDir = path.join(userDir, 'inflow-spool', outId, '~');
     await waitFor(() => spoolFiles(spoolDir) === 0, 'the disk emptied', 5000);
-    const warnings = helper
-      .log()
-      .args.map(([entry]) => entry)
-      .filter((entry) => entry.id === outId && entry.level === helper.log().WARN)
-      .map((entry) => String(entry.msg));
+    const warnings = warningsOf(outId);
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0] as string, /rejected 1 point\(s\) replayed from disk, which are dropped: .*field type conflict/);
     const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
@@ -239,11 +235,7 @@ describe('inflow out with the disk spool', () => {
     await server.resume();
     await load(db, outId);
     await waitFor(async () => (await stored(db)) === 250, 'the 250 points of the five intact records', 15_000);
-    const warnings = helper
-      .log()
-      .args.map(([entry]) => entry)
-      .filter((entry) => entry.id === outId && entry.level === helper.log().WARN)
-      .map((entry) => String(entry.msg));
+    const warnings = warningsOf(outId);
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0] as string, /had \d+ damaged bytes at offset \d+: about 50 point\(s\) there cannot be read back and are lost; every record before and after them is kept/);
   });

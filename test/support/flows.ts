@@ -47,3 +47,12 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export function statusTexts(node: TestNode): string[] {
   return node.status.args.map((args) => String((args[0] as { text?: unknown } | undefined)?.text ?? ''));
 }
+
+/** The warnings a node has logged (node.warn), as Node-RED's log shows them. */
+export function warningsOf(nodeId: string): string[] {
+  const log = helper.log();
+  return log.args
+    .map(([entry]) => entry)
+    .filter((entry) => entry.id === nodeId && entry.level === log.WARN)
+    .map((entry) => String(entry.msg));
+}
