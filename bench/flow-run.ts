@@ -27,11 +27,35 @@ const rows = (i: number): Array<Record<string, unknown>> =>
 
 const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: Make }> = {
   'inflow out': {
-    nodes: [ourServer, { id: 'target', type: 'inflow out', z: 'tab', server: 'inflowServer', measurement: 'single_inflow', autocommitEvery: AUTOCOMMIT_EVERY, flushInterval: 1000, wires: [] }],
+    nodes: [
+      ourServer,
+      {
+        id: 'target',
+        type: 'inflow out',
+        z: 'tab',
+        server: 'inflowServer',
+        measurement: 'single_inflow',
+        autocommitEvery: AUTOCOMMIT_EVERY,
+        flushInterval: 1000,
+        wires: [],
+      },
+    ],
     make: onePoint,
   },
   'influxdb out': {
-    nodes: [theirServer, { id: 'target', type: 'influxdb out', z: 'tab', influxdb: 'influxServer', measurement: 'single_influxdb', precision: 'ms', retentionPolicy: '', wires: [] }],
+    nodes: [
+      theirServer,
+      {
+        id: 'target',
+        type: 'influxdb out',
+        z: 'tab',
+        influxdb: 'influxServer',
+        measurement: 'single_influxdb',
+        precision: 'ms',
+        retentionPolicy: '',
+        wires: [],
+      },
+    ],
     make: (i) => ({ payload: { value: i, time: new Date(BASE_MS + i) } }),
   },
   'do-nothing node': {
@@ -43,11 +67,34 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
     make: onePoint,
   },
   'inflow out (batches)': {
-    nodes: [ourServer, { id: 'target', type: 'inflow out', z: 'tab', server: 'inflowServer', measurement: 'batch_inflow', autocommitEvery: 5, flushInterval: 1000, wires: [] }],
+    nodes: [
+      ourServer,
+      {
+        id: 'target',
+        type: 'inflow out',
+        z: 'tab',
+        server: 'inflowServer',
+        measurement: 'batch_inflow',
+        autocommitEvery: 5,
+        flushInterval: 1000,
+        wires: [],
+      },
+    ],
     make: (i) => ({ payload: rows(i) }),
   },
   'influxdb batch': {
-    nodes: [theirServer, { id: 'target', type: 'influxdb batch', z: 'tab', influxdb: 'influxServer', precision: 'ms', retentionPolicy: '', wires: [] }],
+    nodes: [
+      theirServer,
+      {
+        id: 'target',
+        type: 'influxdb batch',
+        z: 'tab',
+        influxdb: 'influxServer',
+        precision: 'ms',
+        retentionPolicy: '',
+        wires: [],
+      },
+    ],
     make: (i) => ({
       payload: rows(i).map((row) => ({ measurement: 'batch_influxdb', fields: { value: row.value }, timestamp: row.timestamp })),
     }),
@@ -59,7 +106,7 @@ async function main(): Promise<void> {
   if (chosen === undefined) throw new Error(`unknown scenario ${scenario}`);
   const runtime = await startRuntime(chosen.nodes);
   const sendAll = async (from: number, to: number, make: Make): Promise<void> => {
-    for (let sent = from; sent < to; ) {
+    for (let sent = from; sent < to;) {
       const end = Math.min(to, sent + PER_TURN);
       for (; sent < end; sent++) runtime.send(make(sent));
       await new Promise((resolve) => setImmediate(resolve));

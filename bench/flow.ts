@@ -11,8 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Pool } from 'undici';
-import { DEFAULT_MAX_IN_FLIGHT } from '../src/client/batch-writer';
-import { MAX_LINES_PER_REQUEST } from '../src/client/session';
+import { DEFAULT_MAX_IN_FLIGHT, MAX_LINES_PER_REQUEST } from '../src/delivery';
 import { InfluxServer } from '../test/support/influxd';
 import { numberArg } from './args';
 import { BASE_MS, warmupCount } from './runtime';
@@ -37,10 +36,27 @@ interface Result {
   stored: number;
 }
 
-function runScenario(scenario: string, port: number, messages: number, points: number, holdMs = 0): Omit<Result, 'points' | 'stored'> {
+function runScenario(
+  scenario: string,
+  port: number,
+  messages: number,
+  points: number,
+  holdMs = 0,
+): Omit<Result, 'points' | 'stored'> {
   const output = execFileSync(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'flow-run.ts'), scenario, String(port), DATABASE, String(messages), String(points), String(holdMs)],
+    [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      path.join(__dirname, 'flow-run.ts'),
+      scenario,
+      String(port),
+      DATABASE,
+      String(messages),
+      String(points),
+      String(holdMs),
+    ],
     { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   );
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as Omit<Result, 'points' | 'stored'>;
@@ -92,7 +108,8 @@ async function rawCeiling(server: InfluxServer): Promise<Result> {
     const lines: string[] = [];
     for (let i = from; i < to; i++) lines.push(`batch_raw value=${i % BATCH_SIZE} ${BASE_MS + i}`);
     const bodies: string[] = [];
-    for (let i = 0; i < lines.length; i += MAX_LINES_PER_REQUEST) bodies.push(lines.slice(i, i + MAX_LINES_PER_REQUEST).join('\n'));
+    for (let i = 0; i < lines.length; i += MAX_LINES_PER_REQUEST)
+      bodies.push(lines.slice(i, i + MAX_LINES_PER_REQUEST).join('\n'));
     return bodies;
   };
   const pool = new Pool(server.url, { connections: IN_FLIGHT });
@@ -114,7 +131,14 @@ async function rawCeiling(server: InfluxServer): Promise<Result> {
   await postAll(bodies);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await pool.close();
-  return { scenario: 'raw line protocol POST', messages: BATCHES, completed: BATCHES, seconds, points: measured, stored: await count(server, 'batch_raw', measured) };
+  return {
+    scenario: 'raw line protocol POST',
+    messages: BATCHES,
+    completed: BATCHES,
+    seconds,
+    points: measured,
+    stored: await count(server, 'batch_raw', measured),
+  };
 }
 
 const rate = (result: Result): number => result.completed / result.seconds;
@@ -123,7 +147,8 @@ const percent = (part: number, whole: number): string => `${Math.round((100 * pa
 const megabytes = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MB`;
 const aboveOrBelow = (bytes: number): string => `${megabytes(Math.abs(bytes))} ${bytes < 0 ? 'below' : 'above'}`;
 // Ratios are taken within a round, then their median: each compares runs made minutes apart at most.
-const shareOf = (runs: Result[], ceiling: Result[]): number => middle(runs.map((run, i) => rate(run) / rate(ceiling[i] as Result)));
+const shareOf = (runs: Result[], ceiling: Result[]): number =>
+  middle(runs.map((run, i) => rate(run) / rate(ceiling[i] as Result)));
 const extraRssOf = (runs: Result[], ceiling: Result[]): number =>
   middle(runs.map((run, i) => (run.peakRss ?? 0) - ((ceiling[i] as Result).peakRss ?? 0)));
 
@@ -139,14 +164,21 @@ function table(results: Result[]): void {
     `${result.completed}/${result.messages}`,
   ]);
   const widths = header.map((_, i) => Math.max(header[i]?.length ?? 0, ...rows.map((row) => row[i]?.length ?? 0)));
-  for (const row of [header, ...rows]) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
+  for (const row of [header, ...rows])
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
 }
 
 async function main(): Promise<void> {
   const server = await InfluxServer.start();
   try {
     await server.createDatabase(DATABASE);
-    const scenario = (name: string, measurement: string | undefined, messages: number, points: number, holdMs?: (earlier: Result[]) => number): Case => ({
+    const scenario = (
+      name: string,
+      measurement: string | undefined,
+      messages: number,
+      points: number,
+      holdMs?: (earlier: Result[]) => number,
+    ): Case => ({
       measurement,
       run: async (earlier) => {
         const run = runScenario(name, server.port, messages, points, holdMs?.(earlier));

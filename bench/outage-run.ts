@@ -13,12 +13,36 @@ async function main(): Promise<void> {
   const { ours, theirs } = servers(Number(port), database);
   const nodes =
     which === 'inflow'
-      ? [ours, { id: 'target', type: 'inflow out', z: 'tab', server: 'inflowServer', measurement: 'outage_inflow', autocommitEvery: 100, flushInterval: 1000, wires: [] }]
-      : [theirs, { id: 'target', type: 'influxdb out', z: 'tab', influxdb: 'influxServer', measurement: 'outage_influxdb', precision: 'ms', retentionPolicy: '', wires: [] }];
+      ? [
+          ours,
+          {
+            id: 'target',
+            type: 'inflow out',
+            z: 'tab',
+            server: 'inflowServer',
+            measurement: 'outage_inflow',
+            autocommitEvery: 100,
+            flushInterval: 1000,
+            wires: [],
+          },
+        ]
+      : [
+          theirs,
+          {
+            id: 'target',
+            type: 'influxdb out',
+            z: 'tab',
+            influxdb: 'influxServer',
+            measurement: 'outage_influxdb',
+            precision: 'ms',
+            retentionPolicy: '',
+            wires: [],
+          },
+        ];
   const runtime = await startRuntime(nodes);
   console.log('sending');
   const started = Date.now();
-  for (let sent = 0; sent < MESSAGES; ) {
+  for (let sent = 0; sent < MESSAGES;) {
     for (let k = 0; k < 10; k++, sent++) {
       const time = new Date(BASE_MS + sent);
       runtime.send({ payload: which === 'inflow' ? { value: sent, timestamp: time } : { value: sent, time } });

@@ -17,10 +17,14 @@ const DATABASE = 'outage';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function side(server: InfluxServer, which: 'inflow' | 'influxdb'): Promise<{ ok: number; failed: number; stored: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'outage-run.ts'), which, String(server.port), DATABASE, String(MESSAGES)], {
-    cwd: path.resolve(__dirname, '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'outage-run.ts'), which, String(server.port), DATABASE, String(MESSAGES)],
+    {
+      cwd: path.resolve(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let output = '';
   let outage: Promise<void> | undefined;
   child.stdout.on('data', (chunk: Buffer) => {
@@ -46,9 +50,16 @@ async function main(): Promise<void> {
   const server = await InfluxServer.start();
   try {
     await server.createDatabase(DATABASE);
-    console.log(`${MESSAGES.toLocaleString('en')} messages at 1,000/s; influxd stopped after ${OUTAGE_AFTER / 1000} s for ${OUTAGE_FOR / 1000} s`);
-    console.log(`${'node'.padEnd(36)} ${'done'.padStart(8)} ${'failed'.padStart(8)} ${'stored'.padStart(8)} ${'points lost'.padStart(12)}`);
-    for (const [which, label] of [['inflow', 'inflow out'], ['influxdb', 'node-red-contrib-influxdb influxdb out']] as const) {
+    console.log(
+      `${MESSAGES.toLocaleString('en')} messages at 1,000/s; influxd stopped after ${OUTAGE_AFTER / 1000} s for ${OUTAGE_FOR / 1000} s`,
+    );
+    console.log(
+      `${'node'.padEnd(36)} ${'done'.padStart(8)} ${'failed'.padStart(8)} ${'stored'.padStart(8)} ${'points lost'.padStart(12)}`,
+    );
+    for (const [which, label] of [
+      ['inflow', 'inflow out'],
+      ['influxdb', 'node-red-contrib-influxdb influxdb out'],
+    ] as const) {
       const result = await side(server, which);
       const lost = MESSAGES - result.stored;
       console.log(

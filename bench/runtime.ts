@@ -45,7 +45,11 @@ export async function startRuntime(nodes: Array<Record<string, unknown>>): Promi
   const userDir = mkdtempSync(path.join(tmpdir(), 'inflow-bench-'));
   mkdirSync(path.join(userDir, 'node_modules'));
   symlinkSync(root, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
-  symlinkSync(path.join(root, 'node_modules', 'node-red-contrib-influxdb'), path.join(userDir, 'node_modules', 'node-red-contrib-influxdb'), 'dir');
+  symlinkSync(
+    path.join(root, 'node_modules', 'node-red-contrib-influxdb'),
+    path.join(userDir, 'node_modules', 'node-red-contrib-influxdb'),
+    'dir',
+  );
   const source = { id: 'source', type: 'bench source', z: 'tab', wires: [['target']] };
   writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([{ id: 'tab', type: 'tab', label: 'bench' }, source, ...nodes]));
 
@@ -97,7 +101,25 @@ export async function startRuntime(nodes: Array<Record<string, unknown>>): Promi
 /** The config node of each package, for a database on an influxd port. */
 export function servers(port: number, database: string): { ours: Record<string, unknown>; theirs: Record<string, unknown> } {
   return {
-    ours: { id: 'inflowServer', type: 'inflow-config', dsn: `http://127.0.0.1:${port}/${database}`, precision: 'ms', retentionPolicy: '', timeout: 10_000 },
-    theirs: { id: 'influxServer', type: 'influxdb', hostname: '127.0.0.1', port: String(port), protocol: 'http', database, name: '', usetls: false, tls: '', influxdbVersion: '1.x' },
+    ours: {
+      id: 'inflowServer',
+      type: 'inflow-config',
+      dsn: `http://127.0.0.1:${port}/${database}`,
+      precision: 'ms',
+      retentionPolicy: '',
+      timeout: 10_000,
+    },
+    theirs: {
+      id: 'influxServer',
+      type: 'influxdb',
+      hostname: '127.0.0.1',
+      port: String(port),
+      protocol: 'http',
+      database,
+      name: '',
+      usetls: false,
+      tls: '',
+      influxdbVersion: '1.x',
+    },
   };
 }

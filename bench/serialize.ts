@@ -74,7 +74,9 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const row = (label: string, values: number[]): string =>
   `${label.padEnd(44)} ${(median(values) / 1e6).toFixed(2).padStart(6)} M points/s`;
-console.log(`Serializing ${POINTS.toLocaleString('en')} points (2 tags, a float and an integer field, ms time), median of ${ROUNDS} rounds`);
+console.log(
+  `Serializing ${POINTS.toLocaleString('en')} points (2 tags, a float and an integer field, ms time), median of ${ROUNDS} rounds`,
+);
 console.log(row('node-red-contrib-inflow Measurement.toLine', results.ours));
 console.log(row('@influxdata/influxdb-client Point', results.theirs));
 console.log(row('bare template string (no escaping, no checks)', results.bare));

@@ -17,6 +17,11 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
 
 const nodesOut = path.join(dist, 'nodes');
 fs.mkdirSync(nodesOut, { recursive: true });
+// Node-RED finds a node's help and labels by the name of the file it is registered from
+// (locales/en-US/out.json for out.js): one small entry file per node, beside its folder.
+for (const node of ['config', 'out', 'query']) {
+  fs.writeFileSync(path.join(nodesOut, `${node}.js`), `'use strict';\nmodule.exports = require('./${node}/index.js');\n`);
+}
 for (const file of fs.readdirSync(path.join(root, 'nodes'))) {
   if (file.endsWith('.html')) fs.copyFileSync(path.join(root, 'nodes', file), path.join(nodesOut, file));
 }

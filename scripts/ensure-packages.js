@@ -29,7 +29,8 @@ if (missing.length > 0 && canInstall()) {
   const packages = missing.map((need) => need.debian);
   console.log(`installing Debian's ${packages.join(', ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env }).status;
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit', env }).status;
   if (install() !== 0) {
     spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
     install();

@@ -7,7 +7,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { root, run } = require('./run');
 
-if (!fs.existsSync(path.join(root, 'node_modules', 'typescript')) || !fs.existsSync(path.join(root, 'node_modules', 'node-red'))) {
+if (
+  !fs.existsSync(path.join(root, 'node_modules', 'typescript')) ||
+  !fs.existsSync(path.join(root, 'node_modules', 'node-red'))
+) {
   console.log('npm packages missing: running npm ci');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }

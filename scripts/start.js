@@ -65,7 +65,10 @@ function prepareUserDir(dsn) {
   const link = path.join(userDir, 'node_modules', 'node-red-contrib-inflow');
   fs.rmSync(link, { force: true, recursive: true });
   fs.symlinkSync(root, link, 'dir');
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'inflow-demo', private: true, dependencies: { 'node-red-contrib-inflow': '*' } }, null, 2));
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    JSON.stringify({ name: 'inflow-demo', private: true, dependencies: { 'node-red-contrib-inflow': '*' } }, null, 2),
+  );
   fs.writeFileSync(
     path.join(userDir, 'settings.js'),
     `module.exports = {
@@ -109,9 +112,13 @@ async function main() {
   console.log(`InfluxDB: ${influxUrl} (database "${DATABASE}", data in ${path.relative(root, influxDir)}/)`);
 
   prepareUserDir(`${influxUrl}/${DATABASE}`);
-  const nodeRed = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const nodeRed = spawn(
+    process.execPath,
+    [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   nodeRed.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);
     if (String(chunk).includes('Started flows')) {

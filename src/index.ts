@@ -1,24 +1,35 @@
 /**
  * node-red-contrib-inflow: a client for the InfluxDB 1.x HTTP API (a TypeScript port of the Python
- * Inflow client), usable from plain Node.js and from Node-RED function nodes.
+ * Inflow client), usable from plain Node.js and from Node-RED function nodes. The public API, by name,
+ * from each folder's index.
  */
-export { Client, type ClientOptions, type PingResult } from './client/client';
 export {
+  Client,
   Measurement,
+  Session,
+  maskDsn,
+  parseDsn,
+  type ClientOptions,
+  type Dsn,
   type Kwargs,
   type MeasurementDict,
   type MeasurementInit,
   type MeasurementLike,
+  type PingResult,
+  type QueryOptions,
+  type QueryParam,
+  type QueryValue,
+  type RawQueryResponse,
+  type RawSeries,
+  type RawStatementResult,
+  type Row,
+  type Series,
+  type SessionOptions,
   type Template,
   type WriteOptions,
-} from './client/measurement';
-export { Session, type SessionOptions } from './client/session';
-export type { QueryOptions, QueryParam, QueryValue, RawQueryResponse, RawSeries, RawStatementResult, Row, Series } from './client/query';
-export type { FieldValue, Fields, TagValue, Tags } from './client/line-protocol';
-export { PRECISIONS, type Precision, type Timestamp } from './client/time';
-export { parseDsn, maskDsn, type Dsn } from './client/dsn';
-export type { TlsOptions } from './client/transport';
+} from './client';
 export {
+  PRECISIONS,
   InfluxDBException,
   QueryFailedException,
   WriteFailedException,
@@ -32,8 +43,27 @@ export {
   ConfigurationException,
   ClientClosedException,
   BufferOverflowException,
-} from './client/errors';
-export { BatchWriter, type Acknowledge, type BatchWriterOptions, type BatchSink, type EntryLines } from './client/batch-writer';
-export type { LineProtocol } from './client/line-protocol';
-export { RetryPolicy, type RetryOptions } from './client/retry';
-export { Spool, SpoolLockedError, type SpoolDamage, type SpoolOptions, type SpoolRecord } from './client/spool';
+  type FieldValue,
+  type Fields,
+  type LineProtocol,
+  type Precision,
+  type TagValue,
+  type Tags,
+  type Timestamp,
+  type WriteTarget,
+} from './core';
+export {
+  BatchWriter,
+  RetryPolicy,
+  Spool,
+  SpoolLockedError,
+  type Acknowledge,
+  type BatchWriterOptions,
+  type EntryLines,
+  type LineSink,
+  type RetryOptions,
+  type SpoolDamage,
+  type SpoolOptions,
+  type SpoolRecord,
+} from './delivery';
+export type { TlsOptions } from './transport';

@@ -1,19 +1,11 @@
+import { assertPrecision, ConfigurationException, QueryFailedException, type LineProtocol, type Precision } from '../core';
+import type { LineSink } from '../delivery';
+import { V1Api } from '../servers';
+import { Transport, type TlsOptions } from '../transport';
 import { parseDsn, maskDsn } from './dsn';
-import { ConfigurationException, exceptionFromResponse, QueryFailedException } from './errors';
-import { parseJson } from './json';
-import type { LineProtocol } from './line-protocol';
 import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
-import {
-  checkQueryResponse,
-  encodeParams,
-  reshapeResults,
-  type QueryOptions,
-  type RawQueryResponse,
-  type Series,
-} from './query';
-import { Session, type LineWriter, type SessionOptions } from './session';
-import { assertPrecision, type Precision } from './time';
-import { MAX_ERROR_ANSWER_BYTES, Transport, type TlsOptions, type TransportResponse } from './transport';
+import { checkQueryResponse, encodeParams, reshapeResults, type QueryOptions, type RawQueryResponse, type Series } from './query';
+import { Session, type SessionOptions } from './session';
 
 export interface ClientOptions {
   /** Unit of number timestamps and of the times sent. Default `s`, as in the Python seed. */
@@ -62,7 +54,7 @@ function isLoopback(hostname: string): boolean {
  * A client for the InfluxDB 1.x HTTP API, made from a DSN: `http://user:pass@host:8086/database`.
  * Every call is one request that succeeds or throws its typed exception: no hidden retries.
  */
-export class Client implements LineWriter, AsyncDisposable {
+export class Client implements LineSink, AsyncDisposable {
   readonly database: string;
   readonly precision: Precision;
   readonly retentionPolicy: string | undefined;
@@ -71,6 +63,7 @@ export class Client implements LineWriter, AsyncDisposable {
   readonly displayDsn: string;
   // Private (#) so that inspecting or serializing a client never shows its credentials.
   readonly #transport: Transport;
+  readonly #api: V1Api;
 
   constructor(dsn: string, options: ClientOptions = {}) {
     const parsed = parseDsn(dsn);
@@ -90,6 +83,7 @@ export class Client implements LineWriter, AsyncDisposable {
       connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
       tls: options.tls,
     });
+    this.#api = new V1Api(this.#transport, this.precision);
   }
 
   /** Whether `close()` was called. */
@@ -117,19 +111,11 @@ export class Client implements LineWriter, AsyncDisposable {
    */
   async writeLines(lines: LineProtocol, options: WriteOptions = {}): Promise<void> {
     if (lines.length === 0) return;
-    const response = await this.#transport.request({
-      method: 'POST',
-      path: '/write',
-      query: {
-        db: options.database ?? this.database,
-        rp: options.retentionPolicy ?? this.retentionPolicy,
-        precision: this.precision,
-      },
-      body: lines instanceof Uint8Array ? lines : lines.join('\n'),
-      signal: options.signal,
-      maxAnswerBytes: MAX_ERROR_ANSWER_BYTES,
-    });
-    if (!isWritten(response)) throw exceptionFromResponse('write', response);
+    const target = {
+      database: options.database ?? this.database,
+      retentionPolicy: options.retentionPolicy ?? this.retentionPolicy,
+    };
+    await this.#api.write(lines instanceof Uint8Array ? lines : lines.join('\n'), target, options.signal);
   }
 
   /**
@@ -144,18 +130,8 @@ export class Client implements LineWriter, AsyncDisposable {
   async queryRaw(query: string, options: QueryOptions = {}): Promise<RawQueryResponse> {
     if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
     const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
-    const form = new URLSearchParams({ q: query });
-    if (options.params !== undefined) form.set('params', encodeParams(options.params));
-    const response = await this.#transport.request({
-      method: 'POST',
-      path: '/query',
-      query: { db: options.database ?? this.database, epoch },
-      body: form.toString(),
-      contentType: 'application/x-www-form-urlencoded',
-      acceptGzip: true,
-    });
-    if (response.status !== 200) throw exceptionFromResponse('query', response);
-    return checkQueryResponse(parseQueryBody(response));
+    const params = options.params === undefined ? undefined : encodeParams(options.params);
+    return checkQueryResponse(await this.#api.query(query, { database: options.database ?? this.database, epoch, params }));
   }
 
   /** A session that accumulates writes and commits them together. */
@@ -166,10 +142,8 @@ export class Client implements LineWriter, AsyncDisposable {
   /** Checks the server answers; its version and the round-trip time. */
   async ping(): Promise<PingResult> {
     const started = performance.now();
-    const response = await this.#transport.request({ method: 'GET', path: '/ping', maxAnswerBytes: MAX_ERROR_ANSWER_BYTES });
-    if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('ping', response);
-    const version = response.headers['x-influxdb-version'];
-    return { version: Array.isArray(version) ? version[0] : version, roundTrip: performance.now() - started };
+    const version = await this.#api.ping();
+    return { version, roundTrip: performance.now() - started };
   }
 
   /**
@@ -187,23 +161,6 @@ export class Client implements LineWriter, AsyncDisposable {
 
   toString(): string {
     return `Client(${this.displayDsn})`;
-  }
-}
-
-/**
- * InfluxDB answers a write with 204 and no body. A 200 with a page (a captive portal, a login page,
- * a proxy's error page) has stored nothing: it must never count as written.
- */
-function isWritten(response: TransportResponse): boolean {
-  return response.status === 204 || (response.status === 200 && response.body.trim() === '');
-}
-
-function parseQueryBody(response: TransportResponse): ReturnType<typeof parseJson> {
-  try {
-    return parseJson(response.body);
-  } catch {
-    const start = response.body.slice(0, 100);
-    throw new QueryFailedException(`query answer is not JSON: ${JSON.stringify(start)}`, { status: response.status });
   }
 }
 
@@ -228,11 +185,16 @@ function checkedToken(token: unknown): string {
     const code = token.charCodeAt(i);
     const where = i === token.length - 1 ? 'at its end' : i === 0 ? 'at its start' : `at character ${i + 1} of ${token.length}`;
     if (code === 10 || code === 13) {
-      throw new ConfigurationException(`the token has a line break ${where} (pasted with it?), which an HTTP header cannot carry: remove it`);
+      throw new ConfigurationException(
+        `the token has a line break ${where} (pasted with it?), which an HTTP header cannot carry: remove it`,
+      );
     }
-    if (code < 32 || code === 127) throw new ConfigurationException(`the token has a control character ${where}, which an HTTP header cannot carry`);
+    if (code < 32 || code === 127)
+      throw new ConfigurationException(`the token has a control character ${where}, which an HTTP header cannot carry`);
     if (code > 255) {
-      throw new ConfigurationException(`the token has a character outside Latin-1 ${where}, which an HTTP header cannot carry: tokens are plain ASCII`);
+      throw new ConfigurationException(
+        `the token has a character outside Latin-1 ${where}, which an HTTP header cannot carry: tokens are plain ASCII`,
+      );
     }
   }
   if (token.trim() !== token) throw new ConfigurationException('the token starts or ends with white space: remove it');

@@ -1,4 +1,4 @@
-import { ConfigurationException } from './errors';
+import { ConfigurationException } from '../core';
 
 /** A parsed DSN: `http[s]://[user[:password]@]host[:port][/base/path]/database`. */
 export interface Dsn {
@@ -43,9 +43,7 @@ export function parseDsn(dsn: string): Dsn {
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
   const last = segments.pop();
   if (last === undefined) {
-    throw new ConfigurationException(
-      `DSN "${maskDsn(dsn)}" names no database: add it as the path, as in http://host:8086/mydb`,
-    );
+    throw new ConfigurationException(`DSN "${maskDsn(dsn)}" names no database: add it as the path, as in http://host:8086/mydb`);
   }
   const port = url.port === '' ? (protocol === 'https' ? 443 : 80) : Number(url.port);
   return {

@@ -1,10 +1,16 @@
-import { describeType, quote } from './describe';
-import { InvalidMeasurementException } from './errors';
-import { serializeLine, serializePoint, type FieldValue, type Fields, type PointData, type Tags } from './line-protocol';
-import type { Precision, Timestamp } from './time';
-import { isPlainObject } from '../util';
-
-export { isPlainObject };
+import {
+  InvalidMeasurementException,
+  serializeLine,
+  serializePoint,
+  type FieldValue,
+  type Fields,
+  type PointData,
+  type Precision,
+  type Tags,
+  type Timestamp,
+  type WriteTarget,
+} from '../core';
+import { describeType, isPlainObject, quote } from '../util';
 
 /**
  * Keyword arguments of a write, as in the Python seed: `tags` and `timestamp` are reserved,
@@ -40,12 +46,8 @@ export interface Template {
 
 export type MeasurementLike = Measurement | MeasurementInit | MeasurementDict;
 
-/** Where a write goes when it should not go to the client's defaults. */
-export interface WriteOptions {
-  /** A retention policy for this write, instead of the client's (or the database default). */
-  retentionPolicy?: string | undefined;
-  /** A database for this write, instead of the DSN's. */
-  database?: string | undefined;
+/** Where a write goes when it should not go to the client's defaults, and how to abandon it. */
+export interface WriteOptions extends WriteTarget {
   /**
    * Abandons the request when aborted: the write fails with the signal's reason when that is an
    * InfluxDBException, else with a TimeoutException. The server may have stored the points already.
@@ -152,11 +154,7 @@ function lineOfTemplateRow(template: Template, row: Kwargs, precision: Precision
  * Serializes every element with `toLine`, naming the element of a failing one (`rows[3]: ...`),
  * so one bad element in a list says which it is.
  */
-export function serializeEach<T>(
-  items: readonly T[],
-  label: string,
-  toLine: (item: T) => string,
-): string[] {
+export function serializeEach<T>(items: readonly T[], label: string, toLine: (item: T) => string): string[] {
   if (!Array.isArray(items)) {
     throw new InvalidMeasurementException(`${label} must be an array, not ${describeType(items)}`);
   }
@@ -193,9 +191,7 @@ export function linesOfWriteArgs(args: readonly unknown[], precision: Precision)
     };
   }
   if (Array.isArray(first)) {
-    const lines = serializeEach(first as MeasurementLike[], 'measurements', (item) =>
-      Measurement.from(item).toLine(precision),
-    );
+    const lines = serializeEach(first as MeasurementLike[], 'measurements', (item) => Measurement.from(item).toLine(precision));
     return { lines, options: writeOptions(second) };
   }
   if (isPlainObject(first) || first instanceof Measurement) {
@@ -215,17 +211,21 @@ export function linesOfWriteArgs(args: readonly unknown[], precision: Precision)
 function writeOptions(value: unknown): WriteOptions | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
-    throw new InvalidMeasurementException(`write options must be an object such as { retentionPolicy }, not ${describeType(value)}`);
+    throw new InvalidMeasurementException(
+      `write options must be an object such as { retentionPolicy }, not ${describeType(value)}`,
+    );
   }
   const { retentionPolicy, database, signal } = value as WriteOptions;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidMeasurementException(`write option signal must be an AbortSignal, not ${describeType(signal)}`);
   }
-  for (const [key, option] of [['retentionPolicy', retentionPolicy], ['database', database]] as const) {
+  for (const [key, option] of [
+    ['retentionPolicy', retentionPolicy],
+    ['database', database],
+  ] as const) {
     if (option !== undefined && (typeof option !== 'string' || option === '')) {
       throw new InvalidMeasurementException(`write option ${key} must be a non-empty string`);
     }
   }
   return value as WriteOptions;
 }
-

@@ -1,7 +1,6 @@
-import { quote } from './describe';
-import { exceptionFromQueryResult, QueryFailedException } from './errors';
-import { type JsonValue } from './json';
-import type { Precision } from './time';
+import { QueryFailedException, type JsonValue, type Precision } from '../core';
+import { exceptionFromQueryResult } from '../servers';
+import { quote } from '../util';
 
 export type QueryValue = string | number | bigint | boolean | null;
 export type QueryParam = string | number | bigint | boolean;
@@ -100,7 +99,8 @@ function reshapeSeries(series: RawSeries, exactTime: boolean): Series {
       const value = row[i] ?? null;
       const cell = exactTime && column === 'time' && typeof value === 'number' ? BigInt(value) : value;
       // Assigning to "__proto__" would set the row's prototype instead of adding the column.
-      if (column === '__proto__') Object.defineProperty(record, column, { value: cell, enumerable: true, writable: true, configurable: true });
+      if (column === '__proto__')
+        Object.defineProperty(record, column, { value: cell, enumerable: true, writable: true, configurable: true });
       else record[column] = cell;
     }
     return record;

@@ -1,6 +1,6 @@
-import { ConfigurationException, InvalidMeasurementException } from './errors';
-import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
-import type { Precision } from './time';
+import { ConfigurationException, InvalidMeasurementException, type WriteTarget } from '../core';
+import { MAX_LINES_PER_REQUEST, type LineSink } from '../delivery';
+import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template } from './measurement';
 
 export interface SessionOptions {
   /** Commit by itself whenever this many points are pending. */
@@ -11,15 +11,6 @@ export interface SessionOptions {
   database?: string | undefined;
 }
 
-/** What a session needs of its client. */
-export interface LineWriter {
-  readonly precision: Precision;
-  writeLines(lines: readonly string[], options?: WriteOptions): Promise<void>;
-}
-
-/** Points per request when a commit is large: well under the server's body limit, large enough to be cheap. */
-export const MAX_LINES_PER_REQUEST = 5000;
-
 /**
  * Accumulates points and writes them at once: on `commit()`, every `autocommitEvery` points, and
  * at the end of an `await using` scope. Points are serialized (and stamped "now" if they carry no
@@ -28,11 +19,14 @@ export const MAX_LINES_PER_REQUEST = 5000;
  */
 export class Session implements AsyncDisposable {
   readonly autocommitEvery: number | undefined;
-  private readonly target: WriteOptions;
+  private readonly target: WriteTarget;
   private readonly lines: string[] = [];
   private commits: Promise<void> = Promise.resolve();
 
-  constructor(private readonly writer: LineWriter, options: SessionOptions = {}) {
+  constructor(
+    private readonly writer: LineSink,
+    options: SessionOptions = {},
+  ) {
     const { autocommitEvery, retentionPolicy, database } = options;
     if (autocommitEvery !== undefined && !(Number.isSafeInteger(autocommitEvery) && autocommitEvery > 0)) {
       throw new ConfigurationException(`autocommitEvery must be a whole number above 0, not ${String(autocommitEvery)}`);

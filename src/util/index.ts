@@ -1,2 +1,3 @@
 /** Small helpers shared by the layers. */
 export { isPlainObject } from './plain-object';
+export { describeType, quote } from './describe';

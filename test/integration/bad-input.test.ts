@@ -39,7 +39,11 @@ const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
   ['an array of numbers', { payload: [1, 2] }, /msg.payload\[0\] is a number: each row must be an object/],
   ['a bad row among good ones', { payload: [{ value: 1 }, { value: {} }] }, /msg.payload\[1\]: field "value" is of type Object/],
   ['a newline in msg.measurement', { measurement: 'a\nb', payload: 1 }, /measurement name "a\\nb" contains a line break/],
-  ['a newline in a tag value', { payload: { value: 1, tags: { room: 'a\nb' } } }, /value "a\\nb" of tag "room" contains a line break/],
+  [
+    'a newline in a tag value',
+    { payload: { value: 1, tags: { room: 'a\nb' } } },
+    /value "a\\nb" of tag "room" contains a line break/,
+  ],
   ['a newline in a field key', { payload: { 'a\nb': 1 } }, /field key "a\\nb" contains a line break/],
   ['time as a field', { payload: { time: 1, value: 2 } }, /field key "time" is reserved/],
   ['time as a tag', { payload: { value: 1, tags: { time: 'now' } } }, /tag key "time" is reserved/],
@@ -59,17 +63,33 @@ const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
   ['a number database', { database: 5, payload: 1 }, /msg.database must be a string, not number/],
   ['an object retention policy', { retentionPolicy: {}, payload: 1 }, /msg.retentionPolicy must be a string, not Object/],
   ['a text template', { template: 'power', payload: [{ value: 1 }] }, /msg.template must be an object/],
-  ['template tags that are a number', { template: { name: 'p', tags: 5 }, payload: [{ value: 1 }] }, /msg.template.tags must be an object/],
+  [
+    'template tags that are a number',
+    { template: { name: 'p', tags: 5 }, payload: [{ value: 1 }] },
+    /msg.template.tags must be an object/,
+  ],
   ['a dict-form measurement with empty fields', { payload: { measurement: 'm', fields: {} } }, /has no field to write/],
   ['a dict-form measurement with a NaN field', { payload: { measurement: 'm', fields: { v: Number.NaN } } }, /field "v" is NaN/],
   ['a fractional timestamp', { payload: { value: 1, timestamp: 1.5 } }, /not a whole number of milliseconds/],
   ['a text timestamp that is no date', { payload: { value: 1, timestamp: 'yesterday' } }, /is not an RFC3339 date/],
   ['an invalid Date timestamp', { payload: { value: 1, timestamp: new Date('nope') } }, /Invalid Date/],
   ['an object timestamp', { payload: { value: 1, timestamp: {} } }, /timestamp of type Object/],
-  ['a seconds timestamp at ms precision', { payload: { value: 1, timestamp: 1_476_191_999 } }, /it looks like seconds: set the precision to "s"/],
-  ['a timestamp beyond 2262', { payload: { value: 1, timestamp: 9_300_000_000_000_000_000n } }, /outside the range InfluxDB can store/],
+  [
+    'a seconds timestamp at ms precision',
+    { payload: { value: 1, timestamp: 1_476_191_999 } },
+    /it looks like seconds: set the precision to "s"/,
+  ],
+  [
+    'a timestamp beyond 2262',
+    { payload: { value: 1, timestamp: 9_300_000_000_000_000_000n } },
+    /outside the range InfluxDB can store/,
+  ],
   ['a huge negative timestamp', { payload: { value: 1, timestamp: -1e30 } }, /outside the range|not a whole number/],
-  ['a tag too long for InfluxDB (refused before sending)', { payload: { value: 1, tags: { id: 'x'.repeat(70_000) } } }, /makes a key of 70017 bytes .* over InfluxDB's limit of 65535/],
+  [
+    'a tag too long for InfluxDB (refused before sending)',
+    { payload: { value: 1, tags: { id: 'x'.repeat(70_000) } } },
+    /makes a key of 70017 bytes .* over InfluxDB's limit of 65535/,
+  ],
 ];
 
 let server: InfluxServer;
@@ -88,7 +108,16 @@ describe(`${BAD.length} kinds of bad input, each between good messages`, () => {
     await helper.load(inflowNodes, [
       { id: 'tab', type: 'tab' },
       { id: 'cfg', type: 'inflow-config', dsn: server.dsn('bad'), precision: 'ms', timeout: 5000 },
-      { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'good', autocommitEvery: 40, flushInterval: 100, wires: [] },
+      {
+        id: 'out',
+        type: 'inflow out',
+        z: 'tab',
+        server: 'cfg',
+        measurement: 'good',
+        autocommitEvery: 40,
+        flushInterval: 100,
+        wires: [],
+      },
       ...watchersOf('out'),
     ]);
     const { caught, completed } = watched();

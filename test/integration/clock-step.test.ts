@@ -19,12 +19,25 @@ before(async () => {
   influx = await InfluxServer.start();
   await influx.createDatabase('gateway');
   proxy = await FaultProxy.start({ host: influx.host, port: influx.port });
-  nodeRed = await NodeRedProcess.start({ env: clock.env, settings: 'inflowOutRetry: { firstDelay: 300, maxDelay: 1000, jitter: 0 }' });
+  nodeRed = await NodeRedProcess.start({
+    env: clock.env,
+    settings: 'inflowOutRetry: { firstDelay: 300, maxDelay: 1000, jitter: 0 }',
+  });
   await nodeRed.deploy([
     { id: 'tab1', type: 'tab', label: 'ingest' },
     { id: 'server1', type: 'inflow-config', dsn: proxy.dsn('gateway'), precision: 'ms', timeout: 2000 },
     { id: 'httpIn', type: 'http in', z: 'tab1', url: '/reading', method: 'post', upload: false, wires: [['writer']] },
-    { id: 'writer', type: 'inflow out', z: 'tab1', server: 'server1', measurement: 'readings', autocommitEvery: 10, flushInterval: 100, spool: false, wires: [] },
+    {
+      id: 'writer',
+      type: 'inflow out',
+      z: 'tab1',
+      server: 'server1',
+      measurement: 'readings',
+      autocommitEvery: 10,
+      flushInterval: 100,
+      spool: false,
+      wires: [],
+    },
     { id: 'whenWritten', type: 'complete', z: 'tab1', scope: ['writer'], uncaught: false, wires: [['respond']] },
     { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
   ]);
@@ -58,7 +71,10 @@ describe('a wall-clock step during an outage', () => {
     const failedTries = proxy.requests.length;
     proxy.clearFaults();
     const recovered = performance.now();
-    assert.deepEqual(await answers, Array.from({ length: 20 }, () => 200));
+    assert.deepEqual(
+      await answers,
+      Array.from({ length: 20 }, () => 200),
+    );
     const took = performance.now() - recovered;
     assert.ok(took < 5000, `the messages were written ${Math.round(took)} ms after InfluxDB came back`);
     assert.ok(failedTries >= 3, `${failedTries} tries while writes failed`);

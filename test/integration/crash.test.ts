@@ -19,7 +19,17 @@ before(async () => {
     { id: 'tab1', type: 'tab', label: 'ingest' },
     { id: 'server1', type: 'inflow-config', dsn: influx.dsn('gateway'), precision: 'ms', retentionPolicy: '', timeout: 1000 },
     { id: 'httpIn', type: 'http in', z: 'tab1', url: '/reading', method: 'post', upload: false, wires: [['writer']] },
-    { id: 'writer', type: 'inflow out', z: 'tab1', server: 'server1', measurement: 'readings', autocommitEvery: 50, flushInterval: 200, spool: true, wires: [] },
+    {
+      id: 'writer',
+      type: 'inflow out',
+      z: 'tab1',
+      server: 'server1',
+      measurement: 'readings',
+      autocommitEvery: 50,
+      flushInterval: 200,
+      spool: true,
+      wires: [],
+    },
     { id: 'whenWritten', type: 'complete', z: 'tab1', scope: ['writer'], uncaught: false, wires: [['respond']] },
     { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
   ]);

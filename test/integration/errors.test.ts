@@ -53,7 +53,7 @@ describe('exceptions from a real server', () => {
     await server.stop();
   });
 
-  it('WriteFailedException: a field type conflict, with the server\'s words', async () => {
+  it("WriteFailedException: a field type conflict, with the server's words", async () => {
     await client.write('cpu', { value: 1n, timestamp: 1 });
     await rejectsWith(
       client.write('cpu', { value: 1.5, timestamp: 2 }),
@@ -64,16 +64,26 @@ describe('exceptions from a real server', () => {
   });
 
   it('WriteFailedException: a line the server cannot parse', async () => {
-    await rejectsWith(client.writeLines(['cpu value=']), WriteFailedException, /unable to parse 'cpu value=': missing field value/, 400);
+    await rejectsWith(
+      client.writeLines(['cpu value=']),
+      WriteFailedException,
+      /unable to parse 'cpu value=': missing field value/,
+      400,
+    );
   });
 
-  it('WriteFailedException: a body over the server\'s max-body-size (413)', async () => {
+  it("WriteFailedException: a body over the server's max-body-size (413)", async () => {
     const rows = Array.from({ length: 200 }, (_, i) => ({ value: i, timestamp: i + 1 }));
     await rejectsWith(client.write({ name: 'big' }, rows), WriteFailedException, /Request Entity Too Large/, 413);
   });
 
   it('DatabaseNotFoundException for a write to a missing database', async () => {
-    await rejectsWith(client.write('cpu', { v: 1 }, { database: 'nodb' }), DatabaseNotFoundException, /database not found: "nodb"/, 404);
+    await rejectsWith(
+      client.write('cpu', { v: 1 }, { database: 'nodb' }),
+      DatabaseNotFoundException,
+      /database not found: "nodb"/,
+      404,
+    );
   });
 
   it('RetentionPolicyNotFoundException for a missing retention policy (a 500 on 1.x)', async () => {
@@ -90,13 +100,21 @@ describe('exceptions from a real server', () => {
   });
 
   it('DatabaseNotFoundException for a query of a missing database (an error inside a 200)', async () => {
-    await rejectsWith(client.query('SELECT * FROM cpu', { database: 'nodb' }), DatabaseNotFoundException, /database not found: nodb/);
+    await rejectsWith(
+      client.query('SELECT * FROM cpu', { database: 'nodb' }),
+      DatabaseNotFoundException,
+      /database not found: nodb/,
+    );
   });
 
   it('ConnectionFailedException when nothing listens', async () => {
     const port = await freePort();
     const nowhere = new Client(`http://127.0.0.1:${port}/e`);
-    await rejectsWith(nowhere.write('cpu', { v: 1 }), ConnectionFailedException, new RegExp(`could not reach http://127.0.0.1:${port}: .*ECONNREFUSED`));
+    await rejectsWith(
+      nowhere.write('cpu', { v: 1 }),
+      ConnectionFailedException,
+      new RegExp(`could not reach http://127.0.0.1:${port}: .*ECONNREFUSED`),
+    );
     await nowhere.close();
   });
 
@@ -117,7 +135,11 @@ describe('exceptions from a real server', () => {
     try {
       proxy.inject({ delayMs: 3000, times: 2 });
       const started = Date.now();
-      await rejectsWith(client.write('cpu', { v: 1 }, { signal: AbortSignal.timeout(200) }), TimeoutException, /abandoned before its answer/);
+      await rejectsWith(
+        client.write('cpu', { v: 1 }, { signal: AbortSignal.timeout(200) }),
+        TimeoutException,
+        /abandoned before its answer/,
+      );
       const stopping = new AbortController();
       setTimeout(() => stopping.abort(new ClientClosedException('the flow stopped')), 200);
       await rejectsWith(client.write('cpu', { v: 1 }, { signal: stopping.signal }), ClientClosedException, /^the flow stopped$/);
@@ -145,7 +167,10 @@ describe('exceptions from a real server', () => {
     assert.throws(() => new Client(server.dsn('e'), { precision: 'us' as never }), ConfigurationException);
     assert.throws(() => new Client(server.dsn('e'), { timeout: 0 }), /timeout must be a number of milliseconds above 0/);
     assert.throws(() => new Client(server.dsn('e'), { maxConnections: 0 }), /maxConnections must be a whole number/);
-    assert.throws(() => new Client('http://user:hunter2@host'), (error: Error) => !error.message.includes('hunter2'));
+    assert.throws(
+      () => new Client('http://user:hunter2@host'),
+      (error: Error) => !error.message.includes('hunter2'),
+    );
   });
 });
 
@@ -177,7 +202,12 @@ describe('exceptions from a server with authentication', () => {
   it('UnauthorizedException without credentials', async () => {
     const anonymous = new Client(server.dsn('authdb'));
     await rejectsWith(anonymous.write('cpu', { v: 1 }), UnauthorizedException, /unable to parse authentication credentials/, 401);
-    await rejectsWith(anonymous.query('SELECT * FROM cpu'), UnauthorizedException, /unable to parse authentication credentials/, 401);
+    await rejectsWith(
+      anonymous.query('SELECT * FROM cpu'),
+      UnauthorizedException,
+      /unable to parse authentication credentials/,
+      401,
+    );
     await anonymous.close();
   });
 
@@ -195,7 +225,12 @@ describe('exceptions from a server with authentication', () => {
 
   it('ForbiddenException when a reader writes', async () => {
     const reader = new Client(server.dsn('authdb', READER));
-    await rejectsWith(reader.write('cpu', { v: 1 }), ForbiddenException, /"reader" user is not authorized to write to database "authdb"/, 403);
+    await rejectsWith(
+      reader.write('cpu', { v: 1 }),
+      ForbiddenException,
+      /"reader" user is not authorized to write to database "authdb"/,
+      403,
+    );
     await reader.close();
   });
 

@@ -92,7 +92,10 @@ describe('faults between inflow out and InfluxDB', () => {
       process.on('warning', onWarning);
       try {
         const { db, completed } = await load({ spool: false, autocommitEvery: 1 });
-        proxy.inject({ respond: { status: 503, headers: { 'retry-after': retryAfter }, body: '{"error":"busy"}' }, path: '/write' });
+        proxy.inject({
+          respond: { status: 503, headers: { 'retry-after': retryAfter }, body: '{"error":"busy"}' },
+          path: '/write',
+        });
         out().receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
         await sleep(3000);
         // Retries 200 ms (the first delay) to 500 ms (the longest) apart: 6 to 16 tries in 3 s.
@@ -101,7 +104,10 @@ describe('faults between inflow out and InfluxDB', () => {
         proxy.clearFaults();
         await waitFor(() => completed.length === 1, 'the point written once the server takes it', 3000);
         assert.equal((await server.rows('SELECT value FROM m', db)).length, 1);
-        assert.deepEqual(warnings.filter((name) => name === 'TimeoutOverflowWarning'), []);
+        assert.deepEqual(
+          warnings.filter((name) => name === 'TimeoutOverflowWarning'),
+          [],
+        );
       } finally {
         process.off('warning', onWarning);
       }
@@ -147,7 +153,10 @@ describe('faults between inflow out and InfluxDB', () => {
 
   it('a 200 with a web page (a captive portal) is not "written": every message fails, and none is written later', async () => {
     const { db, caught, completed } = await load();
-    proxy.inject({ respond: { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Please log in</body></html>' }, path: '/write' });
+    proxy.inject({
+      respond: { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Please log in</body></html>' },
+      path: '/write',
+    });
     for (let i = 0; i < 50; i++) out().receive({ payload: { value: i } });
     await waitFor(() => caught.length + completed.length === 50, 'every message settled', 10_000);
     assert.equal(completed.length, 0);
@@ -170,7 +179,10 @@ describe('faults between inflow out and InfluxDB', () => {
       assert.equal(errorOf(caught[0]).code, 'ConfigurationException');
       assert.match(errorOf(caught[0]).message, words);
       assert.doesNotMatch(errorOf(caught[0]).message, /my-t/);
-      assert.ok(statusTexts(out()).some((text) => words.test(text)), statusTexts(out()).join(' | '));
+      assert.ok(
+        statusTexts(out()).some((text) => words.test(text)),
+        statusTexts(out()).join(' | '),
+      );
       assert.equal(writes(), 0, 'no request was ever sent');
     });
   }

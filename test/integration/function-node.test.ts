@@ -10,7 +10,6 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer } from '../support/influxd';
 import { collect, helper, inflowNodes, waitFor, watched, watchersOf, type Message } from '../support/flows';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const coreNodes: unknown[] = [
   require('@node-red/nodes/core/function/10-function.js'),
   require('@node-red/nodes/core/common/20-inject.js'),
@@ -36,13 +35,26 @@ const T = 1_700_000_000_000;
 async function writeThroughFunction(func: string, out: Record<string, unknown> = {}): Promise<{ db: string; caught: Message[] }> {
   const db = `fn_${++counter}`;
   await server.createDatabase(db);
-  await helper.load([...inflowNodes, ...coreNodes], [
-    { id: 'tab', type: 'tab' },
-    { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
-    { id: 'fn', type: 'function', z: 'tab', func, outputs: 1, wires: [['out']] },
-    { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'reading', autocommitEvery: 1, flushInterval: 0, wires: [], ...out },
-    ...watchersOf('out'),
-  ]);
+  await helper.load(
+    [...inflowNodes, ...coreNodes],
+    [
+      { id: 'tab', type: 'tab' },
+      { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
+      { id: 'fn', type: 'function', z: 'tab', func, outputs: 1, wires: [['out']] },
+      {
+        id: 'out',
+        type: 'inflow out',
+        z: 'tab',
+        server: 'cfg',
+        measurement: 'reading',
+        autocommitEvery: 1,
+        flushInterval: 0,
+        wires: [],
+        ...out,
+      },
+      ...watchersOf('out'),
+    ],
+  );
   const { caught, completed } = watched();
   helper.getNode('fn').receive({ payload: '' });
   await waitFor(() => caught.length + completed.length === 1, 'the message done');
@@ -89,7 +101,10 @@ const forms: Array<{ form: string; func: string; query: string; expected: Array<
     form: 'an array of dict forms',
     func: `msg.payload = [{ measurement: 'a', fields: { x: 1 }, time: ${T} }, { measurement: 'a', fields: { x: 2 }, time: ${T + 1} }]; return msg;`,
     query: 'SELECT x FROM a',
-    expected: [{ time: T, x: 1 }, { time: T + 1, x: 2 }],
+    expected: [
+      { time: T, x: 1 },
+      { time: T + 1, x: 2 },
+    ],
   },
   {
     form: 'a Date timestamp',
@@ -109,7 +124,10 @@ describe('payloads built in a Function node', () => {
   for (const { form, func, query, expected } of forms) {
     it(`${form} is written and reads back from InfluxDB`, async () => {
       const { db, caught } = await writeThroughFunction(func);
-      assert.deepEqual(caught.map((msg) => (msg.error as { message?: string }).message), []);
+      assert.deepEqual(
+        caught.map((msg) => (msg.error as { message?: string }).message),
+        [],
+      );
       const rows = await server.rows(query, db, 'ms');
       const compared = expected[0]?.time === undefined ? rows.map(({ time: _time, ...rest }) => rest) : rows;
       assert.deepEqual(compared, expected);
@@ -125,14 +143,32 @@ describe('payloads built in a Function node', () => {
     const db = `fn_${++counter}`;
     await server.createDatabase(db);
     await server.rawWrite(db, `reading,room=kitchen value=1 ${T}\nreading,room=hall value=2 ${T + 1}`, 'ms');
-    await helper.load([...inflowNodes, ...coreNodes], [
-      { id: 'tab', type: 'tab' },
-      { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
-      { id: 'fn', type: 'function', z: 'tab', func: `msg.params = { room: 'hall' }; return msg;`, outputs: 1, wires: [['query']] },
-      { id: 'query', type: 'inflow query', z: 'tab', server: 'cfg', query: 'SELECT value FROM reading WHERE room = $room', epoch: 'ms', wires: [['answers']] },
-      { id: 'answers', type: 'helper', z: 'tab' },
-      ...watchersOf('query'),
-    ]);
+    await helper.load(
+      [...inflowNodes, ...coreNodes],
+      [
+        { id: 'tab', type: 'tab' },
+        { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
+        {
+          id: 'fn',
+          type: 'function',
+          z: 'tab',
+          func: `msg.params = { room: 'hall' }; return msg;`,
+          outputs: 1,
+          wires: [['query']],
+        },
+        {
+          id: 'query',
+          type: 'inflow query',
+          z: 'tab',
+          server: 'cfg',
+          query: 'SELECT value FROM reading WHERE room = $room',
+          epoch: 'ms',
+          wires: [['answers']],
+        },
+        { id: 'answers', type: 'helper', z: 'tab' },
+        ...watchersOf('query'),
+      ],
+    );
     const answers = collect(helper.getNode('answers'));
     const { caught } = watched();
     helper.getNode('fn').receive({ payload: '' });
@@ -163,7 +199,10 @@ describe('the examples whose payloads a Function node builds, run as they are', 
       const { caught, completed } = watched();
       helper.getNode((flow.find((node) => node.type === 'inject') as { id: string }).id).receive({});
       await waitFor(() => caught.length + completed.length === 1, 'the message done');
-      assert.deepEqual(caught.map((msg) => (msg.error as { message?: string }).message), []);
+      assert.deepEqual(
+        caught.map((msg) => (msg.error as { message?: string }).message),
+        [],
+      );
       const rows = await server.rows(query, db);
       assert.equal(rows[0]?.count, count);
     });

@@ -23,14 +23,19 @@ interface Setup {
 }
 
 /** A config node on a fresh database, an "inflow out" with the given settings, Catch and Complete nodes. */
-async function setup(out: Record<string, unknown> = {}, config: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}): Promise<Setup> {
+async function setup(
+  out: Record<string, unknown> = {},
+  config: Record<string, unknown> = {},
+  credentials: Record<string, unknown> = {},
+): Promise<Setup> {
   const db = await freshDb();
   const flow = [
     { id: 'tab', type: 'tab' },
     { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000, ...config },
     {
       id: 'out',
-      type: 'inflow out', z: 'tab',
+      type: 'inflow out',
+      z: 'tab',
       server: 'cfg',
       measurement: 'temperature',
       autocommitEvery: 1,
@@ -62,7 +67,11 @@ interface ProxiedFlow {
 
 /** "inflow out" nodes writing through a fault proxy, a Complete node on the first; the messages it completes. */
 async function loadBehind(proxy: FaultProxy, db: string, flow: ProxiedFlow = {}): Promise<Message[]> {
-  const { timeout = 5000, precision = 'ms', outs = [{ id: 'out', measurement: 'm', autocommitEvery: 1, flushInterval: 0 }] } = flow;
+  const {
+    timeout = 5000,
+    precision = 'ms',
+    outs = [{ id: 'out', measurement: 'm', autocommitEvery: 1, flushInterval: 0 }],
+  } = flow;
   await helper.load(inflowNodes, [
     { id: 'tab', type: 'tab' },
     { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision, timeout },
@@ -73,9 +82,11 @@ async function loadBehind(proxy: FaultProxy, db: string, flow: ProxiedFlow = {})
   return collect(helper.getNode('completed'));
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { hooks } = require('@node-red/util') as {
-  hooks: { add(id: string, hook: (event: { node: { id: string }; msg: Message; error?: unknown }) => void): void; remove(id: string): void };
+  hooks: {
+    add(id: string, hook: (event: { node: { id: string }; msg: Message; error?: unknown }) => void): void;
+    remove(id: string): void;
+  };
 };
 
 /** What the node logged at error level, as Node-RED's log (and the debug sidebar) shows it. */
@@ -136,13 +147,20 @@ describe('inflow out: payload forms, read back from the server', () => {
     const answer = await server.rawQuery('SHOW FIELD KEYS', { db });
     assert.deepEqual(
       answer.results[0]?.series?.map((series) => [series.name, series.values]),
-      [['b', [['value', 'boolean']]], ['i', [['value', 'integer']]], ['s', [['value', 'string']]]],
+      [
+        ['b', [['value', 'boolean']]],
+        ['i', [['value', 'integer']]],
+        ['s', [['value', 'string']]],
+      ],
     );
   });
 
   it('an object is fields, with tags and timestamp reserved; msg.measurement names it', async () => {
     const { db, completed, send } = await setup({ tags: '{"site":"a","room":"default"}' });
-    send({ measurement: 'climate', payload: { temperature: 21.3, humidity: 40, tags: { room: 'kitchen' }, timestamp: 1475845863000 } });
+    send({
+      measurement: 'climate',
+      payload: { temperature: 21.3, humidity: 40, tags: { room: 'kitchen' }, timestamp: 1475845863000 },
+    });
     await waitFor(() => completed.length === 1, 'the message to complete');
     assert.deepEqual(await rows(db, 'SELECT * FROM climate GROUP BY *'), [
       { time: 1475845863000, humidity: 40, temperature: 21.3, room: 'kitchen', site: 'a' },
@@ -156,26 +174,45 @@ describe('inflow out: payload forms, read back from the server', () => {
     assert.deepEqual(await rows(db, 'SELECT * FROM cpu GROUP BY *'), [{ time: 1475845863123, idle: 0.5, host: 'a' }]);
   });
 
-  it('an array is rows for msg.template, or for the node\'s measurement', async () => {
+  it("an array is rows for msg.template, or for the node's measurement", async () => {
     const { db, completed, send } = await setup();
-    send({ template: { name: 'power', tags: { meter: 'm1' } }, payload: [{ watts: 100, timestamp: 1000 }, { watts: 120, timestamp: 2000, tags: { meter: 'm2' } }] });
-    send({ payload: [{ value: 1, timestamp: 1000 }, { value: 2, timestamp: 2000 }] });
+    send({
+      template: { name: 'power', tags: { meter: 'm1' } },
+      payload: [
+        { watts: 100, timestamp: 1000 },
+        { watts: 120, timestamp: 2000, tags: { meter: 'm2' } },
+      ],
+    });
+    send({
+      payload: [
+        { value: 1, timestamp: 1000 },
+        { value: 2, timestamp: 2000 },
+      ],
+    });
     await waitFor(() => completed.length === 2, 'two messages to complete');
     assert.deepEqual(await rows(db, 'SELECT * FROM power GROUP BY *'), [
       { time: 1000, watts: 100, meter: 'm1' },
       { time: 2000, watts: 120, meter: 'm2' },
     ]);
-    assert.deepEqual((await rows(db)).map((row) => row.value), [1, 2]);
+    assert.deepEqual(
+      (await rows(db)).map((row) => row.value),
+      [1, 2],
+    );
   });
 
   it('an array of dict-form measurements', async () => {
     const { db, completed, send } = await setup();
-    send({ payload: [
-      { measurement: 'a', fields: { v: 1 }, timestamp: 1000 },
-      { measurement: 'b', tags: { t: 'x' }, fields: { v: 2 }, timestamp: 2000 },
-    ] });
+    send({
+      payload: [
+        { measurement: 'a', fields: { v: 1 }, timestamp: 1000 },
+        { measurement: 'b', tags: { t: 'x' }, fields: { v: 2 }, timestamp: 2000 },
+      ],
+    });
     await waitFor(() => completed.length === 1, 'the message to complete');
-    assert.deepEqual(await rows(db, 'SELECT * FROM a, b GROUP BY *'), [{ time: 1000, v: 1, t: '' }, { time: 2000, v: 2, t: 'x' }]);
+    assert.deepEqual(await rows(db, 'SELECT * FROM a, b GROUP BY *'), [
+      { time: 1000, v: 1, t: '' },
+      { time: 2000, v: 2, t: 'x' },
+    ]);
   });
 
   it('integer fields set in the node are written as integers', async () => {
@@ -183,7 +220,11 @@ describe('inflow out: payload forms, read back from the server', () => {
     send({ payload: { count: 3, errors: 0, ratio: 0.5 } });
     await waitFor(() => completed.length === 1, 'the message to complete');
     const answer = await server.rawQuery('SHOW FIELD KEYS FROM temperature', { db });
-    assert.deepEqual(answer.results[0]?.series?.[0]?.values, [['count', 'integer'], ['errors', 'integer'], ['ratio', 'float']]);
+    assert.deepEqual(answer.results[0]?.series?.[0]?.values, [
+      ['count', 'integer'],
+      ['errors', 'integer'],
+      ['ratio', 'float'],
+    ]);
   });
 
   it('msg.database and msg.retentionPolicy route a message elsewhere', async () => {
@@ -193,8 +234,14 @@ describe('inflow out: payload forms, read back from the server', () => {
     send({ payload: 1, timestamp: undefined, database: other, retentionPolicy: 'week' });
     send({ payload: 2 });
     await waitFor(() => completed.length === 2, 'two messages to complete');
-    assert.deepEqual((await rows(other, 'SELECT * FROM week.temperature')).map((row) => row.value), [1]);
-    assert.deepEqual((await rows(db)).map((row) => row.value), [2]);
+    assert.deepEqual(
+      (await rows(other, 'SELECT * FROM week.temperature')).map((row) => row.value),
+      [1],
+    );
+    assert.deepEqual(
+      (await rows(db)).map((row) => row.value),
+      [2],
+    );
   });
 });
 
@@ -234,10 +281,16 @@ describe('inflow out: committing', () => {
 
   it('sends many messages in few requests, never one request per message', async () => {
     await behindProxy(async (proxy, db) => {
-      await loadBehind(proxy, db, { precision: 'ns', outs: [{ id: 'out', measurement: 'm', autocommitEvery: 100, flushInterval: 1000 }] });
+      await loadBehind(proxy, db, {
+        precision: 'ns',
+        outs: [{ id: 'out', measurement: 'm', autocommitEvery: 100, flushInterval: 1000 }],
+      });
       const out = helper.getNode('out');
       for (let i = 0; i < 1000; i++) out.receive({ payload: i, timestamp: undefined });
-      await waitFor(async () => ((await rows(db, 'SELECT count(value) FROM m'))[0]?.count as number | undefined) === 1000, 'all 1000 points');
+      await waitFor(
+        async () => ((await rows(db, 'SELECT count(value) FROM m'))[0]?.count as number | undefined) === 1000,
+        'all 1000 points',
+      );
       const writes = proxy.requests.filter((request) => request.url.startsWith('/write')).length;
       assert.ok(writes <= 10, `${writes} write requests for 1000 messages`);
     });
@@ -257,7 +310,11 @@ describe('inflow out: committing', () => {
         helper.getNode('outA').receive({ payload: i });
         helper.getNode('outB').receive({ payload: i });
       }
-      await waitFor(async () => ((await rows(db, 'SELECT count(value) FROM a, b')).reduce((sum, row) => sum + (row.count as number), 0)) === 400, 'all 400 points');
+      await waitFor(
+        async () =>
+          (await rows(db, 'SELECT count(value) FROM a, b')).reduce((sum, row) => sum + (row.count as number), 0) === 400,
+        'all 400 points',
+      );
       assert.ok(proxy.connections - before <= 4, `${proxy.connections - before} connections for two nodes`);
     });
   });
@@ -265,7 +322,10 @@ describe('inflow out: committing', () => {
   it('the config node keeps the client open until the out node has committed, whatever the close order', async () => {
     await behindProxy(async (proxy, db) => {
       // The config node comes first, so the test helper closes it first.
-      await loadBehind(proxy, db, { precision: 'ns', outs: [{ id: 'out', measurement: 'm', autocommitEvery: 1000, flushInterval: 0 }] });
+      await loadBehind(proxy, db, {
+        precision: 'ns',
+        outs: [{ id: 'out', measurement: 'm', autocommitEvery: 1000, flushInterval: 0 }],
+      });
       for (let i = 0; i < 50; i++) helper.getNode('out').receive({ payload: i });
       await sleep(50);
       proxy.inject({ delayMs: 300, times: 1, path: '/write' });
@@ -286,7 +346,10 @@ describe('inflow out: errors and status', () => {
     assert.equal((caught[0]?.error as { code?: string }).code, 'InvalidMeasurementException');
     assert.match((caught[0]?.error as { message: string }).message, /msg.payload: field "value" is NaN/);
     assert.equal(caught[0]?.tag, 'bad');
-    assert.deepEqual((await rows(db)).map((row) => row.value), [1, 2, 3]);
+    assert.deepEqual(
+      (await rows(db)).map((row) => row.value),
+      [1, 2, 3],
+    );
   });
 
   it('a timestamp in the wrong precision gets an error naming the likely precision', async () => {
@@ -321,17 +384,29 @@ describe('inflow out: errors and status', () => {
     send({ payload: 1 });
     await waitFor(() => errors.length === 1, 'the error on the output');
     assert.equal(caught.length, 0);
-    assert.deepEqual(errors[0]?.error, { message: 'write failed with HTTP 500: retention policy not found: nope', code: 'RetentionPolicyNotFoundException', status: 500 });
+    assert.deepEqual(errors[0]?.error, {
+      message: 'write failed with HTTP 500: retention policy not found: nope',
+      code: 'RetentionPolicyNotFoundException',
+      status: 500,
+    });
   });
 
   it('an unreachable server: retried, shown on the status, then ConnectionFailedException once retrying is over', async () => {
     helper.settings({ inflowOutRetry: { firstDelay: 100, jitter: 0, maxRetryTime: 600 } });
     try {
       const { caught, send } = await setup({}, { dsn: 'http://127.0.0.1:9/db' });
-      await waitFor(() => statusTexts(helper.getNode('out')).some((text) => /^not reachable: ConnectionFailedException/.test(text)), 'a not-reachable status', 3000);
+      await waitFor(
+        () => statusTexts(helper.getNode('out')).some((text) => /^not reachable: ConnectionFailedException/.test(text)),
+        'a not-reachable status',
+        3000,
+      );
       const started = Date.now();
       send({ payload: 1 });
-      await waitFor(() => statusTexts(helper.getNode('out')).some((text) => /1 pending, retrying: ConnectionFailedException/.test(text)), 'a retrying status', 3000);
+      await waitFor(
+        () => statusTexts(helper.getNode('out')).some((text) => /1 pending, retrying: ConnectionFailedException/.test(text)),
+        'a retrying status',
+        3000,
+      );
       assert.equal(caught.length, 0, 'not failed while retrying');
       await waitFor(() => caught.length === 1, 'the error');
       assert.ok(Date.now() - started >= 500, 'failed only once retrying was over');
@@ -348,9 +423,20 @@ describe('inflow out: errors and status', () => {
       for (let i = 0; i < 30; i++) send({ seq: i, payload: i });
       await waitFor(() => caught.length >= 20, 'twenty dropped');
       assert.ok(caught.slice(0, 20).every((msg) => (msg.error as { code: string }).code === 'BufferOverflowException'));
-      assert.deepEqual(caught.slice(0, 20).map((msg) => msg.seq), Array.from({ length: 20 }, (_, i) => i), 'the oldest first');
-      assert.match((caught[0]?.error as { message: string }).message, /dropped 1 of the oldest points: more than 10 were waiting/);
-      await waitFor(() => statusTexts(helper.getNode('out')).some((text) => text.includes('20 dropped')), 'the dropped count on the status', 3000);
+      assert.deepEqual(
+        caught.slice(0, 20).map((msg) => msg.seq),
+        Array.from({ length: 20 }, (_, i) => i),
+        'the oldest first',
+      );
+      assert.match(
+        (caught[0]?.error as { message: string }).message,
+        /dropped 1 of the oldest points: more than 10 were waiting/,
+      );
+      await waitFor(
+        () => statusTexts(helper.getNode('out')).some((text) => text.includes('20 dropped')),
+        'the dropped count on the status',
+        3000,
+      );
     } finally {
       helper.settings({ inflowOutRetry: undefined, inflowOutCloseTimeout: undefined });
     }
@@ -361,7 +447,9 @@ describe('inflow out: errors and status', () => {
     try {
       const { db, caught, completed, send } = await setup({ autocommitEvery: 10, flushInterval: 100 }, { timeout: 1000 });
       const doneCount = new Map<number, number>();
-      helper.getNode('completer').on('input', (msg: Message) => doneCount.set(msg.seq as number, (doneCount.get(msg.seq as number) ?? 0) + 1));
+      helper
+        .getNode('completer')
+        .on('input', (msg: Message) => doneCount.set(msg.seq as number, (doneCount.get(msg.seq as number) ?? 0) + 1));
       let seq = 0;
       const sendFor = async (ms: number) => {
         const until = Date.now() + ms;
@@ -385,7 +473,7 @@ describe('inflow out: errors and status', () => {
     }
   });
 
-  it('one poisoned message among 1,000: exactly one error, on that message, with the server\'s words; 999 written', async () => {
+  it("one poisoned message among 1,000: exactly one error, on that message, with the server's words; 999 written", async () => {
     const { db, caught, completed, send } = await setup({ autocommitEvery: 1000, flushInterval: 0 });
     for (let i = 0; i < 1000; i++) {
       send({ seq: i, payload: { value: i === 500 ? 'five hundred' : i, timestamp: 1_700_000_000_000 + i } });
@@ -398,33 +486,48 @@ describe('inflow out: errors and status', () => {
     assert.equal((await rows(db, 'SELECT count(value) FROM temperature'))[0]?.count, 999);
   });
 
-  for (const [status, headers] of [[429, { 'retry-after': '1' }], [503, { 'retry-after': '1' }], [503, {}]] as const) {
-    it(`a ${status}${'retry-after' in headers ? ' with Retry-After: 1' : ''} is retried${'retry-after' in headers ? ' after the server\'s delay' : ''}, and nothing is lost`, async () => {
-      await behindProxy(async (proxy, db) => {
-        const completed = await loadBehind(proxy, db, { outs: [{ id: 'out', measurement: 'm', autocommitEvery: 5, flushInterval: 0 }] });
-        proxy.inject({ respond: { status, headers, body: '{"error":"busy"}' }, times: 2, path: '/write' });
-        const started = Date.now();
-        for (let i = 0; i < 5; i++) helper.getNode('out').receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
-        await waitFor(() => completed.length === 5, 'all five written', 10_000);
-        const took = Date.now() - started;
-        const expected = 'retry-after' in headers ? 2000 : 300 + 600;
-        assert.ok(took >= expected - 50 && took < expected + 2000, `took ${took} ms, expected about ${expected}`);
-        assert.equal(proxy.requests.filter((request) => request.url.startsWith('/write')).length, 3);
-        assert.equal((await rows(db, 'SELECT count(value) FROM m'))[0]?.count, 5);
-      }, { firstDelay: 300, jitter: 0 });
+  for (const [status, headers] of [
+    [429, { 'retry-after': '1' }],
+    [503, { 'retry-after': '1' }],
+    [503, {}],
+  ] as const) {
+    it(`a ${status}${'retry-after' in headers ? ' with Retry-After: 1' : ''} is retried${'retry-after' in headers ? " after the server's delay" : ''}, and nothing is lost`, async () => {
+      await behindProxy(
+        async (proxy, db) => {
+          const completed = await loadBehind(proxy, db, {
+            outs: [{ id: 'out', measurement: 'm', autocommitEvery: 5, flushInterval: 0 }],
+          });
+          proxy.inject({ respond: { status, headers, body: '{"error":"busy"}' }, times: 2, path: '/write' });
+          const started = Date.now();
+          for (let i = 0; i < 5; i++) helper.getNode('out').receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
+          await waitFor(() => completed.length === 5, 'all five written', 10_000);
+          const took = Date.now() - started;
+          const expected = 'retry-after' in headers ? 2000 : 300 + 600;
+          assert.ok(took >= expected - 50 && took < expected + 2000, `took ${took} ms, expected about ${expected}`);
+          assert.equal(proxy.requests.filter((request) => request.url.startsWith('/write')).length, 3);
+          assert.equal((await rows(db, 'SELECT count(value) FROM m'))[0]?.count, 5);
+        },
+        { firstDelay: 300, jitter: 0 },
+      );
     });
   }
 
   it('a server slower than the timeout: the write times out, is retried, and lands once', async () => {
-    await behindProxy(async (proxy, db) => {
-      const completed = await loadBehind(proxy, db, { timeout: 300 });
-      proxy.inject({ delayMs: 1000, times: 1, path: '/write' });
-      helper.getNode('out').receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
-      await waitFor(() => completed.length === 1, 'the write', 10_000);
-      await sleep(1200);
-      assert.deepEqual((await rows(db, 'SELECT * FROM m')).map((row) => row.value), [1]);
-      assert.equal(completed.length, 1);
-    }, { firstDelay: 100, jitter: 0 });
+    await behindProxy(
+      async (proxy, db) => {
+        const completed = await loadBehind(proxy, db, { timeout: 300 });
+        proxy.inject({ delayMs: 1000, times: 1, path: '/write' });
+        helper.getNode('out').receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
+        await waitFor(() => completed.length === 1, 'the write', 10_000);
+        await sleep(1200);
+        assert.deepEqual(
+          (await rows(db, 'SELECT * FROM m')).map((row) => row.value),
+          [1],
+        );
+        assert.equal(completed.length, 1);
+      },
+      { firstDelay: 100, jitter: 0 },
+    );
   });
 
   it('a DSN that cannot work: ConfigurationException, and a red status', async () => {
@@ -439,34 +542,56 @@ describe('inflow out: errors and status', () => {
     const { caught, send } = await setup({ autocommitEvery: 50 }, { dsn: server.dsn('missing_db') });
     for (let i = 0; i < 50; i++) send({ seq: i, payload: i });
     await waitFor(() => caught.length === 50, 'every message caught');
-    assert.deepEqual(caught.map((msg) => msg.seq), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      caught.map((msg) => msg.seq),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.ok(caught.every((msg) => (msg.error as { code: string }).code === 'DatabaseNotFoundException'));
     assert.deepEqual(errorLines('out'), []);
   });
 
   for (const [what, others] of [
     ['no Catch node', []],
-    ['a Catch node for other nodes only', [{ id: 'elsewhere', type: 'catch', z: 'tab', scope: ['cfg'], uncaught: false, wires: [] }]],
+    [
+      'a Catch node for other nodes only',
+      [{ id: 'elsewhere', type: 'catch', z: 'tab', scope: ['cfg'], uncaught: false, wires: [] }],
+    ],
   ] as const) {
     it(`a failed commit of many messages with ${what}: one log line that counts them, each message failed once`, async () => {
       const failures = new Map<unknown, number>();
       hooks.add('onComplete.inflow-test', (event: { node: { id: string }; msg: Message; error?: unknown }) => {
-        if (event.node.id === 'out' && event.error !== undefined) failures.set(event.msg.seq, (failures.get(event.msg.seq) ?? 0) + 1);
+        if (event.node.id === 'out' && event.error !== undefined)
+          failures.set(event.msg.seq, (failures.get(event.msg.seq) ?? 0) + 1);
       });
       try {
         await helper.load(inflowNodes, [
           { id: 'tab', type: 'tab' },
           { id: 'cfg', type: 'inflow-config', dsn: server.dsn('missing_db'), precision: 'ms', timeout: 5000 },
-          { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 50, flushInterval: 0, wires: [] },
+          {
+            id: 'out',
+            type: 'inflow out',
+            z: 'tab',
+            server: 'cfg',
+            measurement: 'm',
+            autocommitEvery: 50,
+            flushInterval: 0,
+            wires: [],
+          },
           ...others,
         ]);
         for (let i = 0; i < 50; i++) helper.getNode('out').receive({ seq: i, payload: i });
         await waitFor(() => failures.size === 50, 'every message failed');
         await sleep(50);
-        assert.ok([...failures.values()].every((count) => count === 1), 'each message failed once');
+        assert.ok(
+          [...failures.values()].every((count) => count === 1),
+          'each message failed once',
+        );
         const lines = errorLines('out');
         assert.equal(lines.length, 1, lines.join('\n'));
-        assert.match(lines[0] ?? '', /database not found: "missing_db".*\(50 messages failed with this error; a Catch node gets each of them\)/);
+        assert.match(
+          lines[0] ?? '',
+          /database not found: "missing_db".*\(50 messages failed with this error; a Catch node gets each of them\)/,
+        );
       } finally {
         hooks.remove('*.inflow-test');
       }
@@ -491,8 +616,23 @@ describe('inflow out: errors and status', () => {
     try {
       const flow = [
         { id: 'tab', type: 'tab' },
-        { id: 'cfg', type: 'inflow-config', dsn: auth.dsn('authdb').replace('http://', 'http://writer@'), precision: 'ms', timeout: 5000 },
-        { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 1, flushInterval: 0, wires: [] },
+        {
+          id: 'cfg',
+          type: 'inflow-config',
+          dsn: auth.dsn('authdb').replace('http://', 'http://writer@'),
+          precision: 'ms',
+          timeout: 5000,
+        },
+        {
+          id: 'out',
+          type: 'inflow out',
+          z: 'tab',
+          server: 'cfg',
+          measurement: 'm',
+          autocommitEvery: 1,
+          flushInterval: 0,
+          wires: [],
+        },
         { id: 'completer', type: 'complete', z: 'tab', scope: ['out'], wires: [['completed']] },
         { id: 'completed', type: 'helper', z: 'tab' },
       ];
@@ -502,7 +642,10 @@ describe('inflow out: errors and status', () => {
       helper.getNode('out').receive({ payload: 7 });
       await waitFor(() => completed.length === 1, 'the write');
       assert.equal(helper.getNode('cfg').credentials.password, 'writer-secret-Pa55');
-      assert.deepEqual((await auth.rows('SELECT * FROM m', 'authdb')).map((row) => row.value), [7]);
+      assert.deepEqual(
+        (await auth.rows('SELECT * FROM m', 'authdb')).map((row) => row.value),
+        [7],
+      );
       assert.ok(!statusTexts(helper.getNode('out')).join().includes('secret'));
     } finally {
       await helper.unload();

@@ -12,13 +12,28 @@ interface Setup {
   send: (msg: Message) => void;
 }
 
-async function setup(query: Record<string, unknown> = {}, config: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}): Promise<Setup> {
+async function setup(
+  query: Record<string, unknown> = {},
+  config: Record<string, unknown> = {},
+  credentials: Record<string, unknown> = {},
+): Promise<Setup> {
   await helper.load(
     inflowNodes,
     [
       { id: 'tab', type: 'tab' },
       { id: 'cfg', type: 'inflow-config', dsn: server.dsn('q'), precision: 'ms', timeout: 5000, ...config },
-      { id: 'query', type: 'inflow query', z: 'tab', server: 'cfg', query: '', epoch: 'ms', raw: false, errorOutput: false, wires: [['results'], ['errors']], ...query },
+      {
+        id: 'query',
+        type: 'inflow query',
+        z: 'tab',
+        server: 'cfg',
+        query: '',
+        epoch: 'ms',
+        raw: false,
+        errorOutput: false,
+        wires: [['results'], ['errors']],
+        ...query,
+      },
       { id: 'catcher', type: 'catch', z: 'tab', scope: ['query'], uncaught: false, wires: [['caught']] },
       { id: 'results', type: 'helper', z: 'tab' },
       { id: 'caught', type: 'helper', z: 'tab' },
@@ -50,11 +65,19 @@ after(async () => {
 });
 
 describe('inflow query', () => {
-  it('runs the node\'s query and sends the reshaped series as msg.payload, keeping the rest of msg', async () => {
+  it("runs the node's query and sends the reshaped series as msg.payload, keeping the rest of msg", async () => {
     const { results, send } = await setup({ query: 'SELECT temperature FROM climate' });
     send({ topic: 'report' });
     await waitFor(() => results.length === 1, 'the results');
-    assert.deepEqual(results[0]?.payload, [{ name: 'climate', values: [{ time: 1000, temperature: 21.5 }, { time: 2000, temperature: 19 }] }]);
+    assert.deepEqual(results[0]?.payload, [
+      {
+        name: 'climate',
+        values: [
+          { time: 1000, temperature: 21.5 },
+          { time: 2000, temperature: 19 },
+        ],
+      },
+    ]);
     assert.equal(results[0]?.topic, 'report');
   });
 
@@ -84,10 +107,14 @@ describe('inflow query', () => {
   it('shows on its status when the server cannot be reached', async () => {
     await setup({ query: 'SELECT 1' }, { dsn: 'http://127.0.0.1:9/q' });
     const node = helper.getNode('query');
-    await waitFor(() => statusTexts(node).some((text) => /^not reachable: ConnectionFailedException/.test(text)), 'a not-reachable status', 3000);
+    await waitFor(
+      () => statusTexts(node).some((text) => /^not reachable: ConnectionFailedException/.test(text)),
+      'a not-reachable status',
+      3000,
+    );
   });
 
-  it('sends the server\'s raw answer when asked', async () => {
+  it("sends the server's raw answer when asked", async () => {
     const { results, send } = await setup({ query: 'SELECT temperature FROM climate LIMIT 1', raw: true });
     send({});
     await waitFor(() => results.length === 1, 'the results');
@@ -96,7 +123,7 @@ describe('inflow query', () => {
     });
   });
 
-  it('bad InfluxQL reaches Catch as QueryFailedException with the server\'s words', async () => {
+  it("bad InfluxQL reaches Catch as QueryFailedException with the server's words", async () => {
     const { caught, send } = await setup();
     send({ query: 'SELEC * FROM climate' });
     await waitFor(() => caught.length === 1, 'the error');
@@ -136,18 +163,32 @@ describe('inflow query', () => {
   it('Unauthorized and Forbidden reach Catch from a server with authentication', async () => {
     const auth = await InfluxServer.start({ auth: true });
     try {
-      await helper.load(inflowNodes, [
-        { id: 'tab', type: 'tab' },
-        { id: 'anonymous', type: 'inflow-config', dsn: auth.dsn('authdb'), precision: 'ms' },
-        { id: 'writerConfig', type: 'inflow-config', dsn: auth.dsn('authdb').replace('http://', `http://${WRITER.username}@`), precision: 'ms' },
-        { id: 'readerConfig', type: 'inflow-config', dsn: auth.dsn('authdb').replace('http://', `http://${READER.username}@`), precision: 'ms' },
-        { id: 'q1', type: 'inflow query', z: 'tab', server: 'anonymous', query: 'SELECT * FROM m', wires: [['results']] },
-        { id: 'q2', type: 'inflow query', z: 'tab', server: 'writerConfig', query: 'SELECT * FROM m', wires: [['results']] },
-        { id: 'q3', type: 'inflow query', z: 'tab', server: 'readerConfig', query: 'SHOW MEASUREMENTS', wires: [['results']] },
-        { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-        { id: 'results', type: 'helper', z: 'tab' },
-        { id: 'caught', type: 'helper', z: 'tab' },
-      ], { writerConfig: { password: WRITER.password }, readerConfig: { password: READER.password } });
+      await helper.load(
+        inflowNodes,
+        [
+          { id: 'tab', type: 'tab' },
+          { id: 'anonymous', type: 'inflow-config', dsn: auth.dsn('authdb'), precision: 'ms' },
+          {
+            id: 'writerConfig',
+            type: 'inflow-config',
+            dsn: auth.dsn('authdb').replace('http://', `http://${WRITER.username}@`),
+            precision: 'ms',
+          },
+          {
+            id: 'readerConfig',
+            type: 'inflow-config',
+            dsn: auth.dsn('authdb').replace('http://', `http://${READER.username}@`),
+            precision: 'ms',
+          },
+          { id: 'q1', type: 'inflow query', z: 'tab', server: 'anonymous', query: 'SELECT * FROM m', wires: [['results']] },
+          { id: 'q2', type: 'inflow query', z: 'tab', server: 'writerConfig', query: 'SELECT * FROM m', wires: [['results']] },
+          { id: 'q3', type: 'inflow query', z: 'tab', server: 'readerConfig', query: 'SHOW MEASUREMENTS', wires: [['results']] },
+          { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+          { id: 'results', type: 'helper', z: 'tab' },
+          { id: 'caught', type: 'helper', z: 'tab' },
+        ],
+        { writerConfig: { password: WRITER.password }, readerConfig: { password: READER.password } },
+      );
       const caught = collect(helper.getNode('caught'));
       const results = collect(helper.getNode('results'));
       helper.getNode('q1').receive({});

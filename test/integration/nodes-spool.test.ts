@@ -32,11 +32,26 @@ after(async () => {
   await server.stop();
 });
 
-async function load(db: string, outId: string, timeout = 1000, configId = 'cfg'): Promise<{ caught: Message[]; completed: Message[] }> {
+async function load(
+  db: string,
+  outId: string,
+  timeout = 1000,
+  configId = 'cfg',
+): Promise<{ caught: Message[]; completed: Message[] }> {
   await helper.load(inflowNodes, [
     { id: 'tab', type: 'tab' },
     { id: configId, type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout },
-    { id: outId, type: 'inflow out', z: 'tab', server: configId, measurement: 'm', autocommitEvery: 50, flushInterval: 100, spool: true, wires: [] },
+    {
+      id: outId,
+      type: 'inflow out',
+      z: 'tab',
+      server: configId,
+      measurement: 'm',
+      autocommitEvery: 50,
+      flushInterval: 100,
+      spool: true,
+      wires: [],
+    },
     ...watchersOf(outId),
   ]);
   return watched();
@@ -48,7 +63,8 @@ function send(outId: string, from: number, count: number): void {
 }
 
 /** Segment files of points in a spool folder (its lock file aside). */
-const spoolFiles = (dir: string): number => (existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.spool')).length : 0);
+const spoolFiles = (dir: string): number =>
+  existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.spool')).length : 0;
 
 /** Timers, sockets and file operations under way in this process. */
 const activeResources = (): number => process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap').length;
@@ -68,7 +84,11 @@ describe('inflow out with the disk spool', () => {
     assert.equal(caught.length, 0);
     const spoolDir = path.join(userDir, 'inflow-spool', outId, '~');
     assert.ok(spoolFiles(spoolDir) > 0, 'batches on disk');
-    await waitFor(() => statusTexts(helper.getNode(outId)).some((text) => /batches on disk/.test(text)), 'the backlog on the status', 3000);
+    await waitFor(
+      () => statusTexts(helper.getNode(outId)).some((text) => /batches on disk/.test(text)),
+      'the backlog on the status',
+      3000,
+    );
     await server.resume();
     await waitFor(async () => (await stored(db)) === 500, 'all 500 points in InfluxDB', 15_000);
     await waitFor(() => spoolFiles(spoolDir) === 0, 'the spool emptied', 5000);
@@ -105,7 +125,10 @@ describe('inflow out with the disk spool', () => {
     await server.resume();
     await waitFor(async () => (await stored(db)) === 500, 'all 500 points in InfluxDB', 15_000);
     const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
-    assert.deepEqual(values, Array.from({ length: 500 }, (_, i) => i));
+    assert.deepEqual(
+      values,
+      Array.from({ length: 500 }, (_, i) => i),
+    );
   });
 
   it('a point InfluxDB rejects on replay is dropped with a warning that says so; the rest of its batch lands', async () => {
@@ -118,7 +141,8 @@ describe('inflow out with the disk spool', () => {
     const { caught, completed } = await load(db, outId);
     await server.halt();
     const node = helper.getNode(outId);
-    for (let i = 0; i < 100; i++) node.receive({ payload: { value: i === 37 ? 'thirty-seven' : i, timestamp: 1_700_000_000_000 + i } });
+    for (let i = 0; i < 100; i++)
+      node.receive({ payload: { value: i === 37 ? 'thirty-seven' : i, timestamp: 1_700_000_000_000 + i } });
     await waitFor(() => completed.length === 100, 'every message done once on disk', 15_000);
     assert.equal(caught.length, 0, 'the bad point was acknowledged with its batch, on disk');
     await server.resume();
@@ -142,7 +166,11 @@ describe('inflow out with the disk spool', () => {
       await load(db, outId, 10_000);
       server.freeze();
       send(outId, 0, 300);
-      await waitFor(() => statusTexts(helper.getNode(outId)).some((text) => /^300 pending/.test(text)), 'every point waiting on the hung server', 3000);
+      await waitFor(
+        () => statusTexts(helper.getNode(outId)).some((text) => /^300 pending/.test(text)),
+        'every point waiting on the hung server',
+        3000,
+      );
       const started = Date.now();
       await helper.unload();
       const closing = Date.now() - started;
@@ -155,7 +183,10 @@ describe('inflow out with the disk spool', () => {
     await load(db, outId, 10_000);
     await waitFor(async () => (await stored(db)) === 300, 'all 300 points in InfluxDB', 15_000);
     const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
-    assert.deepEqual(values, Array.from({ length: 300 }, (_, i) => i));
+    assert.deepEqual(
+      values,
+      Array.from({ length: 300 }, (_, i) => i),
+    );
   });
 
   it('a node replaced by a copy (a new id): the copy replays the backlog the old node left on disk, and its folder goes', async () => {
@@ -237,7 +268,10 @@ describe('inflow out with the disk spool', () => {
     await waitFor(async () => (await stored(db)) === 250, 'the 250 points of the five intact records', 15_000);
     const warnings = warningsOf(outId);
     assert.equal(warnings.length, 1, warnings.join('\n'));
-    assert.match(warnings[0] as string, /had \d+ damaged bytes at offset \d+: about 50 point\(s\) there cannot be read back and are lost; every record before and after them is kept/);
+    assert.match(
+      warnings[0] as string,
+      /had \d+ damaged bytes at offset \d+: about 50 point\(s\) there cannot be read back and are lost; every record before and after them is kept/,
+    );
   });
 
   it('writers of targets of their own are released once unused: many msg.database values leave no folder behind', async () => {
@@ -251,7 +285,11 @@ describe('inflow out with the disk spool', () => {
       await waitFor(() => caught.length + completed.length === 200, 'every message settled', 15_000);
       const root = path.join(userDir, 'inflow-spool', outId);
       assert.ok(readdirSync(root).length > 100, 'a spool folder per target while in use');
-      await waitFor(() => readdirSync(root).filter((name) => name !== 'owner.json').length === 0, 'every idle target released', 3000);
+      await waitFor(
+        () => readdirSync(root).filter((name) => name !== 'owner.json').length === 0,
+        'every idle target released',
+        3000,
+      );
       // A target used again gets a writer again.
       node.receive({ payload: { value: 1 } });
       await waitFor(() => completed.length === 1, 'a message to the default target written');
@@ -260,4 +298,3 @@ describe('inflow out with the disk spool', () => {
     }
   });
 });
-

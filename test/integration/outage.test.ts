@@ -36,7 +36,17 @@ async function run(db: string, spool: boolean, outageAfter: number, outageFor: n
   await helper.load(inflowNodes, [
     { id: 'tab', type: 'tab' },
     { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout: 2000 },
-    { id: `writer${db}`, type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'm', autocommitEvery: 100, flushInterval: 1000, spool, wires: [] },
+    {
+      id: `writer${db}`,
+      type: 'inflow out',
+      z: 'tab',
+      server: 'cfg',
+      measurement: 'm',
+      autocommitEvery: 100,
+      flushInterval: 1000,
+      spool,
+      wires: [],
+    },
     ...watchersOf(`writer${db}`),
   ]);
   const { caught, completed } = watched();
@@ -48,9 +58,10 @@ async function run(db: string, spool: boolean, outageAfter: number, outageFor: n
     await server.resume();
   })();
   const started = Date.now();
-  for (let sent = 0; sent < MESSAGES; ) {
-    for (let k = 0; k < PER_TICK; k++, sent++) writer.receive({ seq: sent, payload: { value: sent, timestamp: 1_700_000_000_000 + sent } });
-    const due = started + ((sent / PER_TICK) * TICK_MS);
+  for (let sent = 0; sent < MESSAGES;) {
+    for (let k = 0; k < PER_TICK; k++, sent++)
+      writer.receive({ seq: sent, payload: { value: sent, timestamp: 1_700_000_000_000 + sent } });
+    const due = started + (sent / PER_TICK) * TICK_MS;
     await sleep(Math.max(0, due - Date.now()));
   }
   await outage;
@@ -59,8 +70,15 @@ async function run(db: string, spool: boolean, outageAfter: number, outageFor: n
   const times = new Map<number, number>();
   for (const msg of completed) times.set(msg.seq as number, (times.get(msg.seq as number) ?? 0) + 1);
   assert.equal(times.size, MESSAGES);
-  assert.ok([...times.values()].every((count) => count === 1), 'a message was done twice');
-  await waitFor(async () => ((await server.rows('SELECT count(value) FROM m', db))[0]?.count as number | undefined) === MESSAGES, `all ${MESSAGES} points in InfluxDB`, 180_000);
+  assert.ok(
+    [...times.values()].every((count) => count === 1),
+    'a message was done twice',
+  );
+  await waitFor(
+    async () => ((await server.rows('SELECT count(value) FROM m', db))[0]?.count as number | undefined) === MESSAGES,
+    `all ${MESSAGES} points in InfluxDB`,
+    180_000,
+  );
 }
 
 describe('outages during a 20,000-message run at 1,000 messages/s', () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseJson } from '../../src/client/json';
+import { parseJson } from '../../src/core';
 import { InfluxServer } from '../support/influxd';
 import { helper, inflowNodes, waitFor, type Message, watched, watchersOf } from '../support/flows';
 
@@ -27,12 +27,20 @@ const fieldValue = fc.oneof(
 );
 const payload = fc.oneof(
   fc.dictionary(text, fieldValue, { maxKeys: 3 }),
-  fc.record({ fields: fc.dictionary(text, fieldValue, { maxKeys: 3 }), tags: fc.dictionary(text, fc.oneof(text, fc.integer(), fc.boolean()), { maxKeys: 2 }) }, { requiredKeys: ['fields'] })
+  fc
+    .record(
+      {
+        fields: fc.dictionary(text, fieldValue, { maxKeys: 3 }),
+        tags: fc.dictionary(text, fc.oneof(text, fc.integer(), fc.boolean()), { maxKeys: 2 }),
+      },
+      { requiredKeys: ['fields'] },
+    )
     .map(({ fields, tags }) => ({ ...fields, ...(tags === undefined ? {} : { tags }) })),
   fieldValue.map((value) => value),
 );
 
-const CLEAR = /is NaN|is Infinity|is -Infinity|of type|is empty|no field to write|line break|reserved|64-bit integer range|both a tag and a field|backslash|starts with|lone UTF-16|is a |must be an object/;
+const CLEAR =
+  /is NaN|is Infinity|is -Infinity|of type|is empty|no field to write|line break|reserved|64-bit integer range|both a tag and a field|backslash|starts with|lone UTF-16|is a |must be an object/;
 
 let server: InfluxServer;
 let round = 0;
@@ -42,7 +50,16 @@ before(async () => {
   await helper.load(inflowNodes, [
     { id: 'tab', type: 'tab' },
     { id: 'cfg', type: 'inflow-config', dsn: server.dsn('prop'), precision: 'ms', timeout: 5000 },
-    { id: 'out', type: 'inflow out', z: 'tab', server: 'cfg', measurement: 'unused', autocommitEvery: 25, flushInterval: 50, wires: [] },
+    {
+      id: 'out',
+      type: 'inflow out',
+      z: 'tab',
+      server: 'cfg',
+      measurement: 'unused',
+      autocommitEvery: 25,
+      flushInterval: 50,
+      wires: [],
+    },
     ...watchersOf('out'),
   ]);
 });
@@ -63,7 +80,11 @@ function expectedFields(sent: unknown): Record<string, unknown> {
 
 function expectedTags(sent: unknown): Record<string, string> {
   const tags = (typeof sent === 'object' && sent !== null ? (sent as { tags?: Record<string, unknown> }).tags : undefined) ?? {};
-  return Object.fromEntries(Object.entries(tags).map(([key, value]) => [key, String(value)]).filter(([, value]) => value !== ''));
+  return Object.fromEntries(
+    Object.entries(tags)
+      .map(([key, value]) => [key, String(value)])
+      .filter(([, value]) => value !== ''),
+  );
 }
 
 describe('payload property through inflow out', () => {
@@ -77,7 +98,10 @@ describe('payload property through inflow out', () => {
         completed.length = 0;
         const out = helper.getNode('out');
         payloads.forEach((sent, i) => {
-          const body = typeof sent === 'object' && sent !== null && !Array.isArray(sent) ? { ...sent, timestamp: 1_700_000_000_000 + i } : sent;
+          const body =
+            typeof sent === 'object' && sent !== null && !Array.isArray(sent)
+              ? { ...sent, timestamp: 1_700_000_000_000 + i }
+              : sent;
           out.receive({ seq: i, measurement: `r${run}_${i}`, payload: body });
         });
         await waitFor(() => caught.length + completed.length === payloads.length, 'every message settled', 15_000);
@@ -87,8 +111,12 @@ describe('payload property through inflow out', () => {
         }
         for (const msg of completed as Message[]) {
           const i = msg.seq as number;
-          const response = await fetch(`${server.url}/query?db=prop&epoch=ms&q=${encodeURIComponent(`SELECT * FROM "r${run}_${i}" GROUP BY *`)}`);
-          const answer = parseJson(await response.text()) as { results: Array<{ series?: Array<{ tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }> };
+          const response = await fetch(
+            `${server.url}/query?db=prop&epoch=ms&q=${encodeURIComponent(`SELECT * FROM "r${run}_${i}" GROUP BY *`)}`,
+          );
+          const answer = parseJson(await response.text()) as {
+            results: Array<{ series?: Array<{ tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }>;
+          };
           const series = answer.results[0]?.series?.[0];
           assert.ok(series, `message ${i} was done but nothing is stored`);
           const row = series.values[0] ?? [];

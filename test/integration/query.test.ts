@@ -54,7 +54,7 @@ describe('query', () => {
   });
 
   it('returns nanosecond times exactly, as bigints, with epoch ns', async () => {
-    const results = await client.query('SELECT value FROM temperatures WHERE location = \'amsterdam\'', { epoch: 'ns' });
+    const results = await client.query("SELECT value FROM temperatures WHERE location = 'amsterdam'", { epoch: 'ns' });
     assert.deepEqual(results[0]?.values, [{ time: 1475848864123456789n, value: 19.5 }]);
   });
 
@@ -65,7 +65,7 @@ describe('query', () => {
 
   for (const epoch of ['h', 'm', 's', 'ms', 'u'] as const) {
     it(`converts times with epoch ${epoch}`, async () => {
-      const results = await client.query('SELECT value FROM temperatures WHERE location = \'amsterdam\'', { epoch });
+      const results = await client.query("SELECT value FROM temperatures WHERE location = 'amsterdam'", { epoch });
       const perUnit = { h: 3_600_000_000_000n, m: 60_000_000_000n, s: 1_000_000_000n, ms: 1_000_000n, u: 1000n }[epoch];
       assert.equal(results[0]?.values[0]?.time, Number(1475848864123456789n / perUnit));
     });
@@ -121,7 +121,7 @@ describe('query', () => {
     });
   });
 
-  it('raises QueryFailedException with the server\'s words for bad InfluxQL and missing parameters', async () => {
+  it("raises QueryFailedException with the server's words for bad InfluxQL and missing parameters", async () => {
     await assert.rejects(client.query('SELEC * FROM temperatures'), (error: unknown) => {
       assert.ok(error instanceof QueryFailedException);
       assert.equal(error.code, 'QueryFailedException');
@@ -133,7 +133,7 @@ describe('query', () => {
   });
 
   it('returns the raw answer on request', async () => {
-    const raw = await client.queryRaw('SELECT value FROM temperatures WHERE location = \'amsterdam\'', { epoch: 'ns' });
+    const raw = await client.queryRaw("SELECT value FROM temperatures WHERE location = 'amsterdam'", { epoch: 'ns' });
     assert.deepEqual(raw.results, [
       { statement_id: 0, series: [{ name: 'temperatures', columns: ['time', 'value'], values: [[1475848864123456789n, 19.5]] }] },
     ]);
@@ -153,4 +153,3 @@ describe('query', () => {
     assert.equal(JSON.stringify(row), '{"time":1475845863,"__proto__":"tag","constructor":1,"toString":2}');
   });
 });
-

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Client, InvalidMeasurementException, type FieldValue } from '../../src';
-import { parseJson } from '../../src/client/json';
+import { parseJson } from '../../src/core';
 import { InfluxServer } from '../support/influxd';
 
 const SPECIAL = [',', ' ', '=', '"', '\\', '\t', '\r', '\n', '#', "'", '\u0000', 'é', 'ß', '中', '😀', '\u200b'];
@@ -31,7 +31,8 @@ const point = fc.record({
 });
 
 // Every reason a point may be refused; anything else is a bug.
-const KNOWN_REFUSALS = /line break|backslash|starts with "#"|skips as white space|reserved by InfluxDB|both a tag and a field|lone UTF-16 surrogate/;
+const KNOWN_REFUSALS =
+  /line break|backslash|starts with "#"|skips as white space|reserved by InfluxDB|both a tag and a field|lone UTF-16 surrogate/;
 
 let server: InfluxServer;
 let client: Client;
@@ -67,10 +68,16 @@ describe('round trip through a real influxd', () => {
           `${server.url}/query?db=${db}&epoch=ns&q=${encodeURIComponent('SELECT * FROM /.*/ GROUP BY *')}`,
         );
         const answer = parseJson(await response.text()) as {
-          results: Array<{ series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }> }>;
+          results: Array<{
+            series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>;
+          }>;
         };
         const series = answer.results[0]?.series ?? [];
-        assert.equal(series.length, 1, `one series expected, got ${JSON.stringify(series, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`);
+        assert.equal(
+          series.length,
+          1,
+          `one series expected, got ${JSON.stringify(series, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+        );
         const [stored] = series;
         assert.ok(stored);
         assert.equal(stored.name, p.name);

@@ -14,12 +14,42 @@ let nodeRed: NodeRedProcess;
 
 const flow = (dsn: string): unknown[] => [
   { id: 'tab1', type: 'tab', label: 'ingest' },
-  { id: 'server1', type: 'inflow-config', name: '', dsn, precision: 'ms', retentionPolicy: '', timeout: 5000, credentials: { password: WRITER.password } },
+  {
+    id: 'server1',
+    type: 'inflow-config',
+    name: '',
+    dsn,
+    precision: 'ms',
+    retentionPolicy: '',
+    timeout: 5000,
+    credentials: { password: WRITER.password },
+  },
   { id: 'httpIn', type: 'http in', z: 'tab1', url: '/ingest', method: 'post', upload: false, wires: [['writer']] },
-  { id: 'writer', type: 'inflow out', z: 'tab1', server: 'server1', measurement: 'readings', autocommitEvery: 1000, flushInterval: 200, tags: '{"gateway":"pi-1"}', integerFields: '', errorOutput: false, wires: [] },
+  {
+    id: 'writer',
+    type: 'inflow out',
+    z: 'tab1',
+    server: 'server1',
+    measurement: 'readings',
+    autocommitEvery: 1000,
+    flushInterval: 200,
+    tags: '{"gateway":"pi-1"}',
+    integerFields: '',
+    errorOutput: false,
+    wires: [],
+  },
   { id: 'whenWritten', type: 'complete', z: 'tab1', scope: ['writer'], uncaught: false, wires: [['respond']] },
   { id: 'whenFailed', type: 'catch', z: 'tab1', scope: ['writer'], uncaught: false, wires: [['failure']] },
-  { id: 'failure', type: 'change', z: 'tab1', rules: [{ t: 'set', p: 'statusCode', pt: 'msg', to: '422', tot: 'num' }, { t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }], wires: [['respond']] },
+  {
+    id: 'failure',
+    type: 'change',
+    z: 'tab1',
+    rules: [
+      { t: 'set', p: 'statusCode', pt: 'msg', to: '422', tot: 'num' },
+      { t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' },
+    ],
+    wires: [['respond']],
+  },
   { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
 ];
 
@@ -34,7 +64,11 @@ after(async () => {
 });
 
 async function post(body: unknown): Promise<{ status: number; body: string }> {
-  const response = await fetch(`${nodeRed.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${nodeRed.url}/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: await response.text() };
 }
 
@@ -44,7 +78,10 @@ describe('in a real Node-RED runtime', () => {
       post({ temperature: 21.5, timestamp: 1_700_000_000_000 }),
       post({ temperature: 22, timestamp: 1_700_000_001_000, tags: { room: 'loft' } }),
     ]);
-    assert.deepEqual(answers.map((answer) => answer.status), [200, 200]);
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [200, 200],
+    );
     assert.deepEqual(await influx.rows('SELECT * FROM readings GROUP BY *', 'authdb', 'ms'), [
       { time: 1_700_000_000_000, temperature: 21.5, gateway: 'pi-1', room: '' },
       { time: 1_700_000_001_000, temperature: 22, gateway: 'pi-1', room: 'loft' },
@@ -67,14 +104,25 @@ describe('in a real Node-RED runtime', () => {
     assert.ok(!onDisk.includes(WRITER.password), 'flows.json holds the password');
     const credentials = readFileSync(path.join(nodeRed.userDir, 'flows_cred.json'), 'utf8');
     assert.ok(!credentials.includes(WRITER.password), 'flows_cred.json is not encrypted');
-    const editorView = (await (await fetch(`${nodeRed.url}/credentials/inflow-config/server1`)).json()) as Record<string, unknown>;
+    const editorView = (await (await fetch(`${nodeRed.url}/credentials/inflow-config/server1`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(editorView, { has_password: true, has_token: false });
   });
 
   it('serves the editor the three node types, their templates and help', async () => {
-    const list = (await (await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'application/json' } })).json()) as Array<{ id: string; types: string[]; err?: string }>;
+    const list = (await (await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'application/json' } })).json()) as Array<{
+      id: string;
+      types: string[];
+      err?: string;
+    }>;
     const ours = list.filter((set) => set.id.startsWith('node-red-contrib-inflow/'));
-    assert.deepEqual(ours.map((set) => [set.types, set.err]).sort(), [[['inflow out'], undefined], [['inflow query'], undefined], [['inflow-config'], undefined]]);
+    assert.deepEqual(ours.map((set) => [set.types, set.err]).sort(), [
+      [['inflow out'], undefined],
+      [['inflow query'], undefined],
+      [['inflow-config'], undefined],
+    ]);
     const html = await (await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'text/html' } })).text();
     for (const type of ['inflow-config', 'inflow out', 'inflow query']) {
       assert.ok(html.includes(`registerType('${type}'`), `no editor definition for ${type}`);
@@ -86,7 +134,10 @@ describe('in a real Node-RED runtime', () => {
 
   it('serves the labels from locales/ and the icon from icons/', async () => {
     const catalog = async (set: string) =>
-      (await (await fetch(`${nodeRed.url}/locales/node-red-contrib-inflow/${set}?lng=en-US`)).json()) as Record<string, { label: Record<string, string> }>;
+      (await (await fetch(`${nodeRed.url}/locales/node-red-contrib-inflow/${set}?lng=en-US`)).json()) as Record<
+        string,
+        { label: Record<string, string> }
+      >;
     assert.equal((await catalog('inflow-out'))['inflow-out']?.label.measurement, 'Measurement');
     assert.equal((await catalog('inflow-config'))['inflow-config']?.label.dsn, 'DSN');
     assert.equal((await catalog('inflow-query'))['inflow-query']?.label.query, 'Query');
@@ -99,8 +150,15 @@ describe('in a real Node-RED runtime', () => {
   it('lists the examples under Import > Examples', async () => {
     const modules = (await (await fetch(`${nodeRed.url}/library/examples/flows/`)).json()) as string[];
     assert.ok(modules.includes('node-red-contrib-inflow'));
-    const ours = (await (await fetch(`${nodeRed.url}/library/examples/flows/node-red-contrib-inflow`)).json()) as Array<{ fn: string }>;
-    assert.deepEqual(ours.map((entry) => entry.fn).sort(), ['Query to a debug node', 'Route errors by type', 'Write a sensor value', 'Write rows with a template']);
+    const ours = (await (await fetch(`${nodeRed.url}/library/examples/flows/node-red-contrib-inflow`)).json()) as Array<{
+      fn: string;
+    }>;
+    assert.deepEqual(ours.map((entry) => entry.fn).sort(), [
+      'Query to a debug node',
+      'Route errors by type',
+      'Write a sensor value',
+      'Write rows with a template',
+    ]);
     const example = await fetch(`${nodeRed.url}/library/examples/flows/node-red-contrib-inflow/Write a sensor value`);
     const nodes = (await example.json()) as Array<{ type: string }>;
     assert.ok(nodes.some((node) => node.type === 'inflow out'));

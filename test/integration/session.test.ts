@@ -50,12 +50,16 @@ describe('session', () => {
     await session.write('temperature', { value: 3, timestamp: 3 });
     assert.equal(await count(db), 3);
     assert.equal(session.pending, 0);
-    await session.write({ name: 'temperature' }, [{ value: 4, timestamp: 4 }, { value: 5, timestamp: 5 }, { value: 6, timestamp: 6 }]);
+    await session.write({ name: 'temperature' }, [
+      { value: 4, timestamp: 4 },
+      { value: 5, timestamp: 5 },
+      { value: 6, timestamp: 6 },
+    ]);
     assert.equal(await count(db), 6);
     await client.close();
   });
 
-  it('commits at the end of an await using scope (the seed\'s context manager)', async () => {
+  it("commits at the end of an await using scope (the seed's context manager)", async () => {
     const db = await freshDb();
     const client = new Client(server.dsn(db));
     {
@@ -78,7 +82,10 @@ describe('session', () => {
     assert.equal((await server.rows('SELECT * FROM rp.temperature', other)).length, 1);
     assert.equal(await count(db), 0);
     const untypedWrite = session.write.bind(session) as (...args: unknown[]) => Promise<void>;
-    await assert.rejects(untypedWrite('temperature', { value: 1 }, { retentionPolicy: 'x' }), /session writes every point to its own/);
+    await assert.rejects(
+      untypedWrite('temperature', { value: 1 }, { retentionPolicy: 'x' }),
+      /session writes every point to its own/,
+    );
     await client.close();
   });
 
@@ -110,7 +117,10 @@ describe('session', () => {
     }
     await session.commit();
     assert.equal(session.pending, 0);
-    assert.deepEqual((await server.rows('SELECT * FROM temperature', db, 's')).map((row) => row.value), [1, 2, 3]);
+    assert.deepEqual(
+      (await server.rows('SELECT * FROM temperature', db, 's')).map((row) => row.value),
+      [1, 2, 3],
+    );
     await client.close();
   });
 

@@ -28,7 +28,10 @@ describe('transport, as seen on the wire', () => {
     await client.write('cpu', { v: 1 });
     const [request] = proxy.requests;
     assert.ok(request);
-    assert.equal(request.headers.authorization, `Basic ${Buffer.from(`${WRITER.username}:${WRITER.password}`).toString('base64')}`);
+    assert.equal(
+      request.headers.authorization,
+      `Basic ${Buffer.from(`${WRITER.username}:${WRITER.password}`).toString('base64')}`,
+    );
     assert.ok(!request.url.includes(WRITER.password));
     assert.doesNotMatch(request.url, /[?&](u|p)=/);
     assert.match(request.url, /^\/write\?db=authdb&precision=s$/);
@@ -113,7 +116,10 @@ describe('transport, as seen on the wire', () => {
     await client.close({ abandonAfter: 200 });
     const closing = Date.now() - started;
     assert.ok(closing < 2000, `close waited ${closing} ms`);
-    assert.match(String(await inFlight), /ClientClosedException: the client was closed before http:\/\/127\.0\.0\.1:\d+ answered/);
+    assert.match(
+      String(await inFlight),
+      /ClientClosedException: the client was closed before http:\/\/127\.0\.0\.1:\d+ answered/,
+    );
   });
 
   it('a long-lived signal given to many writes keeps nothing of each (a writer runs for months)', async () => {

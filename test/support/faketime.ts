@@ -21,7 +21,9 @@ export class SteppableClock {
   get env(): Record<string, string> {
     const library = LIBRARIES.find((candidate) => existsSync(candidate));
     if (library === undefined) {
-      throw new Error('libfaketime was not found, and this test steps the wall clock with it: install it with `apt-get install faketime`');
+      throw new Error(
+        'libfaketime was not found, and this test steps the wall clock with it: install it with `apt-get install faketime`',
+      );
     }
     return { LD_PRELOAD: library, FAKETIME_TIMESTAMP_FILE: this.file, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
   }

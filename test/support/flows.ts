@@ -3,8 +3,11 @@ import helper, { type TestNode } from 'node-red-node-test-helper';
 
 helper.init(require.resolve('node-red'));
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const inflowNodes: unknown[] = [require('../../dist/nodes/config.js'), require('../../dist/nodes/out.js'), require('../../dist/nodes/query.js')];
+export const inflowNodes: unknown[] = [
+  require('../../dist/nodes/config.js'),
+  require('../../dist/nodes/out.js'),
+  require('../../dist/nodes/query.js'),
+];
 
 export { helper, type TestNode };
 

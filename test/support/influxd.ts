@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { influxdConfig } = require('../../scripts/influxd-config.js') as {
   influxdConfig(options: { dataDir: string; port: number; rpcPort: number; auth?: boolean; http?: string[] }): string;
 };
@@ -24,7 +23,11 @@ export interface InfluxOptions {
 }
 
 export function findInfluxd(): string {
-  const candidates = [process.env.INFLUXD, ...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'influxd')), '/usr/bin/influxd'];
+  const candidates = [
+    process.env.INFLUXD,
+    ...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'influxd')),
+    '/usr/bin/influxd',
+  ];
   for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
   throw new Error(
     'influxd was not found, and these tests need a real InfluxDB 1.x server. ' +

@@ -25,7 +25,9 @@ export class NodeRedProcess {
    * source, such as `inflowOutRetry: { firstDelay: 200 }`); `env` is added to the process's
    * environment; `userDir` shares a user directory with another runtime (made when not given).
    */
-  static async start(options: { settings?: string; env?: Record<string, string>; userDir?: string; wrap?: string[] } = {}): Promise<NodeRedProcess> {
+  static async start(
+    options: { settings?: string; env?: Record<string, string>; userDir?: string; wrap?: string[] } = {},
+  ): Promise<NodeRedProcess> {
     const userDir = options.userDir ?? mkdtempSync(path.join(tmpdir(), 'inflow-node-red-'));
     if (options.userDir === undefined) {
       mkdirSync(path.join(userDir, 'node_modules'));
@@ -66,11 +68,13 @@ export class NodeRedProcess {
     killOnExit(child);
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    const from = this.output.length;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`Node-RED exited at start:\n${this.output}`);
+      // The Admin API answers before the flows have started: a deploy made then could be taken for started by that first start.
       try {
-        if ((await fetch(`${this.url}/settings`)).ok) return;
+        if (this.output.includes('Started flows', from) && (await fetch(`${this.url}/settings`)).ok) return;
       } catch {
         // not listening yet
       }

@@ -7,18 +7,22 @@ import {
   DatabaseNotFoundException,
   RetryPolicy,
   WriteFailedException,
-  type BatchSink,
+  type LineSink,
   type LineProtocol,
 } from '../../src';
 
 /** The lines of a request body, as a server reads them. */
 function linesOf(body: LineProtocol): string[] {
   if (!(body instanceof Uint8Array)) return [...body];
-  return Buffer.from(body).toString('utf8').split('\n').filter((line) => line !== '');
+  return Buffer.from(body)
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 /** A sink that records requests and answers after a delay, optionally failing some. */
-class RecordingSink implements BatchSink {
+class RecordingSink implements LineSink {
+  readonly precision = 'ns';
   readonly requests: string[][] = [];
   inFlight = 0;
   maxInFlight = 0;
@@ -87,7 +91,10 @@ describe('BatchWriter', () => {
     }
     await writer.flush();
     assert.equal(results.size, 100);
-    assert.deepEqual([...results].filter(([, code]) => code !== undefined), [['bad', 'WriteFailedException']]);
+    assert.deepEqual(
+      [...results].filter(([, code]) => code !== undefined),
+      [['bad', 'WriteFailedException']],
+    );
     assert.ok(sink.requests.length <= 2 * Math.ceil(Math.log2(100)) + 1, `${sink.requests.length} requests to isolate one point`);
     assert.ok(writer.lastWritten instanceof Date);
   });
@@ -95,26 +102,35 @@ describe('BatchWriter', () => {
   it('retries passing failures with backoff until they pass, acknowledging once', async () => {
     let failures = 3;
     const times: number[] = [];
-    const sink: BatchSink = {
+    const sink: LineSink = {
+      precision: 'ns',
       async writeLines() {
         times.push(Date.now());
         if (failures-- > 0) throw new ConnectionFailedException('refused');
       },
     };
-    const writer = new BatchWriter(sink, { flushEvery: 1, flushInterval: 0, retry: new RetryPolicy({ firstDelay: 20, base: 2, jitter: 0 }) });
+    const writer = new BatchWriter(sink, {
+      flushEvery: 1,
+      flushInterval: 0,
+      retry: new RetryPolicy({ firstDelay: 20, base: 2, jitter: 0 }),
+    });
     const acks: Array<string | undefined> = [];
     writer.add('a', (error) => acks.push(error?.code));
     await writer.flush();
     assert.deepEqual(acks, [undefined]);
     const gaps = times.slice(1).map((time, i) => time - (times[i] as number));
     assert.equal(gaps.length, 3);
-    assert.ok((gaps[0] as number) >= 18 && (gaps[1] as number) >= 38 && (gaps[2] as number) >= 78, `waited ${gaps.join(', ')} ms`);
+    assert.ok(
+      (gaps[0] as number) >= 18 && (gaps[1] as number) >= 38 && (gaps[2] as number) >= 78,
+      `waited ${gaps.join(', ')} ms`,
+    );
     assert.equal(writer.retryAt, undefined);
   });
 
   it('never retries what retrying cannot fix', async () => {
     let calls = 0;
-    const sink: BatchSink = {
+    const sink: LineSink = {
+      precision: 'ns',
       async writeLines() {
         calls++;
         throw new DatabaseNotFoundException('database not found', { status: 404 });
@@ -129,12 +145,18 @@ describe('BatchWriter', () => {
   });
 
   it('on close, retries until the close timeout, then fails what is left with its error', async () => {
-    const sink: BatchSink = {
+    const sink: LineSink = {
+      precision: 'ns',
       async writeLines() {
         throw new ConnectionFailedException('refused');
       },
     };
-    const writer = new BatchWriter(sink, { flushEvery: 1000, flushInterval: 0, retry: { firstDelay: 60_000 }, closeTimeout: 600 });
+    const writer = new BatchWriter(sink, {
+      flushEvery: 1000,
+      flushInterval: 0,
+      retry: { firstDelay: 60_000 },
+      closeTimeout: 600,
+    });
     let code: string | undefined;
     writer.add('a', (error) => (code = error?.code));
     const started = Date.now();
@@ -155,12 +177,19 @@ describe('BatchWriter', () => {
 
 describe('BatchWriter buffer limit', () => {
   it('drops the oldest waiting entries past maxPendingPoints, failing each with BufferOverflowException', async () => {
-    const sink: BatchSink = {
+    const sink: LineSink = {
+      precision: 'ns',
       async writeLines() {
         throw new ConnectionFailedException('refused');
       },
     };
-    const writer = new BatchWriter(sink, { flushEvery: 1_000_000, flushInterval: 0, maxPendingPoints: 10, retry: { firstDelay: 60_000 }, closeTimeout: 1 });
+    const writer = new BatchWriter(sink, {
+      flushEvery: 1_000_000,
+      flushInterval: 0,
+      maxPendingPoints: 10,
+      retry: { firstDelay: 60_000 },
+      closeTimeout: 1,
+    });
     const results: Array<string | undefined> = [];
     let settled = 0;
     for (let i = 0; i < 25; i++) {
@@ -173,7 +202,10 @@ describe('BatchWriter buffer limit', () => {
     assert.equal(writer.dropped + writer.pendingPoints, 30);
     const dropped = results.filter((code) => code === 'BufferOverflowException').length;
     assert.ok(dropped >= 15, `${dropped} entries dropped`);
-    assert.ok(results.slice(0, dropped).every((code) => code === 'BufferOverflowException'), 'the oldest go first');
+    assert.ok(
+      results.slice(0, dropped).every((code) => code === 'BufferOverflowException'),
+      'the oldest go first',
+    );
     await writer.close();
     assert.equal(settled, 25, 'every entry settled once');
     assert.ok(results.every((code) => code === 'BufferOverflowException' || code === 'ConnectionFailedException'));
@@ -185,12 +217,13 @@ describe('BatchWriter with a spool', () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const path = await import('node:path');
-    const { Spool } = await import('../../src/client/spool');
+    const { Spool } = await import('../../src/delivery');
     const dir = mkdtempSync(path.join(tmpdir(), 'inflow-writer-spool-'));
     try {
       let up = false;
       const written: string[] = [];
-      const sink: BatchSink = {
+      const sink: LineSink = {
+        precision: 'ns',
         async writeLines(lines) {
           if (!up) throw new ConnectionFailedException('refused');
           written.push(...linesOf(lines));
@@ -208,7 +241,11 @@ describe('BatchWriter with a spool', () => {
       const deadline = Date.now() + 3000;
       while (!spool.empty && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal(spool.empty, true);
-      assert.deepEqual(written, Array.from({ length: 10 }, (_, i) => `m v=${i}`), 'replayed in order');
+      assert.deepEqual(
+        written,
+        Array.from({ length: 10 }, (_, i) => `m v=${i}`),
+        'replayed in order',
+      );
       await writer.close();
       await spool.close();
     } finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as inflow from '../../src';
-import { exceptionFromQueryResult, exceptionFromResponse, parseRetryAfter } from '../../src/client/errors';
+import { exceptionFromQueryResult, exceptionFromResponse, parseRetryAfter } from '../../src/servers';
 
 const json = (error: string): string => JSON.stringify({ error });
 
@@ -36,20 +36,64 @@ describe('exception classes', () => {
 
 // [operation, status, body, headers, exception name, message must include]
 const responses: Array<['write' | 'query' | 'ping', number, string, Record<string, string>, string, string]> = [
-  ['write', 400, json("unable to parse 'x': missing field value"), {}, 'WriteFailedException', "unable to parse 'x': missing field value"],
-  ['write', 400, json('partial write: field type conflict: input field "value" on measurement "cpu" is type string, already exists as type float dropped=1'), {}, 'WriteFailedException', 'field type conflict'],
+  [
+    'write',
+    400,
+    json("unable to parse 'x': missing field value"),
+    {},
+    'WriteFailedException',
+    "unable to parse 'x': missing field value",
+  ],
+  [
+    'write',
+    400,
+    json(
+      'partial write: field type conflict: input field "value" on measurement "cpu" is type string, already exists as type float dropped=1',
+    ),
+    {},
+    'WriteFailedException',
+    'field type conflict',
+  ],
   ['write', 404, json('database not found: "nodb"'), {}, 'DatabaseNotFoundException', 'database not found: "nodb"'],
-  ['write', 500, json('retention policy not found: nope'), {}, 'RetentionPolicyNotFoundException', 'retention policy not found: nope'],
+  [
+    'write',
+    500,
+    json('retention policy not found: nope'),
+    {},
+    'RetentionPolicyNotFoundException',
+    'retention policy not found: nope',
+  ],
   ['write', 413, 'Request Entity Too Large', {}, 'WriteFailedException', 'Request Entity Too Large'],
   ['write', 401, json('authorization failed'), {}, 'UnauthorizedException', 'authorization failed'],
-  ['write', 403, json('"bob" user is not authorized to write to database "adb"'), {}, 'ForbiddenException', 'not authorized to write'],
+  [
+    'write',
+    403,
+    json('"bob" user is not authorized to write to database "adb"'),
+    {},
+    'ForbiddenException',
+    'not authorized to write',
+  ],
   ['write', 404, '404 page not found\n', { 'content-type': 'text/plain' }, 'WriteFailedException', '404 page not found'],
   ['write', 502, '<html><body>Bad Gateway</body></html>', {}, 'WriteFailedException', 'Bad Gateway'],
   ['write', 503, '', { 'x-influxdb-error': 'engine is closed' }, 'WriteFailedException', 'engine is closed'],
   ['write', 500, '', {}, 'WriteFailedException', 'HTTP 500 with an empty body'],
   ['query', 400, json('error parsing query: found SELEC, expected SELECT'), {}, 'QueryFailedException', 'found SELEC'],
-  ['query', 401, json('unable to parse authentication credentials'), {}, 'UnauthorizedException', 'unable to parse authentication credentials'],
-  ['query', 403, json('error authorizing query: writer not authorized to execute statement'), {}, 'ForbiddenException', 'error authorizing query'],
+  [
+    'query',
+    401,
+    json('unable to parse authentication credentials'),
+    {},
+    'UnauthorizedException',
+    'unable to parse authentication credentials',
+  ],
+  [
+    'query',
+    403,
+    json('error authorizing query: writer not authorized to execute statement'),
+    {},
+    'ForbiddenException',
+    'error authorizing query',
+  ],
   ['query', 500, '{not json', {}, 'QueryFailedException', '{not json'],
   ['ping', 502, 'bad gateway', {}, 'InfluxDBException', 'bad gateway'],
 ];
@@ -65,7 +109,7 @@ describe('exceptionFromResponse', () => {
     });
   }
 
-  it('quotes at most 300 characters of the server\'s text in a message, keeping it whole in serverMessage', () => {
+  it("quotes at most 300 characters of the server's text in a message, keeping it whole in serverMessage", () => {
     const huge = `unable to parse '${'x'.repeat(70_000)}': max key length exceeded`;
     for (const body of ['y'.repeat(10_000), json(huge)]) {
       const error = exceptionFromResponse('write', { status: 400, headers: {}, body });
@@ -82,11 +126,17 @@ describe('exceptionFromResponse', () => {
 
   it('marks 5xx and 429 retryable and other 4xx not', () => {
     const at = (status: number) => exceptionFromResponse('write', { status, headers: {}, body: '' }).retryable;
-    assert.deepEqual([at(500), at(503), at(429), at(400), at(404), at(401), at(413)], [true, true, true, false, false, false, false]);
+    assert.deepEqual(
+      [at(500), at(503), at(429), at(400), at(404), at(401), at(413)],
+      [true, true, true, false, false, false, false],
+    );
     assert.equal(new inflow.ConnectionFailedException('x').retryable, true);
     assert.equal(new inflow.TimeoutException('x').retryable, true);
     assert.equal(new inflow.InvalidMeasurementException('x').retryable, false);
-    assert.equal(exceptionFromResponse('write', { status: 500, headers: {}, body: json('retention policy not found: rp') }).retryable, false);
+    assert.equal(
+      exceptionFromResponse('write', { status: 500, headers: {}, body: json('retention policy not found: rp') }).retryable,
+      false,
+    );
   });
 });
 

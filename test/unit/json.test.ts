@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseJson } from '../../src/client/json';
+import { parseJson } from '../../src/core';
 
 describe('parseJson', () => {
   it('keeps integers beyond 2^53 exact as bigints, and leaves safe numbers as numbers', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidMeasurementException } from '../../src';
-import { serializePoint, type PointData } from '../../src/client/line-protocol';
+import { serializePoint, type PointData } from '../../src/core';
 
 const T = 1_475_845_863;
 const point = (name: string, fields: PointData['fields'], tags?: PointData['tags']): PointData => ({
@@ -33,8 +33,12 @@ const vectors: Array<[string, PointData, string]> = [
   ['field key comma, equals, space', point('cpu', { 'f ,=': 1 }), `cpu f\\ \\,\\==1 ${T}`],
   ['tag values false and 0 are real values', point('cpu', { v: 1 }, { a: false, b: 0 }), `cpu,a=false,b=0 v=1 ${T}`],
   ['numeric and bigint tag values', point('cpu', { v: 1 }, { a: 1.5, b: 7n }), `cpu,a=1.5,b=7 v=1 ${T}`],
-  ['empty, null and undefined tags left out', point('cpu', { v: 1 }, { a: '', b: null, c: undefined, d: 'x' }), `cpu,d=x v=1 ${T}`],
-  ['unicode everywhere', point('température', { 'µ': 'ü→😀' }, { 'ville': 'Zürich' }), `température,ville=Zürich µ="ü→😀" ${T}`],
+  [
+    'empty, null and undefined tags left out',
+    point('cpu', { v: 1 }, { a: '', b: null, c: undefined, d: 'x' }),
+    `cpu,d=x v=1 ${T}`,
+  ],
+  ['unicode everywhere', point('température', { µ: 'ü→😀' }, { ville: 'Zürich' }), `température,ville=Zürich µ="ü→😀" ${T}`],
   ['tab, CR and NUL are carried', point('a\tb', { 'c\rd': 1 }, { t: 'e\u0000f' }), `a\tb,t=e\u0000f c\rd=1 ${T}`],
   ['a backslash inside a name is literal', point('a\\b', { 'c\\d': 1 }, { t: 'e\\f' }), `a\\b,t=e\\f c\\d=1 ${T}`],
   ['a tag value may hold a backslash before a comma', point('m', { v: 1 }, { t: 'a\\,b' }), `m,t=a\\\\,b v=1 ${T}`],
@@ -51,7 +55,11 @@ const rejections: Array<[string, PointData, RegExp]> = [
   ['a function field', point('cpu', { value: (() => 1) as never }), /field "value" is of type function/],
   ['a symbol field', point('cpu', { value: Symbol('x') as never }), /field "value" is of type symbol/],
   ['a Date field', point('cpu', { value: new Date() as never }), /field "value" is of type Date/],
-  ['a bigint over int64', point('cpu', { n: 9_223_372_036_854_775_808n }), /field "n" is 9223372036854775808, outside the 64-bit/],
+  [
+    'a bigint over int64',
+    point('cpu', { n: 9_223_372_036_854_775_808n }),
+    /field "n" is 9223372036854775808, outside the 64-bit/,
+  ],
   ['a bigint under int64', point('cpu', { n: -9_223_372_036_854_775_809n }), /outside the 64-bit/],
   ['no field at all', point('cpu', {}), /has no field to write/],
   ['only null fields', point('cpu', { a: null }), /has no field to write/],
@@ -68,7 +76,11 @@ const rejections: Array<[string, PointData, RegExp]> = [
   ['a measurement starting with a tab', point('\tcpu', { v: 1 }), /starts with "\\t", which InfluxDB 1.x skips as white space/],
   ['a field key starting with NUL', point('cpu', { '\u0000k': 1 }), /field key .* starts with "\\u0000"/],
   ['a measurement ending in a backslash', point('cpu\\', { v: 1 }), /ends in a backslash/],
-  ['a tag value ending in a backslash', point('cpu', { v: 1 }, { path: 'C:\\' }), /value "C:\\\\" of tag "path" ends in a backslash/],
+  [
+    'a tag value ending in a backslash',
+    point('cpu', { v: 1 }, { path: 'C:\\' }),
+    /value "C:\\\\" of tag "path" ends in a backslash/,
+  ],
   ['a tag key ending in a backslash', point('cpu', { v: 1 }, { 'k\\': 'x' }), /tag key .* ends in a backslash/],
   ['a field key ending in a backslash', point('cpu', { 'k\\': 1 }), /field key .* ends in a backslash/],
   ['a backslash before a comma in a measurement', point('a\\,b', { v: 1 }), /backslash before ","/],
@@ -90,21 +102,27 @@ describe('serializePoint', () => {
   }
   for (const [what, input, why] of rejections) {
     it(`rejects ${what}`, () => {
-      assert.throws(() => serializePoint(input, 's'), (error: unknown) => {
-        assert.ok(error instanceof InvalidMeasurementException, String(error));
-        assert.equal(error.code, 'InvalidMeasurementException');
-        assert.match(error.message, why);
-        return true;
-      });
+      assert.throws(
+        () => serializePoint(input, 's'),
+        (error: unknown) => {
+          assert.ok(error instanceof InvalidMeasurementException, String(error));
+          assert.equal(error.code, 'InvalidMeasurementException');
+          assert.match(error.message, why);
+          return true;
+        },
+      );
     });
   }
 
   it('shortens a huge offending value in its error, so a log is not flooded', () => {
     const huge = `${'x'.repeat(100_000)}\n`;
-    assert.throws(() => serializePoint(point('cpu', { v: 1 }, { t: huge }), 's'), (error: Error) => {
-      assert.ok(error.message.length < 300, `message is ${error.message.length} characters`);
-      return true;
-    });
+    assert.throws(
+      () => serializePoint(point('cpu', { v: 1 }, { t: huge }), 's'),
+      (error: Error) => {
+        assert.ok(error.message.length < 300, `message is ${error.message.length} characters`);
+        return true;
+      },
+    );
   });
 
   it('stamps a point without time with now, in the precision', () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { PendingLines, type EntryLines } from '../../src/client/pending-lines';
-import { linesOfBody } from '../../src/client/line-protocol';
+import { PendingLines, type EntryLines } from '../../src/delivery/pending-lines';
+import { linesOfBody } from '../../src/core';
 
 const text = (body: Buffer): string => body.toString('utf8');
 
 describe('PendingLines', () => {
-  it('gives request bodies of the entries\' lines in order, each ending in a newline, in UTF-8', () => {
+  it("gives request bodies of the entries' lines in order, each ending in a newline, in UTF-8", () => {
     const pending = new PendingLines<Error>();
     pending.push('wetter,ort=München temp=21.5', () => undefined);
     pending.push(['a v="☀️ 🌧"', 'b v=1i'], () => undefined);
@@ -77,10 +77,19 @@ describe('PendingLines', () => {
         const acknowledged: number[] = [];
         let next = 0;
         const expectBatch = (batch: ReturnType<PendingLines<Error>['take']>, taken: typeof waiting): void => {
-          assert.equal(text(batch.body()), taken.flatMap((one) => one.lines).map((value) => `${encoded(value)}\n`).join(''));
+          assert.equal(
+            text(batch.body()),
+            taken
+              .flatMap((one) => one.lines)
+              .map((value) => `${encoded(value)}\n`)
+              .join(''),
+          );
           const before = acknowledged.length;
           batch.acknowledge(undefined);
-          assert.deepEqual(acknowledged.slice(before), taken.map((one) => one.id));
+          assert.deepEqual(
+            acknowledged.slice(before),
+            taken.map((one) => one.id),
+          );
         };
         for (const action of [...steps, { take: Infinity }]) {
           if ('push' in action) {
@@ -98,11 +107,15 @@ describe('PendingLines', () => {
           } else {
             let count = 0;
             let left = waiting.reduce((sum, one) => sum + one.lines.length, 0);
-            for (; count < waiting.length - 1 && left > action.overflow; count++) left -= (waiting[count] as (typeof waiting)[number]).lines.length;
+            for (; count < waiting.length - 1 && left > action.overflow; count++)
+              left -= (waiting[count] as (typeof waiting)[number]).lines.length;
             expectBatch(pending.takeOverflow(action.overflow), waiting.splice(0, count));
           }
           assert.equal(pending.entries, waiting.length);
-          assert.equal(pending.lineCount, waiting.reduce((sum, one) => sum + one.lines.length, 0));
+          assert.equal(
+            pending.lineCount,
+            waiting.reduce((sum, one) => sum + one.lines.length, 0),
+          );
         }
         assert.equal(pending.entries, 0);
       }),

@@ -7,7 +7,10 @@ describe('RetryPolicy', () => {
 
   it('waits about 5 s, then twice as long each time, at most about 2 minutes', () => {
     const policy = new RetryPolicy({}, () => 0);
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map((retry) => policy.delay(retry, refused)), [5000, 10_000, 20_000, 40_000, 80_000, 125_000, 125_000, 125_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((retry) => policy.delay(retry, refused)),
+      [5000, 10_000, 20_000, 40_000, 80_000, 125_000, 125_000, 125_000],
+    );
   });
 
   it('adds up to 20% jitter', () => {
@@ -16,7 +19,7 @@ describe('RetryPolicy', () => {
     assert.ok(delay > 5900 && delay <= 6000, String(delay));
   });
 
-  it('honours the server\'s Retry-After over its own backoff', () => {
+  it("honours the server's Retry-After over its own backoff", () => {
     const policy = new RetryPolicy({}, () => 0);
     const throttled = new WriteFailedException('too many requests', { status: 429, retryAfter: 30_000 });
     assert.equal(policy.delay(1, throttled), 30_000);

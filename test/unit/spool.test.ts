@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
-import { linesOfBody } from '../../src/client/line-protocol';
-import { Spool, SpoolLockedError, type SpoolRecord } from '../../src/client/spool';
+import { linesOfBody } from '../../src/core';
+import { Spool, SpoolLockedError, type SpoolRecord } from '../../src/delivery';
 
 const directories: string[] = [];
 function directory(): string {
@@ -26,12 +26,16 @@ describe('Spool', () => {
   it('gives records back first in, first out, with their targets', async () => {
     const spool = Spool.open(directory());
     assert.equal(await spool.first(), undefined);
-    for (let i = 0; i < 5; i++) assert.equal(await spool.append(record(i, i === 2 ? { database: 'other', retentionPolicy: 'week' } : {})), true);
+    for (let i = 0; i < 5; i++)
+      assert.equal(await spool.append(record(i, i === 2 ? { database: 'other', retentionPolicy: 'week' } : {})), true);
     assert.equal(spool.records, 5);
     for (let i = 0; i < 5; i++) {
       const got = await spool.first();
       assert.deepEqual(linesIn(got), linesOf(i));
-      assert.deepEqual(got?.target, i === 2 ? { database: 'other', retentionPolicy: 'week' } : { database: undefined, retentionPolicy: undefined });
+      assert.deepEqual(
+        got?.target,
+        i === 2 ? { database: 'other', retentionPolicy: 'week' } : { database: undefined, retentionPolicy: undefined },
+      );
       await spool.removeFirst();
     }
     assert.equal(spool.empty, true);
@@ -98,7 +102,10 @@ describe('Spool', () => {
     const reopened = Spool.open(dir);
     assert.equal(reopened.records, 1);
     assert.equal(reopened.tornRecords, 0);
-    assert.deepEqual(reopened.damage.map(({ offset, bytes }) => ({ offset, bytes })), [{ offset: statSync(file).size, bytes: 13 }]);
+    assert.deepEqual(
+      reopened.damage.map(({ offset, bytes }) => ({ offset, bytes })),
+      [{ offset: statSync(file).size, bytes: 13 }],
+    );
     await reopened.close();
   });
 
@@ -110,7 +117,10 @@ describe('Spool', () => {
     assert.ok(accepted > 5 && spool.bytes <= 2000, `${accepted} records in ${spool.bytes} bytes`);
     assert.ok(readdirSync(dir).length > 1, 'several segments');
     while (!spool.empty) await spool.removeFirst();
-    assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.spool')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.endsWith('.spool')),
+      [],
+    );
     assert.equal(spool.bytes, 0);
     await spool.close();
   });
@@ -133,7 +143,10 @@ describe('Spool', () => {
       read.push(linesIn(await reopened.first()) as string[]);
       await reopened.removeFirst();
     }
-    assert.deepEqual(read, Array.from({ length: 20 }, (_, i) => linesOf(100 + i)).filter((_, i) => i !== 5));
+    assert.deepEqual(
+      read,
+      Array.from({ length: 20 }, (_, i) => linesOf(100 + i)).filter((_, i) => i !== 5),
+    );
     await reopened.close();
   });
 
@@ -151,7 +164,9 @@ describe('Spool', () => {
     await third.close();
     // One held by a running process does.
     writeFileSync(path.join(dir, 'owner.lock'), `${process.ppid}\n`);
-    assert.throws(() => Spool.open(dir), (error: unknown) => error instanceof SpoolLockedError && error.owner === process.ppid);
+    assert.throws(
+      () => Spool.open(dir),
+      (error: unknown) => error instanceof SpoolLockedError && error.owner === process.ppid,
+    );
   });
 });
-

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidMeasurementException, type Precision } from '../../src';
-import { formatTimestamp, integerText, nowTimestamp, parseRfc3339 } from '../../src/client/time';
+import { formatTimestamp, integerText, nowTimestamp, parseRfc3339 } from '../../src/core';
 
 describe('formatTimestamp', () => {
   it('takes numbers and bigints as already in the precision unit', () => {
@@ -70,12 +70,15 @@ describe('formatTimestamp', () => {
     [{}, 's', /type Object/],
   ];
   for (const [value, precision, why] of bad) {
-    it(`rejects ${typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value)} at ${precision}`, () => {
-      assert.throws(() => formatTimestamp(value as never, precision), (error: unknown) => {
-        assert.ok(error instanceof InvalidMeasurementException);
-        assert.match(error.message, why);
-        return true;
-      });
+    it(`rejects ${typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value))} at ${precision}`, () => {
+      assert.throws(
+        () => formatTimestamp(value as never, precision),
+        (error: unknown) => {
+          assert.ok(error instanceof InvalidMeasurementException);
+          assert.match(error.message, why);
+          return true;
+        },
+      );
     });
   }
 });

@@ -14,7 +14,9 @@ describe('write argument forms', () => {
   });
 
   it('(name, kwargs) with several fields, and a field called name', () => {
-    assert.deepEqual(lines('pump', { timestamp: 1, name: 'p1', lower_sensor: 20.9 }).lines, ['pump name="p1",lower_sensor=20.9 1']);
+    assert.deepEqual(lines('pump', { timestamp: 1, name: 'p1', lower_sensor: 20.9 }).lines, [
+      'pump name="p1",lower_sensor=20.9 1',
+    ]);
   });
 
   it('(measurements[]) with Measurement instances, kwargs-with-name and the dict form', () => {
@@ -63,7 +65,14 @@ describe('write argument forms', () => {
 
   it('names the failing element of a list', () => {
     assert.throws(() => lines('m', { v: 1 }, 'rp'), /write options must be an object/);
-    assert.throws(() => lines([{ name: 'm', v: 1 }, { name: 'm', v: Number.NaN }]), /^InvalidMeasurementException: measurements\[1\]: field "v" is NaN/);
+    assert.throws(
+      () =>
+        lines([
+          { name: 'm', v: 1 },
+          { name: 'm', v: Number.NaN },
+        ]),
+      /^InvalidMeasurementException: measurements\[1\]: field "v" is NaN/,
+    );
     assert.throws(() => lines({ name: 'm' }, [{ v: 1 }, { v: 2 }, { v: {} }]), /rows\[2\]: field "v" is of type Object/);
     assert.throws(() => lines({ tags: {} }, [{ v: 1 }]), /rows\[0\]: the template has no measurement name/);
     assert.throws(() => lines('m', 21.3), /must be given as an object such as \{ value: 21.3 \}, not number/);

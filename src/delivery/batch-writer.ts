@@ -1,10 +1,16 @@
-import { BufferOverflowException, ClientClosedException, InfluxDBException, TimeoutException } from './errors';
-import { linesOfBody, type LineProtocol } from './line-protocol';
-import type { WriteOptions } from './measurement';
+import {
+  BufferOverflowException,
+  ClientClosedException,
+  InfluxDBException,
+  linesOfBody,
+  TimeoutException,
+  type LineProtocol,
+  type WriteTarget,
+} from '../core';
+import { RetryPolicy, type RetryOptions } from './backoff';
 import { PendingLines, type Acknowledge as AcknowledgeWith, type Batch, type EntryLines } from './pending-lines';
-import { RetryPolicy, type RetryOptions } from './retry';
+import { MAX_LINES_PER_REQUEST, type LineSink } from './sink';
 import type { Spool } from './spool';
-import { MAX_LINES_PER_REQUEST } from './session';
 
 export type { EntryLines } from './pending-lines';
 
@@ -13,7 +19,7 @@ export type Acknowledge = AcknowledgeWith<InfluxDBException>;
 
 export interface BatchWriterOptions {
   /** Where every point goes: database and retention policy, instead of the client's. */
-  target?: WriteOptions | undefined;
+  target?: WriteTarget | undefined;
   /** Write when this many entries are pending. */
   flushEvery: number;
   /** Write at the latest this many milliseconds after an entry arrives; 0 for no timer. */
@@ -46,11 +52,6 @@ export interface BatchWriterOptions {
    * left), once per kind of error: batches are then kept in memory, and retried there.
    */
   onSpoolError?: ((error: Error) => void) | undefined;
-}
-
-/** What a batch writer needs of its client. */
-export interface BatchSink {
-  writeLines(lines: LineProtocol, options?: WriteOptions): Promise<void>;
 }
 
 /** Requests under way at once, unless `maxInFlight` says otherwise. */
@@ -98,7 +99,7 @@ export class BatchWriter {
   private replayRun: Promise<void> | undefined;
 
   constructor(
-    private readonly sink: BatchSink,
+    private readonly sink: LineSink,
     private readonly options: BatchWriterOptions,
   ) {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
@@ -176,7 +177,9 @@ export class BatchWriter {
     this.dropped += points;
     const error = new BufferOverflowException(
       `dropped ${points} of the oldest points: more than ${limit} were waiting for InfluxDB` +
-        (this.lastError === undefined ? '' : ` (${this.lastError.code}: ${this.lastError.serverMessage ?? this.lastError.message})`),
+        (this.lastError === undefined
+          ? ''
+          : ` (${this.lastError.code}: ${this.lastError.serverMessage ?? this.lastError.message})`),
     );
     dropped.acknowledge(error);
     this.options.onChange?.();
@@ -327,7 +330,7 @@ export class BatchWriter {
    * Writes lines once, halving them around points the server rejects. 'retry' when a passing
    * failure (or one the user may fix) means the whole record should be tried again later.
    */
-  private async writeIsolating(lines: LineProtocol, target: WriteOptions): Promise<'done' | 'retry'> {
+  private async writeIsolating(lines: LineProtocol, target: WriteTarget): Promise<'done' | 'retry'> {
     const failure = await this.attempt(lines, target);
     if (failure === undefined) return 'done';
     if (!isRejection(failure)) {
@@ -367,7 +370,7 @@ export class BatchWriter {
   }
 
   /** One request; keeps the writer's view of the server (last write, last error) up to date. */
-  private async attempt(lines: LineProtocol, target: WriteOptions | undefined): Promise<InfluxDBException | undefined> {
+  private async attempt(lines: LineProtocol, target: WriteTarget | undefined): Promise<InfluxDBException | undefined> {
     try {
       await this.sink.writeLines(lines, { ...target, signal: this.abandon.signal });
       this.lastWritten = new Date();

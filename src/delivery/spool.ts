@@ -19,14 +19,15 @@
  * File work is asynchronous, one operation at a time, so an fsync on a slow SD card never blocks the
  * event loop.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, readdirSync, rmdirSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { WriteOptions } from './measurement';
+import type { WriteTarget } from '../core';
 
 export interface SpoolRecord {
-  target: WriteOptions;
+  target: WriteTarget;
   /** Line protocol, each line ending in a newline: a request body. */
   body: Uint8Array;
 }
@@ -155,7 +156,12 @@ export class Spool {
         // What follows the last valid record: a record torn by a crash, or one complete but damaged.
         const declared = end + HEADER_BYTES <= data.length ? data.readUInt32LE(end) : undefined;
         if (declared !== undefined && end + HEADER_BYTES + declared === data.length) {
-          damage.push({ file, offset: end, bytes: data.length - end, points: Math.max(0, countLines(data, end, data.length) - 1) });
+          damage.push({
+            file,
+            offset: end,
+            bytes: data.length - end,
+            points: Math.max(0, countLines(data, end, data.length) - 1),
+          });
         } else {
           torn++;
         }
@@ -165,7 +171,13 @@ export class Spool {
       segment.live = places.length;
       scanned.push({ segment, places });
     }
-    const spool = new Spool(directory, options.maxBytes ?? 100 * 1024 * 1024, options.segmentBytes ?? 4 * 1024 * 1024, torn, damage);
+    const spool = new Spool(
+      directory,
+      options.maxBytes ?? 100 * 1024 * 1024,
+      options.segmentBytes ?? 4 * 1024 * 1024,
+      torn,
+      damage,
+    );
     for (const { segment, places } of scanned) {
       if (segment.live === 0) {
         unlinkSync(segment.file);
@@ -325,7 +337,11 @@ function recordLengthAt(data: Buffer, offset: number): number | undefined {
 
 /** The offset of the next valid record after a damaged one at `offset`: every payload starts with "{". */
 function nextRecordAfter(data: Buffer, offset: number): number | undefined {
-  for (let brace = data.indexOf(OPEN_BRACE, offset + 1 + HEADER_BYTES); brace !== -1; brace = data.indexOf(OPEN_BRACE, brace + 1)) {
+  for (
+    let brace = data.indexOf(OPEN_BRACE, offset + 1 + HEADER_BYTES);
+    brace !== -1;
+    brace = data.indexOf(OPEN_BRACE, brace + 1)
+  ) {
     const candidate = brace - HEADER_BYTES;
     if (recordLengthAt(data, candidate) !== undefined) return candidate;
   }
@@ -338,38 +354,46 @@ function countLines(data: Buffer, from: number, to: number): number {
   return lines;
 }
 
-/** Takes the directory's lock file for this process, or throws SpoolLockedError when a running process holds it. */
+/**
+ * Takes the directory's lock file for this process, or throws SpoolLockedError when a running process
+ * holds it. The lock file appears whole (written under another name, then linked into place), so
+ * another process never reads it empty.
+ */
 function lock(directory: string): void {
   const file = path.join(directory, LOCK_FILE);
   if (lockedHere.has(directory)) throw new SpoolLockedError(directory, process.pid);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
+  const mine = path.join(directory, `${LOCK_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  writeFileSync(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        writeSync(fd, `${process.pid}\n`);
-      } finally {
-        closeSync(fd);
+        linkSync(mine, file);
+        lockedHere.add(directory);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      lockedHere.add(directory);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      // This process's own id with no spool of this process holding it: left by an earlier run (a container restarts with the same id).
+      if (Number.isSafeInteger(owner) && owner !== process.pid && isRunning(owner)) throw new SpoolLockedError(directory, owner);
+      unlinkQuietly(file);
     }
-    const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    // This process's own id with no spool of this process holding it: left by an earlier run (a container restarts with the same id).
-    if (Number.isSafeInteger(owner) && owner !== process.pid && isRunning(owner)) throw new SpoolLockedError(directory, owner);
-    unlinkSync(file);
+    throw new SpoolLockedError(directory, Number.NaN);
+  } finally {
+    unlinkQuietly(mine);
   }
-  throw new SpoolLockedError(directory, Number.NaN);
 }
 
-function unlock(directory: string): void {
-  if (!lockedHere.delete(directory)) return;
+function unlinkQuietly(file: string): void {
   try {
-    unlinkSync(path.join(directory, LOCK_FILE));
+    unlinkSync(file);
   } catch (error) {
     ignoreMissing(error);
   }
+}
+
+function unlock(directory: string): void {
+  if (lockedHere.delete(directory)) unlinkQuietly(path.join(directory, LOCK_FILE));
 }
 
 function isRunning(pid: number): boolean {

@@ -1,10 +1,9 @@
 /** "inflow query": runs the node's query (or msg.query) and sends the reshaped series as msg.payload. */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import { InfluxDBException, QueryFailedException, type QueryOptions, type QueryParam } from '../index';
-import { describeType } from '../client/describe';
-import { isPlainObject } from '../util';
-import { assertPrecision } from '../client/time';
-import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText } from './common';
+import type { QueryOptions, QueryParam } from '../../client';
+import { assertPrecision, InfluxDBException, QueryFailedException } from '../../core';
+import { describeType, isPlainObject } from '../../util';
+import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText } from '../shared';
 
 const QUERYING: NodeStatus = { fill: 'blue', shape: 'ring', text: 'querying' };
 

@@ -1,4 +1,4 @@
-import type { InfluxDBException } from './errors';
+import type { InfluxDBException } from '../core';
 
 export interface RetryOptions {
   /** Milliseconds before the first retry. Default 5000. */
@@ -25,7 +25,10 @@ export class RetryPolicy {
   readonly jitter: number;
   readonly maxRetryTime: number;
 
-  constructor(options: RetryOptions = {}, private readonly random: () => number = Math.random) {
+  constructor(
+    options: RetryOptions = {},
+    private readonly random: () => number = Math.random,
+  ) {
     this.firstDelay = options.firstDelay ?? 5000;
     this.base = options.base ?? 2;
     this.maxDelay = options.maxDelay ?? 125_000;

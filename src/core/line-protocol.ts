@@ -1,4 +1,4 @@
-import { describeType, quote } from './describe';
+import { describeType, quote } from '../util';
 import { InvalidMeasurementException } from './errors';
 import { formatTimestamp, nowTimestamp, type Precision, type Timestamp } from './time';
 
@@ -166,7 +166,7 @@ function escapeTagKeyUncached(key: string): string {
 
 function escapeFieldKeyUncached(key: string): string {
   if (key === 'time') {
-    throw invalid('field key', key, undefined, "is reserved by InfluxDB for the point's time (give the time as \"timestamp\")");
+    throw invalid('field key', key, undefined, 'is reserved by InfluxDB for the point\'s time (give the time as "timestamp")');
   }
   return escapeName(key, FIELD_KEY);
 }
@@ -358,8 +358,7 @@ export function serializeLine(
   if ((escapedName.length + tagText.length + fieldText.length) * 3 + FIELD_KEY_SEPARATOR_BYTES > MAX_KEY_BYTES) {
     checkKeyLength(name, `${escapedName}${tagText}`, fields as Fields, source);
   }
-  const time =
-    timestamp === undefined || timestamp === null ? nowTimestamp(precision) : formatTimestamp(timestamp, precision);
+  const time = timestamp === undefined || timestamp === null ? nowTimestamp(precision) : formatTimestamp(timestamp, precision);
   return `${escapedName}${tagText} ${fieldText} ${time}`;
 }
 

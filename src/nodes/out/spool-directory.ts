@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
-import { Spool, SpoolLockedError, type WriteOptions } from '../index';
+import type { WriteTarget } from '../../core';
+import { Spool, SpoolLockedError } from '../../delivery';
 import { DEFAULT_TARGET } from './payload';
 
 const OWNER_FILE = 'owner.json';
@@ -39,7 +40,7 @@ export function spoolRootOf(RED: NodeAPI, node: Node, serverId: string): string 
 }
 
 /** A target as a folder name: database and retention policy, percent-encoded (`~` too), `~` between. */
-export function targetFolder(target: WriteOptions): string {
+export function targetFolder(target: WriteTarget): string {
   return `${encodeName(target.database)}~${encodeName(target.retentionPolicy)}`;
 }
 
@@ -48,9 +49,9 @@ function encodeName(name: string | undefined): string {
 }
 
 /** The targets that have a folder under a node's spool root; folders that name no target are reported. */
-export function spooledTargets(root: string, report: (text: string) => void): WriteOptions[] {
+export function spooledTargets(root: string, report: (text: string) => void): WriteTarget[] {
   if (!existsSync(root)) return [];
-  const targets: WriteOptions[] = [];
+  const targets: WriteTarget[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
     const parts = entry.name.split('~');
@@ -76,7 +77,7 @@ export function spooledTargets(root: string, report: (text: string) => void): Wr
  * Opens the spool of one target, or undefined (memory only) when it cannot be had: the disk fails,
  * or another process owns it. Says what it found: damaged records skipped, a torn last record.
  */
-export function openSpool(root: string, target: WriteOptions, maxBytes: number, warn: (text: string) => void): Spool | undefined {
+export function openSpool(root: string, target: WriteTarget, maxBytes: number, warn: (text: string) => void): Spool | undefined {
   const directory = path.join(root, targetFolder(target));
   let spool: Spool;
   try {

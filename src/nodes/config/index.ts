@@ -5,9 +5,9 @@
  * whatever order Node-RED closes them in.
  */
 import type { Node, NodeAPI } from 'node-red';
-import { Client, InfluxDBException } from '../index';
-import { assertPrecision } from '../client/time';
-import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from './types';
+import { Client } from '../../client';
+import { assertPrecision, InfluxDBException } from '../../core';
+import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
 
 /** When the flows stop, requests still without an answer this long after the last writer is done are abandoned. */
 const ABANDON_AFTER = 1000;

@@ -1,6 +1,7 @@
 /** What "inflow out" and "inflow query" share: finding their config node, and failing a message. */
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
-import { ConfigurationException, InfluxDBException, type Client } from '../index';
+import type { Client } from '../../client';
+import { ConfigurationException, InfluxDBException } from '../../core';
 import type { InflowConfigNode, Reachability } from './types';
 
 /** The config node a user names, or undefined (a missing one is reported on the user's status). */

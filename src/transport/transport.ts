@@ -1,8 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback, gunzip as gunzipCallback, constants as zlib } from 'node:zlib';
 import { Pool, type Dispatcher } from 'undici';
-import { ClientClosedException, ConnectionFailedException, InfluxDBException, TimeoutException } from './errors';
-import type { ResponseLike } from './errors';
+import { ClientClosedException, ConnectionFailedException, InfluxDBException, TimeoutException } from '../core';
 
 const gzip = promisify(gzipCallback);
 const gunzip = promisify(gunzipCallback);
@@ -43,7 +42,13 @@ export interface TransportRequest {
 /** What is read of an error answer, at most: enough for any server's words, never a flood. */
 export const MAX_ERROR_ANSWER_BYTES = 64 * 1024;
 
-export type TransportResponse = ResponseLike;
+export interface TransportResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Set when the answer was longer than what was read: the body holds its first this many bytes. */
+  truncatedAt?: number;
+}
 
 /** HTTP to one server over a keep-alive connection pool. Network failures become typed exceptions. */
 export class Transport {

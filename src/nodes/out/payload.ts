@@ -2,19 +2,21 @@
  * msg -> line protocol for "inflow out": the payload forms of the node contract, the node's static
  * tags and integer fields, and checks a flow author needs (which message part is wrong, and why).
  */
+import { isDictForm } from '../../client';
 import {
   InvalidMeasurementException,
+  likelyPrecision,
+  millisecondsPer,
+  serializeLine,
+  unitName,
+  type FieldSource,
   type Fields,
   type Precision,
   type Tags,
   type Timestamp,
-  type WriteOptions,
-} from '../index';
-import { describeType, quote } from '../client/describe';
-import { serializeLine, type FieldSource } from '../client/line-protocol';
-import { isDictForm } from '../client/measurement';
-import { isPlainObject } from '../util';
-import { likelyPrecision, millisecondsPer, unitName } from '../client/time';
+  type WriteTarget,
+} from '../../core';
+import { describeType, isPlainObject, quote } from '../../util';
 
 export interface OutSettings {
   /** The node's measurement, when the message names none. */
@@ -39,11 +41,11 @@ export interface MessagePoints {
   /** One line, or the lines of an array payload. */
   lines: string | string[];
   /** Where they go; DEFAULT_TARGET (the same object every time) when the message routes nowhere else. */
-  target: WriteOptions;
+  target: WriteTarget;
 }
 
 /** The target of a message that names no database or retention policy of its own. */
-export const DEFAULT_TARGET: WriteOptions = Object.freeze({});
+export const DEFAULT_TARGET: WriteTarget = Object.freeze({});
 
 /** The lines of one message and where they go, or an InvalidMeasurementException that says what is wrong. */
 export function pointsOfMessage(msg: OutMessage, settings: OutSettings): MessagePoints {
@@ -53,7 +55,7 @@ export function pointsOfMessage(msg: OutMessage, settings: OutSettings): Message
   return { lines: lineOfPayload(payload, msg, settings, 'msg.payload'), target };
 }
 
-function targetOf(msg: OutMessage): WriteOptions {
+function targetOf(msg: OutMessage): WriteTarget {
   if (isAbsent(msg.database) && isAbsent(msg.retentionPolicy)) return DEFAULT_TARGET;
   return { database: optionalText(msg.database, 'msg.database'), retentionPolicy: optionalText(msg.retentionPolicy, 'msg.retentionPolicy') };
 }

@@ -8,7 +8,7 @@
  * one line that says how many messages failed.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { InfluxDBException } from '../index';
+import { InfluxDBException } from '../../core';
 
 type ErrorMethod = (logMessage: unknown, msg?: NodeMessage) => void;
 

@@ -1,109 +1,22 @@
-/**
- * The exception hierarchy. Every exception has `name` and an own `code` equal to its class name
- * (Node-RED copies `code` into `msg.error.code`, so flows can route on it), `status` when an HTTP
- * response was involved, and a message that carries the server's own words.
- */
-
-export interface ExceptionDetails {
-  /** HTTP status of the response that caused it, when there was one. */
-  status?: number;
-  /** The server's own error text, unchanged. */
-  serverMessage?: string;
-  /** Milliseconds the server asked us to wait before trying again (`Retry-After`). */
-  retryAfter?: number;
-  cause?: unknown;
-}
-
-export class InfluxDBException extends Error {
-  readonly code: string;
-  readonly status: number | undefined;
-  readonly serverMessage: string | undefined;
-  readonly retryAfter: number | undefined;
-
-  constructor(message: string, details: ExceptionDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = new.target.name;
-    this.code = new.target.name;
-    this.status = details.status;
-    this.serverMessage = details.serverMessage;
-    this.retryAfter = details.retryAfter;
-  }
-
-  /** The failure as an InfluxDBException, whatever was thrown (kept as the cause). */
-  static from(thrown: unknown): InfluxDBException {
-    return thrown instanceof InfluxDBException ? thrown : new InfluxDBException(String(thrown), { cause: thrown });
-  }
-
-  /**
-   * Whether sending the same request again may succeed: network failures, timeouts, 5xx and 429.
-   * A plain Client never retries by itself; the delivery layer asks this.
-   */
-  get retryable(): boolean {
-    return this.status === undefined ? false : this.status === 429 || this.status >= 500;
-  }
-}
-
-/** The server rejected a query: bad InfluxQL, a missing bound parameter, or an error inside the results. */
-export class QueryFailedException extends InfluxDBException {}
-
-/** The server rejected a write: a line it could not parse, a field type conflict, a body too large. */
-export class WriteFailedException extends InfluxDBException {}
-
-export class DatabaseNotFoundException extends InfluxDBException {}
-
-/** The retention policy does not exist. InfluxDB 1.x answers 500, but retrying will not create it. */
-export class RetentionPolicyNotFoundException extends InfluxDBException {
-  override get retryable(): boolean {
-    return false;
-  }
-}
-
-/** Missing or wrong credentials (HTTP 401). */
-export class UnauthorizedException extends InfluxDBException {}
-
-/** The user is known but may not do this (HTTP 403). */
-export class ForbiddenException extends InfluxDBException {}
-
-/** The server could not be reached: refused, reset, unknown host. Worth retrying. */
-export class ConnectionFailedException extends InfluxDBException {
-  override get retryable(): boolean {
-    return true;
-  }
-}
-
-/** No complete answer within the client's timeout. Worth retrying. */
-export class TimeoutException extends InfluxDBException {
-  override get retryable(): boolean {
-    return true;
-  }
-}
-
-/** A measurement that cannot be written as given: the message names the field, tag or part, and why. */
-export class InvalidMeasurementException extends InfluxDBException {}
-
-/** A DSN or option that cannot work. */
-export class ConfigurationException extends InfluxDBException {}
-
-/** Points were dropped, oldest first, because more were waiting than the buffer may hold. */
-export class BufferOverflowException extends InfluxDBException {}
-
-/** The client was closed before or while this call was made. */
-export class ClientClosedException extends InfluxDBException {}
+/** An HTTP answer -> the exception a caller can branch on, with the server's own words. */
+import {
+  DatabaseNotFoundException,
+  ForbiddenException,
+  InfluxDBException,
+  QueryFailedException,
+  RetentionPolicyNotFoundException,
+  UnauthorizedException,
+  WriteFailedException,
+  type ExceptionDetails,
+} from '../core';
+import type { TransportResponse } from '../transport';
 
 export type Operation = 'write' | 'query' | 'ping';
-
-export interface ResponseLike {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  /** Set when the answer was longer than what was read: the body holds its first this many bytes. */
-  truncatedAt?: number;
-}
 
 const MAX_QUOTED_BODY = 300;
 
 /** The error text of an InfluxDB response: its JSON `error`, its `X-Influxdb-Error` header, or its body. */
-export function serverErrorText(response: ResponseLike): string {
+export function serverErrorText(response: TransportResponse): string {
   const body = response.body.trim();
   if (body.startsWith('{')) {
     try {
@@ -116,12 +29,15 @@ export function serverErrorText(response: ResponseLike): string {
   }
   const header = headerValue(response.headers, 'x-influxdb-error');
   if (header) return header;
-  if (body) return response.truncatedAt === undefined ? shorten(body) : `${shorten(body)} (an answer of more than ${response.truncatedAt} bytes, cut there)`;
+  if (body)
+    return response.truncatedAt === undefined
+      ? shorten(body)
+      : `${shorten(body)} (an answer of more than ${response.truncatedAt} bytes, cut there)`;
   return `HTTP ${response.status} with an empty body`;
 }
 
 /** Maps a failed HTTP response of one operation to the exception a caller can branch on. */
-export function exceptionFromResponse(operation: Operation, response: ResponseLike): InfluxDBException {
+export function exceptionFromResponse(operation: Operation, response: TransportResponse): InfluxDBException {
   const { status } = response;
   const serverMessage = serverErrorText(response);
   const details: ExceptionDetails = { status, serverMessage };
@@ -196,7 +112,7 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   return Math.max(0, date - now);
 }
 
-function headerValue(headers: ResponseLike['headers'], name: string): string | undefined {
+function headerValue(headers: TransportResponse['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -1,6 +1,7 @@
 /** Types shared by the node modules (each node module's own export is its Node-RED initializer). */
 import type { Node, NodeDef } from 'node-red';
-import type { Client, InfluxDBException, Precision } from '../index';
+import type { Client } from '../../client';
+import type { InfluxDBException, Precision } from '../../core';
 
 export interface ConfigDef extends NodeDef {
   dsn: string;

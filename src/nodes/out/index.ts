@@ -4,10 +4,21 @@
  * Each message's done() is called once its points are written, or with the error that ended them.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import { BatchWriter, ConfigurationException, type Client, InfluxDBException, type Spool, type RetryOptions, type Tags, type WriteOptions } from '../index';
-import { isPlainObject } from '../util';
-import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, StatusThrottle, statusText } from './common';
-import { logSharedFailuresOnce } from './failure-log';
+import type { Client } from '../../client';
+import { ConfigurationException, InfluxDBException, type Tags, type WriteTarget } from '../../core';
+import { BatchWriter, type RetryOptions, type Spool } from '../../delivery';
+import { isPlainObject } from '../../util';
+import {
+  clientOf,
+  clockTime,
+  configNodeOf,
+  failMessage,
+  logSharedFailuresOnce,
+  problemStatus,
+  reachabilityStatus,
+  StatusThrottle,
+  statusText,
+} from '../shared';
 import { DEFAULT_TARGET, pointsOfMessage, type OutMessage, type OutSettings } from './payload';
 import { findOrphans, openSpool, removeRoot, spoolBaseOf, spooledTargets, spoolRootOf, type Orphan } from './spool-directory';
 
@@ -113,7 +124,7 @@ export = function register(RED: NodeAPI): void {
     });
     status.now();
 
-    const makeWriter = (client: Client, target: WriteOptions, spool: Spool | undefined): BatchWriter =>
+    const makeWriter = (client: Client, target: WriteTarget, spool: Spool | undefined): BatchWriter =>
       new BatchWriter(client, {
         target,
         flushEvery: autocommitEvery,
@@ -130,7 +141,7 @@ export = function register(RED: NodeAPI): void {
       });
 
     let defaultWriter: BatchWriter | undefined;
-    const writerFor = (client: Client, target: WriteOptions): BatchWriter => {
+    const writerFor = (client: Client, target: WriteTarget): BatchWriter => {
       if (target === DEFAULT_TARGET && defaultWriter !== undefined) return defaultWriter;
       const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}`;
       let writer = writers.get(key);

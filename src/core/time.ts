@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { describeType } from './describe';
+import { describeType } from '../util';
 import { ConfigurationException, InvalidMeasurementException } from './errors';
 
 /** Time units of the 1.x API: hours, minutes, seconds, milliseconds, microseconds, nanoseconds. */
@@ -140,8 +140,7 @@ function checkRange(value: bigint, precision: Precision, original: unknown): big
   const ns = value * NS_PER_UNIT[precision];
   if (ns > MAX_NS || ns < MIN_NS) {
     throw new InvalidMeasurementException(
-      `timestamp ${String(original)} ${UNIT_NAMES[precision]} is outside the range InfluxDB can store ` +
-        '(years 1677 to 2262)',
+      `timestamp ${String(original)} ${UNIT_NAMES[precision]} is outside the range InfluxDB can store ` + '(years 1677 to 2262)',
     );
   }
   return value;
@@ -159,8 +158,7 @@ export function floorDiv(a: bigint, b: bigint): bigint {
 /** A whole number as text, such as a nanosecond time too large for a JavaScript number. */
 const INTEGER_TEXT = /^-?\d{1,20}$/;
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /** Exact nanoseconds since the epoch of an RFC3339 timestamp (fractions down to the nanosecond kept). */
 export function parseRfc3339(text: string): bigint {
@@ -172,7 +170,12 @@ export function parseRfc3339(text: string): bigint {
     );
   }
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {

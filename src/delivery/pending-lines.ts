@@ -37,10 +37,11 @@ export class Batch<E> {
   /** The request body: every line, each ending in a newline. A view of the chunk when the entries share one. */
   body(): Buffer {
     const parts: Buffer[] = [];
-    for (let i = 0; i < this.chunks.length; ) {
+    for (let i = 0; i < this.chunks.length;) {
       const chunk = this.chunks[i] as Buffer;
       let last = i;
-      while (last + 1 < this.chunks.length && this.chunks[last + 1] === chunk && this.starts[last + 1] === this.ends[last]) last++;
+      while (last + 1 < this.chunks.length && this.chunks[last + 1] === chunk && this.starts[last + 1] === this.ends[last])
+        last++;
       parts.push(chunk.subarray(this.starts[i], this.ends[last]));
       i = last + 1;
     }

@@ -1,0 +1,15 @@
+/** The Inflow port: a Client made from a DSN, its write forms, Sessions, and queries reshaped into series. */
+export { Client, type ClientOptions, type PingResult } from './client';
+export { maskDsn, parseDsn, type Dsn } from './dsn';
+export {
+  isDictForm,
+  Measurement,
+  type Kwargs,
+  type MeasurementDict,
+  type MeasurementInit,
+  type MeasurementLike,
+  type Template,
+  type WriteOptions,
+} from './measurement';
+export type { QueryOptions, QueryParam, QueryValue, RawQueryResponse, RawSeries, RawStatementResult, Row, Series } from './query';
+export { Session, type SessionOptions } from './session';

@@ -1,0 +1,6 @@
+/** What every layer shares: the exception classes, line protocol, time and precision, exact JSON, write targets. */
+export * from './errors';
+export * from './line-protocol';
+export * from './time';
+export { parseJson, type JsonValue } from './json';
+export type { WriteTarget } from './target';

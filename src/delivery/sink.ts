@@ -1,0 +1,12 @@
+import type { LineProtocol, Precision, WriteTarget } from '../core';
+
+/** Where delivered points go: the Client is one. Sessions and batch writers write through it. */
+export interface LineSink {
+  /** The unit of the timestamps in the lines it takes. */
+  readonly precision: Precision;
+  /** Writes the lines in one request to the target (the sink's defaults where left out), or throws why not. */
+  writeLines(lines: LineProtocol, options?: WriteTarget & { signal?: AbortSignal | undefined }): Promise<void>;
+}
+
+/** Points per request when a commit is large: well under the server's body limit, large enough to be cheap. */
+export const MAX_LINES_PER_REQUEST = 5000;

@@ -1,0 +1,9 @@
+/** HTTP to one server: a keep-alive connection pool, timeouts, auth header, gzip, TLS, capped answers. */
+export {
+  MAX_ERROR_ANSWER_BYTES,
+  Transport,
+  type TlsOptions,
+  type TransportOptions,
+  type TransportRequest,
+  type TransportResponse,
+} from './transport';
