@@ -65,5 +65,6 @@ export {
   type SpoolDamage,
   type SpoolOptions,
   type SpoolRecord,
+  type WriterState,
 } from './delivery';
 export type { TlsOptions } from './transport';

@@ -49,3 +49,87 @@ export class RetryPolicy {
     return Math.round(wait * (1 + this.random() * this.jitter));
   }
 }
+
+/** Retries while closing come this often, until the close deadline. */
+export const CLOSING_RETRY_DELAY = 250;
+
+/**
+ * A writer's retry state, on the monotonic clock (performance.now()), so that a step of the wall
+ * clock neither stalls nor hurries it: since when writes fail, how many retries, when the next is due.
+ */
+export class Backoff {
+  private failingSince: number | undefined;
+  private retries = 0;
+  private due: number | undefined;
+  private closeDeadline: number | undefined;
+
+  constructor(readonly policy: RetryPolicy) {}
+
+  /** When the next retry is due (wall-clock time, for a status); undefined while writes succeed. */
+  get retryAt(): Date | undefined {
+    return this.due === undefined ? undefined : new Date(Date.now() + (this.due - performance.now()));
+  }
+
+  get closing(): boolean {
+    return this.closeDeadline !== undefined;
+  }
+
+  /** From now on, retries come every CLOSING_RETRY_DELAY ms, and none after `within` ms. */
+  closeWithin(within: number): void {
+    this.closeDeadline = performance.now() + within;
+  }
+
+  succeeded(): void {
+    this.failingSince = undefined;
+    this.retries = 0;
+    this.due = undefined;
+  }
+
+  failed(): void {
+    this.failingSince ??= performance.now();
+  }
+
+  /** Whether to try again after `error`: the policy says so, or while closing, the deadline leaves time. */
+  shouldRetry(error: InfluxDBException): boolean {
+    const now = performance.now();
+    if (this.closeDeadline !== undefined) return error.retryable && now + CLOSING_RETRY_DELAY < this.closeDeadline;
+    return this.policy.shouldRetry(error, now - (this.failingSince ?? now));
+  }
+
+  /** Sets the next retry after `error`: the policy's delay (or the closing one), never earlier than one already set. */
+  schedule(error: InfluxDBException): void {
+    const now = performance.now();
+    this.retries++;
+    const wait = this.closeDeadline === undefined ? this.policy.delay(this.retries, error) : CLOSING_RETRY_DELAY;
+    if (this.due === undefined || this.due < now + wait) this.due = now + wait;
+  }
+
+  /** Milliseconds until the next retry is due (0 when none is), at most CLOSING_RETRY_DELAY while closing. */
+  waitTime(): number {
+    if (this.due === undefined) return 0;
+    const left = this.due - performance.now();
+    return this.closeDeadline === undefined ? left : Math.min(left, CLOSING_RETRY_DELAY);
+  }
+}
+
+/** Sleeps that a close cuts short: none of them outlives the writer. */
+export class Pauses {
+  private readonly sleepers = new Set<() => void>();
+
+  async sleep(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  wakeAll(): void {
+    for (const wake of this.sleepers) wake();
+  }
+}

@@ -2,7 +2,14 @@
  * What inflow out (and library users who opt in) rely on to lose nothing: batching across messages,
  * retries with backoff, isolating rejected points, the durable spool and its replay.
  */
-export { BatchWriter, DEFAULT_MAX_IN_FLIGHT, type Acknowledge, type BatchWriterOptions, type EntryLines } from './batch-writer';
+export {
+  BatchWriter,
+  DEFAULT_MAX_IN_FLIGHT,
+  type Acknowledge,
+  type BatchWriterOptions,
+  type EntryLines,
+  type WriterState,
+} from './batch-writer';
 export { RetryPolicy, type RetryOptions } from './backoff';
 export { MAX_LINES_PER_REQUEST, type LineSink } from './sink';
 export { Spool, SpoolLockedError, type SpoolDamage, type SpoolOptions, type SpoolRecord } from './spool';

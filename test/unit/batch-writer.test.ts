@@ -41,7 +41,7 @@ class RecordingSink implements LineSink {
 describe('BatchWriter', () => {
   it('acknowledges every entry exactly once, in requests of whole entries of at most 5,000 lines', async () => {
     const sink = new RecordingSink();
-    const writer = new BatchWriter(sink, { flushEvery: 100, flushInterval: 0 });
+    const writer = new BatchWriter(sink, { batchSize: 100, flushInterval: 0 });
     const acks = new Map<number, number>();
     for (let i = 0; i < 3000; i++) {
       const lines = Array.from({ length: (i % 4) + 1 }, (_, j) => `m v=${j} ${i}`);
@@ -55,12 +55,12 @@ describe('BatchWriter', () => {
     assert.equal(new Set(written).size, written.length, 'no line written twice');
     assert.ok(sink.maxInFlight <= 2, `${sink.maxInFlight} requests at once`);
     assert.equal(writer.pendingEntries, 0);
-    assert.equal(writer.pendingPoints, 0);
+    assert.equal(writer.state().pendingPoints, 0);
   });
 
-  it('writes when flushEvery entries are pending, and not before', async () => {
+  it('writes when batchSize entries are pending, and not before', async () => {
     const sink = new RecordingSink();
-    const writer = new BatchWriter(sink, { flushEvery: 3, flushInterval: 0 });
+    const writer = new BatchWriter(sink, { batchSize: 3, flushInterval: 0 });
     writer.add('a', () => undefined);
     writer.add('b', () => undefined);
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -72,7 +72,7 @@ describe('BatchWriter', () => {
 
   it('writes after flushInterval at the latest', async () => {
     const sink = new RecordingSink();
-    const writer = new BatchWriter(sink, { flushEvery: 1000, flushInterval: 50 });
+    const writer = new BatchWriter(sink, { batchSize: 1000, flushInterval: 50 });
     writer.add('a', () => undefined);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(sink.requests.length, 0);
@@ -83,7 +83,7 @@ describe('BatchWriter', () => {
 
   it('splits a batch the server rejects until only the entry that owns the rejected point fails', async () => {
     const sink = new RecordingSink((lines) => lines.includes('bad'));
-    const writer = new BatchWriter(sink, { flushEvery: 1000, flushInterval: 0 });
+    const writer = new BatchWriter(sink, { batchSize: 1000, flushInterval: 0 });
     const results = new Map<string, string | undefined>();
     for (let i = 0; i < 100; i++) {
       const line = i === 37 ? 'bad' : `m v=${i}`;
@@ -96,7 +96,7 @@ describe('BatchWriter', () => {
       [['bad', 'WriteFailedException']],
     );
     assert.ok(sink.requests.length <= 2 * Math.ceil(Math.log2(100)) + 1, `${sink.requests.length} requests to isolate one point`);
-    assert.ok(writer.lastWritten instanceof Date);
+    assert.ok(writer.state().lastWritten instanceof Date);
   });
 
   it('retries passing failures with backoff until they pass, acknowledging once', async () => {
@@ -110,7 +110,7 @@ describe('BatchWriter', () => {
       },
     };
     const writer = new BatchWriter(sink, {
-      flushEvery: 1,
+      batchSize: 1,
       flushInterval: 0,
       retry: new RetryPolicy({ firstDelay: 20, base: 2, jitter: 0 }),
     });
@@ -124,7 +124,7 @@ describe('BatchWriter', () => {
       (gaps[0] as number) >= 18 && (gaps[1] as number) >= 38 && (gaps[2] as number) >= 78,
       `waited ${gaps.join(', ')} ms`,
     );
-    assert.equal(writer.retryAt, undefined);
+    assert.equal(writer.state().retryAt, undefined);
   });
 
   it('never retries what retrying cannot fix', async () => {
@@ -136,7 +136,7 @@ describe('BatchWriter', () => {
         throw new DatabaseNotFoundException('database not found', { status: 404 });
       },
     };
-    const writer = new BatchWriter(sink, { flushEvery: 1, flushInterval: 0, retry: { firstDelay: 1 } });
+    const writer = new BatchWriter(sink, { batchSize: 1, flushInterval: 0, retry: { firstDelay: 1 } });
     let code: string | undefined;
     writer.add('a', (error) => (code = error?.code));
     await writer.flush();
@@ -152,7 +152,7 @@ describe('BatchWriter', () => {
       },
     };
     const writer = new BatchWriter(sink, {
-      flushEvery: 1000,
+      batchSize: 1000,
       flushInterval: 0,
       retry: { firstDelay: 60_000 },
       closeTimeout: 600,
@@ -167,7 +167,7 @@ describe('BatchWriter', () => {
   });
 
   it('refuses entries after close with ClientClosedException', async () => {
-    const writer = new BatchWriter(new RecordingSink(), { flushEvery: 10, flushInterval: 0 });
+    const writer = new BatchWriter(new RecordingSink(), { batchSize: 10, flushInterval: 0 });
     await writer.close();
     let refusal: unknown;
     writer.add('late', (error) => (refusal = error));
@@ -176,7 +176,7 @@ describe('BatchWriter', () => {
 });
 
 describe('BatchWriter buffer limit', () => {
-  it('drops the oldest waiting entries past maxPendingPoints, failing each with BufferOverflowException', async () => {
+  it('drops the oldest waiting entries past maxBufferLines, failing each with BufferOverflowException', async () => {
     const sink: LineSink = {
       precision: 'ns',
       async writeLines() {
@@ -184,9 +184,9 @@ describe('BatchWriter buffer limit', () => {
       },
     };
     const writer = new BatchWriter(sink, {
-      flushEvery: 1_000_000,
+      batchSize: 1_000_000,
       flushInterval: 0,
-      maxPendingPoints: 10,
+      maxBufferLines: 10,
       retry: { firstDelay: 60_000 },
       closeTimeout: 1,
     });
@@ -198,8 +198,8 @@ describe('BatchWriter buffer limit', () => {
         settled++;
       });
     }
-    assert.ok(writer.pendingPoints <= 10, `${writer.pendingPoints} points held`);
-    assert.equal(writer.dropped + writer.pendingPoints, 30);
+    assert.ok(writer.state().pendingPoints <= 10, `${writer.state().pendingPoints} points held`);
+    assert.equal(writer.state().dropped + writer.state().pendingPoints, 30);
     const dropped = results.filter((code) => code === 'BufferOverflowException').length;
     assert.ok(dropped >= 15, `${dropped} entries dropped`);
     assert.ok(
@@ -230,7 +230,7 @@ describe('BatchWriter with a spool', () => {
         },
       };
       const spool = Spool.open(dir);
-      const writer = new BatchWriter(sink, { flushEvery: 2, flushInterval: 0, spool, retry: { firstDelay: 30, jitter: 0 } });
+      const writer = new BatchWriter(sink, { batchSize: 2, flushInterval: 0, spool, retry: { firstDelay: 30, jitter: 0 } });
       const acks: Array<string | undefined> = [];
       for (let i = 0; i < 10; i++) writer.add(`m v=${i}`, (error) => acks.push(error?.code));
       await writer.flush();

@@ -1,0 +1,34 @@
+import type { InfluxDBException } from '../core';
+
+/** The server refused the request itself (a line it rejects, a body too large): splitting finds the culprit. */
+export function isRejection(error: InfluxDBException): boolean {
+  return error.status === 400 || error.status === 413;
+}
+
+/** How to write a part, split it, and end it, for isolateRejected. */
+export interface IsolationSteps<P> {
+  /** Writes the part; the error that ended it, or undefined once written. */
+  write(part: P): Promise<InfluxDBException | undefined>;
+  /** The part's two halves, or undefined when it cannot be split further. */
+  split(part: P): readonly [P, P] | undefined;
+  /** Ends a part that was written, or failed for good; false stops the isolation (the rest is left for later). */
+  end(part: P, failure: InfluxDBException | undefined): boolean;
+}
+
+/**
+ * Writes a part (a batch of messages, a spooled record); when the server rejects it, halves it until
+ * each rejected point stands alone (or with its own message), so the rest is written and only the
+ * owners of rejected points fail. Points the server took before rejecting are written again,
+ * harmlessly: every point carries its time. False when `end` stopped it.
+ */
+export async function isolateRejected<P>(part: P, steps: IsolationSteps<P>): Promise<boolean> {
+  const failure = await steps.write(part);
+  if (failure !== undefined && isRejection(failure)) {
+    const halves = steps.split(part);
+    if (halves !== undefined) {
+      for (const half of halves) if (!(await isolateRejected(half, steps))) return false;
+      return true;
+    }
+  }
+  return steps.end(part, failure);
+}

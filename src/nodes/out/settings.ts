@@ -1,0 +1,101 @@
+/**
+ * The settings of an "inflow out" node: its editor properties (names kept stable for existing flows)
+ * in the writer's vocabulary, and the tuning read from Node-RED's settings.js.
+ */
+import type { NodeDef } from 'node-red';
+import { ConfigurationException, type Precision, type Tags } from '../../core';
+import type { RetryOptions } from '../../delivery';
+import { isPlainObject } from '../../util';
+import type { OutSettings } from './payload';
+
+/** The node's properties as the editor saves them. */
+export interface OutDef extends NodeDef {
+  server: string;
+  measurement: string;
+  /** Messages per commit: the writer's batchSize. */
+  autocommitEvery: string | number;
+  flushInterval: string | number;
+  tags: string;
+  integerFields: string;
+  errorOutput: boolean;
+  /** Points held in memory at most: the writer's maxBufferLines. */
+  bufferLimit: string | number;
+  spool: boolean;
+  /** Megabytes on disk at most. */
+  spoolLimit: string | number;
+  g?: string;
+}
+
+export interface OutOptions {
+  payload: OutSettings;
+  batchSize: number;
+  flushInterval: number;
+  maxBufferLines: number;
+  spool: boolean;
+  spoolMaxBytes: number;
+  /** The output number failed messages leave on, or undefined: to Catch nodes. */
+  errorOutput: number | undefined;
+}
+
+/** What settings.js may tune, for the few who need it. */
+export interface OutTuning {
+  retry: RetryOptions | undefined;
+  closeTimeout: number | undefined;
+  /** A writer for a target of its own (msg.database) is released once unused this long. */
+  idleRelease: number;
+}
+
+export const DEFAULTS = { batchSize: 100, flushInterval: 1000, maxBufferLines: 100_000, spoolLimitMb: 100, idleRelease: 60_000 };
+
+/** The node's options, or a ConfigurationException that says which property is wrong and why. */
+export function optionsOf(def: OutDef, precision: Precision): OutOptions {
+  return {
+    payload: {
+      measurement: (def.measurement ?? '').trim(),
+      tags: staticTags(def.tags),
+      integerFields: new Set(
+        (def.integerFields ?? '')
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
+      ),
+      precision,
+    },
+    batchSize: wholeNumber(def.autocommitEvery, DEFAULTS.batchSize, 1, 'autocommit every'),
+    flushInterval: wholeNumber(def.flushInterval, DEFAULTS.flushInterval, 0, 'flush interval'),
+    maxBufferLines: wholeNumber(def.bufferLimit, DEFAULTS.maxBufferLines, 1, 'buffer limit'),
+    spool: def.spool !== false,
+    spoolMaxBytes: wholeNumber(def.spoolLimit, DEFAULTS.spoolLimitMb, 1, 'spool limit') * 1024 * 1024,
+    errorOutput: def.errorOutput ? 0 : undefined,
+  };
+}
+
+export function tuningOf(settings: unknown): OutTuning {
+  const tuning = settings as { inflowOutRetry?: RetryOptions; inflowOutCloseTimeout?: number; inflowOutIdleRelease?: number };
+  return {
+    retry: tuning.inflowOutRetry,
+    closeTimeout: tuning.inflowOutCloseTimeout,
+    idleRelease: tuning.inflowOutIdleRelease ?? DEFAULTS.idleRelease,
+  };
+}
+
+function wholeNumber(value: string | number | undefined, fallback: number, minimum: number, what: string): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < minimum) {
+    throw new ConfigurationException(`${what} must be a whole number of at least ${minimum}, not ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function staticTags(text: string | undefined): Tags | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigurationException(`tags must be a JSON object such as {"location":"garden"}, not ${JSON.stringify(text)}`);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigurationException('tags must be a JSON object such as {"location":"garden"}');
+  return Object.keys(parsed).length === 0 ? undefined : (parsed as Tags);
+}

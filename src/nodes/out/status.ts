@@ -1,0 +1,45 @@
+/** What an "inflow out" node shows under it: a pure function of its writers' states. */
+import type { NodeStatus } from 'node-red';
+import type { InfluxDBException } from '../../core';
+import type { WriterState } from '../../delivery';
+import { clockTime, problemStatus, reachabilityStatus, statusText, type Reachability } from '../shared';
+
+export interface OutView {
+  /** Why the node cannot work at all (its settings, its server's), or undefined. */
+  problem: InfluxDBException | undefined;
+  writers: readonly WriterState[];
+  /** What the server's ping at start found. */
+  reachability: Reachability | undefined;
+}
+
+export function outStatus({ problem, writers, reachability }: OutView): NodeStatus {
+  if (problem !== undefined) return problemStatus(problem);
+  let pending = 0;
+  let dropped = 0;
+  let spooled = 0;
+  let diskError: Error | undefined;
+  let lastWritten: Date | undefined;
+  for (const writer of writers) {
+    pending += writer.pendingPoints;
+    dropped += writer.dropped;
+    spooled += writer.spooledRecords;
+    diskError ??= writer.spoolError;
+    if (writer.lastWritten !== undefined && (lastWritten === undefined || writer.lastWritten > lastWritten)) lastWritten = writer.lastWritten;
+  }
+  const extras =
+    (spooled > 0 ? `, ${spooled} batches on disk` : '') +
+    (dropped > 0 ? `, ${dropped} dropped` : '') +
+    (diskError === undefined ? '' : `, not on disk: ${(diskError as NodeJS.ErrnoException).code ?? diskError.message}`);
+  const retrying = writers.find((writer) => writer.retryAt !== undefined && writer.lastError !== undefined);
+  if (retrying?.lastError !== undefined) {
+    return { fill: 'yellow', shape: 'ring', text: `${pending} pending${extras}, retrying: ${statusText(retrying.lastError)}` };
+  }
+  const failed = writers.find((writer) => writer.lastError !== undefined)?.lastError;
+  if (failed !== undefined) return { fill: 'red', shape: 'dot', text: statusText(failed) };
+  if (pending > 0 || spooled > 0) {
+    const worrying = dropped > 0 || spooled > 0 || diskError !== undefined;
+    return { fill: worrying ? 'yellow' : 'blue', shape: 'ring', text: `${pending} pending${extras}` };
+  }
+  if (lastWritten !== undefined) return { fill: 'green', shape: 'dot', text: `written ${clockTime(lastWritten)}${extras}` };
+  return reachabilityStatus(reachability);
+}

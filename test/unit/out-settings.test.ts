@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigurationException } from '../../src';
+import { optionsOf, tuningOf, type OutDef } from '../../src/nodes/out/settings';
+
+const def = (properties: Partial<OutDef> = {}): OutDef =>
+  ({ id: 'out', type: 'inflow out', name: '', z: 'tab', server: 'cfg', ...properties }) as OutDef;
+
+describe('the settings of inflow out', () => {
+  it('a node saved by an older version (no properties but its server) gets the defaults', () => {
+    const options = optionsOf(def(), 'ms');
+    assert.equal(options.batchSize, 100);
+    assert.equal(options.flushInterval, 1000);
+    assert.equal(options.maxBufferLines, 100_000);
+    assert.equal(options.spool, true);
+    assert.equal(options.spoolMaxBytes, 100 * 1024 * 1024);
+    assert.equal(options.errorOutput, undefined);
+    assert.deepEqual(options.payload, { measurement: '', tags: undefined, integerFields: new Set(), precision: 'ms' });
+  });
+
+  it("reads the editor's properties in the writer's vocabulary: autocommitEvery is the batch size", () => {
+    const options = optionsOf(
+      def({
+        autocommitEvery: '50',
+        flushInterval: 0,
+        bufferLimit: '2000',
+        spool: false,
+        spoolLimit: 5,
+        errorOutput: true,
+        measurement: ' m ',
+      }),
+      's',
+    );
+    assert.deepEqual(
+      { ...options, payload: undefined },
+      {
+        batchSize: 50,
+        flushInterval: 0,
+        maxBufferLines: 2000,
+        spool: false,
+        spoolMaxBytes: 5 * 1024 * 1024,
+        errorOutput: 0,
+        payload: undefined,
+      },
+    );
+    assert.equal(options.payload.measurement, 'm');
+  });
+
+  it('static tags and integer fields', () => {
+    const options = optionsOf(def({ tags: '{"location":"garden"}', integerFields: ' count, , errors ' }), 'ms');
+    assert.deepEqual(options.payload.tags, { location: 'garden' });
+    assert.deepEqual([...options.payload.integerFields], ['count', 'errors']);
+  });
+
+  for (const [properties, words] of [
+    [{ autocommitEvery: '0' }, /autocommit every must be a whole number of at least 1, not "0"/],
+    [{ flushInterval: '1.5' }, /flush interval must be a whole number of at least 0/],
+    [{ bufferLimit: 'lots' }, /buffer limit must be a whole number/],
+    [{ tags: '{location: garden}' }, /tags must be a JSON object such as/],
+    [{ tags: '["a"]' }, /tags must be a JSON object/],
+  ] as const) {
+    it(`refuses ${JSON.stringify(properties)}, saying which property and why`, () => {
+      assert.throws(
+        () => optionsOf(def(properties as Partial<OutDef>), 'ms'),
+        (error: unknown) => error instanceof ConfigurationException && words.test(error.message),
+      );
+    });
+  }
+
+  it("reads settings.js's tuning, with a minute for releasing idle writers by default", () => {
+    assert.deepEqual(tuningOf({}), { retry: undefined, closeTimeout: undefined, idleRelease: 60_000 });
+    assert.deepEqual(tuningOf({ inflowOutRetry: { firstDelay: 1 }, inflowOutCloseTimeout: 5, inflowOutIdleRelease: 10 }), {
+      retry: { firstDelay: 1 },
+      closeTimeout: 5,
+      idleRelease: 10,
+    });
+  });
+});
