@@ -4,20 +4,13 @@
 // --tests, Chromium for the editor test and libfaketime for the clock-step test. Installs Debian's packages when this machine can (root
 // with apt-get), or stops with a message saying how.
 const { spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const path = require('node:path');
+const { findProgram: find } = require('./local');
 
 const NEEDED = [{ binary: 'influxd', env: 'INFLUXD', debian: 'influxdb', what: 'InfluxDB 1.x' }];
 if (process.argv.includes('--tests')) {
   NEEDED.push({ binary: 'chromium', env: 'CHROMIUM', debian: 'chromium', what: 'Chromium' });
   // libfaketime steps a test runtime's wall clock.
   NEEDED.push({ binary: 'faketime', env: 'FAKETIME_BIN', debian: 'faketime', what: 'libfaketime' });
-}
-
-function find(binary, env) {
-  const dirs = (process.env.PATH || '').split(path.delimiter);
-  const candidates = [process.env[env], ...dirs.map((dir) => path.join(dir, binary)), `/usr/bin/${binary}`];
-  return candidates.find((candidate) => candidate && fs.existsSync(candidate));
 }
 
 function canInstall() {

@@ -6,9 +6,9 @@
 // Ctrl-C stops both.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
 const { influxdConfig } = require('./influxd-config');
+const { findProgram, freePort } = require('./local');
 const { root, run } = require('./run');
 
 const influxDir = path.join(root, '.influxdb');
@@ -16,25 +16,6 @@ const userDir = path.join(root, '.node-red');
 const DATABASE = 'sensors';
 const EDITOR_PORT = Number(process.env.PORT || 1880);
 const DEMO_EXAMPLES = ['Write a sensor value.json', 'Query to a debug node.json'];
-
-function portIsFree(port) {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePort(preferred) {
-  if (await portIsFree(preferred)) return preferred;
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForInflux(url, child) {
   for (let i = 0; i < 300; i++) {
@@ -104,7 +85,10 @@ async function main() {
   fs.writeFileSync(configPath, influxdConfig({ dataDir: influxDir, port: influxPort, rpcPort }));
   // Its own process group: Ctrl-C in the terminal must not stop InfluxDB before Node-RED has
   // committed what it holds. It is stopped once Node-RED has exited.
-  const influxd = spawn(process.env.INFLUXD || 'influxd', ['-config', configPath], { stdio: 'inherit', detached: true });
+  const influxd = spawn(findProgram('influxd', 'INFLUXD') || 'influxd', ['-config', configPath], {
+    stdio: 'inherit',
+    detached: true,
+  });
   process.on('exit', () => influxd.kill('SIGKILL'));
   const influxUrl = `http://127.0.0.1:${influxPort}`;
   await waitForInflux(influxUrl, influxd);

@@ -3,12 +3,15 @@
  * Fails loudly when influxd is missing; it never lets a test skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 const { influxdConfig } = require('../../scripts/influxd-config.js') as {
   influxdConfig(options: { dataDir: string; port: number; rpcPort: number; auth?: boolean; http?: string[] }): string;
+};
+const { findProgram, freePort: sharedFreePort } = require('../../scripts/local.js') as {
+  findProgram(binary: string, env: string): string | undefined;
+  freePort(preferred: number | undefined): Promise<number>;
 };
 
 export const ADMIN = { username: 'admin', password: 'admin-secret-Pa55' };
@@ -23,12 +26,8 @@ export interface InfluxOptions {
 }
 
 export function findInfluxd(): string {
-  const candidates = [
-    process.env.INFLUXD,
-    ...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'influxd')),
-    '/usr/bin/influxd',
-  ];
-  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
+  const found = findProgram('influxd', 'INFLUXD');
+  if (found !== undefined) return found;
   throw new Error(
     'influxd was not found, and these tests need a real InfluxDB 1.x server. ' +
       'Install it with `apt-get install influxdb` (Debian) or set INFLUXD to its path. ' +
@@ -36,16 +35,8 @@ export function findInfluxd(): string {
   );
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+export function freePort(): Promise<number> {
+  return sharedFreePort(undefined);
 }
 
 export class InfluxServer {

@@ -1,0 +1,83 @@
+/** msg -> line protocol for inflow out, without a server: every payload form, and every kind of bad input. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InvalidMeasurementException } from '../../src';
+import { DEFAULT_TARGET, pointsOfMessage, type OutSettings } from '../../src/nodes/out/payload';
+import { BAD } from '../support/bad-input';
+
+const settings: OutSettings = { measurement: 'reading', tags: undefined, integerFields: new Set(), precision: 'ms' };
+const T = 1_700_000_000_000;
+
+describe('the points of a message', () => {
+  const forms: Array<[string, Record<string, unknown>, string | string[], Partial<OutSettings>?]> = [
+    ['a number is the field "value"', { payload: 21.5, measurement: 'temperature' }, 'temperature value=21.5'],
+    ['a boolean', { payload: true }, 'reading value=true'],
+    ['a string', { payload: 'on' }, 'reading value="on"'],
+    ['a bigint is an integer', { payload: 42n }, 'reading value=42i'],
+    [
+      'an object of fields, with tags and a timestamp',
+      { payload: { t: 1, tags: { room: 'hall' }, timestamp: T } },
+      `reading,room=hall t=1 ${T}`,
+    ],
+    [
+      'the dict form',
+      { payload: { measurement: 'air', tags: { site: 'roof' }, fields: { co2: 415 }, time: T } },
+      `air,site=roof co2=415 ${T}`,
+    ],
+    [
+      'rows with a template, whose tags merge under the rows',
+      {
+        template: { name: 'power', tags: { site: 'w' } },
+        payload: [
+          { watts: 1, timestamp: T, tags: { meter: 'a' } },
+          { watts: 2, timestamp: T + 1 },
+        ],
+      },
+      [`power,meter=a,site=w watts=1 ${T}`, `power,site=w watts=2 ${T + 1}`],
+    ],
+    ['an array of dict forms', { payload: [{ measurement: 'a', fields: { x: 1 }, time: T }] }, [`a x=1 ${T}`]],
+    [
+      "the node's tags, a message's own winning",
+      { payload: { v: 1, tags: { room: 'own' }, timestamp: T } },
+      `reading,room=own,site=node v=1 ${T}`,
+      { tags: { room: 'node', site: 'node' } },
+    ],
+    [
+      "the node's integer fields",
+      { payload: { count: 3, level: 3, timestamp: T } },
+      `reading count=3i,level=3 ${T}`,
+      { integerFields: new Set(['count']) },
+    ],
+  ];
+  for (const [what, msg, expected, overrides] of forms) {
+    it(what, () => {
+      const { lines, target } = pointsOfMessage(msg, { ...settings, ...overrides });
+      const compared = (Array.isArray(lines) ? lines : [lines]).map((line) =>
+        msg.payload !== null && typeof msg.payload === 'object' ? line : line.replace(/ \d+$/, ''),
+      );
+      assert.deepEqual(compared, Array.isArray(expected) ? expected : [expected]);
+      assert.equal(target, DEFAULT_TARGET);
+    });
+  }
+
+  it('msg.database and msg.retentionPolicy route a message to a target of its own', () => {
+    assert.deepEqual(pointsOfMessage({ payload: 1, database: 'other', retentionPolicy: 'week' }, settings).target, {
+      database: 'other',
+      retentionPolicy: 'week',
+    });
+  });
+
+  for (const [what, msg, words] of BAD) {
+    it(`refuses ${what}, saying why`, () => {
+      assert.throws(
+        () => pointsOfMessage(msg, settings),
+        (error: unknown) => {
+          assert.ok(error instanceof InvalidMeasurementException, `${what}: ${String(error)}`);
+          assert.match(error.message, words);
+          assert.ok(error.message.length < 400, `${what}: a message of ${error.message.length} characters`);
+          return true;
+        },
+      );
+    });
+  }
+});
