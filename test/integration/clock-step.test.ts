@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SteppableClock } from '../support/faketime';
 import { InfluxServer } from '../support/influxd';
+import { ingestFlow, postReading } from '../support/ingest';
 import { NodeRedProcess } from '../support/node-red';
 import { FaultProxy } from '../support/proxy';
 
@@ -23,24 +24,9 @@ before(async () => {
     env: clock.env,
     settings: 'inflowOutRetry: { firstDelay: 300, maxDelay: 1000, jitter: 0 }',
   });
-  await nodeRed.deploy([
-    { id: 'tab1', type: 'tab', label: 'ingest' },
-    { id: 'server1', type: 'inflow-config', dsn: proxy.dsn('gateway'), precision: 'ms', timeout: 2000 },
-    { id: 'httpIn', type: 'http in', z: 'tab1', url: '/reading', method: 'post', upload: false, wires: [['writer']] },
-    {
-      id: 'writer',
-      type: 'inflow out',
-      z: 'tab1',
-      server: 'server1',
-      measurement: 'readings',
-      autocommitEvery: 10,
-      flushInterval: 100,
-      spool: false,
-      wires: [],
-    },
-    { id: 'whenWritten', type: 'complete', z: 'tab1', scope: ['writer'], uncaught: false, wires: [['respond']] },
-    { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
-  ]);
+  await nodeRed.deploy(
+    ingestFlow({ dsn: proxy.dsn('gateway'), timeout: 2000, writer: { autocommitEvery: 10, flushInterval: 100, spool: false } }),
+  );
 });
 after(async () => {
   await nodeRed?.remove();
@@ -49,16 +35,7 @@ after(async () => {
   clock.remove();
 });
 
-async function post(i: number): Promise<number> {
-  const response = await fetch(`${nodeRed.url}/reading`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ value: i, timestamp: 1_700_000_000_000 + i }),
-    signal: AbortSignal.timeout(20_000),
-  });
-  await response.text();
-  return response.status;
-}
+const post = (i: number): Promise<number> => postReading(nodeRed, { value: i, timestamp: 1_700_000_000_000 + i }, 20_000);
 
 describe('a wall-clock step during an outage', () => {
   it('the clock stepped back an hour while writes fail: once InfluxDB takes writes again, every message lands within seconds', async () => {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { InfluxServer } from '../support/influxd';
+import { ingestFlow, postReading } from '../support/ingest';
 import { NodeRedProcess } from '../support/node-red';
 
 let influx: InfluxServer;
@@ -15,44 +16,15 @@ before(async () => {
   influx = await InfluxServer.start();
   await influx.createDatabase('gateway');
   nodeRed = await NodeRedProcess.start();
-  await nodeRed.deploy([
-    { id: 'tab1', type: 'tab', label: 'ingest' },
-    { id: 'server1', type: 'inflow-config', dsn: influx.dsn('gateway'), precision: 'ms', retentionPolicy: '', timeout: 1000 },
-    { id: 'httpIn', type: 'http in', z: 'tab1', url: '/reading', method: 'post', upload: false, wires: [['writer']] },
-    {
-      id: 'writer',
-      type: 'inflow out',
-      z: 'tab1',
-      server: 'server1',
-      measurement: 'readings',
-      autocommitEvery: 50,
-      flushInterval: 200,
-      spool: true,
-      wires: [],
-    },
-    { id: 'whenWritten', type: 'complete', z: 'tab1', scope: ['writer'], uncaught: false, wires: [['respond']] },
-    { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
-  ]);
+  await nodeRed.deploy(ingestFlow({ dsn: influx.dsn('gateway') }));
 });
 after(async () => {
   await nodeRed?.remove();
   await influx?.stop();
 });
 
-async function post(i: number): Promise<boolean> {
-  try {
-    const response = await fetch(`${nodeRed.url}/reading`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ value: i, timestamp: 1_700_000_000_000 + i }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await response.text();
-    return response.status === 200;
-  } catch {
-    return false;
-  }
-}
+const post = async (i: number): Promise<boolean> =>
+  (await postReading(nodeRed, { value: i, timestamp: 1_700_000_000_000 + i }, 10_000)) === 200;
 
 describe('a crash during an outage', () => {
   it('Node-RED killed while influxd is down: every acknowledged message is in InfluxDB after both restart', async () => {

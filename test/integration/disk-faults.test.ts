@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer } from '../support/influxd';
+import { ingestFlow, postReading } from '../support/ingest';
 import { NodeRedProcess } from '../support/node-red';
 import { Tmpfs } from '../support/tmpfs';
 
@@ -35,51 +36,15 @@ async function startNodeRed(options: { userDir?: string; wrap?: string[] } = {})
 }
 
 /** HTTP in -> a Function node that routes by msg.database -> inflow out (spool on); answered once the message is done. */
-function flowTo(database: string): unknown[] {
-  return [
-    { id: 'tab1', type: 'tab', label: 'ingest' },
-    { id: 'server1', type: 'inflow-config', dsn: influx.dsn(database), precision: 'ms', timeout: 1000 },
-    { id: 'httpIn', type: 'http in', z: 'tab1', url: '/reading', method: 'post', upload: false, wires: [['route']] },
-    {
-      id: 'route',
-      type: 'function',
-      z: 'tab1',
-      func: 'if (msg.payload.db) msg.database = msg.payload.db;\nmsg.payload = { value: msg.payload.value, timestamp: msg.payload.timestamp };\nreturn msg;',
-      outputs: 1,
-      wires: [['writer']],
-    },
-    {
-      id: 'writer',
-      type: 'inflow out',
-      z: 'tab1',
-      server: 'server1',
-      measurement: 'readings',
-      autocommitEvery: 50,
-      flushInterval: 200,
-      spool: true,
-      wires: [],
-    },
-    { id: 'whenWritten', type: 'complete', z: 'tab1', scope: ['writer'], uncaught: false, wires: [['respond']] },
-    { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
-  ];
-}
+const flowTo = (database: string): unknown[] =>
+  ingestFlow({
+    dsn: influx.dsn(database),
+    func: 'if (msg.payload.db) msg.database = msg.payload.db;\nmsg.payload = { value: msg.payload.value, timestamp: msg.payload.timestamp };\nreturn msg;',
+  });
 
 /** Posts readings; each resolves to the answer's status once the message is done (0 when Node-RED did not answer). */
 function post(runtime: NodeRedProcess, values: number[], db?: (value: number) => string): Array<Promise<number>> {
-  return values.map(async (value) => {
-    try {
-      const response = await fetch(`${runtime.url}/reading`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value, timestamp: 1_700_000_000_000 + value, db: db?.(value) }),
-        signal: AbortSignal.timeout(60_000),
-      });
-      await response.text();
-      return response.status;
-    } catch {
-      return 0;
-    }
-  });
+  return values.map((value) => postReading(runtime, { value, timestamp: 1_700_000_000_000 + value, db: db?.(value) }));
 }
 
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
@@ -164,33 +129,15 @@ describe('the disk spool when the disk fails', () => {
     await influx.rawQuery(databases.map((db) => `CREATE DATABASE ${db}`).join('; '));
     const runtime = await startNodeRed({ wrap: ['prlimit', '--nofile=256:256', '--'] });
     // A Function node sends 600 readings at once, two to each of 300 databases.
-    await runtime.deploy([
-      { id: 'tab1', type: 'tab', label: 'burst' },
-      { id: 'server1', type: 'inflow-config', dsn: influx.dsn('many_0'), precision: 'ms', timeout: 1000 },
-      { id: 'httpIn', type: 'http in', z: 'tab1', url: '/burst', method: 'post', upload: false, wires: [['burst', 'respond']] },
-      {
-        id: 'burst',
-        type: 'function',
-        z: 'tab1',
+    await runtime.deploy(
+      ingestFlow({
+        dsn: influx.dsn('many_0'),
         func: 'for (let i = 0; i < 600; i++) node.send({ payload: { value: i, timestamp: 1700000000000 + i }, database: `many_${i % 300}` });\nreturn null;',
-        outputs: 1,
-        wires: [['writer']],
-      },
-      {
-        id: 'writer',
-        type: 'inflow out',
-        z: 'tab1',
-        server: 'server1',
-        measurement: 'readings',
-        autocommitEvery: 50,
-        flushInterval: 200,
-        spool: true,
-        wires: [],
-      },
-      { id: 'respond', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
-    ]);
+        answerAtOnce: true,
+      }),
+    );
     await influx.halt();
-    assert.equal((await fetch(`${runtime.url}/burst`, { method: 'POST' })).status, 200);
+    assert.equal(await postReading(runtime, {}), 200);
     await sleep(4000);
     assert.equal(runtime.running, true, `Node-RED exited:\n${runtime.output.slice(-2000)}`);
     await influx.resume();
