@@ -59,6 +59,8 @@ function prepareUserDir(dsn) {
   credentialSecret: false,
   functionExternalModules: true,
   telemetry: { enabled: false },
+  // The editor opens on the demo flow, with no welcome tour in front of it.
+  editorTheme: { tours: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
 };
 `,

@@ -3,7 +3,7 @@
  * password typed into it to the password credential, so the deployed flow carries no secret.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -36,6 +36,8 @@ before(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(nodeRed.url);
+  // The test's functions run in the page as the TypeScript loader compiled them: give them its naming helper.
+  await page.evaluate('window.__name = (target) => target');
   await page.waitForFunction(
     () => {
       const RED = (
@@ -129,4 +131,112 @@ describe('the editor, in Chromium', () => {
     });
     assert.equal(label, '127.0.0.1:8086/sensors');
   });
+
+  /** Imports nodes with new ids; the ids of the imported nodes of our types, config nodes included. */
+  const importInflowNodes = (nodes: unknown[]): Promise<string[]> =>
+    page.evaluate((nodes) => {
+      const RED = (window as unknown as { RED: EditorRED }).RED;
+      const before = new Set<string>();
+      RED.nodes.eachNode((node) => void before.add(node.id));
+      RED.nodes.eachConfig((node) => void before.add(node.id));
+      RED.view.importNodes(nodes, { generateIds: true, addFlow: false });
+      const added: string[] = [];
+      const take = (node: { id: string; type: string }): void => {
+        if (!before.has(node.id) && /^inflow/.test(node.type)) added.push(node.id);
+      };
+      RED.nodes.eachNode(take);
+      RED.nodes.eachConfig(take);
+      return added;
+    }, nodes);
+
+  /** Each node's properties (those its type defines) and whether the editor finds it valid. */
+  const propertiesOf = (ids: string[]): Promise<Array<{ type: string; valid: boolean; properties: Record<string, unknown> }>> =>
+    page.evaluate((ids) => {
+      const RED = (window as unknown as { RED: EditorRED }).RED;
+      return ids.map((id) => {
+        const node = RED.nodes.node(id) as unknown as Record<string, unknown> & {
+          type: string;
+          valid: boolean;
+          _def: { defaults: Record<string, unknown> };
+        };
+        const properties: Record<string, unknown> = {};
+        for (const key of Object.keys(node._def.defaults)) properties[key] = node[key];
+        return { type: node.type, valid: node.valid, properties };
+      });
+    }, ids);
+
+  /** Opens a node's dialog, as a double click does, and presses Done. */
+  async function openAndDone(id: string, type: string): Promise<void> {
+    const config = type === 'inflow-config';
+    await page.evaluate(
+      ({ id, type, config }) => {
+        const RED = (window as unknown as { RED: EditorRED }).RED;
+        if (config) RED.editor.editConfig('', type, id);
+        else RED.editor.edit(RED.nodes.node(id));
+      },
+      { id, type, config },
+    );
+    const done = config ? '#node-config-dialog-ok' : '#node-dialog-ok';
+    await page.waitForSelector(done, { state: 'visible' });
+    await page.waitForTimeout(200);
+    await page.click(done);
+    await page.waitForSelector(done, { state: 'detached' });
+  }
+
+  const examples = path.join(__dirname, '..', '..', 'examples');
+  for (const file of readdirSync(examples).filter((name) => name.endsWith('.json'))) {
+    it(`"${file}": imported, every node is valid, and opening each dialog and pressing Done changes nothing`, async () => {
+      const ids = await importInflowNodes(JSON.parse(readFileSync(path.join(examples, file), 'utf8')) as unknown[]);
+      assert.ok(ids.length >= 2, `${ids.length} inflow nodes imported`);
+      const before = await propertiesOf(ids);
+      assert.deepEqual(
+        before.filter((node) => !node.valid).map((node) => node.type),
+        [],
+        'nodes marked invalid',
+      );
+      for (const node of before) await openAndDone(ids[before.indexOf(node)] as string, node.type);
+      assert.deepEqual(await propertiesOf(ids), before);
+    });
+  }
+
+  it('a node saved by an older version, without the newer properties, is valid, and shows and saves the defaults', async () => {
+    const imported = await importInflowNodes([
+      { id: 'oldCfg', type: 'inflow-config', dsn: 'http://localhost:8086/old' },
+      { id: 'oldOut', type: 'inflow out', server: 'oldCfg', measurement: 'm', x: 200, y: 400, wires: [] },
+      { id: 'oldQuery', type: 'inflow query', server: 'oldCfg', query: 'SELECT 1', x: 200, y: 460, wires: [[]] },
+    ]);
+    const types = ['inflow-config', 'inflow out', 'inflow query'];
+    const found = await propertiesOf(imported);
+    const ids = types.map((type) => imported[found.findIndex((node) => node.type === type)] as string);
+    assert.deepEqual(
+      (await propertiesOf(ids)).map((node) => node.valid),
+      [true, true, true],
+    );
+    for (const [i, id] of ids.entries()) await openAndDone(id, types[i] as string);
+    const [config, out, query] = (await propertiesOf(ids)).map((node) => node.properties);
+    assert.deepEqual({ precision: config?.precision, timeout: Number(config?.timeout) }, { precision: 'ms', timeout: 10000 });
+    assert.deepEqual(
+      {
+        autocommitEvery: Number(out?.autocommitEvery),
+        flushInterval: Number(out?.flushInterval),
+        bufferLimit: Number(out?.bufferLimit),
+        spool: out?.spool,
+        spoolLimit: Number(out?.spoolLimit),
+        errorOutput: out?.errorOutput,
+      },
+      { autocommitEvery: 100, flushInterval: 1000, bufferLimit: 100000, spool: true, spoolLimit: 100, errorOutput: false },
+    );
+    assert.deepEqual({ epoch: query?.epoch, raw: query?.raw }, { epoch: 'ms', raw: false });
+  });
 });
+
+interface EditorRED {
+  view: { importNodes(nodes: unknown[], options?: Record<string, unknown>): void };
+  workspaces: { active(): string };
+  editor: { edit(node: unknown): void; editConfig(a: string, type: string, id: string): void };
+  nodes: {
+    node(id: string): unknown;
+    eachNode(each: (node: { id: string; type: string }) => void): void;
+    eachConfig(each: (node: { id: string; type: string }) => void): void;
+  };
+}

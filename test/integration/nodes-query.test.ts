@@ -95,6 +95,16 @@ describe('inflow query', () => {
     assert.deepEqual(results[0]?.payload, [{ name: 'm', values: [{ time: '1970-01-01T00:00:00.000000001Z', v: 1 }] }]);
   });
 
+  it('a node saved without an epoch (an older flow) gives ms times, as its dialog shows', async () => {
+    const { results, send } = await setup({ query: 'SELECT temperature FROM climate', epoch: undefined });
+    send({});
+    await waitFor(() => results.length === 1, 'the results');
+    assert.deepEqual(
+      (results[0]?.payload as Array<{ values: Array<{ time: unknown }> }>)[0]?.values.map((row) => row.time),
+      [1000, 2000],
+    );
+  });
+
   it('shows on its status that the server answers, then when it last answered a query', async () => {
     const { results, send } = await setup({ query: 'SELECT temperature FROM climate' });
     const node = helper.getNode('query');

@@ -8,6 +8,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { Client } from '../../client';
 import { assertPrecision, InfluxDBException } from '../../core';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
+import { DEFAULT_PRECISION } from './defaults';
 
 /** When the flows stop, requests still without an answer this long after the last writer is done are abandoned. */
 const ABANDON_AFTER = 1000;
@@ -23,7 +24,7 @@ export = function register(RED: NodeAPI): void {
     this.reachability = undefined;
     this.precision = 'ms';
     try {
-      this.precision = assertPrecision(def.precision || 'ms');
+      this.precision = assertPrecision(def.precision || DEFAULT_PRECISION);
       this.client = new Client(def.dsn, {
         precision: this.precision,
         retentionPolicy: def.retentionPolicy || undefined,

@@ -4,6 +4,7 @@ import type { QueryOptions, QueryParam } from '../../client';
 import { assertPrecision, InfluxDBException, QueryFailedException } from '../../core';
 import { describeType, isPlainObject } from '../../util';
 import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText } from '../shared';
+import { DEFAULT_EPOCH } from './defaults';
 
 const QUERYING: NodeStatus = { fill: 'blue', shape: 'ring', text: 'querying' };
 
@@ -92,7 +93,8 @@ function queryOf(configured: string | undefined, fromMessage: unknown): string {
 
 function optionsOf(msg: QueryMessage, configuredEpoch: string | undefined): QueryOptions {
   const options: QueryOptions = {};
-  const epoch = msg.epoch ?? (configuredEpoch || undefined);
+  // A node saved without the property (an older flow) has the editor's default, ms; '' is RFC3339 text.
+  const epoch = msg.epoch ?? (configuredEpoch === undefined ? DEFAULT_EPOCH : configuredEpoch || undefined);
   if (epoch !== undefined && epoch !== '') options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
   if (msg.params !== undefined) {
     if (!isPlainObject(msg.params)) throw new QueryFailedException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);

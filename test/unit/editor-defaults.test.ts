@@ -1,0 +1,82 @@
+/**
+ * The editor's defaults are the runtime's: what a new node shows in its dialog, what a node saved
+ * without a property (an older flow, an example) does, and what the validators accept, are one truth.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Client } from '../../src';
+import { DEFAULT_PRECISION } from '../../src/nodes/config/defaults';
+import { optionsOf, type OutDef } from '../../src/nodes/out/settings';
+import { DEFAULT_EPOCH } from '../../src/nodes/query/defaults';
+
+interface EditorDefault {
+  value: unknown;
+  required?: boolean;
+  validate?: (value: unknown) => boolean;
+}
+
+/** The `defaults` a node's editor file registers, read by running its script with a stand-in RED. */
+function editorDefaults(file: string): Record<string, EditorDefault> {
+  const html = readFileSync(path.join(__dirname, '..', '..', 'nodes', file), 'utf8');
+  const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+  let defaults: Record<string, EditorDefault> = {};
+  const RED = {
+    nodes: {
+      registerType: (_type: string, definition: { defaults: Record<string, EditorDefault> }) => (defaults = definition.defaults),
+    },
+  };
+  new Function('RED', '$', script)(RED, () => ({}));
+  return defaults;
+}
+
+const missing = { id: 'n', type: 'inflow out', name: '', z: 'tab', server: 'cfg' } as OutDef;
+
+describe('editor defaults', () => {
+  it('inflow out: every default in the dialog is what the runtime does with the property missing', () => {
+    const editor = editorDefaults('out.html');
+    const runtime = optionsOf(missing, 'ms');
+    assert.equal(editor.autocommitEvery?.value, runtime.batchSize);
+    assert.equal(editor.flushInterval?.value, runtime.flushInterval);
+    assert.equal(editor.bufferLimit?.value, runtime.maxBufferLines);
+    assert.equal(editor.spool?.value, runtime.spool);
+    assert.equal(Number(editor.spoolLimit?.value) * 1024 * 1024, runtime.spoolMaxBytes);
+    assert.equal(editor.errorOutput?.value, runtime.errorOutput !== undefined);
+    assert.equal(editor.measurement?.value, runtime.payload.measurement);
+    assert.equal(editor.tags?.value, '');
+    assert.equal(runtime.payload.tags, undefined);
+  });
+
+  it('inflow out: the validators accept what the runtime accepts, a missing or empty value among it', () => {
+    const editor = editorDefaults('out.html');
+    for (const key of ['autocommitEvery', 'flushInterval', 'bufferLimit', 'spoolLimit']) {
+      const validate = editor[key]?.validate as (value: unknown) => boolean;
+      assert.equal(editor[key]?.required, undefined, `${key} is not required: empty is the default`);
+      for (const value of [undefined, '', editor[key]?.value, '5']) {
+        assert.equal(validate(value), true, `${key} = ${JSON.stringify(value)}`);
+        assert.doesNotThrow(() => optionsOf({ ...missing, [key]: value } as OutDef, 'ms'));
+      }
+      for (const value of ['x', '1.5', '-1']) {
+        assert.equal(validate(value), false, `${key} = ${JSON.stringify(value)}`);
+        assert.throws(() => optionsOf({ ...missing, [key]: value } as OutDef, 'ms'));
+      }
+    }
+    assert.equal((editor.autocommitEvery?.validate as (value: unknown) => boolean)('0'), false);
+    assert.equal((editor.flushInterval?.validate as (value: unknown) => boolean)('0'), true);
+  });
+
+  it('inflow-config: precision and timeout default as the runtime does', () => {
+    const editor = editorDefaults('config.html');
+    assert.equal(editor.precision?.value, DEFAULT_PRECISION);
+    assert.equal(editor.timeout?.value, new Client('http://127.0.0.1:8086/db').timeout);
+    const validate = editor.timeout?.validate as (value: unknown) => boolean;
+    for (const value of [undefined, '', 10000, '250']) assert.equal(validate(value), true, JSON.stringify(value));
+    for (const value of ['0', '-5', 'soon']) assert.equal(validate(value), false, JSON.stringify(value));
+    assert.equal(editor.precision?.required, undefined, 'a flow without a precision is valid: it means ms');
+  });
+
+  it('inflow query: times as ms unless set otherwise', () => {
+    assert.equal(editorDefaults('query.html').epoch?.value, DEFAULT_EPOCH);
+  });
+});
