@@ -7,11 +7,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { InfluxServer } from '../support/influxd';
 import { NodeRedProcess } from '../support/node-red';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 let nodeRed: NodeRedProcess;
+let influx: InfluxServer;
 let browser: Browser;
 let page: Page;
 
@@ -21,6 +23,8 @@ before(async () => {
       `Chromium is needed at ${CHROMIUM} for the editor test: apt-get install chromium (npm test does so as root), or set CHROMIUM`,
     );
   }
+  influx = await InfluxServer.start();
+  await influx.createDatabase('sensors');
   nodeRed = await NodeRedProcess.start();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -52,6 +56,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await nodeRed?.remove();
+  await influx?.stop();
 });
 
 describe('the editor, in Chromium', () => {
@@ -227,6 +232,35 @@ describe('the editor, in Chromium', () => {
       { autocommitEvery: 100, flushInterval: 1000, bufferLimit: 100000, spool: true, spoolLimit: 100, errorOutput: false },
     );
     assert.deepEqual({ epoch: query?.epoch, raw: query?.raw }, { epoch: 'ms', raw: false });
+  });
+
+  it('Test connection in the config dialog says, in words, what it found: the server, its version, the database', async () => {
+    const [id] = await importInflowNodes([
+      { id: 'probe', type: 'inflow-config', dsn: influx.dsn('sensors'), precision: 'ms', timeout: 5000 },
+    ]);
+    await page.evaluate(
+      (id) => (window as unknown as { RED: EditorRED }).RED.editor.editConfig('', 'inflow-config', id),
+      id as string,
+    );
+    await page.waitForSelector('#inflow-config-test', { state: 'visible' });
+    await page.click('#inflow-config-test');
+    await page.waitForFunction(() => /Took \d+ ms/.test(document.querySelector('#inflow-config-test-result')?.textContent ?? ''));
+    const found = (await page.textContent('#inflow-config-test-result')) ?? '';
+    assert.match(found, /Reached InfluxDB 1\.6\.\d+\S* at http:\/\/127\.0\.0\.1:\d+ \(ping \d+ ms\)/);
+    assert.match(found, /No credentials needed/);
+    assert.match(found, /Database "sensors" is there/);
+    // A database typed wrong: said so, as an error.
+    await page.fill('#node-config-input-dsn', influx.dsn('sensor'));
+    await page.click('#inflow-config-test');
+    await page.waitForFunction(() =>
+      /does not exist/.test(document.querySelector('#inflow-config-test-result')?.textContent ?? ''),
+    );
+    assert.equal(await page.locator('#inflow-config-test-result .inflow-error').count(), 1);
+    assert.match(
+      (await page.textContent('#inflow-config-test-result .inflow-error')) ?? '',
+      /Database "sensor" does not exist: create it/,
+    );
+    await page.click('#node-config-dialog-cancel');
   });
 });
 

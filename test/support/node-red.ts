@@ -74,7 +74,8 @@ export class NodeRedProcess {
       if (child.exitCode !== null) throw new Error(`Node-RED exited at start:\n${this.output}`);
       // The Admin API answers before the flows have started: a deploy made then could be taken for started by that first start.
       try {
-        if (this.output.includes('Started flows', from) && (await fetch(`${this.url}/settings`)).ok) return;
+        // Any answer will do: with adminAuth the Admin API answers 401.
+        if (this.output.includes('Started flows', from) && (await fetch(`${this.url}/settings`)).status < 500) return;
       } catch {
         // not listening yet
       }

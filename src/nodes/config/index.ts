@@ -8,7 +8,11 @@ import type { Node, NodeAPI } from 'node-red';
 import { Client } from '../../client';
 import { assertPrecision, InfluxDBException } from '../../core';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
+import { testConnection, type ConnectionSettings } from './connection-test';
 import { DEFAULT_PRECISION } from './defaults';
+
+/** What the editor sends for a password field the user did not change. */
+const UNCHANGED = '__PWRD__';
 
 /** When the flows stop, requests still without an answer this long after the last writer is done are abandoned. */
 const ABANDON_AFTER = 1000;
@@ -75,6 +79,19 @@ export = function register(RED: NodeAPI): void {
       if (users.size === 0) finishClose();
     });
   }
+
+  // "Test connection" in the config dialog: the settings as typed; a secret left unchanged in the dialog comes
+  // as Node-RED's placeholder, and is read from the deployed node's credentials.
+  RED.httpAdmin.post('/inflow-config/test', RED.auth.needsPermission('inflow-config.write'), (req, res) => {
+    const body = (req.body ?? {}) as ConnectionSettings & { id?: unknown };
+    const stored = (typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) : undefined) as ConfigCredentials | undefined;
+    const secret = (typed: unknown, kept: string | undefined): string | undefined =>
+      typed === UNCHANGED ? kept : typeof typed === 'string' && typed !== '' ? typed : undefined;
+    testConnection({ ...body, password: secret(body.password, stored?.password), token: secret(body.token, stored?.token) }).then(
+      (report) => res.json(report),
+      (error: unknown) => res.status(500).json({ ok: false, lines: [{ key: 'failed', values: { why: String(error) }, problem: true }] }),
+    );
+  });
 
   RED.nodes.registerType<InflowConfigNode, ConfigDef, unknown, ConfigCredentials>('inflow-config', InflowConfig, {
     credentials: { password: { type: 'password' }, token: { type: 'password' } },

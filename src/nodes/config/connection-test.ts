@@ -1,0 +1,100 @@
+/**
+ * "Test connection" in the config dialog: with the settings as typed (or as stored), ping the server
+ * and run a harmless read, and say in words what was found: the server and its version, whether the
+ * credentials were accepted, whether the database (and retention policy) are there, how long it took.
+ * The report is locale keys with their values, so the editor shows it in the user's language; it never
+ * holds a secret.
+ */
+import { Client, maskDsn } from '../../client';
+import {
+  assertPrecision,
+  ConfigurationException,
+  DatabaseNotFoundException,
+  ForbiddenException,
+  InfluxDBException,
+  UnauthorizedException,
+} from '../../core';
+import { DEFAULT_PRECISION } from './defaults';
+
+export interface ConnectionSettings {
+  dsn?: unknown;
+  precision?: unknown;
+  retentionPolicy?: unknown;
+  timeout?: unknown;
+  password?: string | undefined;
+  token?: string | undefined;
+}
+
+/** One line of the report: a key of locales/<lang>/config.json under inflow-config.test, and its values. */
+export interface ReportLine {
+  key: string;
+  values?: Record<string, string | number>;
+  /** A line that says what is wrong. */
+  problem?: boolean;
+}
+
+export interface ConnectionReport {
+  /** Whether writes with these settings can work. */
+  ok: boolean;
+  lines: ReportLine[];
+}
+
+export async function testConnection(settings: ConnectionSettings): Promise<ConnectionReport> {
+  const started = performance.now();
+  const lines: ReportLine[] = [];
+  const took = (): ReportLine => ({ key: 'took', values: { ms: Math.round(performance.now() - started) } });
+  let client: Client;
+  try {
+    client = new Client(String(settings.dsn ?? ''), {
+      precision: assertPrecision(settings.precision || DEFAULT_PRECISION),
+      retentionPolicy: typeof settings.retentionPolicy === 'string' && settings.retentionPolicy !== '' ? settings.retentionPolicy : undefined,
+      timeout: settings.timeout === '' || settings.timeout === undefined ? undefined : Number(settings.timeout),
+      password: settings.password || undefined,
+      token: settings.token || undefined,
+    });
+  } catch (error) {
+    return { ok: false, lines: [{ key: 'settings', values: { why: messageOf(error) }, problem: true }] };
+  }
+  const where = maskDsn(String(settings.dsn)).replace(/\/[^/]*$/, '');
+  try {
+    const ping = await client.ping();
+    lines.push({ key: 'reached', values: { where, version: ping.version ?? '?', ms: Math.round(ping.roundTrip) } });
+  } catch (error) {
+    await client.close();
+    return { ok: false, lines: [{ key: 'unreachable', values: { where, why: messageOf(error) }, problem: true }, took()] };
+  }
+  const credentials = Boolean(settings.password || settings.token || new URL(String(settings.dsn).trim()).username);
+  let ok = true;
+  try {
+    const [policies] = await client.query(`SHOW RETENTION POLICIES ON "${client.database.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+    lines.push({ key: credentials ? 'accepted' : 'open' });
+    lines.push({ key: 'database', values: { database: client.database } });
+    const wanted = client.retentionPolicy;
+    if (wanted !== undefined) {
+      const found = (policies?.values ?? []).some((row) => row.name === wanted);
+      lines.push(found ? { key: 'policy', values: { policy: wanted } } : { key: 'noPolicy', values: { policy: wanted }, problem: true });
+      ok = found;
+    }
+  } catch (error) {
+    ok = false;
+    if (error instanceof UnauthorizedException) lines.push({ key: credentials ? 'refused' : 'needed', values: { why: messageOf(error) }, problem: true });
+    else if (error instanceof DatabaseNotFoundException) {
+      lines.push({ key: credentials ? 'accepted' : 'open' });
+      lines.push({ key: 'noDatabase', values: { database: client.database }, problem: true });
+    } else if (error instanceof ForbiddenException) {
+      // A user who may write but not read: writes can still work.
+      ok = true;
+      lines.push({ key: 'cannotRead', values: { database: client.database, why: messageOf(error) } });
+    } else lines.push({ key: 'failed', values: { why: messageOf(error) }, problem: true });
+  } finally {
+    await client.close();
+  }
+  lines.push(took());
+  return { ok, lines };
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof ConfigurationException) return error.message;
+  if (error instanceof InfluxDBException) return error.serverMessage ?? error.message;
+  return String(error);
+}
