@@ -8,6 +8,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { influxdConfig } = require('./influxd-config');
+const { demoFlow } = require('./demo-flow');
 const { findProgram, freePort } = require('./local');
 const { root, run } = require('./run');
 
@@ -15,7 +16,6 @@ const influxDir = path.join(root, '.influxdb');
 const userDir = path.join(root, '.node-red');
 const DATABASE = 'sensors';
 const EDITOR_PORT = Number(process.env.PORT || 1880);
-const DEMO_EXAMPLES = ['Write a sensor value.json', 'Query to a debug node.json'];
 
 async function waitForInflux(url, child) {
   for (let i = 0; i < 300; i++) {
@@ -28,16 +28,6 @@ async function waitForInflux(url, child) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('influxd did not answer within 30 s');
-}
-
-/** The demo flow: the examples it is made of, with their shared server pointed at the local influxd. */
-function demoFlow(dsn) {
-  const nodes = new Map();
-  for (const file of DEMO_EXAMPLES) {
-    for (const node of JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8'))) nodes.set(node.id, node);
-  }
-  for (const node of nodes.values()) if (node.type === 'inflow-config') node.dsn = dsn;
-  return [...nodes.values()];
 }
 
 function prepareUserDir(dsn) {

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { InfluxServer } from '../support/influxd';
+
+const { demoFlow } = require('../../scripts/demo-flow.js') as { demoFlow(dsn: string): unknown[] };
 import { NodeRedProcess } from '../support/node-red';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -261,6 +263,45 @@ describe('the editor, in Chromium', () => {
       /Database "sensor" does not exist: create it/,
     );
     await page.click('#node-config-dialog-cancel');
+  });
+
+  it('the demo deployed: its nodes show, in words from the locale files, that they write and answer', async () => {
+    const demo = demoFlow(influx.dsn('sensors')) as Array<{ id: string; type: string }>;
+    await nodeRed.deploy(demo);
+    await page.reload();
+    await page.waitForFunction(
+      "window.RED && RED.nodes && RED.nodes.getType('inflow out') && RED.workspaces.active() && RED.nodes.node('a1a1a1a1a1a1a105')",
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    await page.evaluate('window.__name = (target) => target');
+    const tabs = demo.filter((node) => node.type === 'tab').map((node) => node.id);
+    const statusOn = async (tab: string, text: RegExp): Promise<string[]> => {
+      await page.evaluate(
+        (tab) => (window as unknown as { RED: { workspaces: { show(id: string): void } } }).RED.workspaces.show(tab),
+        tab,
+      );
+      const labels = (): Promise<string[]> =>
+        page.evaluate(() =>
+          Array.from(document.querySelectorAll('.red-ui-flow-node-status-label'), (label) => label.textContent ?? ''),
+        );
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await page.waitForTimeout(200)) {
+        if ((await labels()).some((label) => text.test(label))) return labels();
+      }
+      throw new Error(`no status ${String(text)} on tab ${tab}: ${(await labels()).join(' | ')}`);
+    };
+    const query = await statusOn(tabs[1] as string, /^answered \d\d:\d\d:\d\d$/);
+    const write = await statusOn(tabs[0] as string, /^written \d\d:\d\d:\d\d$/);
+    assert.deepEqual(
+      [...write, ...query].filter((label) => /inflow-(out|query|config)\./.test(label)),
+      [],
+      'a key where a text belongs',
+    );
+    // UPDATE_SCREENSHOT=1 renews the README's picture of the editor with the demo deployed.
+    if (process.env.UPDATE_SCREENSHOT === '1')
+      await page.screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'editor.png') });
   });
 });
 

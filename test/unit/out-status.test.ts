@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigurationException, ConnectionFailedException, DatabaseNotFoundException, type WriterState } from '../../src';
-import { outStatus } from '../../src/nodes/out/status';
+import { outStatus as statusIn } from '../../src/nodes/out/status';
+import { english, translatorOf } from '../../src/nodes/shared';
+
+const outStatus = (view: Parameters<typeof statusIn>[0]) => statusIn(view, english);
 
 const idle: WriterState = {
   pendingEntries: 0,
@@ -84,5 +87,16 @@ describe('the status of inflow out', () => {
       shape: 'dot',
       text: 'DatabaseNotFoundException: database not found: "nodb"',
     });
+  });
+
+  it("speaks the runtime's language when its catalog has the text, and English when it answers with the key", () => {
+    const german = translatorOf({
+      _: (key: string, values?: Record<string, unknown>) =>
+        key === 'node-red-contrib-inflow/inflow-out:inflow-out.status.pending' ? `${String(values?.count)} ausstehend` : key,
+    } as never);
+    assert.equal(statusIn(view({ pendingPoints: 7 }), german).text, '7 ausstehend');
+    assert.equal(statusIn(view({ pendingPoints: 7, dropped: 1 }), german).text, '7 ausstehend, 1 dropped');
+    const helperLike = translatorOf({ _: (key: string) => key } as never);
+    assert.equal(statusIn(view(), helperLike).text, 'connecting');
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { ConfigurationException, InfluxDBException } from '../../core';
-import { clientOf, configNodeOf, failMessage, logSharedFailuresOnce, StatusThrottle } from '../shared';
+import { clientOf, configNodeOf, failMessage, logSharedFailuresOnce, StatusThrottle, translatorOf } from '../shared';
 import { offerToAdopt, watchForOrphans } from './orphans';
 import { pointsOfMessage, type OutMessage } from './payload';
 import { optionsOf, tuningOf, type OutDef, type OutOptions } from './settings';
@@ -15,12 +15,13 @@ import { TargetWriters } from './writers';
 
 export = function register(RED: NodeAPI): void {
   watchForOrphans(RED);
+  const text = translatorOf(RED);
 
   function InflowOut(this: Node, def: OutDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     logSharedFailuresOnce(RED, node, def.g);
-    const config = configNodeOf(RED, node, def.server);
+    const config = configNodeOf(RED, node, def.server, text);
     let options: OutOptions | undefined;
     let settingsProblem: ConfigurationException | undefined;
     try {
@@ -35,7 +36,7 @@ export = function register(RED: NodeAPI): void {
 
     let writers: TargetWriters | undefined;
     const status = new StatusThrottle(node, () =>
-      outStatus({ problem, writers: writers?.states() ?? [], reachability: config?.reachability }),
+      outStatus({ problem, writers: writers?.states() ?? [], reachability: config?.reachability }, text),
     );
     if (problem === undefined && client !== undefined && options !== undefined) {
       writers = new TargetWriters({

@@ -2,7 +2,7 @@
 import type { NodeStatus } from 'node-red';
 import type { InfluxDBException } from '../../core';
 import type { WriterState } from '../../delivery';
-import { clockTime, problemStatus, reachabilityStatus, statusText, type Reachability } from '../shared';
+import { clockTime, problemStatus, reachabilityStatus, statusText, type Reachability, type Translate } from '../shared';
 
 export interface OutView {
   /** Why the node cannot work at all (its settings, its server's), or undefined. */
@@ -12,7 +12,7 @@ export interface OutView {
   reachability: Reachability | undefined;
 }
 
-export function outStatus({ problem, writers, reachability }: OutView): NodeStatus {
+export function outStatus({ problem, writers, reachability }: OutView, text: Translate): NodeStatus {
   if (problem !== undefined) return problemStatus(problem);
   let pending = 0;
   let dropped = 0;
@@ -27,19 +27,20 @@ export function outStatus({ problem, writers, reachability }: OutView): NodeStat
     if (writer.lastWritten !== undefined && (lastWritten === undefined || writer.lastWritten > lastWritten)) lastWritten = writer.lastWritten;
   }
   const extras =
-    (spooled > 0 ? `, ${spooled} batches on disk` : '') +
-    (dropped > 0 ? `, ${dropped} dropped` : '') +
-    (diskError === undefined ? '' : `, not on disk: ${(diskError as NodeJS.ErrnoException).code ?? diskError.message}`);
+    (spooled > 0 ? text('inflow-out.status.onDisk', { count: spooled }) : '') +
+    (dropped > 0 ? text('inflow-out.status.dropped', { count: dropped }) : '') +
+    (diskError === undefined ? '' : text('inflow-out.status.notOnDisk', { why: (diskError as NodeJS.ErrnoException).code ?? diskError.message }));
+  const pendingText = text('inflow-out.status.pending', { count: pending });
   const retrying = writers.find((writer) => writer.retryAt !== undefined && writer.lastError !== undefined);
   if (retrying?.lastError !== undefined) {
-    return { fill: 'yellow', shape: 'ring', text: `${pending} pending${extras}, retrying: ${statusText(retrying.lastError)}` };
+    return { fill: 'yellow', shape: 'ring', text: pendingText + extras + text('inflow-out.status.retrying', { why: statusText(retrying.lastError) }) };
   }
   const failed = writers.find((writer) => writer.lastError !== undefined)?.lastError;
   if (failed !== undefined) return { fill: 'red', shape: 'dot', text: statusText(failed) };
   if (pending > 0 || spooled > 0) {
     const worrying = dropped > 0 || spooled > 0 || diskError !== undefined;
-    return { fill: worrying ? 'yellow' : 'blue', shape: 'ring', text: `${pending} pending${extras}` };
+    return { fill: worrying ? 'yellow' : 'blue', shape: 'ring', text: pendingText + extras };
   }
-  if (lastWritten !== undefined) return { fill: 'green', shape: 'dot', text: `written ${clockTime(lastWritten)}${extras}` };
-  return reachabilityStatus(reachability);
+  if (lastWritten !== undefined) return { fill: 'green', shape: 'dot', text: text('inflow-out.status.written', { time: clockTime(lastWritten) }) + extras };
+  return reachabilityStatus(reachability, text);
 }

@@ -3,10 +3,9 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import type { QueryOptions, QueryParam } from '../../client';
 import { assertPrecision, InfluxDBException, QueryFailedException } from '../../core';
 import { describeType, isPlainObject } from '../../util';
-import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText } from '../shared';
+import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText, translatorOf } from '../shared';
 import { DEFAULT_EPOCH } from './defaults';
 
-const QUERYING: NodeStatus = { fill: 'blue', shape: 'ring', text: 'querying' };
 
 interface QueryDef extends NodeDef {
   server: string;
@@ -24,17 +23,19 @@ interface QueryMessage extends NodeMessage {
 }
 
 export = function register(RED: NodeAPI): void {
+  const text = translatorOf(RED);
+  const querying: NodeStatus = { fill: 'blue', shape: 'ring', text: text('inflow-query.status.querying') };
   function InflowQuery(this: Node, def: QueryDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const config = configNodeOf(RED, node, def.server);
+    const config = configNodeOf(RED, node, def.server, text);
     const errorOutput = def.errorOutput ? 1 : undefined;
     const { client, problem } = clientOf(config);
     let running = 0;
     let answered = false;
-    node.status(problem ? problemStatus(problem) : reachabilityStatus(undefined));
+    node.status(problem ? problemStatus(problem) : reachabilityStatus(undefined, text));
     config?.register(node, (reachability) => {
-      if (problem === undefined && running === 0 && !answered) node.status(reachabilityStatus(reachability));
+      if (problem === undefined && running === 0 && !answered) node.status(reachabilityStatus(reachability, text));
     });
 
     node.on('input', (message, send, done) => {
@@ -53,14 +54,16 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       running++;
-      node.status(QUERYING);
+      node.status(querying);
       const request = def.raw ? client.queryRaw(query, options) : client.query(query, options);
       request.then(
         (result) => {
           running--;
           answered = true;
           msg.payload = result;
-          node.status(running > 0 ? QUERYING : { fill: 'green', shape: 'dot', text: `answered ${clockTime(new Date())}` });
+          node.status(
+            running > 0 ? querying : { fill: 'green', shape: 'dot', text: text('inflow-query.status.answered', { time: clockTime(new Date()) }) },
+          );
           send(msg);
           done();
         },

@@ -2,13 +2,14 @@
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import type { Client } from '../../client';
 import { ConfigurationException, InfluxDBException } from '../../core';
+import type { Translate } from './texts';
 import type { InflowConfigNode, Reachability } from './types';
 
 /** The config node a user names, or undefined (a missing one is reported on the user's status). */
-export function configNodeOf(RED: NodeAPI, node: Node, id: string | undefined): InflowConfigNode | undefined {
+export function configNodeOf(RED: NodeAPI, node: Node, id: string | undefined, text: Translate): InflowConfigNode | undefined {
   const config = id ? (RED.nodes.getNode(id) as InflowConfigNode | null) : null;
   if (config === null || typeof config.register !== 'function') {
-    node.status({ fill: 'red', shape: 'ring', text: 'no InfluxDB server set' });
+    node.status({ fill: 'red', shape: 'ring', text: text('inflow-config.status.noServer') });
     return undefined;
   }
   return config;
@@ -102,8 +103,15 @@ export function problemStatus(problem: InfluxDBException): NodeStatus {
 }
 
 /** A node's status before its first result: what the config node's ping at start found. */
-export function reachabilityStatus(reachability: Reachability | undefined): NodeStatus {
-  if (reachability === undefined) return { fill: 'grey', shape: 'ring', text: 'connecting' };
-  if (reachability.error !== undefined) return { fill: 'red', shape: 'ring', text: `not reachable: ${statusText(reachability.error)}` };
-  return { fill: 'green', shape: 'ring', text: reachability.version === undefined ? 'connected' : `connected, InfluxDB ${reachability.version}` };
+export function reachabilityStatus(reachability: Reachability | undefined, text: Translate): NodeStatus {
+  if (reachability === undefined) return { fill: 'grey', shape: 'ring', text: text('inflow-config.status.connecting') };
+  if (reachability.error !== undefined) {
+    return { fill: 'red', shape: 'ring', text: text('inflow-config.status.unreachable', { why: statusText(reachability.error) }) };
+  }
+  const { version } = reachability;
+  return {
+    fill: 'green',
+    shape: 'ring',
+    text: version === undefined ? text('inflow-config.status.connected') : text('inflow-config.status.connectedTo', { version }),
+  };
 }

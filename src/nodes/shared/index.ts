@@ -11,4 +11,5 @@ export {
   type ClientOrProblem,
 } from './common';
 export { logSharedFailuresOnce } from './failure-log';
+export { english, translatorOf, type TextValues, type Translate } from './texts';
 export type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from './types';

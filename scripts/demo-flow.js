@@ -1,0 +1,19 @@
+'use strict';
+// The demo flow `npm start` deploys (and the editor test shows): the examples it is made of, with their
+// shared server pointed at a given InfluxDB.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const DEMO_EXAMPLES = ['Write a sensor value.json', 'Query to a debug node.json'];
+const root = path.resolve(__dirname, '..');
+
+function demoFlow(dsn) {
+  const nodes = new Map();
+  for (const file of DEMO_EXAMPLES) {
+    for (const node of JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8'))) nodes.set(node.id, node);
+  }
+  for (const node of nodes.values()) if (node.type === 'inflow-config') node.dsn = dsn;
+  return [...nodes.values()];
+}
+
+module.exports = { demoFlow };

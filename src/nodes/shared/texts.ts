@@ -1,0 +1,44 @@
+/**
+ * Status texts from the locale files (locales/<lang>/<node>.json), so a translation can follow: the
+ * runtime's own message catalog when it has them, the package's English catalog otherwise (the test
+ * helper's runtime, for one, answers every key with the key).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { NodeAPI } from 'node-red';
+
+export type TextValues = Record<string, string | number>;
+/** A text by its key in the node's catalog (`inflow-out.status.pending`), with its values. */
+export type Translate = (key: string, values?: TextValues) => string;
+
+const CATALOG_FILES: Record<string, string> = { 'inflow-config': 'config', 'inflow-out': 'out', 'inflow-query': 'query' };
+
+export function translatorOf(RED: NodeAPI): Translate {
+  return (key, values) => {
+    const full = `node-red-contrib-inflow/${key.slice(0, key.indexOf('.'))}:${key}`;
+    const text = RED._(full, values);
+    return text === full || text === key ? english(key, values) : text;
+  };
+}
+
+/** The English text of a key, from the package's own catalog. */
+export const english: Translate = (key, values = {}) => {
+  const set = key.slice(0, key.indexOf('.'));
+  let entry: unknown = catalog(set);
+  for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
+  if (typeof entry !== 'string') return key;
+  return entry.replace(/__(\w+)__/g, (all, name: string) => (name in values ? String(values[name]) : all));
+};
+
+const catalogs = new Map<string, unknown>();
+
+function catalog(set: string): unknown {
+  if (!catalogs.has(set)) {
+    // Beside the compiled nodes (dist/nodes/locales), or at the package root when run from the sources.
+    const file = [path.join(__dirname, '..', 'locales'), path.join(__dirname, '..', '..', '..', 'locales')]
+      .map((dir) => path.join(dir, 'en-US', `${CATALOG_FILES[set] ?? set}.json`))
+      .find((candidate) => existsSync(candidate));
+    catalogs.set(set, file === undefined ? {} : JSON.parse(readFileSync(file, 'utf8')));
+  }
+  return catalogs.get(set);
+}
