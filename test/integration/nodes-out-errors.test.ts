@@ -77,7 +77,10 @@ describe('inflow out: errors and status', () => {
       const started = Date.now();
       send({ payload: 1 });
       await waitFor(
-        () => statusTexts(helper.getNode('out')).some((text) => /1 pending, retrying: ConnectionFailedException/.test(text)),
+        () =>
+          statusTexts(helper.getNode('out')).some((text) =>
+            /1 pending, retrying at \d\d:\d\d:\d\d: ConnectionFailedException/.test(text),
+          ),
         'a retrying status',
         3000,
       );

@@ -64,7 +64,7 @@ describe('the status of inflow out', () => {
     assert.deepEqual(outStatus(view({ pendingPoints: 10, spooledRecords: 2, lastError, retryAt: at })), {
       fill: 'yellow',
       shape: 'ring',
-      text: '10 pending, 2 batches on disk, retrying: ConnectionFailedException: could not reach http://127.0.0...',
+      text: '10 pending, 2 batches on disk, retrying at 09:30:05: ConnectionFailedException: could not reach http://127.0.0...',
     });
   });
 

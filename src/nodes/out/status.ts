@@ -33,7 +33,14 @@ export function outStatus({ problem, writers, reachability }: OutView, text: Tra
   const pendingText = text('inflow-out.status.pending', { count: pending });
   const retrying = writers.find((writer) => writer.retryAt !== undefined && writer.lastError !== undefined);
   if (retrying?.lastError !== undefined) {
-    return { fill: 'yellow', shape: 'ring', text: pendingText + extras + text('inflow-out.status.retrying', { why: statusText(retrying.lastError) }) };
+    return {
+      fill: 'yellow',
+      shape: 'ring',
+      text:
+        pendingText +
+        extras +
+        text('inflow-out.status.retrying', { time: clockTime(retrying.retryAt ?? new Date()), why: statusText(retrying.lastError) }),
+    };
   }
   const failed = writers.find((writer) => writer.lastError !== undefined)?.lastError;
   if (failed !== undefined) return { fill: 'red', shape: 'dot', text: statusText(failed) };
