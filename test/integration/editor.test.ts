@@ -190,9 +190,10 @@ describe('the editor, in Chromium', () => {
     await page.waitForSelector(done, { state: 'detached' });
   }
 
+  const byType = (a: { type: string }, b: { type: string }): number => a.type.localeCompare(b.type);
   const examples = path.join(__dirname, '..', '..', 'examples');
   for (const file of readdirSync(examples).filter((name) => name.endsWith('.json'))) {
-    it(`"${file}": imported, every node is valid, and opening each dialog and pressing Done changes nothing`, async () => {
+    it(`"${file}": imported, every node is valid, opening each dialog and pressing Done changes nothing, and so does exporting and importing it again`, async () => {
       const ids = await importInflowNodes(JSON.parse(readFileSync(path.join(examples, file), 'utf8')) as unknown[]);
       assert.ok(ids.length >= 2, `${ids.length} inflow nodes imported`);
       const before = await propertiesOf(ids);
@@ -203,6 +204,20 @@ describe('the editor, in Chromium', () => {
       );
       for (const node of before) await openAndDone(ids[before.indexOf(node)] as string, node.type);
       assert.deepEqual(await propertiesOf(ids), before);
+      // Exported (as the Export menu does) and imported again: the same nodes, the same settings (an identical
+      // config node is not imported twice: the editor reuses the one it has).
+      const exported = await page.evaluate((ids) => {
+        const RED = (
+          window as unknown as { RED: EditorRED & { nodes: { createExportableNodeSet(nodes: unknown[]): unknown[] } } }
+        ).RED;
+        return JSON.stringify(RED.nodes.createExportableNodeSet(ids.map((id) => RED.nodes.node(id))));
+      }, ids);
+      const again = await propertiesOf(await importInflowNodes(JSON.parse(exported) as unknown[]));
+      const withoutIds = (nodes: typeof before) =>
+        nodes
+          .filter((node) => node.type !== 'inflow-config')
+          .map(({ type, valid, properties: { server: _server, ...rest } }) => ({ type, valid, rest }));
+      assert.deepEqual(withoutIds(again).sort(byType), withoutIds(before).sort(byType));
     });
   }
 
