@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { InfluxServer } from '../support/influxd';
+import { describe, it } from 'node:test';
 import { collect, helper, inflowNodes, waitFor, watched, watchersOf, type Message } from '../support/flows';
+import { server, useOutServer } from '../support/out-flows';
 
 const coreNodes: unknown[] = [
   require('@node-red/nodes/core/function/10-function.js'),
@@ -16,18 +16,8 @@ const coreNodes: unknown[] = [
   require('@node-red/nodes/core/common/90-comment.js'),
 ];
 
-let server: InfluxServer;
 let counter = 0;
-
-before(async () => {
-  server = await InfluxServer.start();
-});
-afterEach(async () => {
-  await helper.unload();
-});
-after(async () => {
-  await server.stop();
-});
+useOutServer();
 
 const T = 1_700_000_000_000;
 

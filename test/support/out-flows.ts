@@ -1,4 +1,4 @@
-/** Flows around one "inflow out" node and a real influxd, for the node's tests. */
+/** Flows around one "inflow out" node and a real influxd, for the node's tests (and the influxd of a test file). */
 import { after, afterEach, before } from 'node:test';
 import type { RetryOptions } from '../../src';
 import { collect, helper, inflowNodes, watched, watchersOf, type Message } from './flows';
