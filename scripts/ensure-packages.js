@@ -9,6 +9,7 @@ const { findProgram: find } = require('./local');
 const NEEDED = [{ binary: 'influxd', env: 'INFLUXD', debian: 'influxdb', what: 'InfluxDB 1.x' }];
 if (process.argv.includes('--tests')) {
   NEEDED.push({ binary: 'chromium', env: 'CHROMIUM', debian: 'chromium', what: 'Chromium' });
+  NEEDED.push({ binary: 'victoria-metrics', env: 'VICTORIA_METRICS', debian: 'victoria-metrics', what: 'VictoriaMetrics' });
   // libfaketime steps a test runtime's wall clock.
   NEEDED.push({ binary: 'faketime', env: 'FAKETIME_BIN', debian: 'faketime', what: 'libfaketime' });
 }

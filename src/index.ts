@@ -16,6 +16,8 @@ export {
   type MeasurementInit,
   type MeasurementLike,
   type PingResult,
+  type ServerInfo,
+  type ServerVersion,
   type QueryOptions,
   type QueryParam,
   type QueryValue,

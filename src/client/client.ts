@@ -1,13 +1,33 @@
 import { assertPrecision, ConfigurationException, QueryFailedException, type LineProtocol, type Precision } from '../core';
 import type { LineSink } from '../delivery';
-import { V1Api } from '../servers';
+import { V1Api, VictoriaApi } from '../servers';
 import { Transport, type TlsOptions } from '../transport';
 import { parseDsn, maskDsn } from './dsn';
 import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
 import { checkQueryResponse, encodeParams, reshapeResults, type QueryOptions, type RawQueryResponse, type Series } from './query';
 import { Session, type SessionOptions } from './session';
 
+/** Which API the server speaks: found from its `/ping` ('auto'), or said. */
+export type ServerVersion = 'auto' | '1' | 'victoriametrics';
+
+/** What the client found the server to be (or was told). */
+export interface ServerInfo {
+  kind: 'influxdb' | 'victoriametrics';
+  /** The version the server names (`X-Influxdb-Version`), if it names one. */
+  version: string | undefined;
+}
+
 export interface ClientOptions {
+  /**
+   * The server's API: '1' (default: InfluxDB's 1.x API, which InfluxDB 2.x and 3.x keep too), or
+   * 'victoriametrics' (string fields and times below a millisecond are refused, as it would store them
+   * wrongly, and queries, which it cannot answer), or 'auto': `/ping` is asked once, before the first
+   * request; a server that names an InfluxDB version gets the 1.x API, one that names none is taken for
+   * VictoriaMetrics.
+   */
+  version?: ServerVersion | 1 | undefined;
+  /** On VictoriaMetrics, write string fields (stored as 0) and times below a millisecond (cut) all the same. */
+  acceptLoss?: boolean | undefined;
   /** Unit of number timestamps and of the times sent. Default `s`, as in the Python seed. */
   precision?: Precision | undefined;
   /** Retention policy for writes. Default: the database's default policy. */
@@ -63,7 +83,10 @@ export class Client implements LineSink, AsyncDisposable {
   readonly displayDsn: string;
   // Private (#) so that inspecting or serializing a client never shows its credentials.
   readonly #transport: Transport;
-  readonly #api: V1Api;
+  readonly #version: ServerVersion;
+  readonly #acceptLoss: boolean;
+  #api: Promise<V1Api> | undefined;
+  #server: ServerInfo | undefined;
 
   constructor(dsn: string, options: ClientOptions = {}) {
     const parsed = parseDsn(dsn);
@@ -83,7 +106,12 @@ export class Client implements LineSink, AsyncDisposable {
       connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
       tls: options.tls,
     });
-    this.#api = new V1Api(this.#transport, this.precision);
+    this.#version = serverVersion(options.version);
+    this.#acceptLoss = options.acceptLoss === true;
+    if (this.#version !== 'auto')
+      this.#api = Promise.resolve(
+        this.apiFor({ kind: this.#version === '1' ? 'influxdb' : 'victoriametrics', version: undefined }),
+      );
   }
 
   /** Whether `close()` was called. */
@@ -115,7 +143,7 @@ export class Client implements LineSink, AsyncDisposable {
       database: options.database ?? this.database,
       retentionPolicy: options.retentionPolicy ?? this.retentionPolicy,
     };
-    await this.#api.write(lines instanceof Uint8Array ? lines : lines.join('\n'), target, options.signal);
+    await (await this.api()).write(lines instanceof Uint8Array ? lines : lines.join('\n'), target, options.signal);
   }
 
   /**
@@ -131,7 +159,8 @@ export class Client implements LineSink, AsyncDisposable {
     if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
     const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
     const params = options.params === undefined ? undefined : encodeParams(options.params);
-    return checkQueryResponse(await this.#api.query(query, { database: options.database ?? this.database, epoch, params }));
+    const api = await this.api();
+    return checkQueryResponse(await api.query(query, { database: options.database ?? this.database, epoch, params }));
   }
 
   /** A session that accumulates writes and commits them together. */
@@ -142,8 +171,38 @@ export class Client implements LineSink, AsyncDisposable {
   /** Checks the server answers; its version and the round-trip time. */
   async ping(): Promise<PingResult> {
     const started = performance.now();
-    const version = await this.#api.ping();
+    const version = await new V1Api(this.#transport, this.precision).ping();
     return { version, roundTrip: performance.now() - started };
+  }
+
+  /** What the server is: found from its `/ping` on the first call (and the first request), or as told. */
+  async detectServer(): Promise<ServerInfo> {
+    await this.api();
+    return this.#server as ServerInfo;
+  }
+
+  /** What the server was found to be, once known (after `detectServer()` or a first request). */
+  get server(): ServerInfo | undefined {
+    return this.#server;
+  }
+
+  /** The server's API, detected once; a failed detection (the server away) is tried again next time. */
+  private api(): Promise<V1Api> {
+    this.#api ??= this.ping().then(
+      ({ version }) => this.apiFor({ kind: version === undefined ? 'victoriametrics' : 'influxdb', version }),
+      (error: unknown) => {
+        this.#api = undefined;
+        throw error;
+      },
+    );
+    return this.#api;
+  }
+
+  private apiFor(server: ServerInfo): V1Api {
+    this.#server = server;
+    return server.kind === 'victoriametrics'
+      ? new VictoriaApi(this.#transport, this.precision, this.#acceptLoss)
+      : new V1Api(this.#transport, this.precision);
   }
 
   /**
@@ -179,6 +238,15 @@ function authorizationHeader(
  * such a token would fail every request as if the server could not be reached. Says what is wrong,
  * and where, without the token itself.
  */
+function serverVersion(value: unknown): ServerVersion {
+  if (value === 'auto') return 'auto';
+  if (value === undefined || value === 1 || value === '1') return '1';
+  if (value === 'victoriametrics') return 'victoriametrics';
+  throw new ConfigurationException(
+    `version ${JSON.stringify(value)} is not one of 'auto', 1 or 'victoriametrics' (InfluxDB 2.x and 3.x: 1, through their 1.x endpoints)`,
+  );
+}
+
 function checkedToken(token: unknown): string {
   if (typeof token !== 'string') throw new ConfigurationException(`the token must be text, not ${typeof token}`);
   for (let i = 0; i < token.length; i++) {

@@ -1,8 +1,11 @@
-import type { InfluxDBException } from '../core';
+import { InvalidMeasurementException, type InfluxDBException } from '../core';
 
-/** The server refused the request itself (a line it rejects, a body too large): splitting finds the culprit. */
+/**
+ * The request was refused for what it carries (a line the server rejects, a body too large, a point the
+ * server's API would store wrongly, refused before sending): splitting finds the culprit.
+ */
 export function isRejection(error: InfluxDBException): boolean {
-  return error.status === 400 || error.status === 413;
+  return error.status === 400 || error.status === 413 || error instanceof InvalidMeasurementException;
 }
 
 /** How to write a part, split it, and end it, for isolateRejected. */

@@ -235,4 +235,12 @@ describe('write, read back over plain HTTP', () => {
     assert.match(text, /\[1700000000123456789,1\],\[1700000000123456790,2\]/);
     await client.close();
   });
+
+  it("with version 'auto', finds InfluxDB by its /ping, and says which version", async () => {
+    const { client } = await fresh({ version: 'auto' });
+    const found = await client.detectServer();
+    assert.equal(found.kind, 'influxdb');
+    assert.match(String(found.version), /^1\.6/);
+    await client.close();
+  });
 });

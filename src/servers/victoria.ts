@@ -1,0 +1,76 @@
+/**
+ * VictoriaMetrics through InfluxDB 1.x's `/write`: it stores string fields as 0 and cuts times below a
+ * millisecond, both in silence (measured on 1.79), and answers every `/query` with the answer of
+ * `SHOW DATABASES`. So such points are refused before sending, with the reason, unless the loss was
+ * accepted; and queries are refused.
+ */
+import { ConfigurationException, InvalidMeasurementException, linesOfBody, type JsonValue, type Precision } from '../core';
+import type { Transport } from '../transport';
+import { V1Api, type V1QueryRequest, type V1WriteTarget } from './v1';
+
+export class VictoriaApi extends V1Api {
+  constructor(
+    transport: Transport,
+    private readonly timePrecision: Precision,
+    private readonly acceptLoss: boolean,
+  ) {
+    super(transport, timePrecision);
+  }
+
+  override async write(body: string | Uint8Array, target: V1WriteTarget, signal: AbortSignal | undefined): Promise<void> {
+    if (!this.acceptLoss) {
+      const lines = typeof body === 'string' ? body.split('\n') : linesOfBody(body);
+      for (const line of lines) this.check(line);
+    }
+    await super.write(body, target, signal);
+  }
+
+  override query(_text: string, _request: V1QueryRequest): Promise<JsonValue> {
+    return Promise.reject(
+      new ConfigurationException(
+        'the server is VictoriaMetrics, which has no InfluxQL: it answers every /query with the answer of SHOW DATABASES. ' +
+          'Read its data with its own API (/api/v1/export, PromQL), or set the server version if it is an InfluxDB',
+      ),
+    );
+  }
+
+  private check(line: string): void {
+    if (line === '') return;
+    const key = stringFieldOf(line);
+    if (key !== undefined) {
+      throw new InvalidMeasurementException(
+        `field ${JSON.stringify(key)} is a string, which VictoriaMetrics stores as 0: send a number, or accept the loss (acceptLoss)`,
+      );
+    }
+    const zeros = this.timePrecision === 'u' ? 3 : this.timePrecision === 'ns' ? 6 : 0;
+    const time = line.slice(line.lastIndexOf(' ') + 1);
+    if (zeros > 0 && !time.endsWith('0'.repeat(zeros))) {
+      throw new InvalidMeasurementException(
+        `time ${time} (precision "${this.timePrecision}") is finer than a millisecond, which VictoriaMetrics cuts off: ` +
+          'use precision ms, or accept the loss (acceptLoss)',
+      );
+    }
+  }
+}
+
+/** The key of the first string field of a line of line protocol, or undefined. */
+export function stringFieldOf(line: string): string | undefined {
+  let i = 0;
+  // The measurement and tags end at the first space that is not escaped.
+  while (i < line.length && line[i] !== ' ') i += line[i] === '\\' ? 2 : 1;
+  i++;
+  while (i < line.length) {
+    let key = '';
+    while (i < line.length && line[i] !== '=') {
+      if (line[i] === '\\') i++;
+      key += line[i] ?? '';
+      i++;
+    }
+    i++;
+    if (line[i] === '"') return key;
+    while (i < line.length && line[i] !== ',' && line[i] !== ' ') i++;
+    if (line[i] !== ',') return undefined;
+    i++;
+  }
+  return undefined;
+}

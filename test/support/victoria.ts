@@ -1,0 +1,87 @@
+/**
+ * Runs a real VictoriaMetrics (Debian's `victoria-metrics`) for tests: a free loopback port, a temporary
+ * data directory, a retention long enough for the tests' old timestamps, stopped after. Fails loudly
+ * when it is missing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, killOnExit } from './influxd';
+
+const { findProgram } = require('../../scripts/local.js') as { findProgram(binary: string, env: string): string | undefined };
+
+export interface Exported {
+  metric: Record<string, string>;
+  values: number[];
+  timestamps: number[];
+}
+
+export class VictoriaServer {
+  private constructor(
+    readonly port: number,
+    private readonly dataDir: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static async start(): Promise<VictoriaServer> {
+    const binary = findProgram('victoria-metrics', 'VICTORIA_METRICS');
+    if (binary === undefined) {
+      throw new Error(
+        'victoria-metrics was not found, and these tests need a real one: apt-get install victoria-metrics (npm test does so as root)',
+      );
+    }
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'inflow-victoria-'));
+    const port = await freePort();
+    const child = spawn(
+      binary,
+      [
+        `-httpListenAddr=127.0.0.1:${port}`,
+        `-storageDataPath=${dataDir}`,
+        '-retentionPeriod=100y',
+        '-search.disableCache',
+        '-loggerLevel=ERROR',
+      ],
+      { stdio: 'ignore' },
+    );
+    killOnExit(child);
+    const server = new VictoriaServer(port, dataDir, child);
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      if (child.exitCode !== null) throw new Error(`victoria-metrics exited at start (code ${child.exitCode})`);
+      try {
+        if ((await fetch(`${server.url}/health`)).ok) return server;
+      } catch {
+        // not listening yet
+      }
+    }
+    throw new Error('victoria-metrics did not answer /health within 30 s');
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  dsn(database: string): string {
+    return `${this.url}/${database}`;
+  }
+
+  /** The series matching a selector, through VictoriaMetrics's own export API (not the client under test). */
+  async exported(selector: string): Promise<Exported[]> {
+    await fetch(`${this.url}/internal/force_flush`);
+    const response = await fetch(`${this.url}/api/v1/export?${new URLSearchParams({ 'match[]': selector })}`);
+    const text = await response.text();
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Exported);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
