@@ -5,7 +5,7 @@
  * The report is locale keys with their values, so the editor shows it in the user's language; it never
  * holds a secret.
  */
-import { Client, maskDsn } from '../../client';
+import { Client, maskDsn, parseDsn } from '../../client';
 import {
   assertPrecision,
   ConfigurationException,
@@ -63,7 +63,8 @@ export async function testConnection(settings: ConnectionSettings): Promise<Conn
     await client.close();
     return { ok: false, lines: [{ key: 'unreachable', values: { where, why: messageOf(error) }, problem: true }, took()] };
   }
-  const credentials = Boolean(settings.password || settings.token || new URL(String(settings.dsn).trim()).username);
+  // The DSN parsed already when the client was made: a user name in it is a credential too.
+  const credentials = Boolean(settings.password || settings.token || parseDsn(String(settings.dsn)).username);
   let ok = true;
   try {
     const [policies] = await client.query(`SHOW RETENTION POLICIES ON "${client.database.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
