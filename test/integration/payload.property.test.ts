@@ -73,7 +73,8 @@ function expectedFields(sent: unknown): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
     if (key === 'tags' || key === 'timestamp' || value === null || value === undefined) continue;
-    fields[key] = typeof value === 'number' && Object.is(value, -0) ? 0 : value;
+    // Every field as sent, -0 with its sign.
+    fields[key] = value;
   }
   return fields;
 }
