@@ -1,10 +1,12 @@
 /**
- * node-red-contrib-inflow: a client for the InfluxDB 1.x HTTP API (a TypeScript port of the Python
- * Inflow client), usable from plain Node.js and from Node-RED function nodes. The public API, by name,
+ * node-red-contrib-inflow: a client for InfluxDB 1.x, 2.x and 3.x and VictoriaMetrics (a TypeScript port
+ * of the Python Inflow client), usable from plain Node.js and from Node-RED function nodes. The public API, by name,
  * from each folder's index.
  */
 export {
   Client,
+  describeServer,
+  parseServerUrl,
   Measurement,
   Session,
   maskDsn,
@@ -35,6 +37,7 @@ export {
   InfluxDBException,
   QueryFailedException,
   WriteFailedException,
+  type RejectedLine,
   DatabaseNotFoundException,
   RetentionPolicyNotFoundException,
   UnauthorizedException,

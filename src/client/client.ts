@@ -1,36 +1,59 @@
-import { assertPrecision, ConfigurationException, QueryFailedException, type LineProtocol, type Precision } from '../core';
+import {
+  assertPrecision,
+  ConfigurationException,
+  QueryFailedException,
+  UnauthorizedException,
+  type LineProtocol,
+  type Precision,
+} from '../core';
 import type { LineSink } from '../delivery';
-import { V1Api, VictoriaApi } from '../servers';
-import { Transport, type TlsOptions } from '../transport';
-import { parseDsn, maskDsn } from './dsn';
+import {
+  ping,
+  serverOfPing,
+  V1Api,
+  V2Api,
+  V3Api,
+  VictoriaApi,
+  type ApiName,
+  type Destination,
+  type ServerApi,
+  type ServerInfo,
+} from '../servers';
+import { Transport, type TlsOptions, type TokenScheme, type TransportResponse } from '../transport';
+import { parseDsn, parseServerUrl, maskDsn } from './dsn';
 import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
 import { checkQueryResponse, encodeParams, reshapeResults, type QueryOptions, type RawQueryResponse, type Series } from './query';
 import { Session, type SessionOptions } from './session';
 
-/** Which API the server speaks: found from its `/ping` ('auto'), or said. */
-export type ServerVersion = 'auto' | '1' | 'victoriametrics';
+export { describeServer, type ServerInfo } from '../servers';
 
-/** What the client found the server to be (or was told). */
-export interface ServerInfo {
-  kind: 'influxdb' | 'victoriametrics';
-  /** The version the server names (`X-Influxdb-Version`), if it names one. */
-  version: string | undefined;
-}
+/** Which API the server speaks: found from its `/ping` ('auto'), or said. */
+export type ServerVersion = 'auto' | '1' | '2' | '3' | 'victoriametrics';
 
 export interface ClientOptions {
   /**
-   * The server's API: '1' (default: InfluxDB's 1.x API, which InfluxDB 2.x and 3.x keep too), or
-   * 'victoriametrics' (string fields and times below a millisecond are refused, as it would store them
-   * wrongly, and queries, which it cannot answer), or 'auto': `/ping` is asked once, before the first
-   * request; a server that names an InfluxDB version gets the 1.x API, one that names none is taken for
-   * VictoriaMetrics.
+   * The server's API: '1' (default for a DSN: InfluxDB 1.x's API), '2' (InfluxDB 2.x: `/api/v2/write` to
+   * an org's bucket), '3' (InfluxDB 3 Core and Enterprise: `/api/v3/write_lp`), 'victoriametrics' (string
+   * fields and times below a millisecond refused, as it would store them wrongly, and queries, which it
+   * cannot answer), or 'auto' (default without a DSN): `/ping` is asked once, before the first request,
+   * and the API picked from what the server names.
    */
-  version?: ServerVersion | 1 | undefined;
+  version?: ServerVersion | 1 | 2 | 3 | undefined;
+  /** The server's address (a path in it is where the server's API sits behind a proxy), instead of a DSN. */
+  url?: string | undefined;
+  /** Database to write to and query: InfluxDB 1.x and 3.x, a label on VictoriaMetrics. Instead of the DSN's. */
+  database?: string | undefined;
+  /** Bucket to write to (InfluxDB 2.x; on 1.x it reads as `database/retention-policy`). */
+  bucket?: string | undefined;
+  /** Organization of the bucket (InfluxDB 2.x; ignored by 1.x, which has none). */
+  org?: string | undefined;
+  /** On InfluxDB 3, have writes answered before they are on the server's disk (`no_sync`). Default false. */
+  noSync?: boolean | undefined;
   /** On VictoriaMetrics, write string fields (stored as 0) and times below a millisecond (cut) all the same. */
   acceptLoss?: boolean | undefined;
   /** Unit of number timestamps and of the times sent. Default `s`, as in the Python seed. */
   precision?: Precision | undefined;
-  /** Retention policy for writes. Default: the database's default policy. */
+  /** Retention policy for writes (InfluxDB 1.x, and 2.x's DBRP mapping). Default: the database's default policy. */
   retentionPolicy?: string | undefined;
   /** Milliseconds a request may take, answer included. Default 10 000. */
   timeout?: number | undefined;
@@ -38,7 +61,10 @@ export interface ClientOptions {
   username?: string | undefined;
   /** Password, instead of the DSN's (so a DSN can be shown without a secret). */
   password?: string | undefined;
-  /** A token, sent as `Authorization: Token ...` (InfluxDB 2.x and 3.x). Takes the place of user and password. */
+  /**
+   * A token, sent as `Authorization: Token ...` (InfluxDB 2.x and 3.x), or `Bearer ...` to VictoriaMetrics
+   * (as vmauth wants it). Takes the place of user and password.
+   */
   token?: string | undefined;
   /**
    * Request bodies of at least this many bytes are gzipped. Default 1000, or `Infinity` (never) for a
@@ -52,8 +78,10 @@ export interface ClientOptions {
 }
 
 export interface PingResult {
-  /** The server's version, from its `X-Influxdb-Version` header. */
+  /** The server's version, from its `X-Influxdb-Version` header (or InfluxDB 3's answer). */
   version: string | undefined;
+  /** What the answer says the server is. */
+  server: ServerInfo;
   /** Round-trip time in milliseconds. */
   roundTrip: number;
 }
@@ -71,11 +99,15 @@ function isLoopback(hostname: string): boolean {
 }
 
 /**
- * A client for the InfluxDB 1.x HTTP API, made from a DSN: `http://user:pass@host:8086/database`.
+ * A client for InfluxDB 1.x, 2.x and 3.x and VictoriaMetrics, made from a DSN
+ * (`http://user:pass@host:8086/database`, Inflow's form) or from options with a `url`.
  * Every call is one request that succeeds or throws its typed exception: no hidden retries.
  */
 export class Client implements LineSink, AsyncDisposable {
-  readonly database: string;
+  /** Where writes and queries go when a call names no database (undefined when the client has a bucket instead). */
+  readonly database: string | undefined;
+  readonly bucket: string | undefined;
+  readonly org: string | undefined;
   readonly precision: Precision;
   readonly retentionPolicy: string | undefined;
   readonly timeout: number;
@@ -85,33 +117,52 @@ export class Client implements LineSink, AsyncDisposable {
   readonly #transport: Transport;
   readonly #version: ServerVersion;
   readonly #acceptLoss: boolean;
-  #api: Promise<V1Api> | undefined;
+  readonly #noSync: boolean;
+  readonly #hasToken: boolean;
+  #api: Promise<ServerApi> | undefined;
   #server: ServerInfo | undefined;
 
-  constructor(dsn: string, options: ClientOptions = {}) {
-    const parsed = parseDsn(dsn);
-    this.database = parsed.database;
+  constructor(dsn: string, options?: ClientOptions);
+  constructor(options: ClientOptions & { url: string });
+  constructor(dsnOrOptions: string | (ClientOptions & { url: string }), moreOptions: ClientOptions = {}) {
+    const fromDsn = typeof dsnOrOptions === 'string';
+    const options: ClientOptions = fromDsn ? moreOptions : (dsnOrOptions ?? {});
+    const address = fromDsn ? dsnOrOptions : options.url;
+    if (typeof address !== 'string') throw new ConfigurationException('the client needs a DSN, or options with a url');
+    const parsed = fromDsn ? parseDsn(address) : parseServerUrl(address);
+    this.bucket = optionalName(options.bucket, 'bucket');
+    this.org = optionalName(options.org, 'org');
+    this.database = optionalName(options.database, 'database') ?? (this.bucket === undefined ? parsed.database : undefined);
     this.precision = assertPrecision(options.precision ?? 's');
     this.retentionPolicy = optionalName(options.retentionPolicy, 'retentionPolicy');
     this.timeout = positiveNumber(options.timeout ?? DEFAULT_TIMEOUT, 'timeout');
-    this.displayDsn = maskDsn(dsn);
+    this.displayDsn = maskDsn(address);
     const username = options.username ?? parsed.username;
     const password = options.password ?? parsed.password;
+    this.#hasToken = options.token !== undefined && options.token !== '';
     this.#transport = new Transport({
       origin: parsed.origin,
       basePath: parsed.basePath,
-      authorization: authorizationHeader(options.token, username, password),
+      authorization: authorization(options.token, username, password),
       timeout: this.timeout,
       gzipThreshold: nonNegativeNumber(options.gzipThreshold ?? defaultGzipThreshold(parsed.origin), 'gzipThreshold'),
       connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
       tls: options.tls,
     });
-    this.#version = serverVersion(options.version);
+    this.#version = serverVersion(options.version, fromDsn ? '1' : 'auto');
     this.#acceptLoss = options.acceptLoss === true;
-    if (this.#version !== 'auto')
+    this.#noSync = options.noSync === true;
+    if (this.#version !== 'auto') {
+      const api = this.#version;
       this.#api = Promise.resolve(
-        this.apiFor({ kind: this.#version === '1' ? 'influxdb' : 'victoriametrics', version: undefined }),
+        this.apiFor({
+          api,
+          kind: api === 'victoriametrics' ? 'victoriametrics' : 'influxdb',
+          version: undefined,
+          product: undefined,
+        }),
       );
+    }
   }
 
   /** Whether `close()` was called. */
@@ -122,7 +173,7 @@ export class Client implements LineSink, AsyncDisposable {
   /**
    * Writes points at once, in one request:
    * `write('temperature', { value: 21.3 })`, `write([measurements])`, `write(measurement)`,
-   * `write({ name, tags }, [rows])`, each with optional `{ retentionPolicy, database }` last.
+   * `write({ name, tags }, [rows])`, each with optional `{ retentionPolicy, database, bucket, org }` last.
    */
   write(name: string, kwargs: Kwargs, options?: WriteOptions): Promise<void>;
   write(measurements: readonly MeasurementLike[], options?: WriteOptions): Promise<void>;
@@ -135,15 +186,13 @@ export class Client implements LineSink, AsyncDisposable {
 
   /**
    * Writes line protocol already in this client's precision, in one request: lines, or UTF-8 bytes
-   * of lines separated by newlines.
+   * of lines separated by newlines. On InfluxDB 3, the lines it refuses are named in the exception's
+   * `rejectedLines`; it stored the others.
    */
   async writeLines(lines: LineProtocol, options: WriteOptions = {}): Promise<void> {
     if (lines.length === 0) return;
-    const target = {
-      database: options.database ?? this.database,
-      retentionPolicy: options.retentionPolicy ?? this.retentionPolicy,
-    };
-    await (await this.api()).write(lines instanceof Uint8Array ? lines : lines.join('\n'), target, options.signal);
+    const api = await this.api(options.signal);
+    await api.write(lines, this.destination(options), options.signal);
   }
 
   /**
@@ -160,7 +209,8 @@ export class Client implements LineSink, AsyncDisposable {
     const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
     const params = options.params === undefined ? undefined : encodeParams(options.params);
     const api = await this.api();
-    return checkQueryResponse(await api.query(query, { database: options.database ?? this.database, epoch, params }));
+    const database = options.database ?? this.database ?? this.bucket;
+    return checkQueryResponse(await api.query(query, { database, epoch, params }));
   }
 
   /** A session that accumulates writes and commits them together. */
@@ -168,16 +218,17 @@ export class Client implements LineSink, AsyncDisposable {
     return new Session(this, options);
   }
 
-  /** Checks the server answers; its version and the round-trip time. */
-  async ping(): Promise<PingResult> {
+  /** Checks the server answers; what it is, its version, and the round-trip time. */
+  async ping(signal?: AbortSignal): Promise<PingResult> {
     const started = performance.now();
-    const version = await new V1Api(this.#transport, this.precision).ping();
-    return { version, roundTrip: performance.now() - started };
+    const response = await this.pingAnswer(signal);
+    const server = serverOfPing(response);
+    return { version: server.version, server, roundTrip: performance.now() - started };
   }
 
   /** What the server is: found from its `/ping` on the first call (and the first request), or as told. */
-  async detectServer(): Promise<ServerInfo> {
-    await this.api();
+  async detectServer(signal?: AbortSignal): Promise<ServerInfo> {
+    await this.api(signal);
     return this.#server as ServerInfo;
   }
 
@@ -186,23 +237,58 @@ export class Client implements LineSink, AsyncDisposable {
     return this.#server;
   }
 
-  /** The server's API, detected once; a failed detection (the server away) is tried again next time. */
-  private api(): Promise<V1Api> {
-    this.#api ??= this.ping().then(
-      ({ version }) => this.apiFor({ kind: version === undefined ? 'victoriametrics' : 'influxdb', version }),
+  /**
+   * A `/ping` answer. A token is offered as `Token` (InfluxDB); a server that refuses it is asked
+   * again with `Bearer`, as vmauth in front of VictoriaMetrics wants it.
+   */
+  private async pingAnswer(signal: AbortSignal | undefined): Promise<TransportResponse> {
+    try {
+      return await ping(this.#transport, signal);
+    } catch (error) {
+      if (!(error instanceof UnauthorizedException) || !this.#hasToken) throw error;
+      return ping(this.#transport, signal, 'Bearer' satisfies TokenScheme);
+    }
+  }
+
+  /**
+   * The server's API, detected once (however many callers wait for it); a failed detection (the
+   * server away) is tried again next time. A caller's signal ends its own wait, not the detection.
+   */
+  private api(signal?: AbortSignal): Promise<ServerApi> {
+    this.#api ??= this.pingAnswer(undefined).then(
+      (response) => this.apiFor(serverOfPing(response)),
       (error: unknown) => {
         this.#api = undefined;
         throw error;
       },
     );
-    return this.#api;
+    return signal === undefined ? this.#api : raceAbort(this.#api, signal);
   }
 
-  private apiFor(server: ServerInfo): V1Api {
+  /** The call's target with the client's defaults: a call that names a bucket or a database names where it goes. */
+  private destination(target: WriteOptions): Destination {
+    const named = target.bucket !== undefined || target.database !== undefined;
+    return {
+      bucket: named ? target.bucket : this.bucket,
+      database: named ? target.database : this.database,
+      retentionPolicy: target.retentionPolicy ?? this.retentionPolicy,
+      org: target.org ?? this.org,
+    };
+  }
+
+  private apiFor(server: ServerInfo): ServerApi {
     this.#server = server;
-    return server.kind === 'victoriametrics'
-      ? new VictoriaApi(this.#transport, this.precision, this.#acceptLoss)
-      : new V1Api(this.#transport, this.precision);
+    const api: ApiName = server.api;
+    switch (api) {
+      case 'victoriametrics':
+        return new VictoriaApi(this.#transport, this.precision, this.#acceptLoss);
+      case '2':
+        return new V2Api(this.#transport, this.precision);
+      case '3':
+        return new V3Api(this.#transport, this.precision, { noSync: this.#noSync });
+      default:
+        return new V1Api(this.#transport, this.precision);
+    }
   }
 
   /**
@@ -223,14 +309,41 @@ export class Client implements LineSink, AsyncDisposable {
   }
 }
 
-function authorizationHeader(
+function authorization(
   token: string | undefined,
   username: string | undefined,
   password: string | undefined,
-): string | undefined {
-  if (token !== undefined && token !== '') return `Token ${checkedToken(token)}`;
+): ((scheme: TokenScheme) => string) | undefined {
+  if (token !== undefined && token !== '') {
+    const checked = checkedToken(token);
+    return (scheme) => `${scheme} ${checked}`;
+  }
   if (username === undefined || username === '') return undefined;
-  return `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+  const basic = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+  return () => basic;
+}
+
+/** The promise's outcome, unless the signal ends the wait first (with its reason). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+function serverVersion(value: unknown, byDefault: ServerVersion): ServerVersion {
+  if (value === undefined || value === '') return byDefault;
+  if (value === 'auto' || value === 'victoriametrics') return value;
+  if (value === 1 || value === '1') return '1';
+  if (value === 2 || value === '2') return '2';
+  if (value === 3 || value === '3') return '3';
+  throw new ConfigurationException(`version ${JSON.stringify(value)} is not one of 'auto', 1, 2, 3 or 'victoriametrics'`);
 }
 
 /**
@@ -238,15 +351,6 @@ function authorizationHeader(
  * such a token would fail every request as if the server could not be reached. Says what is wrong,
  * and where, without the token itself.
  */
-function serverVersion(value: unknown): ServerVersion {
-  if (value === 'auto') return 'auto';
-  if (value === undefined || value === 1 || value === '1') return '1';
-  if (value === 'victoriametrics') return 'victoriametrics';
-  throw new ConfigurationException(
-    `version ${JSON.stringify(value)} is not one of 'auto', 1 or 'victoriametrics' (InfluxDB 2.x and 3.x: 1, through their 1.x endpoints)`,
-  );
-}
-
 function checkedToken(token: unknown): string {
   if (typeof token !== 'string') throw new ConfigurationException(`the token must be text, not ${typeof token}`);
   for (let i = 0; i < token.length; i++) {

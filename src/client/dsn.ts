@@ -16,45 +16,67 @@ export interface Dsn {
 
 /** Parses a DSN; a DSN that cannot work throws a ConfigurationException that says why (never echoing a password). */
 export function parseDsn(dsn: string): Dsn {
-  if (typeof dsn !== 'string' || dsn.trim() === '') {
-    throw new ConfigurationException('DSN is empty: expected http://[user:password@]host:8086/database');
-  }
-  let url: URL;
-  try {
-    url = new URL(dsn.trim());
-  } catch {
-    throw new ConfigurationException(
-      `DSN "${maskDsn(dsn)}" is not a valid URL: expected http://[user:password@]host:8086/database ` +
-        '(percent-encode special characters in the user name and password)',
-    );
-  }
-  const protocol = url.protocol.slice(0, -1);
-  if (protocol !== 'http' && protocol !== 'https') {
-    throw new ConfigurationException(`DSN "${maskDsn(dsn)}" has scheme "${protocol}": only http and https are supported`);
-  }
-  if (url.hostname === '') throw new ConfigurationException(`DSN "${maskDsn(dsn)}" has no host`);
-  if (url.port === '0') throw new ConfigurationException(`DSN "${maskDsn(dsn)}" has port 0: give the server's port`);
-  if (url.search !== '' || url.hash !== '') {
-    throw new ConfigurationException(
-      `DSN "${maskDsn(dsn)}" has a query string or fragment, which a DSN does not use ` +
-        '(a "#" or "?" in a password must be percent-encoded as %23 or %3F)',
-    );
-  }
+  const { url, protocol } = parseAddress(dsn, 'DSN', 'http://[user:password@]host:8086/database');
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
   const last = segments.pop();
   if (last === undefined) {
     throw new ConfigurationException(`DSN "${maskDsn(dsn)}" names no database: add it as the path, as in http://host:8086/mydb`);
   }
-  const port = url.port === '' ? (protocol === 'https' ? 443 : 80) : Number(url.port);
+  return {
+    ...partsOf(url, protocol, dsn),
+    basePath: segments.length > 0 ? `/${segments.join('/')}` : '',
+    database: decodeComponent(last, 'database name', dsn),
+  };
+}
+
+/**
+ * A server's address without a database in it (`new Client({ url })`): the whole path is where the
+ * server's API sits behind a proxy. User and password may be in it, as in a DSN.
+ */
+export function parseServerUrl(address: string): Omit<Dsn, 'database'> & { database: undefined } {
+  const { url, protocol } = parseAddress(address, 'URL', 'http://[user:password@]host:8086');
+  const segments = url.pathname.split('/').filter((segment) => segment !== '');
+  return {
+    ...partsOf(url, protocol, address),
+    basePath: segments.length > 0 ? `/${segments.join('/')}` : '',
+    database: undefined,
+  };
+}
+
+function parseAddress(text: string, what: 'DSN' | 'URL', form: string): { url: URL; protocol: 'http' | 'https' } {
+  if (typeof text !== 'string' || text.trim() === '') throw new ConfigurationException(`${what} is empty: expected ${form}`);
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new ConfigurationException(
+      `${what} "${maskDsn(text)}" is not a valid URL: expected ${form} ` +
+        '(percent-encode special characters in the user name and password)',
+    );
+  }
+  const protocol = url.protocol.slice(0, -1);
+  if (protocol !== 'http' && protocol !== 'https') {
+    throw new ConfigurationException(`${what} "${maskDsn(text)}" has scheme "${protocol}": only http and https are supported`);
+  }
+  if (url.hostname === '') throw new ConfigurationException(`${what} "${maskDsn(text)}" has no host`);
+  if (url.port === '0') throw new ConfigurationException(`${what} "${maskDsn(text)}" has port 0: give the server's port`);
+  if (url.search !== '' || url.hash !== '') {
+    throw new ConfigurationException(
+      `${what} "${maskDsn(text)}" has a query string or fragment, which a ${what} does not use ` +
+        '(a "#" or "?" in a password must be percent-encoded as %23 or %3F)',
+    );
+  }
+  return { url, protocol };
+}
+
+function partsOf(url: URL, protocol: 'http' | 'https', text: string): Omit<Dsn, 'basePath' | 'database'> {
   return {
     protocol,
     host: url.hostname,
-    port,
+    port: url.port === '' ? (protocol === 'https' ? 443 : 80) : Number(url.port),
     origin: `${protocol}://${url.host}`,
-    basePath: segments.length > 0 ? `/${segments.join('/')}` : '',
-    database: decodeComponent(last, 'database name', dsn),
-    username: url.username === '' ? undefined : decodeComponent(url.username, 'user name', dsn),
-    password: url.password === '' ? undefined : decodeComponent(url.password, 'password', dsn),
+    username: url.username === '' ? undefined : decodeComponent(url.username, 'user name', text),
+    password: url.password === '' ? undefined : decodeComponent(url.password, 'password', text),
   };
 }
 

@@ -1,6 +1,6 @@
 /** The Inflow port: a Client made from a DSN, its write forms, Sessions, and queries reshaped into series. */
-export { Client, type ClientOptions, type PingResult, type ServerInfo, type ServerVersion } from './client';
-export { maskDsn, parseDsn, type Dsn } from './dsn';
+export { Client, describeServer, type ClientOptions, type PingResult, type ServerInfo, type ServerVersion } from './client';
+export { maskDsn, parseDsn, parseServerUrl, type Dsn } from './dsn';
 export {
   isDictForm,
   Measurement,

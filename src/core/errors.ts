@@ -11,7 +11,16 @@ export interface ExceptionDetails {
   serverMessage?: string;
   /** Milliseconds the server asked us to wait before trying again (`Retry-After`). */
   retryAfter?: number;
+  /** The lines of the request the server named as rejected (it stored the others). */
+  rejectedLines?: readonly RejectedLine[];
   cause?: unknown;
+}
+
+/** A line the server refused while storing the rest of the request, in its own words. */
+export interface RejectedLine {
+  /** 1-based, in the request body. */
+  line: number;
+  message: string;
 }
 
 export class InfluxDBException extends Error {
@@ -19,6 +28,7 @@ export class InfluxDBException extends Error {
   readonly status: number | undefined;
   readonly serverMessage: string | undefined;
   readonly retryAfter: number | undefined;
+  readonly rejectedLines: readonly RejectedLine[] | undefined;
 
   constructor(message: string, details: ExceptionDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -27,6 +37,7 @@ export class InfluxDBException extends Error {
     this.status = details.status;
     this.serverMessage = details.serverMessage;
     this.retryAfter = details.retryAfter;
+    this.rejectedLines = details.rejectedLines;
   }
 
   /** The failure as an InfluxDBException, whatever was thrown (kept as the cause). */

@@ -2,5 +2,6 @@
 export * from './errors';
 export * from './line-protocol';
 export * from './time';
+export { scaleTimestamps, timestampStart } from './timestamps';
 export { parseJson, type JsonValue } from './json';
 export type { WriteTarget } from './target';

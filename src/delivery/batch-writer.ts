@@ -3,6 +3,7 @@ import {
   ClientClosedException,
   InfluxDBException,
   TimeoutException,
+  WriteFailedException,
   type LineProtocol,
   type WriteTarget,
 } from '../core';
@@ -258,6 +259,10 @@ export class BatchWriter {
         part.acknowledge(failure);
         return true;
       },
+      endPartial: (part, rejected, failure) => {
+        part.acknowledgeLines(rejected, (own) => rejectionOf(own, failure));
+        return true;
+      },
     });
     this.inFlightEntries -= batch.entries;
     this.inFlightPoints -= lineCount;
@@ -336,6 +341,18 @@ export class BatchWriter {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The error of a message the server stored but for some of its points, in the server's words. */
+function rejectionOf(own: ReadonlyArray<{ line: number; message: string }>, failure: InfluxDBException): WriteFailedException {
+  const words = own.map(({ line, message }) => `point ${line}: ${message}`).join('; ');
+  return new WriteFailedException(
+    `the server refused ${own.length === 1 ? 'a point' : `${own.length} points`} of the message (${words})`,
+    {
+      status: failure.status,
+      serverMessage: own.map(({ message }) => message).join('; '),
+    },
+  );
 }
 
 function errorKind(error: Error): string {

@@ -1,11 +1,12 @@
-import { InvalidMeasurementException, type InfluxDBException } from '../core';
+import { InvalidMeasurementException, type InfluxDBException, type RejectedLine } from '../core';
 
 /**
- * The request was refused for what it carries (a line the server rejects, a body too large, a point the
- * server's API would store wrongly, refused before sending): splitting finds the culprit.
+ * The request was refused for what it carries (a line the server rejects, a body too large, a partial
+ * write or a schema limit (422), a point the server's API would store wrongly, refused before sending):
+ * splitting finds the culprit.
  */
 export function isRejection(error: InfluxDBException): boolean {
-  return error.status === 400 || error.status === 413 || error instanceof InvalidMeasurementException;
+  return error.status === 400 || error.status === 413 || error.status === 422 || error instanceof InvalidMeasurementException;
 }
 
 /** How to write a part, split it, and end it, for isolateRejected. */
@@ -16,6 +17,11 @@ export interface IsolationSteps<P> {
   split(part: P): readonly [P, P] | undefined;
   /** Ends a part that was written, or failed for good; false stops the isolation (the rest is left for later). */
   end(part: P, failure: InfluxDBException | undefined): boolean;
+  /**
+   * Ends a part of which the server stored every line but those it named (InfluxDB 3 does): only
+   * their owners fail, and nothing is written again.
+   */
+  endPartial(part: P, rejected: readonly RejectedLine[], failure: InfluxDBException): boolean;
 }
 
 /**
@@ -26,6 +32,7 @@ export interface IsolationSteps<P> {
  */
 export async function isolateRejected<P>(part: P, steps: IsolationSteps<P>): Promise<boolean> {
   const failure = await steps.write(part);
+  if (failure?.rejectedLines !== undefined && isRejection(failure)) return steps.endPartial(part, failure.rejectedLines, failure);
   if (failure !== undefined && isRejection(failure)) {
     const halves = steps.split(part);
     if (halves !== undefined) {

@@ -65,6 +65,28 @@ export class Batch<E> {
   acknowledge(error: E | undefined): void {
     for (const acknowledge of this.acknowledgements) acknowledge(error);
   }
+
+  /**
+   * Acknowledges each entry as written, or, when it owns some of the `rejected` lines (numbered from 1
+   * in the body), with the error `errorFor` makes of them (numbered from 1 in the entry).
+   */
+  acknowledgeLines(rejected: readonly NumberedLine[], errorFor: (own: NumberedLine[]) => E): void {
+    let first = 1;
+    for (let entry = 0; entry < this.entries; entry++) {
+      const size = this.sizes[entry] as number;
+      const own = rejected
+        .filter(({ line }) => line >= first && line < first + size)
+        .map((rejection) => ({ ...rejection, line: rejection.line - first + 1 }));
+      (this.acknowledgements[entry] as Acknowledge<E>)(own.length === 0 ? undefined : errorFor(own));
+      first += size;
+    }
+  }
+}
+
+/** A line named by its number, and why. */
+export interface NumberedLine {
+  line: number;
+  message: string;
 }
 
 /**

@@ -85,6 +85,14 @@ export class Replay {
           this.context.changed();
           return false;
         },
+        endPartial: (lines, rejected, failure) => {
+          const each = lines instanceof Uint8Array ? linesOfBody(lines) : lines;
+          this.context.rejected(
+            failure,
+            rejected.map(({ line }) => each[line - 1] ?? `(line ${line})`),
+          );
+          return true;
+        },
       });
       if (!written) continue;
       await this.spool.removeFirst().catch((error: unknown) => this.context.spoolFailed(error));

@@ -8,6 +8,7 @@ import {
   UnauthorizedException,
   WriteFailedException,
   type ExceptionDetails,
+  type RejectedLine,
 } from '../core';
 import type { TransportResponse } from '../transport';
 
@@ -15,18 +16,27 @@ export type Operation = 'write' | 'query' | 'ping';
 
 const MAX_QUOTED_BODY = 300;
 
-/** The error text of an InfluxDB response: its JSON `error`, its `X-Influxdb-Error` header, or its body. */
+/**
+ * Where to write or read does not exist: 1.x "database not found", 3.x "Database x not found" and
+ * "database not found x", 2.x "bucket \"x\" not found", "organization name \"x\" not found" and
+ * "no dbrp mapping found".
+ */
+const NOT_FOUND =
+  /\bdatabase\b.*\bnot found\b|\bbucket\b.*\bnot found\b|\borganization name\b.*\bnot found\b|no dbrp mapping found/i;
+
+/**
+ * The error text of an InfluxDB response: its JSON `error` (1.x, 3.x, with the lines 3.x names) or
+ * `message` (2.x), its `X-Influxdb-Error` header, or its body.
+ */
 export function serverErrorText(response: TransportResponse): string {
   const body = response.body.trim();
-  if (body.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(body);
-      if (isRecord(parsed) && typeof parsed.error === 'string') return parsed.error;
-      if (isRecord(parsed) && typeof parsed.message === 'string') return parsed.message;
-    } catch {
-      // not JSON after all: fall through to the header or the raw text
-    }
+  const parsed = jsonOf(body);
+  if (isRecord(parsed) && typeof parsed.error === 'string') {
+    const lines = rejectedLinesOf(parsed.data);
+    if (lines.length === 0) return parsed.error;
+    return `${parsed.error}: ${lines.map((line) => `line ${line.line}: ${line.message}`).join('; ')}`;
   }
+  if (isRecord(parsed) && typeof parsed.message === 'string') return parsed.message;
   const header = headerValue(response.headers, 'x-influxdb-error');
   if (header) return header;
   if (body)
@@ -41,6 +51,8 @@ export function exceptionFromResponse(operation: Operation, response: TransportR
   const { status } = response;
   const serverMessage = serverErrorText(response);
   const details: ExceptionDetails = { status, serverMessage };
+  const rejectedLines = rejectedLinesOf(jsonOf(response.body.trim()), 'data');
+  if (rejectedLines.length > 0) details.rejectedLines = rejectedLines;
   if (status === 429 || status === 503) {
     const retryAfter = parseRetryAfter(headerValue(response.headers, 'retry-after'));
     if (retryAfter !== undefined) details.retryAfter = retryAfter;
@@ -49,7 +61,7 @@ export function exceptionFromResponse(operation: Operation, response: TransportR
 
   if (status === 401) return new UnauthorizedException(message, details);
   if (status === 403) return new ForbiddenException(message, details);
-  if (/database not found/i.test(serverMessage)) return new DatabaseNotFoundException(message, details);
+  if (NOT_FOUND.test(serverMessage)) return new DatabaseNotFoundException(message, details);
   if (/retention policy not found/i.test(serverMessage)) {
     return new RetentionPolicyNotFoundException(message, details);
   }
@@ -63,7 +75,7 @@ export function exceptionFromResponse(operation: Operation, response: TransportR
     );
   }
   if (status === 404) {
-    const hint = `${message} (is the DSN's address an InfluxDB 1.x HTTP API?)`;
+    const hint = `${message} (is the URL the server's, and the server version the one it runs?)`;
     return operationException(operation, hint, details);
   }
   return operationException(operation, message, details);
@@ -73,7 +85,7 @@ export function exceptionFromResponse(operation: Operation, response: TransportR
 export function exceptionFromQueryResult(errorText: string, statementId: number): InfluxDBException {
   const message = `query failed in statement ${statementId}: ${shorten(errorText)}`;
   const details: ExceptionDetails = { status: 200, serverMessage: errorText };
-  if (/database not found/i.test(errorText)) return new DatabaseNotFoundException(message, details);
+  if (NOT_FOUND.test(errorText)) return new DatabaseNotFoundException(message, details);
   if (/retention policy not found/i.test(errorText)) return new RetentionPolicyNotFoundException(message, details);
   if (/not authorized|requires .* privilege|error authorizing/i.test(errorText)) {
     return new ForbiddenException(message, details);
@@ -115,6 +127,28 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 function headerValue(headers: TransportResponse['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The lines a 3.x answer names in `data`: an array of them (a partial write), or one (a parse error). */
+function rejectedLinesOf(data: unknown, key?: 'data'): RejectedLine[] {
+  const value = key === undefined ? data : isRecord(data) ? data[key] : undefined;
+  const entries = Array.isArray(value) ? (value as unknown[]) : isRecord(value) ? [value] : [];
+  const lines: RejectedLine[] = [];
+  for (const entry of entries) {
+    if (isRecord(entry) && typeof entry.line_number === 'number' && typeof entry.error_message === 'string') {
+      lines.push({ line: entry.line_number, message: entry.error_message });
+    }
+  }
+  return lines;
+}
+
+function jsonOf(body: string): unknown {
+  if (!body.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -4,28 +4,40 @@
  * `SHOW DATABASES`. So such points are refused before sending, with the reason, unless the loss was
  * accepted; and queries are refused.
  */
-import { ConfigurationException, InvalidMeasurementException, linesOfBody, type JsonValue, type Precision } from '../core';
+import {
+  ConfigurationException,
+  InvalidMeasurementException,
+  linesOfBody,
+  type JsonValue,
+  type LineProtocol,
+  type Precision,
+} from '../core';
 import type { Transport } from '../transport';
-import { V1Api, type V1QueryRequest, type V1WriteTarget } from './v1';
+import { bodyOf, databaseAndPolicy, type ApiName, type Destination, type QueryRequest, type ServerApi } from './api';
+import { postWrite } from './v1';
 
-export class VictoriaApi extends V1Api {
+export class VictoriaApi implements ServerApi {
+  readonly name: ApiName = 'victoriametrics';
+
   constructor(
-    transport: Transport,
+    private readonly transport: Transport,
     private readonly timePrecision: Precision,
     private readonly acceptLoss: boolean,
-  ) {
-    super(transport, timePrecision);
-  }
+  ) {}
 
-  override async write(body: string | Uint8Array, target: V1WriteTarget, signal: AbortSignal | undefined): Promise<void> {
-    if (!this.acceptLoss) {
-      const lines = typeof body === 'string' ? body.split('\n') : linesOfBody(body);
-      for (const line of lines) this.check(line);
+  async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
+    if (!this.acceptLoss) for (const line of lines instanceof Uint8Array ? linesOfBody(lines) : lines) this.check(line);
+    const { database, retentionPolicy } = databaseAndPolicy(destination, 'VictoriaMetrics');
+    if (retentionPolicy !== undefined) {
+      throw new ConfigurationException(
+        `retention policy ${JSON.stringify(retentionPolicy)} cannot be honoured: VictoriaMetrics ignores it (one retention for the whole server). Leave it out`,
+      );
     }
-    await super.write(body, target, signal);
+    // The database becomes the label `db` of every series. A token goes as vmauth wants it.
+    await postWrite(this.transport, '/write', { db: database, precision: this.timePrecision }, bodyOf(lines), signal, 'Bearer');
   }
 
-  override query(_text: string, _request: V1QueryRequest): Promise<JsonValue> {
+  query(_text: string, _request: QueryRequest): Promise<JsonValue> {
     return Promise.reject(
       new ConfigurationException(
         'the server is VictoriaMetrics, which has no InfluxQL: it answers every /query with the answer of SHOW DATABASES. ' +

@@ -3,6 +3,7 @@ export {
   MAX_ERROR_ANSWER_BYTES,
   Transport,
   type TlsOptions,
+  type TokenScheme,
   type TransportOptions,
   type TransportRequest,
   type TransportResponse,

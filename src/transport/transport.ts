@@ -16,8 +16,8 @@ export interface TlsOptions {
 export interface TransportOptions {
   origin: string;
   basePath: string;
-  /** The full `Authorization` header value, or undefined for none. */
-  authorization: string | undefined;
+  /** The `Authorization` header for a token sent under a scheme, or for user and password; undefined for none. */
+  authorization: ((scheme: TokenScheme) => string) | undefined;
   /** Milliseconds to wait for an answer's headers once the request is sent, and then for its whole body. */
   timeout: number;
   /** Request bodies of at least this many bytes are sent gzipped. */
@@ -26,8 +26,13 @@ export interface TransportOptions {
   tls?: TlsOptions | undefined;
 }
 
+/** How a token is introduced: InfluxDB 2.x wants `Token`; 3.x takes either; vmauth wants `Bearer`. */
+export type TokenScheme = 'Token' | 'Bearer';
+
 export interface TransportRequest {
   method: 'GET' | 'POST';
+  /** Default `Token`. */
+  tokenScheme?: TokenScheme | undefined;
   path: string;
   query?: Record<string, string | undefined>;
   body?: string | Uint8Array;
@@ -79,7 +84,8 @@ export class Transport {
   async request(request: TransportRequest): Promise<TransportResponse> {
     if (this.closed) throw new ClientClosedException('the client is closed');
     const headers: Record<string, string> = {};
-    if (this.#options.authorization !== undefined) headers.authorization = this.#options.authorization;
+    if (this.#options.authorization !== undefined)
+      headers.authorization = this.#options.authorization(request.tokenScheme ?? 'Token');
     if (request.acceptGzip) headers['accept-encoding'] = 'gzip';
     let body: string | Uint8Array | undefined = request.body;
     if (body !== undefined) {

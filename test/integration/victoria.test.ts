@@ -35,8 +35,9 @@ const fresh = (): string => `vm${++counter}`;
 describe('VictoriaMetrics', () => {
   it('is found by /ping: it names no InfluxDB version', async () => {
     const client = new Client(vm.dsn('sensors'), { version: 'auto' });
-    assert.deepEqual(await client.detectServer(), { kind: 'victoriametrics', version: undefined });
-    assert.deepEqual(client.server, { kind: 'victoriametrics', version: undefined });
+    const found = { api: 'victoriametrics', kind: 'victoriametrics', version: undefined, product: undefined };
+    assert.deepEqual(await client.detectServer(), found);
+    assert.deepEqual(client.server, found);
     await client.close();
   });
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, Measurement } from '../../src';
+import { Client, Measurement, type ClientOptions } from '../../src';
 import { InfluxServer } from '../support/influxd';
 
 let server: InfluxServer;
 let counter = 0;
 
 /** A fresh database and a client on it, so every test reads back only its own points. */
-async function fresh(options: ConstructorParameters<typeof Client>[1] = {}): Promise<{ client: Client; db: string }> {
+async function fresh(options: ClientOptions = {}): Promise<{ client: Client; db: string }> {
   const db = `write_${++counter}`;
   await server.createDatabase(db);
   return { client: new Client(server.dsn(db), options), db };

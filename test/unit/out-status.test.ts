@@ -27,10 +27,10 @@ const view = (...writers: Array<Partial<WriterState>>) => ({
 describe('the status of inflow out', () => {
   it('before anything is written: what the ping at start found', () => {
     assert.deepEqual(outStatus(view()), { fill: 'grey', shape: 'ring', text: 'connecting' });
-    assert.deepEqual(outStatus({ ...view(), reachability: { version: '1.6.7' } }), {
+    assert.deepEqual(outStatus({ ...view(), reachability: { server: 'InfluxDB 1.6.7, db mydb' } }), {
       fill: 'green',
       shape: 'ring',
-      text: 'connected, InfluxDB 1.6.7',
+      text: 'connected, InfluxDB 1.6.7, db mydb',
     });
   });
 

@@ -5,25 +5,17 @@
  * The report is locale keys with their values, so the editor shows it in the user's language; it never
  * holds a secret.
  */
-import { Client, maskDsn, parseDsn } from '../../client';
+import { describeServer, maskDsn, parseServerUrl, type Client } from '../../client';
 import {
-  assertPrecision,
   ConfigurationException,
   DatabaseNotFoundException,
   ForbiddenException,
   InfluxDBException,
   UnauthorizedException,
 } from '../../core';
-import { DEFAULT_PRECISION } from './defaults';
+import { clientOf, targetOf, type ClientSettings } from './client-settings';
 
-export interface ConnectionSettings {
-  dsn?: unknown;
-  precision?: unknown;
-  retentionPolicy?: unknown;
-  timeout?: unknown;
-  password?: string | undefined;
-  token?: string | undefined;
-}
+export type ConnectionSettings = ClientSettings;
 
 /** One line of the report: a key of locales/<lang>/config.json under inflow-config.test, and its values. */
 export interface ReportLine {
@@ -45,31 +37,35 @@ export async function testConnection(settings: ConnectionSettings): Promise<Conn
   const took = (): ReportLine => ({ key: 'took', values: { ms: Math.round(performance.now() - started) } });
   let client: Client;
   try {
-    client = new Client(String(settings.dsn ?? ''), {
-      precision: assertPrecision(settings.precision || DEFAULT_PRECISION),
-      retentionPolicy: typeof settings.retentionPolicy === 'string' && settings.retentionPolicy !== '' ? settings.retentionPolicy : undefined,
-      timeout: settings.timeout === '' || settings.timeout === undefined ? undefined : Number(settings.timeout),
-      password: settings.password || undefined,
-      token: settings.token || undefined,
-    });
+    client = clientOf(settings);
   } catch (error) {
     return { ok: false, lines: [{ key: 'settings', values: { why: messageOf(error) }, problem: true }] };
   }
-  const where = maskDsn(String(settings.dsn)).replace(/\/[^/]*$/, '');
+  const where = client.database === undefined ? maskDsn(String(settings.dsn)) : maskDsn(String(settings.dsn)).replace(/\/[^/]*$/, '');
+  let api: string;
   try {
-    const ping = await client.ping();
-    lines.push({ key: 'reached', values: { where, version: ping.version ?? '?', ms: Math.round(ping.roundTrip) } });
+    const started = performance.now();
+    const server = await client.detectServer();
+    api = server.api;
+    lines.push({ key: 'reached', values: { where, server: describeServer(server), ms: Math.round(performance.now() - started) } });
   } catch (error) {
     await client.close();
     return { ok: false, lines: [{ key: 'unreachable', values: { where, why: messageOf(error) }, problem: true }, took()] };
   }
+  if (api !== '1') {
+    // Only 1.x has a read that is harmless for every user; elsewhere the first write tells.
+    lines.push({ key: 'target', values: { target: targetOf(client) } }, took());
+    await client.close();
+    return { ok: true, lines };
+  }
+  const database = client.database ?? '';
   // The DSN parsed already when the client was made: a user name in it is a credential too.
-  const credentials = Boolean(settings.password || settings.token || parseDsn(String(settings.dsn)).username);
+  const credentials = Boolean(settings.password || settings.token || parseServerUrl(String(settings.dsn)).username);
   let ok = true;
   try {
-    const [policies] = await client.query(`SHOW RETENTION POLICIES ON "${client.database.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+    const [policies] = await client.query(`SHOW RETENTION POLICIES ON "${database.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
     lines.push({ key: credentials ? 'accepted' : 'open' });
-    lines.push({ key: 'database', values: { database: client.database } });
+    lines.push({ key: 'database', values: { database } });
     const wanted = client.retentionPolicy;
     if (wanted !== undefined) {
       const found = (policies?.values ?? []).some((row) => row.name === wanted);
@@ -81,11 +77,11 @@ export async function testConnection(settings: ConnectionSettings): Promise<Conn
     if (error instanceof UnauthorizedException) lines.push({ key: credentials ? 'refused' : 'needed', values: { why: messageOf(error) }, problem: true });
     else if (error instanceof DatabaseNotFoundException) {
       lines.push({ key: credentials ? 'accepted' : 'open' });
-      lines.push({ key: 'noDatabase', values: { database: client.database }, problem: true });
+      lines.push({ key: 'noDatabase', values: { database }, problem: true });
     } else if (error instanceof ForbiddenException) {
       // A user who may write but not read: writes can still work.
       ok = true;
-      lines.push({ key: 'cannotRead', values: { database: client.database, why: messageOf(error) } });
+      lines.push({ key: 'cannotRead', values: { database, why: messageOf(error) } });
     } else lines.push({ key: 'failed', values: { why: messageOf(error) }, problem: true });
   } finally {
     await client.close();

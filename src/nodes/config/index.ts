@@ -5,11 +5,11 @@
  * whatever order Node-RED closes them in.
  */
 import type { Node, NodeAPI } from 'node-red';
-import { Client } from '../../client';
-import { assertPrecision, InfluxDBException } from '../../core';
+import { describeServer, type ServerInfo } from '../../client';
+import { InfluxDBException } from '../../core';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
+import { clientOf, targetOf } from './client-settings';
 import { testConnection, type ConnectionSettings } from './connection-test';
-import { DEFAULT_PRECISION } from './defaults';
 
 /** What the editor sends for a password field the user did not change. */
 const UNCHANGED = '__PWRD__';
@@ -28,26 +28,21 @@ export = function register(RED: NodeAPI): void {
     this.reachability = undefined;
     this.precision = 'ms';
     try {
-      this.precision = assertPrecision(def.precision || DEFAULT_PRECISION);
-      this.client = new Client(def.dsn, {
-        precision: this.precision,
-        retentionPolicy: def.retentionPolicy || undefined,
-        // Empty: the client's own default.
-        timeout: def.timeout === '' || def.timeout === undefined ? undefined : Number(def.timeout),
-        password: this.credentials.password || undefined,
-        token: this.credentials.token || undefined,
-      });
+      this.client = clientOf({ ...def, password: this.credentials.password, token: this.credentials.token });
+      this.precision = this.client.precision;
     } catch (error) {
       this.problem = error instanceof InfluxDBException ? error.message : String(error);
       this.error(`InfluxDB settings cannot work: ${this.problem}`);
     }
 
-    // One ping when the flows start: users can show "connected" (or why not) before their first write,
-    // and the first write finds a connection open.
-    this.client
-      ?.ping()
-      .then(
-        (answer): Reachability => ({ version: answer.version }),
+    // One ping when the flows start, which is also how 'auto' finds the server's kind: users can show
+    // "connected" and to what (or why not) before their first write, and the first write finds a connection open.
+    const client = this.client;
+    const found: Promise<ServerInfo> | undefined =
+      client === undefined ? undefined : (def.version || 'auto') === 'auto' ? client.detectServer() : client.ping().then((answer) => answer.server);
+    found
+      ?.then(
+        (server): Reachability => ({ server: `${describeServer(server)}, ${targetOf(client as NonNullable<typeof client>)}` }),
         (error: unknown): Reachability => ({ error: InfluxDBException.from(error) }),
       )
       .then((reachability) => {

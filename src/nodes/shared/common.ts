@@ -108,10 +108,5 @@ export function reachabilityStatus(reachability: Reachability | undefined, text:
   if (reachability.error !== undefined) {
     return { fill: 'red', shape: 'ring', text: text('inflow-config.status.unreachable', { why: statusText(reachability.error) }) };
   }
-  const { version } = reachability;
-  return {
-    fill: 'green',
-    shape: 'ring',
-    text: version === undefined ? text('inflow-config.status.connected') : text('inflow-config.status.connectedTo', { version }),
-  };
+  return { fill: 'green', shape: 'ring', text: text('inflow-config.status.connectedTo', { server: reachability.server }) };
 }

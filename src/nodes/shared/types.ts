@@ -4,7 +4,15 @@ import type { Client } from '../../client';
 import type { InfluxDBException, Precision } from '../../core';
 
 export interface ConfigDef extends NodeDef {
+  /** The server kind: 'auto', '1', '2', '3' or 'victoriametrics'; missing in flows from before kinds ('auto'). */
+  version?: string;
+  /** The DSN (database as the path), or the server's URL when a bucket or database is set apart. */
   dsn: string;
+  org?: string;
+  bucket?: string;
+  database?: string;
+  tlsCa?: string;
+  tlsVerify?: boolean | string;
   precision: string;
   retentionPolicy: string;
   timeout: string | number;
@@ -15,8 +23,11 @@ export interface ConfigCredentials {
   token?: string;
 }
 
-/** What the config node's ping found when the flows started: the server's version, or why it did not answer. */
-export type Reachability = { version: string | undefined; error?: undefined } | { error: InfluxDBException; version?: undefined };
+/**
+ * What the config node's ping found when the flows started: the server and where it writes
+ * ("InfluxDB 3.5.0 Core, db sensors"), or why it did not answer.
+ */
+export type Reachability = { server: string; error?: undefined } | { error: InfluxDBException; server?: undefined };
 
 export interface InflowConfigNode extends Node<ConfigCredentials> {
   /** The shared client, or undefined when the settings cannot work (see `problem`). */

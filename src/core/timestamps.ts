@@ -1,0 +1,34 @@
+/** Where a line of line protocol keeps its timestamp, and a change of unit for the lines that have one. */
+
+const BACKSLASH = 92;
+const SPACE = 32;
+const QUOTE = 34;
+
+/** Index where the line's timestamp begins, or -1 when it has none (the server gives it its own time). */
+export function timestampStart(line: string): number {
+  let i = 0;
+  // Measurement and tags: up to the first space that is not escaped.
+  while (i < line.length && line.charCodeAt(i) !== SPACE) i += line.charCodeAt(i) === BACKSLASH ? 2 : 1;
+  i++;
+  // Fields: up to the first space outside a string value that is not escaped.
+  let quoted = false;
+  while (i < line.length) {
+    const code = line.charCodeAt(i);
+    if (code === BACKSLASH) i += 2;
+    else {
+      if (code === QUOTE) quoted = !quoted;
+      else if (code === SPACE && !quoted) break;
+      i++;
+    }
+  }
+  return i < line.length ? i + 1 : -1;
+}
+
+/** The lines with every timestamp multiplied by `factor` (a coarser unit made finer, exactly). */
+export function scaleTimestamps(lines: readonly string[], factor: bigint): string[] {
+  return lines.map((line) => {
+    const start = timestampStart(line);
+    if (start < 0) return line;
+    return `${line.slice(0, start)}${(BigInt(line.slice(start)) * factor).toString()}`;
+  });
+}

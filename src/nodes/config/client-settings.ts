@@ -1,0 +1,82 @@
+/**
+ * The config node's settings (as deployed, or as typed in the dialog for Test connection) -> the
+ * Client they describe. A flow from before server kinds (a DSN alone) reads as it always did: the
+ * DSN's path is the database; the kind, missing, is 'auto', which finds a 1.x server as 1.x.
+ */
+import { readFileSync } from 'node:fs';
+import { Client, type ClientOptions, type ServerVersion } from '../../client';
+import { assertPrecision, ConfigurationException } from '../../core';
+import { DEFAULT_PRECISION, DEFAULT_VERSION } from './defaults';
+
+export interface ClientSettings {
+  version?: unknown;
+  dsn?: unknown;
+  org?: unknown;
+  bucket?: unknown;
+  database?: unknown;
+  precision?: unknown;
+  retentionPolicy?: unknown;
+  timeout?: unknown;
+  /** A CA certificate to trust: PEM text, or the path of a PEM file. */
+  tlsCa?: unknown;
+  /** false (or "false") accepts any certificate. */
+  tlsVerify?: unknown;
+  password?: string | undefined;
+  token?: string | undefined;
+}
+
+const VERSIONS: readonly string[] = ['auto', '1', '2', '3', 'victoriametrics'];
+
+export function clientOf(settings: ClientSettings): Client {
+  const version = text(settings.version) ?? DEFAULT_VERSION;
+  if (!VERSIONS.includes(version)) {
+    throw new ConfigurationException(`server kind ${JSON.stringify(version)} is not one of ${VERSIONS.join(', ')}`);
+  }
+  const bucket = text(settings.bucket);
+  const database = text(settings.database);
+  const options: ClientOptions = {
+    version: version as ServerVersion,
+    precision: assertPrecision(text(settings.precision) ?? DEFAULT_PRECISION),
+    retentionPolicy: text(settings.retentionPolicy),
+    // Empty: the client's own default.
+    timeout: settings.timeout === '' || settings.timeout === undefined ? undefined : Number(settings.timeout),
+    password: settings.password || undefined,
+    token: settings.token || undefined,
+    org: text(settings.org),
+    bucket,
+    database,
+    tls: tlsOf(settings),
+  };
+  const address = String(settings.dsn ?? '');
+  // With a bucket or database named apart, the URL is the server's alone; otherwise it is a DSN, database last.
+  return bucket !== undefined || database !== undefined ? new Client({ ...options, url: address }) : new Client(address, options);
+}
+
+/** Where the client writes, for a status line: "db sensors", "db sensors, rp week", "bucket home". */
+export function targetOf(client: Client): string {
+  if (client.bucket !== undefined) return `bucket ${client.bucket}`;
+  const policy = client.retentionPolicy === undefined ? '' : `, rp ${client.retentionPolicy}`;
+  return `db ${client.database ?? '?'}${policy}`;
+}
+
+function tlsOf(settings: ClientSettings): ClientOptions['tls'] {
+  const ca = text(settings.tlsCa);
+  const verify = settings.tlsVerify !== false && settings.tlsVerify !== 'false';
+  if (ca === undefined && verify) return undefined;
+  return { ...(ca === undefined ? {} : { ca: pemOf(ca) }), rejectUnauthorized: verify };
+}
+
+function pemOf(ca: string): string {
+  if (ca.includes('-----BEGIN')) return ca;
+  try {
+    return readFileSync(ca, 'utf8');
+  } catch (error) {
+    throw new ConfigurationException(`the CA certificate file ${JSON.stringify(ca)} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+function text(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const string = String(value).trim();
+  return string === '' ? undefined : string;
+}

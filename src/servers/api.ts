@@ -1,0 +1,49 @@
+import { ConfigurationException, type JsonValue, type LineProtocol } from '../core';
+
+/** The server APIs the client speaks. */
+export type ApiName = '1' | '2' | '3' | 'victoriametrics';
+
+/** Where a write goes: the call's target with the client's defaults filled in. Each API takes its own kind. */
+export interface Destination {
+  database: string | undefined;
+  retentionPolicy: string | undefined;
+  bucket: string | undefined;
+  org: string | undefined;
+}
+
+export interface QueryRequest {
+  database: string | undefined;
+  epoch: string | undefined;
+  /** Bound parameters, already encoded as the `params` form field. */
+  params: string | undefined;
+}
+
+/** One server HTTP API: where writes and queries go, with which parameters, and what the answers mean. */
+export interface ServerApi {
+  readonly name: ApiName;
+  /** Writes line protocol (in the client's precision) in one request; throws the exception its answer means. */
+  write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void>;
+  /** Runs InfluxQL and returns the answer in 1.x's JSON shape, big integers exact. */
+  query(text: string, request: QueryRequest): Promise<JsonValue>;
+}
+
+/** The 1.x database and retention policy of a destination: a bucket reads as `database/retention-policy`. */
+export function databaseAndPolicy(
+  destination: Destination,
+  api: string,
+): { database: string; retentionPolicy: string | undefined } {
+  if (destination.bucket !== undefined) {
+    const slash = destination.bucket.indexOf('/');
+    if (slash < 0) return { database: destination.bucket, retentionPolicy: destination.retentionPolicy };
+    return { database: destination.bucket.slice(0, slash), retentionPolicy: destination.bucket.slice(slash + 1) || undefined };
+  }
+  if (destination.database === undefined) {
+    throw new ConfigurationException(`no database to write to: ${api} needs a database (the DSN's path, or the database option)`);
+  }
+  return { database: destination.database, retentionPolicy: destination.retentionPolicy };
+}
+
+/** The lines of a body as one request body: lines joined, or the bytes as they are. */
+export function bodyOf(lines: LineProtocol): string | Uint8Array {
+  return lines instanceof Uint8Array ? lines : lines.join('\n');
+}

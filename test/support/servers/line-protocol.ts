@@ -1,0 +1,111 @@
+/**
+ * A line protocol reader for the test servers, written from InfluxDB's own parser (models/points.go in
+ * 2.x, influxdb_line_protocol in 3.x): measurement, tags and fields with their escapes, the field types
+ * (float, integer `i`, unsigned `u`, boolean, string), and an optional integer timestamp. It shares no
+ * code with the package, so that the package's serializer is checked against something else.
+ */
+export type StoredValue = number | bigint | boolean | string;
+export type FieldType = 'float' | 'integer' | 'unsigned' | 'boolean' | 'string';
+
+export interface ParsedPoint {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, { type: FieldType; value: StoredValue }>;
+  /** In the request's unit, as written; undefined when the line has none. */
+  time: bigint | undefined;
+}
+
+export class LineError extends Error {}
+
+/** Reads a name up to one of `stops` (unescaped), unescaping `\` before any character. */
+function readName(line: string, start: number, stops: string): [string, number] {
+  let out = '';
+  let i = start;
+  while (i < line.length && !stops.includes(line[i] as string)) {
+    if (line[i] === '\\' && i + 1 < line.length) {
+      out += line[i + 1];
+      i += 2;
+    } else out += line[i++];
+  }
+  return [out, i];
+}
+
+function fieldValue(raw: string, key: string): { type: FieldType; value: StoredValue } {
+  if (raw.startsWith('"')) {
+    if (raw.length < 2 || !raw.endsWith('"')) throw new LineError(`invalid field format: unterminated string for field "${key}"`);
+    return { type: 'string', value: raw.slice(1, -1).replace(/\\(["\\])/g, '$1') };
+  }
+  if (/^(t|T|true|True|TRUE)$/.test(raw)) return { type: 'boolean', value: true };
+  if (/^(f|F|false|False|FALSE)$/.test(raw)) return { type: 'boolean', value: false };
+  if (/^-?\d+i$/.test(raw)) {
+    const value = BigInt(raw.slice(0, -1));
+    if (value > 9223372036854775807n || value < -9223372036854775808n)
+      throw new LineError(`unable to parse integer ${raw}: value out of range`);
+    return { type: 'integer', value };
+  }
+  if (/^\d+u$/.test(raw)) return { type: 'unsigned', value: BigInt(raw.slice(0, -1)) };
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) return { type: 'float', value: Number(raw) };
+  throw new LineError(`invalid number: field "${key}" has value ${JSON.stringify(raw)}`);
+}
+
+/** Splits the field set at commas outside string values. */
+function splitFields(text: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\\') i++;
+    else if (char === '"') quoted = !quoted;
+    else if (char === ',' && !quoted) {
+      parts.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(text.slice(from));
+  return parts;
+}
+
+export function parseLine(line: string): ParsedPoint {
+  const [measurement, afterName] = readName(line, 0, ', ');
+  if (measurement === '') throw new LineError('missing measurement');
+  const tags: Record<string, string> = {};
+  let i = afterName;
+  while (line[i] === ',') {
+    const [key, afterKey] = readName(line, i + 1, '=, ');
+    if (line[afterKey] !== '=') throw new LineError(`missing tag value for tag "${key}"`);
+    const [value, afterValue] = readName(line, afterKey + 1, ', ');
+    if (key === '' || value === '') throw new LineError('missing tag key or value');
+    tags[key] = value;
+    i = afterValue;
+  }
+  if (line[i] !== ' ') throw new LineError('missing fields');
+  // Fields run to the first space outside a string that is not escaped.
+  let end = i + 1;
+  let quoted = false;
+  for (; end < line.length; end++) {
+    const char = line[end];
+    if (char === '\\') end++;
+    else if (char === '"') quoted = !quoted;
+    else if (char === ' ' && !quoted) break;
+  }
+  const fieldText = line.slice(i + 1, end);
+  if (fieldText === '') throw new LineError('missing fields');
+  const fields: ParsedPoint['fields'] = {};
+  for (const part of splitFields(fieldText)) {
+    const [key, afterKey] = readName(part, 0, '=');
+    if (key === '' || part[afterKey] !== '=') throw new LineError(`missing field value in "${part}"`);
+    fields[key] = fieldValue(part.slice(afterKey + 1), key);
+  }
+  const rest = line.slice(end + 1).trim();
+  if (rest !== '' && !/^-?\d+$/.test(rest)) throw new LineError(`invalid timestamp ${JSON.stringify(rest)}`);
+  return { measurement, tags, fields, time: rest === '' ? undefined : BigInt(rest) };
+}
+
+/** The lines of a body that carry points: blank lines and comments are skipped, as the servers do. */
+export function pointLines(body: string): Array<{ number: number; text: string }> {
+  return body
+    .split('\n')
+    .map((text, index) => ({ number: index + 1, text: text.replace(/\r$/, '') }))
+    .filter(({ text }) => text.trim() !== '' && !text.trimStart().startsWith('#'));
+}

@@ -1,0 +1,57 @@
+/** What the test servers hold: points by database (or bucket), a series and a time each, and each field's type. */
+import type { FieldType, ParsedPoint, StoredValue } from './line-protocol';
+
+export interface StoredPoint {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, StoredValue>;
+  /** Nanoseconds since the epoch. */
+  time: bigint;
+}
+
+export class PointStore {
+  private readonly databases = new Map<string, Map<string, StoredPoint>>();
+  private readonly types = new Map<string, FieldType>();
+
+  has(database: string): boolean {
+    return this.databases.has(database);
+  }
+
+  create(database: string): void {
+    if (!this.databases.has(database)) this.databases.set(database, new Map());
+  }
+
+  /** The type conflict a point would cause, in the words of InfluxDB's "field type conflict", or undefined. */
+  conflictOf(database: string, point: ParsedPoint): { field: string; type: FieldType; existing: FieldType } | undefined {
+    for (const [field, { type }] of Object.entries(point.fields)) {
+      const existing = this.types.get(`${database}\u0000${point.measurement}\u0000${field}`);
+      if (existing !== undefined && existing !== type) return { field, type, existing };
+    }
+    return undefined;
+  }
+
+  /** Stores a point at `time` ns: a point of the same series and time is merged, as InfluxDB does. */
+  put(database: string, point: ParsedPoint, time: bigint): void {
+    this.create(database);
+    const points = this.databases.get(database) as Map<string, StoredPoint>;
+    const tagKey = Object.keys(point.tags)
+      .sort()
+      .map((key) => `${key}=${point.tags[key]}`)
+      .join(',');
+    const key = `${point.measurement}\u0000${tagKey}\u0000${time}`;
+    const stored = points.get(key) ?? { measurement: point.measurement, tags: { ...point.tags }, fields: {}, time };
+    for (const [field, { type, value }] of Object.entries(point.fields)) {
+      stored.fields[field] = value;
+      this.types.set(`${database}\u0000${point.measurement}\u0000${field}`, type);
+    }
+    points.set(key, stored);
+  }
+
+  /** Points of a database, oldest first, of one measurement or all. */
+  points(database: string, measurement?: string): StoredPoint[] {
+    const all = [...(this.databases.get(database)?.values() ?? [])];
+    return all
+      .filter((point) => measurement === undefined || point.measurement === measurement)
+      .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  }
+}
