@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Makes sure the programs the demo and the tests need are there: influxd (InfluxDB 1.x) and, with
-// --tests, Chromium for the editor test and libfaketime for the clock-step test. Installs Debian's packages when this machine can (root
+// --tests, Chromium for the editor test, VictoriaMetrics and vmauth, and libfaketime for the clock-step test. Installs Debian's packages when this machine can (root
 // with apt-get), or stops with a message saying how.
 const { spawnSync } = require('node:child_process');
 const { findProgram: find } = require('./local');
@@ -10,6 +10,8 @@ const NEEDED = [{ binary: 'influxd', env: 'INFLUXD', debian: 'influxdb', what: '
 if (process.argv.includes('--tests')) {
   NEEDED.push({ binary: 'chromium', env: 'CHROMIUM', debian: 'chromium', what: 'Chromium' });
   NEEDED.push({ binary: 'victoria-metrics', env: 'VICTORIA_METRICS', debian: 'victoria-metrics', what: 'VictoriaMetrics' });
+  // The same package has vmauth, the token-checking proxy in front of VictoriaMetrics.
+  NEEDED.push({ binary: 'vmauth', env: 'VMAUTH', debian: 'victoria-metrics', what: 'vmauth' });
   // libfaketime steps a test runtime's wall clock.
   NEEDED.push({ binary: 'faketime', env: 'FAKETIME_BIN', debian: 'faketime', what: 'libfaketime' });
 }
@@ -20,7 +22,7 @@ function canInstall() {
 
 const missing = NEEDED.filter((need) => !find(need.binary, need.env));
 if (missing.length > 0 && canInstall()) {
-  const packages = missing.map((need) => need.debian);
+  const packages = [...new Set(missing.map((need) => need.debian))];
   console.log(`installing Debian's ${packages.join(', ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = () =>

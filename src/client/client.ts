@@ -144,6 +144,7 @@ export class Client implements LineSink, AsyncDisposable {
       origin: parsed.origin,
       basePath: parsed.basePath,
       authorization: authorization(options.token, username, password),
+      secrets: [options.token, password].filter((secret): secret is string => typeof secret === 'string' && secret !== ''),
       timeout: this.timeout,
       gzipThreshold: nonNegativeNumber(options.gzipThreshold ?? defaultGzipThreshold(parsed.origin), 'gzipThreshold'),
       connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),

@@ -16,6 +16,9 @@ export type Operation = 'write' | 'query' | 'ping';
 
 const MAX_QUOTED_BODY = 300;
 
+/** vmauth (in front of VictoriaMetrics) refuses an unknown token with a 400 that says so. */
+const VMAUTH_REFUSED = /cannot find the provided auth token/i;
+
 /**
  * Where to write or read does not exist: 1.x "database not found", 3.x "Database x not found" and
  * "database not found x", 2.x "bucket \"x\" not found", "organization name \"x\" not found" and
@@ -59,7 +62,7 @@ export function exceptionFromResponse(operation: Operation, response: TransportR
   }
   const message = `${operation} failed with HTTP ${status}: ${shorten(serverMessage)}`;
 
-  if (status === 401) return new UnauthorizedException(message, details);
+  if (status === 401 || VMAUTH_REFUSED.test(serverMessage)) return new UnauthorizedException(message, details);
   if (status === 403) return new ForbiddenException(message, details);
   if (NOT_FOUND.test(serverMessage)) return new DatabaseNotFoundException(message, details);
   if (/retention policy not found/i.test(serverMessage)) {

@@ -18,6 +18,8 @@ export interface TransportOptions {
   basePath: string;
   /** The `Authorization` header for a token sent under a scheme, or for user and password; undefined for none. */
   authorization: ((scheme: TokenScheme) => string) | undefined;
+  /** The token and password: cut out of error answers, as some servers echo what they refused (vmauth does). */
+  secrets?: readonly string[] | undefined;
   /** Milliseconds to wait for an answer's headers once the request is sent, and then for its whole body. */
   timeout: number;
   /** Request bodies of at least this many bytes are sent gzipped. */
@@ -118,7 +120,11 @@ export class Transport {
         const { bytes, truncated } = await readCapped(response.body, limit);
         const encoding = response.headers['content-encoding'];
         const decoded = encoding === 'gzip' ? await gunzip(bytes, truncated ? { finishFlush: zlib.Z_SYNC_FLUSH } : {}) : bytes;
-        const text = decoded.toString('utf8');
+        const answer = decoded.toString('utf8');
+        const text = successful ? answer : this.redact(answer);
+        if (!successful && typeof response.headers['x-influxdb-error'] === 'string') {
+          response.headers['x-influxdb-error'] = this.redact(response.headers['x-influxdb-error']);
+        }
         return truncated
           ? { status: response.statusCode, headers: response.headers, body: text, truncatedAt: limit }
           : { status: response.statusCode, headers: response.headers, body: text };
@@ -128,6 +134,12 @@ export class Transport {
     } finally {
       ending.release();
     }
+  }
+
+  private redact(text: string): string {
+    let redacted = text;
+    for (const secret of this.#options.secrets ?? []) if (secret.length >= 4) redacted = redacted.split(secret).join('***');
+    return redacted;
   }
 
   /** Waits for requests under way (at most `abandonAfter` ms, when given, then fails them), then closes every connection. */

@@ -6,17 +6,29 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BatchWriter, Client, ConfigurationException, InvalidMeasurementException, Measurement } from '../../src';
-import { VictoriaServer, type Exported } from '../support/victoria';
+import {
+  BatchWriter,
+  Client,
+  ConfigurationException,
+  InvalidMeasurementException,
+  Measurement,
+  UnauthorizedException,
+  describeServer,
+} from '../../src';
+import { VictoriaServer, VmAuth, type Exported } from '../support/victoria';
 
+const VMAUTH_TOKEN = 'vmauth-test-token';
 let vm: VictoriaServer;
+let auth: VmAuth;
 let counter = 0;
 const T = 1_700_000_000_000;
 
 before(async () => {
   vm = await VictoriaServer.start();
+  auth = await VmAuth.start(vm, VMAUTH_TOKEN);
 });
 after(async () => {
+  await auth?.stop();
   await vm?.stop();
 });
 
@@ -115,6 +127,35 @@ describe('VictoriaMetrics', () => {
     assert.deepEqual(
       (await series(`{db="${db}"}`, 1)).map((s) => s.values.sort()),
       [[1, 3]],
+    );
+    await client.close();
+  });
+
+  it('through a real vmauth: the token goes as Bearer, as vmauth wants it; a wrong one is refused', async () => {
+    const db = fresh();
+    const client = new Client(`${auth.url}/${db}`, { version: 'auto', precision: 'ms', token: VMAUTH_TOKEN });
+    assert.equal(describeServer(await client.detectServer()), 'VictoriaMetrics');
+    await client.write('guarded', { value: 5, timestamp: T });
+    assert.deepEqual(
+      (await series(`{db="${db}"}`, 1)).map((s) => `${s.metric.__name__} ${s.values.join(',')}`),
+      ['guarded_value 5'],
+    );
+    await client.close();
+    const wrong = new Client(`${auth.url}/${db}`, { version: 'victoriametrics', precision: 'ms', token: 'not-the-token' });
+    await assert.rejects(wrong.write('guarded', { value: 6, timestamp: T + 1 }), (error: Error) => {
+      assert.ok(error instanceof UnauthorizedException);
+      // vmauth quotes the token it refused: the message must not.
+      assert.doesNotMatch(`${error.message} ${error.serverMessage ?? ''}`, /not-the-token/);
+      return true;
+    });
+    await wrong.close();
+  });
+
+  it('a retention policy is refused: VictoriaMetrics would ignore it', async () => {
+    const client = new Client(vm.dsn(fresh()), { version: 'victoriametrics', retentionPolicy: 'week' });
+    await assert.rejects(
+      client.write('r', { value: 1 }),
+      (error: Error) => error instanceof ConfigurationException && /ignores it/.test(error.message),
     );
     await client.close();
   });

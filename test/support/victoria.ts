@@ -4,7 +4,7 @@
  * when it is missing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, killOnExit } from './influxd';
@@ -83,5 +83,55 @@ export class VictoriaServer {
       await exited;
     }
     rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A real `vmauth` (Debian's, beside victoria-metrics) in front of a VictoriaMetrics: it lets through
+ * requests that carry `Authorization: Bearer <token>` and refuses the rest with 401.
+ */
+export class VmAuth {
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static async start(target: VictoriaServer, token: string): Promise<VmAuth> {
+    const binary = findProgram('vmauth', 'VMAUTH');
+    if (binary === undefined)
+      throw new Error('vmauth was not found, and these tests need a real one: apt-get install victoria-metrics');
+    const dir = mkdtempSync(path.join(tmpdir(), 'inflow-vmauth-'));
+    const config = path.join(dir, 'auth.yml');
+    writeFileSync(config, `users:\n  - bearer_token: "${token}"\n    url_prefix: "${target.url}"\n`);
+    const port = await freePort();
+    const child = spawn(binary, [`-auth.config=${config}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR'], {
+      stdio: 'ignore',
+    });
+    killOnExit(child);
+    const auth = new VmAuth(port, dir, child);
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      if (child.exitCode !== null) throw new Error(`vmauth exited at start (code ${child.exitCode})`);
+      try {
+        await fetch(`${auth.url}/ping`);
+        return auth;
+      } catch {
+        // not listening yet
+      }
+    }
+    throw new Error('vmauth did not answer within 30 s');
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -35,6 +35,8 @@ export interface OutMessage {
   template?: unknown;
   database?: unknown;
   retentionPolicy?: unknown;
+  bucket?: unknown;
+  org?: unknown;
 }
 
 export interface MessagePoints {
@@ -44,7 +46,7 @@ export interface MessagePoints {
   target: WriteTarget;
 }
 
-/** The target of a message that names no database or retention policy of its own. */
+/** The target of a message that names no database, retention policy, bucket or org of its own. */
 export const DEFAULT_TARGET: WriteTarget = Object.freeze({});
 
 /** The lines of one message and where they go, or an InvalidMeasurementException that says what is wrong. */
@@ -55,9 +57,16 @@ export function pointsOfMessage(msg: OutMessage, settings: OutSettings): Message
   return { lines: lineOfPayload(payload, msg, settings, 'msg.payload'), target };
 }
 
+const TARGET_KEYS = ['database', 'retentionPolicy', 'bucket', 'org'] as const;
+
 function targetOf(msg: OutMessage): WriteTarget {
-  if (isAbsent(msg.database) && isAbsent(msg.retentionPolicy)) return DEFAULT_TARGET;
-  return { database: optionalText(msg.database, 'msg.database'), retentionPolicy: optionalText(msg.retentionPolicy, 'msg.retentionPolicy') };
+  if (TARGET_KEYS.every((key) => isAbsent(msg[key]))) return DEFAULT_TARGET;
+  const target: { -readonly [K in (typeof TARGET_KEYS)[number]]?: string } = {};
+  for (const key of TARGET_KEYS) {
+    const value = optionalText(msg[key], `msg.${key}`);
+    if (value !== undefined) target[key] = value;
+  }
+  return target;
 }
 
 function isAbsent(value: unknown): boolean {

@@ -39,9 +39,14 @@ export function spoolRootOf(RED: NodeAPI, node: Node, serverId: string): string 
   return root;
 }
 
-/** A target as a folder name: database and retention policy, percent-encoded (`~` too), `~` between. */
+/**
+ * A target as a folder name: database and retention policy, percent-encoded (`~` too), `~` between;
+ * then bucket and org, when the target has either (folders of 1.x targets keep their old names).
+ */
 export function targetFolder(target: WriteTarget): string {
-  return `${encodeName(target.database)}~${encodeName(target.retentionPolicy)}`;
+  const folder = `${encodeName(target.database)}~${encodeName(target.retentionPolicy)}`;
+  if (target.bucket === undefined && target.org === undefined) return folder;
+  return `${folder}~${encodeName(target.bucket)}~${encodeName(target.org)}`;
 }
 
 function encodeName(name: string | undefined): string {
@@ -57,18 +62,22 @@ export function spooledTargets(root: string, report: (text: string) => void): Wr
     const parts = entry.name.split('~');
     let decoded: string[] | undefined;
     try {
-      decoded = parts.length === 2 ? parts.map((part) => decodeURIComponent(part)) : undefined;
+      decoded = parts.length === 2 || parts.length === 4 ? parts.map((part) => decodeURIComponent(part)) : undefined;
     } catch {
       decoded = undefined;
     }
     if (decoded === undefined) {
-      report(`the spool folder ${path.join(root, entry.name)} names no database and retention policy that can be told apart; it is kept, not replayed`);
+      report(`the spool folder ${path.join(root, entry.name)} names no target (database, retention policy, bucket, org) that can be told apart; it is kept, not replayed`);
       continue;
     }
-    const [database = '', retentionPolicy = ''] = decoded;
-    targets.push(
-      database === '' && retentionPolicy === '' ? DEFAULT_TARGET : { database: database || undefined, retentionPolicy: retentionPolicy || undefined },
-    );
+    const [database = '', retentionPolicy = '', bucket = '', org = ''] = decoded;
+    const target: WriteTarget = {
+      ...(database === '' ? {} : { database }),
+      ...(retentionPolicy === '' ? {} : { retentionPolicy }),
+      ...(bucket === '' ? {} : { bucket }),
+      ...(org === '' ? {} : { org }),
+    };
+    targets.push(Object.keys(target).length === 0 ? DEFAULT_TARGET : target);
   }
   return targets;
 }

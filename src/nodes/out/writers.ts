@@ -42,7 +42,7 @@ export class TargetWriters {
   /** The writer of a target, made (with its spool) on first use. */
   writerFor(target: WriteTarget): BatchWriter {
     if (target === DEFAULT_TARGET && this.defaultWriter !== undefined) return this.defaultWriter;
-    const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}`;
+    const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}\u0000${target.bucket ?? ''}\u0000${target.org ?? ''}`;
     let writer = this.writers.get(key);
     if (writer === undefined) {
       const { spoolRoot, options, warn } = this.context;
