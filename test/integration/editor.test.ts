@@ -102,7 +102,10 @@ describe('the editor, in Chromium', () => {
     await page.waitForSelector('#node-config-input-dsn', { state: 'visible' });
 
     await page.fill('#node-config-input-dsn', 'http://localhost:8086');
-    assert.match((await page.textContent('#inflow-config-dsn-check')) ?? '', /database as the path/);
+    assert.match(
+      (await page.textContent('#inflow-config-dsn-check')) ?? '',
+      /Say where to write: a bucket, a database, or the database as the URL's path/,
+    );
 
     await page.fill('#node-config-input-dsn', 'http://writer:s3cr%40t@127.0.0.1:8086/sensors');
     await page.dispatchEvent('#node-config-input-dsn', 'change');
@@ -236,7 +239,10 @@ describe('the editor, in Chromium', () => {
     );
     for (const [i, id] of ids.entries()) await openAndDone(id, types[i] as string);
     const [config, out, query] = (await propertiesOf(ids)).map((node) => node.properties);
-    assert.deepEqual({ precision: config?.precision, timeout: Number(config?.timeout) }, { precision: 'ms', timeout: 10000 });
+    assert.deepEqual(
+      { precision: config?.precision, timeout: Number(config?.timeout), version: config?.version, dsn: config?.dsn },
+      { precision: 'ms', timeout: 10000, version: 'auto', dsn: 'http://localhost:8086/old' },
+    );
     assert.deepEqual(
       {
         autocommitEvery: Number(out?.autocommitEvery),
@@ -249,6 +255,70 @@ describe('the editor, in Chromium', () => {
       { autocommitEvery: 100, flushInterval: 1000, bufferLimit: 100000, spool: true, spoolLimit: 100, errorOutput: false },
     );
     assert.deepEqual({ epoch: query?.epoch, raw: query?.raw }, { epoch: 'ms', raw: false });
+  });
+
+  it('the server kind shows the fields that server uses; saving keeps only those', async () => {
+    const [id] = await importInflowNodes([
+      {
+        id: 'kinds',
+        type: 'inflow-config',
+        dsn: 'http://localhost:8086/today',
+        precision: 'ms',
+        timeout: 10000,
+        retentionPolicy: 'week',
+      },
+    ]);
+    await page.evaluate(
+      (id) => (window as unknown as { RED: EditorRED }).RED.editor.editConfig('', 'inflow-config', id),
+      id as string,
+    );
+    await page.waitForSelector('#node-config-input-version', { state: 'visible' });
+    assert.equal(await page.inputValue('#node-config-input-version'), 'auto', 'a flow of today, without a kind, shows auto');
+    const rows = ['org', 'bucket', 'database', 'retentionPolicy', 'password', 'token'];
+    const shown = async (): Promise<string[]> => {
+      const visible: string[] = [];
+      for (const row of rows) if (await page.isVisible(`#inflow-config-row-${row}`)) visible.push(row);
+      return visible;
+    };
+    const expected: Record<string, string[]> = {
+      auto: rows,
+      '1': ['retentionPolicy', 'password', 'token'],
+      '2': ['org', 'bucket', 'token'],
+      '3': ['database', 'token'],
+      victoriametrics: ['password', 'token'],
+    };
+    for (const [kind, fields] of Object.entries(expected)) {
+      await page.selectOption('#node-config-input-version', kind);
+      assert.deepEqual(await shown(), fields, `the fields of ${kind}`);
+    }
+    await page.selectOption('#node-config-input-version', '2');
+    await page.fill('#node-config-input-dsn', 'http://127.0.0.1:8086');
+    await page.dispatchEvent('#node-config-input-dsn', 'input');
+    assert.match((await page.textContent('#inflow-config-dsn-check')) ?? '', /Say where to write/);
+    await page.fill('#node-config-input-org', 'home');
+    await page.fill('#node-config-input-bucket', 'sensors');
+    await page.dispatchEvent('#node-config-input-bucket', 'input');
+    assert.equal((await page.textContent('#inflow-config-dsn-check')) ?? '', 'Writes to 127.0.0.1:8086/bucket sensors');
+    await page.click('#node-config-dialog-ok');
+    await page.waitForSelector('#node-config-dialog-ok', { state: 'detached' });
+    const [saved] = await propertiesOf([id as string]);
+    assert.equal(saved?.valid, true);
+    assert.deepEqual(
+      { ...saved?.properties, name: undefined, precision: undefined, timeout: undefined },
+      {
+        name: undefined,
+        precision: undefined,
+        timeout: undefined,
+        version: '2',
+        dsn: 'http://127.0.0.1:8086',
+        org: 'home',
+        bucket: 'sensors',
+        database: '',
+        retentionPolicy: '',
+        tlsCa: '',
+        tlsVerify: true,
+      },
+    );
   });
 
   it('Test connection in the config dialog says, in words, what it found: the server, its version, the database', async () => {

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '../../src';
-import { DEFAULT_PRECISION } from '../../src/nodes/config/defaults';
+import { clientOf } from '../../src/nodes/config/client-settings';
+import { DEFAULT_PRECISION, DEFAULT_VERSION } from '../../src/nodes/config/defaults';
 import { optionsOf, type OutDef } from '../../src/nodes/out/settings';
 import { DEFAULT_EPOCH } from '../../src/nodes/query/defaults';
 
@@ -74,6 +75,27 @@ describe('editor defaults', () => {
     for (const value of [undefined, '', 10000, '250']) assert.equal(validate(value), true, JSON.stringify(value));
     for (const value of ['0', '-5', 'soon']) assert.equal(validate(value), false, JSON.stringify(value));
     assert.equal(editor.precision?.required, undefined, 'a flow without a precision is valid: it means ms');
+  });
+
+  it('inflow-config: the server kind defaults to finding out, as the runtime does with the property missing', () => {
+    const editor = editorDefaults('config.html');
+    assert.equal(editor.version?.value, DEFAULT_VERSION);
+    const validate = editor.version?.validate as (value: unknown) => boolean;
+    for (const value of [undefined, '', 'auto', '1', '2', '3', 'victoriametrics']) assert.equal(validate(value), true, String(value));
+    assert.equal(validate('4'), false);
+    // The address needs a database as its path unless a bucket or database is set apart: as the runtime reads it.
+    const dsn = editor.dsn?.validate as (this: unknown, value: unknown) => boolean;
+    assert.equal(dsn.call({}, 'http://127.0.0.1:8086/sensors'), true);
+    assert.equal(dsn.call({}, 'http://127.0.0.1:8086'), false);
+    assert.equal(dsn.call({ bucket: 'home' }, 'http://127.0.0.1:8086'), true);
+    assert.equal(dsn.call({ database: 'sensors' }, 'http://127.0.0.1:8086'), true);
+    assert.equal(dsn.call({}, 'http://u:secret@127.0.0.1:8086/db'), false);
+    assert.equal(editor.tlsVerify?.value, true);
+    // The runtime reads them alike: a DSN's path is the database; a bucket or database set apart leaves the URL the server's.
+    assert.equal(clientOf({ dsn: 'http://127.0.0.1:8086/sensors' }).database, 'sensors');
+    assert.throws(() => clientOf({ dsn: 'http://127.0.0.1:8086' }), /names no database/);
+    assert.equal(clientOf({ dsn: 'http://127.0.0.1:8086', bucket: 'home', org: 'o' }).bucket, 'home');
+    assert.equal(clientOf({ dsn: 'http://127.0.0.1:8086/proxy', database: 'sensors' }).database, 'sensors');
   });
 
   it('inflow query: times as ms unless set otherwise', () => {
