@@ -81,7 +81,8 @@ describe('editor defaults', () => {
     const editor = editorDefaults('config.html');
     assert.equal(editor.version?.value, DEFAULT_VERSION);
     const validate = editor.version?.validate as (value: unknown) => boolean;
-    for (const value of [undefined, '', 'auto', '1', '2', '3', 'victoriametrics']) assert.equal(validate(value), true, String(value));
+    for (const value of [undefined, '', 'auto', '1', '2', '3', 'victoriametrics'])
+      assert.equal(validate(value), true, String(value));
     assert.equal(validate('4'), false);
     // The address needs a database as its path unless a bucket or database is set apart: as the runtime reads it.
     const dsn = editor.dsn?.validate as (this: unknown, value: unknown) => boolean;
