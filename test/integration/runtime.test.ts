@@ -139,7 +139,7 @@ describe('in a real Node-RED runtime', () => {
         { label: Record<string, string> }
       >;
     assert.equal((await catalog('inflow-out'))['inflow-out']?.label.measurement, 'Measurement');
-    assert.equal((await catalog('inflow-config'))['inflow-config']?.label.dsn, 'DSN');
+    assert.equal((await catalog('inflow-config'))['inflow-config']?.label.dsn, 'URL');
     assert.equal((await catalog('inflow-query'))['inflow-query']?.label.query, 'Query');
     const icon = await fetch(`${nodeRed.url}/icons/node-red-contrib-inflow/inflow.svg`);
     assert.equal(icon.status, 200);
