@@ -6,12 +6,16 @@
  * rather than written into "db/rp", rejected lines named by the server failing alone, and queries.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { InfluxDBClient, Point } from '@influxdata/influxdb3-client';
+import { InfluxDBClient, Point, setLogger } from '@influxdata/influxdb3-client';
 import {
   BatchWriter,
   Client,
   ConfigurationException,
+  Spool,
   DatabaseNotFoundException,
   UnauthorizedException,
   WriteFailedException,
@@ -24,6 +28,9 @@ import { InfluxDB3Server } from '../support/servers/influxdb3';
 
 const TOKEN = 'apiv3_test-token';
 let server: InfluxDB3Server;
+
+// The official client logs each refused write to the console; the tests assert on the refusal itself.
+setLogger({ error: () => undefined, warn: () => undefined });
 
 before(async () => {
   server = await InfluxDB3Server.start({ token: TOKEN });
@@ -160,6 +167,45 @@ describe('InfluxDB 3 through the client', () => {
     );
     assert.match(results.get(2)?.message ?? '', /point 2: invalid column type/);
     assert.equal((await stored('batch3', 'typed')).length, 7);
+  });
+
+  it('a spooled record with a line 3.x rejects: the others stored in one request, that line reported once and dropped', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'inflow-v3-spool-'));
+    const writer = client({ database: 'spool3' });
+    await writer.write('typed', { value: 1.5, timestamp: 1 });
+    const spool = Spool.open(dir);
+    const rejected: string[][] = [];
+    server.http.failNext('/api/v3/write_lp', 1, {
+      status: 503,
+      body: '{"error": "this service is overloaded, please try again later"}',
+    });
+    const batch = new BatchWriter(writer, {
+      batchSize: 100,
+      flushInterval: 0,
+      spool,
+      retry: { firstDelay: 10, maxDelay: 20 },
+      onRejectedFromSpool: (_error, lines) => rejected.push([...lines]),
+    });
+    const before = server.http.requestsTo('/api/v3/write_lp').length;
+    const acknowledged: unknown[] = [];
+    ['2.5', '"text"', '3.5'].forEach((value, i) =>
+      batch.add(`typed value=${value} ${10 + i}`, (error) => acknowledged.push(error)),
+    );
+    await batch.flush();
+    await batch.replayed();
+    await batch.close();
+    assert.deepEqual(acknowledged, [undefined, undefined, undefined], 'acknowledged once on disk');
+    assert.deepEqual(rejected, [['typed value="text" 11']]);
+    assert.equal(spool.records, 0);
+    // The 503, then the replay: one request, as the server named the line it refused.
+    assert.equal(server.http.requestsTo('/api/v3/write_lp').length - before, 2);
+    assert.deepEqual(
+      (await stored('spool3', 'typed')).map((row) => row.value),
+      [1.5, 2.5, 3.5],
+    );
+    await spool.close();
+    await writer.close();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('noSync asks /api/v3/write_lp to answer before its disk', async () => {
