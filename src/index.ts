@@ -20,6 +20,7 @@ export {
   type PingResult,
   type ServerInfo,
   type ServerVersion,
+  type QueryLanguage,
   type QueryOptions,
   type QueryParam,
   type QueryValue,

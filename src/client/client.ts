@@ -8,12 +8,14 @@ import {
 } from '../core';
 import type { LineSink } from '../delivery';
 import {
+  describeServer,
   ping,
   serverOfPing,
   V1Api,
   V2Api,
   V3Api,
   VictoriaApi,
+  victoriaAnswersNoQueries,
   type ApiName,
   type Destination,
   type ServerApi,
@@ -22,7 +24,17 @@ import {
 import { Transport, type TlsOptions, type TokenScheme, type TransportResponse } from '../transport';
 import { parseDsn, parseServerUrl, maskDsn } from './dsn';
 import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
-import { checkQueryResponse, encodeParams, reshapeResults, type QueryOptions, type RawQueryResponse, type Series } from './query';
+import {
+  checkQueryResponse,
+  encodeParams,
+  reshapeResults,
+  reshapeSeries,
+  type QueryLanguage,
+  type QueryOptions,
+  type RawQueryResponse,
+  type Row,
+  type Series,
+} from './query';
 import { Session, type SessionOptions } from './session';
 
 export { describeServer, type ServerInfo } from '../servers';
@@ -201,17 +213,76 @@ export class Client implements LineSink, AsyncDisposable {
    * `{ name, tags?, values: [{ time, ...columns }] }`. Errors inside the answer are raised.
    */
   async query(query: string, options: QueryOptions = {}): Promise<Series[]> {
-    return reshapeResults(await this.queryRaw(query, options), options.epoch);
+    if ((options.language ?? 'influxql') === 'influxql')
+      return reshapeResults(await this.queryRaw(query, options), options.epoch);
+    // Tables of one series follow each other in an answer: those of one name and tags are one series.
+    const series: Series[] = [];
+    let last: { key: string; series: Series } | undefined;
+    for await (const chunk of this.querySeries(query, options)) {
+      const key = JSON.stringify([chunk.name, chunk.tags ?? null]);
+      if (last?.key === key) for (const row of chunk.values) last.series.values.push(row);
+      else {
+        last = { key, series: chunk };
+        series.push(chunk);
+      }
+    }
+    return series;
   }
 
   /** Runs InfluxQL and returns the server's answer as it is (big integers exact), after raising its errors. */
   async queryRaw(query: string, options: QueryOptions = {}): Promise<RawQueryResponse> {
     if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
+    if ((options.language ?? 'influxql') !== 'influxql') {
+      throw new ConfigurationException(
+        `queryRaw answers InfluxQL in 1.x's JSON shape; ${String(options.language)} answers come from query() and querySeries()`,
+      );
+    }
     const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
     const params = options.params === undefined ? undefined : encodeParams(options.params);
-    const api = await this.api();
-    const database = options.database ?? this.database ?? this.bucket;
-    return checkQueryResponse(await api.query(query, { database, epoch, params }));
+    const api = await this.api(options.signal);
+    this.checkLanguage(api, 'influxql');
+    return checkQueryResponse(await api.query(query, { database: this.queryDatabase(options), epoch, params }));
+  }
+
+  /**
+   * Runs a query and yields its answer as it arrives, a series chunk at a time (at most 5,000 rows each;
+   * the chunks of one long series follow each other with the same name and tags): memory stays bounded
+   * by a chunk, however large the answer. Leaving the loop early ends the request.
+   */
+  async *querySeries(query: string, options: QueryOptions = {}): AsyncGenerator<Series, void, undefined> {
+    if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
+    const language = queryLanguage(options.language);
+    const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
+    const params = options.params === undefined ? undefined : encodeParams(options.params);
+    const api = await this.api(options.signal);
+    this.checkLanguage(api, language);
+    const tables = api.tables(query, {
+      language,
+      database: this.queryDatabase(options),
+      org: options.org ?? this.org,
+      epoch,
+      params,
+      signal: options.signal,
+    });
+    for await (const table of tables) yield reshapeSeries(table, epoch === 'ns');
+  }
+
+  /** Runs a query and yields its rows as they arrive (`{ time, ...columns }`); see querySeries for their series. */
+  async *queryRows(query: string, options: QueryOptions = {}): AsyncGenerator<Row, void, undefined> {
+    for await (const series of this.querySeries(query, options)) yield* series.values;
+  }
+
+  private queryDatabase(options: QueryOptions): string | undefined {
+    return options.database ?? options.bucket ?? this.database ?? this.bucket;
+  }
+
+  private checkLanguage(api: ServerApi, language: QueryLanguage): void {
+    if (api.languages.includes(language)) return;
+    const server = describeServer(this.#server ?? { api: api.name, kind: 'influxdb', version: undefined, product: undefined });
+    if (api.languages.length === 0) throw victoriaAnswersNoQueries();
+    throw new ConfigurationException(
+      `${server} answers ${api.languages.map(languageName).join(' and ')}, not ${languageName(language)}`,
+    );
   }
 
   /** A session that accumulates writes and commits them together. */
@@ -336,6 +407,15 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+function queryLanguage(value: unknown): QueryLanguage {
+  if (value === undefined || value === 'influxql' || value === 'sql' || value === 'flux') return value ?? 'influxql';
+  throw new ConfigurationException(`query language ${JSON.stringify(value)} is not one of influxql, sql or flux`);
+}
+
+function languageName(language: QueryLanguage): string {
+  return language === 'influxql' ? 'InfluxQL' : language === 'sql' ? 'SQL' : 'Flux';
 }
 
 function serverVersion(value: unknown, byDefault: ServerVersion): ServerVersion {

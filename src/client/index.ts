@@ -11,5 +11,15 @@ export {
   type Template,
   type WriteOptions,
 } from './measurement';
-export type { QueryOptions, QueryParam, QueryValue, RawQueryResponse, RawSeries, RawStatementResult, Row, Series } from './query';
+export type {
+  QueryLanguage,
+  QueryOptions,
+  QueryParam,
+  QueryValue,
+  RawQueryResponse,
+  RawSeries,
+  RawStatementResult,
+  Row,
+  Series,
+} from './query';
 export { Session, type SessionOptions } from './session';

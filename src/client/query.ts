@@ -15,13 +15,29 @@ export interface Series {
   values: Row[];
 }
 
+export type QueryLanguage = 'influxql' | 'sql' | 'flux';
+
 export interface QueryOptions {
+  /**
+   * `influxql` (default; InfluxDB 1.x, 2.x through its DBRP mapping, 3.x), `sql` (InfluxDB 3) or `flux`
+   * (InfluxDB 2.x). A language the server does not answer is a ConfigurationException.
+   */
+  language?: QueryLanguage | undefined;
   /** Times as whole numbers of this unit instead of RFC3339 strings. With `ns` they are bigints, exact. */
   epoch?: Precision | undefined;
-  /** InfluxQL bound parameters: `$name` in the query, `{ name: value }` here. The safe way to put input in a query. */
+  /**
+   * Bound parameters: `$name` in InfluxQL and SQL, `params.name` in Flux; `{ name: value }` here. The safe
+   * way to put input in a query.
+   */
   params?: Readonly<Record<string, QueryParam>> | undefined;
-  /** A database for this query instead of the DSN's. */
+  /** A database for this query instead of the client's (InfluxQL, SQL). */
   database?: string | undefined;
+  /** On InfluxDB 2.x, InfluxQL reads the database its bucket is mapped to: a bucket names it too. */
+  bucket?: string | undefined;
+  /** The organization of a Flux query, instead of the client's. */
+  org?: string | undefined;
+  /** Abandons the query (and its answer, while it streams) when aborted. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The server's own answer to /query, parsed with exact big integers. */
@@ -90,7 +106,8 @@ export function reshapeResults(response: RawQueryResponse, epoch: Precision | un
   return out;
 }
 
-function reshapeSeries(series: RawSeries, exactTime: boolean): Series {
+/** A table of an answer as a series: `{ name, tags?, values: [{ time, ...columns }] }`. */
+export function reshapeSeries(series: RawSeries, exactTime: boolean): Series {
   const { columns } = series;
   const values = (series.values ?? []).map((row) => {
     const record: Row = {};

@@ -230,3 +230,15 @@ export function nowTimestamp(precision: Precision): string {
       return String(Math.floor(Date.now() / MS_PER_UNIT[precision]));
   }
 }
+
+/**
+ * A time an answer gave as RFC3339 text, as a query asked for it: whole `epoch` units (floored, as
+ * InfluxDB does; a bigint for `ns`, exact), or the text itself, in UTC with its `Z` (InfluxDB 3's SQL
+ * answers leave the zone out: their times are UTC).
+ */
+export function answerTime(text: string, epoch: Precision | undefined): string | number | bigint {
+  const zoned = /[Zz]$|[+-]\d{2}:\d{2}$/.test(text) ? text : `${text}Z`;
+  if (epoch === undefined) return zoned;
+  const units = floorDiv(parseRfc3339(zoned), NS_PER_UNIT[epoch]);
+  return epoch === 'ns' ? units : Number(units);
+}

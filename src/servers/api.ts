@@ -1,4 +1,5 @@
 import { ConfigurationException, type JsonValue, type LineProtocol } from '../core';
+import type { Table } from './answers';
 
 /** The server APIs the client speaks. */
 export type ApiName = '1' | '2' | '3' | 'victoriametrics';
@@ -18,9 +19,26 @@ export interface QueryRequest {
   params: string | undefined;
 }
 
+export type QueryLanguage = 'influxql' | 'sql' | 'flux';
+
+/** A query whose answer is read as it arrives. */
+export interface TableQuery {
+  language: QueryLanguage;
+  database: string | undefined;
+  org: string | undefined;
+  epoch: string | undefined;
+  /** Bound parameters, already encoded as a JSON object. */
+  params: string | undefined;
+  signal: AbortSignal | undefined;
+}
+
 /** One server HTTP API: where writes and queries go, with which parameters, and what the answers mean. */
 export interface ServerApi {
   readonly name: ApiName;
+  /** The query languages it answers, the first its own. */
+  readonly languages: readonly QueryLanguage[];
+  /** Runs a query in one of its languages; its answer's tables as they arrive. */
+  tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined>;
   /** Writes line protocol (in the client's precision) in one request; throws the exception its answer means. */
   write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void>;
   /** Runs InfluxQL and returns the answer in 1.x's JSON shape, big integers exact. */

@@ -1,8 +1,9 @@
 /** One module per server HTTP API: paths, parameters, and what each answer means. */
-export type { ApiName, Destination, QueryRequest, ServerApi } from './api';
+export type { ApiName, Destination, QueryLanguage, QueryRequest, ServerApi, TableQuery } from './api';
 export { V1Api } from './v1';
 export { V2Api } from './v2';
 export { V3Api, type V3Options } from './v3';
-export { stringFieldOf, VictoriaApi } from './victoria';
+export { stringFieldOf, VictoriaApi, victoriaAnswersNoQueries } from './victoria';
+export { CHUNK_ROWS, type Cell, type Table } from './answers';
 export { describeServer, ping, serverOfPing, type ServerInfo } from './ping';
 export { exceptionFromQueryResult, exceptionFromResponse, parseRetryAfter, serverErrorText, type Operation } from './responses';

@@ -21,11 +21,11 @@ const VMAUTH_REFUSED = /cannot find the provided auth token/i;
 
 /**
  * Where to write or read does not exist: 1.x "database not found", 3.x "Database x not found" and
- * "database not found x", 2.x "bucket \"x\" not found", "organization name \"x\" not found" and
- * "no dbrp mapping found".
+ * "database not found x", 2.x "bucket \"x\" not found", "organization name \"x\" not found",
+ * "no dbrp mapping found" and, from Flux, "could not find bucket".
  */
 const NOT_FOUND =
-  /\bdatabase\b.*\bnot found\b|\bbucket\b.*\bnot found\b|\borganization name\b.*\bnot found\b|no dbrp mapping found/i;
+  /\bdatabase\b.*\bnot found\b|\bbucket\b.*\bnot found\b|\borganization name\b.*\bnot found\b|no dbrp mapping found|could not find bucket/i;
 
 /**
  * The error text of an InfluxDB response: its JSON `error` (1.x, 3.x, with the lines 3.x names) or

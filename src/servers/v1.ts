@@ -4,11 +4,23 @@
  */
 import { parseJson, QueryFailedException, type JsonValue, type LineProtocol, type Precision } from '../core';
 import { MAX_ERROR_ANSWER_BYTES, type TokenScheme, type Transport, type TransportResponse } from '../transport';
-import { bodyOf, databaseAndPolicy, type ApiName, type Destination, type QueryRequest, type ServerApi } from './api';
+import type { Table } from './answers';
+import {
+  bodyOf,
+  databaseAndPolicy,
+  type ApiName,
+  type Destination,
+  type QueryLanguage,
+  type QueryRequest,
+  type ServerApi,
+  type TableQuery,
+} from './api';
+import { influxqlTables } from './queries';
 import { exceptionFromResponse } from './responses';
 
 export class V1Api implements ServerApi {
   readonly name: ApiName = '1';
+  readonly languages: readonly QueryLanguage[] = ['influxql'];
 
   constructor(
     protected readonly transport: Transport,
@@ -24,6 +36,10 @@ export class V1Api implements ServerApi {
       bodyOf(lines),
       signal,
     );
+  }
+
+  tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {
+    return influxqlTables(this.transport, text, query);
   }
 
   /** Runs InfluxQL (POST, so that statements that write work too) and returns the answer, big integers exact. */

@@ -5,12 +5,15 @@
  */
 import { ConfigurationException, type JsonValue, type LineProtocol, type Precision } from '../core';
 import type { Transport } from '../transport';
-import type { ApiName, Destination, QueryRequest, ServerApi } from './api';
+import type { Table } from './answers';
+import type { ApiName, Destination, QueryLanguage, QueryRequest, ServerApi, TableQuery } from './api';
 import { bodyIn, v2Precision } from './precision';
+import { fluxTables, influxqlTables } from './queries';
 import { postWrite, v1Query } from './v1';
 
 export class V2Api implements ServerApi {
   readonly name: ApiName = '2';
+  readonly languages: readonly QueryLanguage[] = ['influxql', 'flux'];
 
   constructor(
     private readonly transport: Transport,
@@ -46,6 +49,10 @@ export class V2Api implements ServerApi {
       bodyIn(lines, sent),
       signal,
     );
+  }
+
+  tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {
+    return query.language === 'flux' ? fluxTables(this.transport, text, query) : influxqlTables(this.transport, text, query);
   }
 
   query(text: string, request: QueryRequest): Promise<JsonValue> {

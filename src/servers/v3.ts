@@ -6,8 +6,10 @@
  */
 import { ConfigurationException, type JsonValue, type LineProtocol, type Precision } from '../core';
 import type { Transport } from '../transport';
-import type { ApiName, Destination, QueryRequest, ServerApi } from './api';
+import type { Table } from './answers';
+import type { ApiName, Destination, QueryLanguage, QueryRequest, ServerApi, TableQuery } from './api';
 import { bodyIn, v3Precision } from './precision';
+import { sqlTables, influxqlTables } from './queries';
 import { postWrite, v1Query } from './v1';
 
 export interface V3Options {
@@ -17,6 +19,7 @@ export interface V3Options {
 
 export class V3Api implements ServerApi {
   readonly name: ApiName = '3';
+  readonly languages: readonly QueryLanguage[] = ['influxql', 'sql'];
 
   constructor(
     private readonly transport: Transport,
@@ -34,6 +37,10 @@ export class V3Api implements ServerApi {
       no_sync: this.options.noSync ? 'true' : undefined,
     };
     await postWrite(this.transport, '/api/v3/write_lp', query, bodyIn(lines, sent), signal);
+  }
+
+  tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {
+    return query.language === 'sql' ? sqlTables(this.transport, text, query) : influxqlTables(this.transport, text, query);
   }
 
   query(text: string, request: QueryRequest): Promise<JsonValue> {

@@ -13,11 +13,22 @@ import {
   type Precision,
 } from '../core';
 import type { Transport } from '../transport';
-import { bodyOf, databaseAndPolicy, type ApiName, type Destination, type QueryRequest, type ServerApi } from './api';
+import type { Table } from './answers';
+import {
+  bodyOf,
+  databaseAndPolicy,
+  type ApiName,
+  type Destination,
+  type QueryLanguage,
+  type QueryRequest,
+  type ServerApi,
+  type TableQuery,
+} from './api';
 import { postWrite } from './v1';
 
 export class VictoriaApi implements ServerApi {
   readonly name: ApiName = 'victoriametrics';
+  readonly languages: readonly QueryLanguage[] = [];
 
   constructor(
     private readonly transport: Transport,
@@ -38,12 +49,12 @@ export class VictoriaApi implements ServerApi {
   }
 
   query(_text: string, _request: QueryRequest): Promise<JsonValue> {
-    return Promise.reject(
-      new ConfigurationException(
-        'the server is VictoriaMetrics, which has no InfluxQL: it answers every /query with the answer of SHOW DATABASES. ' +
-          'Read its data with its own API (/api/v1/export, PromQL), or set the server version if it is an InfluxDB',
-      ),
-    );
+    return Promise.reject(victoriaAnswersNoQueries());
+  }
+
+  // eslint-disable-next-line require-yield -- it answers no query at all
+  async *tables(_text: string, _query: TableQuery): AsyncGenerator<Table, void, undefined> {
+    throw victoriaAnswersNoQueries();
   }
 
   private check(line: string): void {
@@ -63,6 +74,13 @@ export class VictoriaApi implements ServerApi {
       );
     }
   }
+}
+
+export function victoriaAnswersNoQueries(): ConfigurationException {
+  return new ConfigurationException(
+    'the server is VictoriaMetrics, which has no InfluxQL: it answers every /query with the answer of SHOW DATABASES. ' +
+      'Read its data with its own API (/api/v1/export, PromQL), or set the server version if it is an InfluxDB',
+  );
 }
 
 /** The key of the first string field of a line of line protocol, or undefined. */

@@ -3,6 +3,7 @@ export {
   MAX_ERROR_ANSWER_BYTES,
   Transport,
   type TlsOptions,
+  type StreamedResponse,
   type TokenScheme,
   type TransportOptions,
   type TransportRequest,

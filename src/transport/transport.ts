@@ -1,5 +1,7 @@
+import { pipeline, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback, gunzip as gunzipCallback, constants as zlib } from 'node:zlib';
+import { createGunzip, gzip as gzipCallback, gunzip as gunzipCallback, constants as zlib } from 'node:zlib';
 import { Pool, type Dispatcher } from 'undici';
 import { ClientClosedException, ConnectionFailedException, InfluxDBException, TimeoutException } from '../core';
 
@@ -56,6 +58,11 @@ export interface TransportResponse {
   /** Set when the answer was longer than what was read: the body holds its first this many bytes. */
   truncatedAt?: number;
 }
+
+/** A successful answer read as it arrives, a line at a time; or, for any other status, the answer whole (capped). */
+export type StreamedResponse =
+  | { status: number; headers: TransportResponse['headers']; lines: AsyncGenerator<string, void, undefined>; answer?: undefined }
+  | { status: number; headers: TransportResponse['headers']; answer: TransportResponse; lines?: undefined };
 
 /** HTTP to one server over a keep-alive connection pool. Network failures become typed exceptions. */
 export class Transport {
@@ -132,6 +139,71 @@ export class Transport {
         throw this.networkException(error, ending);
       }
     } finally {
+      ending.release();
+    }
+  }
+
+  /**
+   * Sends a request whose answer may be larger than memory: a 2xx answer's lines are read as they
+   * arrive (gunzipped when the server compressed them), each waited for at most the timeout;
+   * leaving the loop early drops the connection, so the server stops sending. Other answers are read
+   * whole, as `request` reads them.
+   */
+  async stream(request: TransportRequest): Promise<StreamedResponse> {
+    if (this.closed) throw new ClientClosedException('the client is closed');
+    const headers: Record<string, string> = { 'accept-encoding': 'gzip' };
+    if (this.#options.authorization !== undefined)
+      headers.authorization = this.#options.authorization(request.tokenScheme ?? 'Token');
+    if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'text/plain; charset=utf-8';
+    const ending = new RequestEnding(request.signal);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({
+        method: request.method,
+        path: this.#options.basePath + request.path + queryString(request.query),
+        headers,
+        body: request.body,
+        signal: ending.signal,
+      });
+    } catch (error) {
+      ending.release();
+      throw this.networkException(error, ending);
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      try {
+        const { bytes, truncated } = await readCapped(response.body, MAX_ERROR_ANSWER_BYTES);
+        const gzipped = response.headers['content-encoding'] === 'gzip';
+        const text = this.redact((gzipped ? await gunzip(bytes, { finishFlush: zlib.Z_SYNC_FLUSH }) : bytes).toString('utf8'));
+        const answer: TransportResponse = { status: response.statusCode, headers: response.headers, body: text };
+        if (truncated) answer.truncatedAt = MAX_ERROR_ANSWER_BYTES;
+        return { status: response.statusCode, headers: response.headers, answer };
+      } catch (error) {
+        throw this.networkException(error, ending);
+      } finally {
+        ending.release();
+      }
+    }
+    const body = response.body as unknown as Readable;
+    const source: Readable =
+      response.headers['content-encoding'] === 'gzip' ? pipeline(body, createGunzip(), () => undefined) : body;
+    return { status: response.statusCode, headers: response.headers, lines: this.linesOf(source, body, ending) };
+  }
+
+  private async *linesOf(source: Readable, body: Readable, ending: RequestEnding): AsyncGenerator<string, void, undefined> {
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        const parts = (rest + decoder.write(chunk)).split('\n');
+        rest = parts.pop() as string;
+        for (const part of parts) yield part.endsWith('\r') ? part.slice(0, -1) : part;
+      }
+      rest += decoder.end();
+      if (rest !== '') yield rest;
+    } catch (error) {
+      throw this.networkException(error, ending);
+    } finally {
+      if (!body.destroyed) body.destroy();
       ending.release();
     }
   }

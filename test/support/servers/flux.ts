@@ -7,22 +7,47 @@
  */
 import { rfc3339 } from './influxql';
 import type { StoredValue } from './line-protocol';
-import type { PointStore } from './store';
+import type { PointStore, StoredPoint } from './store';
 
-export type FluxAnswer = { csv: string } | { error: string };
+export type FluxAnswer = { csv: string } | { error: string; code: 'invalid' | 'not found' };
 
 const FROM = /from\(\s*bucket\s*:\s*"([^"]+)"\s*\)\s*\|>\s*range\(\s*start\s*:\s*([^,)]+)\s*(?:,\s*stop\s*:\s*([^)]+))?\)/;
-const FILTER = /\|>\s*filter\(\s*fn\s*:\s*\(r\)\s*=>\s*r\._measurement\s*==\s*"([^"]+)"\s*\)/;
+const FILTER = /\|>\s*filter\(\s*fn\s*:\s*\(r\)\s*=>\s*r\.(\w+)\s*==\s*(?:"([^"]*)"|params\.(\w+))\s*\)/g;
 
-export function answerFlux(store: PointStore, query: string, bucketExists: (bucket: string) => boolean): FluxAnswer {
+export function answerFlux(
+  store: PointStore,
+  query: string,
+  params: Record<string, unknown>,
+  bucketExists: (bucket: string) => boolean,
+): FluxAnswer {
   const from = FROM.exec(query);
-  if (from === null)
-    return { error: 'error @1:1-1:5: this test server answers from(bucket:) |> range(start:) [|> filter(_measurement)] only' };
+  if (from === null) {
+    return {
+      code: 'invalid',
+      error:
+        'error @1:1-1:5: this test server answers from(bucket:) |> range(start:) [|> filter(r.<column> == "<text>" | params.<name>)] only',
+    };
+  }
   const bucket = from[1] as string;
-  if (!bucketExists(bucket)) return { error: `failed to initialize execute state: could not find bucket "${bucket}"` };
-  const measurement = FILTER.exec(query)?.[1];
+  if (!bucketExists(bucket))
+    return { code: 'not found', error: `failed to initialize execute state: could not find bucket "${bucket}"` };
+  const filters: Array<[string, unknown]> = [];
+  for (const match of query.matchAll(FILTER)) {
+    const [, column, literal, param] = match;
+    if (param !== undefined && !(param in params))
+      return { code: 'invalid', error: `error @1:1-1:1: record is missing label ${param}` };
+    filters.push([column as string, param === undefined ? literal : params[param]]);
+  }
+  const measurement = filters.find(([column]) => column === '_measurement')?.[1] as string | undefined;
   const start = timeArgument(from[2] as string);
   const stop = from[3] === undefined ? BigInt(Date.now()) * 1_000_000n : timeArgument(from[3]);
+  const matches = (point: StoredPoint, field: string, value: StoredValue): boolean =>
+    filters.every(([column, wanted]) => {
+      if (column === '_measurement') return point.measurement === wanted;
+      if (column === '_field') return field === wanted;
+      if (column === '_value') return value === wanted;
+      return point.tags[column] === wanted;
+    });
   const points = store.points(bucket, measurement).filter((point) => point.time >= start && point.time < stop);
 
   // One table per series and field, grouped into blocks of one schema (tag keys and value type).
@@ -32,6 +57,7 @@ export function answerFlux(store: PointStore, query: string, bucketExists: (buck
   >();
   for (const point of points) {
     for (const [field, value] of Object.entries(point.fields)) {
+      if (!matches(point, field, value)) continue;
       const tagKey = Object.keys(point.tags)
         .sort()
         .map((key) => `${key}=${point.tags[key]}`)

@@ -13,7 +13,7 @@
  */
 import { answerFlux } from './flux';
 import { json, TestHttpServer, type Answer, type Received } from './http';
-import { answerInfluxQL } from './influxql';
+import { answerInfluxQL, influxqlBody } from './influxql';
 import { LineError, parseLine, pointLines, type ParsedPoint } from './line-protocol';
 import { PointStore } from './store';
 
@@ -152,30 +152,35 @@ export class InfluxDB2Server {
     const db = request.query.get('db') ?? undefined;
     const bucket = db === undefined ? undefined : this.mappedBucket(db, request.query.get('rp') ?? '');
     if (db !== undefined && bucket === undefined) return error('not found', 'no dbrp mapping found');
-    return json(
-      200,
-      answerInfluxQL(
-        this.store,
-        bucket,
-        request.query.get('q') ?? '',
-        request.query.get('epoch'),
-        (name) => `database not found: ${name}`,
-      ),
+    const chunked = request.query.get('chunked') === 'true';
+    const documents = answerInfluxQL(
+      this.store,
+      {
+        database: bucket,
+        query: request.query.get('q') ?? '',
+        epoch: request.query.get('epoch'),
+        params: request.query.get('params'),
+        chunkSize: chunked ? Number(request.query.get('chunk_size') ?? 10000) : undefined,
+      },
+      (name) => `database not found: ${name}`,
     );
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: influxqlBody(documents, chunked) };
   }
 
   private queryFlux(request: Received): Answer {
     let query: string;
+    let params: Record<string, unknown> = {};
     try {
-      const body = JSON.parse(request.body) as { query?: unknown };
+      const body = JSON.parse(request.body) as { query?: unknown; params?: Record<string, unknown> };
       query = typeof body.query === 'string' ? body.query : '';
+      params = body.params ?? {};
     } catch {
       query = request.body;
     }
     const org = request.query.get('org');
     if (org !== null && org !== this.options.org) return error('not found', `organization name "${org}" not found`);
-    const answer = answerFlux(this.store, query, (bucket) => this.store.has(bucket));
-    if ('error' in answer) return error('invalid', answer.error);
+    const answer = answerFlux(this.store, query, params, (bucket) => this.store.has(bucket));
+    if ('error' in answer) return error(answer.code, answer.error);
     return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: answer.csv };
   }
 }

@@ -17,7 +17,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { json, TestHttpServer, type Answer, type Received } from './http';
-import { answerInfluxQL } from './influxql';
+import { answerInfluxQL, influxqlBody } from './influxql';
+import { answerSql } from './sql';
 import { LineError, parseLine, pointLines, type ParsedPoint } from './line-protocol';
 import { PointStore } from './store';
 
@@ -116,15 +117,21 @@ export class InfluxDB3Server {
       return this.write(path, rp ? `${db}/${rp}` : db, request.body, unit, false, false);
     }
     if (path === '/query') {
-      const answer = answerInfluxQL(
+      const chunked = query.get('chunked') === 'true';
+      const documents = answerInfluxQL(
         this.store,
-        query.get('db') ?? undefined,
-        query.get('q') ?? '',
-        query.get('epoch'),
+        {
+          database: query.get('db') ?? undefined,
+          query: query.get('q') ?? '',
+          epoch: query.get('epoch'),
+          params: query.get('params'),
+          chunkSize: chunked ? Number(query.get('chunk_size') ?? 10000) : undefined,
+        },
         (name) => `Database ${name} not found`,
       );
-      return json(200, answer);
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: influxqlBody(documents, chunked) };
     }
+    if (path === '/api/v3/query_sql') return answerSql(this.store, method === 'POST' ? request.body : undefined, query);
     return { status: 404, body: 'not found' };
   }
 

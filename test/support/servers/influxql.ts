@@ -1,8 +1,10 @@
 /**
- * The InfluxQL the test servers answer on their v1 `/query`: `SELECT * FROM <measurement>` (and
- * `SHOW DATABASES`), in 1.x's JSON shape (columns `time` first, then the rest sorted; times as RFC3339
- * with nanoseconds, or numbers in the `epoch` unit). Other statements answer with a parse error inside
- * a 200, as InfluxDB does. Enough to read back what was written, not an InfluxQL engine.
+ * The InfluxQL the test servers answer on their v1 `/query`: `SELECT * FROM <measurement>`, with an
+ * optional `WHERE <column> = '<text>' | $<param>` (bound from `params`, as 1.x binds them), in 1.x's JSON
+ * shape (columns `time` first, then the rest sorted; times as RFC3339 with nanoseconds, or numbers in
+ * the `epoch` unit), whole or, with `chunked=true`, as a JSON document per `chunk_size` rows, each on
+ * its own line, as 1.x streams them. Other statements answer with a parse error inside a 200, as
+ * InfluxDB does. Enough to read back what was written, not an InfluxQL engine.
  */
 import type { PointStore, StoredPoint } from './store';
 
@@ -15,41 +17,81 @@ const NS_PER: Record<string, bigint> = {
   ns: 1n,
 };
 
+export interface InfluxQLRequest {
+  database: string | undefined;
+  query: string;
+  epoch: string | null;
+  params: string | null;
+  /** Rows per document when the answer is chunked; undefined for one document. */
+  chunkSize: number | undefined;
+}
+
+const SELECT = /^SELECT\s+\*\s+FROM\s+("?)([^"\s]+)\1(?:\s+WHERE\s+"?(\w+)"?\s*=\s*(?:'((?:[^'\\]|\\.)*)'|\$(\w+)))?$/i;
+
+/** The answer's JSON documents: one, or one per chunk. */
 export function answerInfluxQL(
   store: PointStore,
-  database: string | undefined,
-  query: string,
-  epoch: string | null,
+  request: InfluxQLRequest,
   databaseMissing: (name: string) => string,
-): unknown {
-  const text = query.trim().replace(/;$/, '');
-  const select = /^SELECT\s+\*\s+FROM\s+("?)([^"\s]+)\1$/i.exec(text);
+): unknown[] {
+  const text = request.query.trim().replace(/;$/, '');
+  const select = SELECT.exec(text);
   if (select === null)
-    return {
-      results: [{ statement_id: 0, error: `error parsing query: found ${text.split(/\s+/)[0] ?? ''}, expected SELECT * FROM` }],
-    };
-  if (database === undefined || !store.has(database)) {
-    return { results: [{ statement_id: 0, error: databaseMissing(database ?? '') }] };
+    return [
+      {
+        results: [{ statement_id: 0, error: `error parsing query: found ${text.split(/\s+/)[0] ?? ''}, expected SELECT * FROM` }],
+      },
+    ];
+  const { database } = request;
+  if (database === undefined || !store.has(database))
+    return [{ results: [{ statement_id: 0, error: databaseMissing(database ?? '') }] }];
+  const [, , measurement, column, literal, param] = select;
+  let wanted: unknown = literal;
+  if (param !== undefined) {
+    const params = JSON.parse(request.params ?? '{}') as Record<string, unknown>;
+    if (!(param in params)) return [{ results: [{ statement_id: 0, error: `missing parameter: ${param}` }] }];
+    wanted = params[param];
   }
-  const points = store.points(database, select[2]);
-  if (points.length === 0) return { results: [{ statement_id: 0 }] };
+  const points = store
+    .points(database, measurement)
+    .filter((point) => column === undefined || point.tags[column] === wanted || point.fields[column] === wanted);
+  if (points.length === 0) return [{ results: [{ statement_id: 0 }] }];
   const keys = new Set<string>();
   for (const point of points) for (const key of [...Object.keys(point.tags), ...Object.keys(point.fields)]) keys.add(key);
   const columns = ['time', ...[...keys].sort()];
-  const values = points.map((point) => columns.map((column) => (column === 'time' ? timeOf(point, epoch) : cell(point, column))));
-  return { results: [{ statement_id: 0, series: [{ name: select[2], columns, values }] }] };
+  const rows = points.map((point) => columns.map((name) => (name === 'time' ? timeOf(point, request.epoch) : cell(point, name))));
+  const size = request.chunkSize ?? rows.length;
+  const documents: unknown[] = [];
+  for (let start = 0; start < rows.length; start += size) {
+    const partial = start + size < rows.length;
+    const series = { name: measurement, columns, values: rows.slice(start, start + size), ...(partial ? { partial: true } : {}) };
+    documents.push({ results: [{ statement_id: 0, series: [series], ...(partial ? { partial: true } : {}) }] });
+  }
+  return documents;
+}
+
+/** The documents as the HTTP answer's body: whole, or a line each when chunked. */
+export function influxqlBody(documents: unknown[], chunked: boolean): string {
+  return chunked ? documents.map((document) => `${stringify(document)}\n`).join('') : stringify(documents[0]);
+}
+
+/** JSON with bigints (int64 fields beyond 2^53) written as exact numbers, as InfluxDB writes them. */
+export function stringify(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? `\u0000${item.toString()}\u0000` : item,
+  ).replace(/"\\u0000(-?\d+)\\u0000"/g, '$1');
 }
 
 function cell(point: StoredPoint, column: string): unknown {
-  if (column in point.fields) {
-    const value = point.fields[column];
-    return typeof value === 'bigint' ? Number(value) : value;
-  }
+  if (column in point.fields) return point.fields[column];
   return point.tags[column] ?? null;
 }
 
 function timeOf(point: StoredPoint, epoch: string | null): unknown {
-  if (epoch !== null && epoch in NS_PER) return Number(point.time / (NS_PER[epoch] as bigint));
+  if (epoch !== null && epoch in NS_PER) {
+    const units = point.time / (NS_PER[epoch] as bigint);
+    return units > BigInt(Number.MAX_SAFE_INTEGER) ? units : Number(units);
+  }
   return rfc3339(point.time);
 }
 

@@ -1,0 +1,222 @@
+/**
+ * Query answers read as they arrive, each into tables of at most CHUNK_ROWS rows (`{ name, tags?,
+ * columns, values }`, 1.x's series shape): InfluxQL's chunked JSON (1.x, and the v1 `/query` of 2.x and
+ * 3.x), InfluxDB 3's JSON lines (SQL), and Flux's annotated CSV (2.x). Errors reported inside an answer
+ * are raised where they appear.
+ */
+import { answerTime, parseJson, QueryFailedException, type JsonValue, type Precision } from '../core';
+import { exceptionFromQueryResult } from './responses';
+
+/** Rows a table holds at most: enough to be cheap per row, small enough to keep memory flat. */
+export const CHUNK_ROWS = 5000;
+
+export type Cell = string | number | bigint | boolean | null;
+
+export interface Table {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: Cell[][];
+}
+
+/** 1.x's chunked answer: a JSON document per line, each with some rows of some statement's series. */
+export async function* tablesOfInfluxQL(lines: AsyncIterable<string>): AsyncGenerator<Table, void, undefined> {
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const document = parseLine(line);
+    if (typeof document.error === 'string') throw exceptionFromQueryResult(document.error, 0);
+    for (const result of arrayOf(document.results)) {
+      const statement = objectOf(result);
+      if (typeof statement.error === 'string')
+        throw exceptionFromQueryResult(statement.error, Number(statement.statement_id ?? 0));
+      for (const raw of arrayOf(statement.series)) {
+        const series = objectOf(raw);
+        const table: Table = {
+          name: typeof series.name === 'string' ? series.name : '',
+          columns: arrayOf(series.columns).map(String),
+          values: arrayOf(series.values).map((row) => arrayOf(row) as Cell[]),
+        };
+        if (series.tags !== undefined) table.tags = series.tags as Record<string, string>;
+        yield table;
+      }
+    }
+  }
+}
+
+/**
+ * InfluxDB 3's JSON lines: a row object per line, nulls left out (so the columns are those of the rows
+ * of each table, in the order they first appear). The SQL answer names no table: `name` is the one the
+ * query reads `FROM`.
+ */
+export async function* tablesOfJsonLines(
+  lines: AsyncIterable<string>,
+  name: string,
+  epoch: Precision | undefined,
+): AsyncGenerator<Table, void, undefined> {
+  let rows: Array<Record<string, JsonValue>> = [];
+  const flush = (): Table => {
+    const seen = new Set<string>();
+    for (const row of rows) for (const key of Object.keys(row)) seen.add(key);
+    const columns = [...seen];
+    const values = rows.map((row) =>
+      columns.map((column): Cell => {
+        const value = row[column];
+        if (value === undefined) return null;
+        if (column === 'time' && typeof value === 'string') return answerTime(value, epoch);
+        return typeof value === 'object' ? JSON.stringify(value) : value;
+      }),
+    );
+    rows = [];
+    return { name, columns, values };
+  };
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const value = parseLine(line) as Record<string, JsonValue>;
+    if (typeof value.error === 'string' && Object.keys(value).length <= 2)
+      throw new QueryFailedException(`query failed: ${value.error}`, { status: 200, serverMessage: value.error });
+    rows.push(value);
+    if (rows.length >= CHUNK_ROWS) yield flush();
+  }
+  if (rows.length > 0) yield flush();
+}
+
+/** The table a SQL query reads (`FROM "x"`, `FROM x`), for its answer's name; '' when it cannot be told. */
+export function tableOfSql(query: string): string {
+  const match = /\bFROM\s+(?:"((?:[^"]|"")+)"|([A-Za-z_][\w.]*))/i.exec(query);
+  if (match === null) return '';
+  return match[1] !== undefined ? match[1].replace(/""/g, '"') : (match[2] as string);
+}
+
+interface FluxTable {
+  datatypes: string[];
+  groups: boolean[];
+  defaults: string[];
+  header: string[] | undefined;
+}
+
+const FLUX_META = new Set(['', 'result', 'table', '_start', '_stop']);
+
+/**
+ * Flux's annotated CSV (`#datatype`, `#group`, `#default`, a header, rows; a new block for each schema).
+ * Tables become series: `_measurement` is the name, the other group-key columns (but `_start`, `_stop`)
+ * the tags, and the other columns the values, `_time` as `time`. An error table raises its message.
+ */
+export async function* tablesOfFlux(
+  lines: AsyncIterable<string>,
+  epoch: Precision | undefined,
+): AsyncGenerator<Table, void, undefined> {
+  let block: FluxTable = { datatypes: [], groups: [], defaults: [], header: undefined };
+  let current: { id: string; table: Table; columns: number[] } | undefined;
+  for await (const record of csvRecords(lines)) {
+    if (record.length === 1 && record[0] === '') {
+      // An empty line ends a block: the next one has its own annotations.
+      if (current !== undefined) yield current.table;
+      current = undefined;
+      block = { datatypes: [], groups: [], defaults: [], header: undefined };
+      continue;
+    }
+    const first = record[0] ?? '';
+    if (first === '#datatype') block.datatypes = record;
+    else if (first === '#group') block.groups = record.map((value) => value === 'true');
+    else if (first === '#default') block.defaults = record;
+    else if (block.header === undefined) {
+      block.header = record;
+      if (record[1] === 'error' && record[2] === 'reference') block.datatypes = ['error'];
+    } else if (block.datatypes[0] === 'error') {
+      const message = record[1] ?? 'the query failed';
+      throw new QueryFailedException(`query failed: ${message}`, { status: 200, serverMessage: message });
+    } else {
+      const header = block.header;
+      const cell = (index: number): Cell =>
+        fluxCell(record[index] || block.defaults[index] || '', block.datatypes[index] ?? 'string', epoch);
+      const id = `${record[1] ?? ''}\u0000${record[2] ?? ''}`;
+      if (current === undefined || current.id !== id || current.table.values.length >= CHUNK_ROWS) {
+        if (current !== undefined) yield current.table;
+        const tags: Record<string, string> = {};
+        let name = '';
+        const columns: number[] = [];
+        header.forEach((column, index) => {
+          if (FLUX_META.has(column) && (column === '' || column === 'result' || column === 'table' || block.groups[index]))
+            return;
+          if (block.groups[index]) {
+            if (column === '_measurement') name = record[index] ?? '';
+            else tags[column] = record[index] ?? '';
+          } else columns.push(index);
+        });
+        const table: Table = {
+          name,
+          columns: columns.map((index) => (header[index] === '_time' ? 'time' : (header[index] as string))),
+          values: [],
+        };
+        if (Object.keys(tags).length > 0) table.tags = tags;
+        current = { id, table, columns };
+      }
+      current.table.values.push(current.columns.map(cell));
+    }
+  }
+  if (current !== undefined) yield current.table;
+}
+
+function fluxCell(text: string, datatype: string, epoch: Precision | undefined): Cell {
+  if (text === '') return null;
+  switch (datatype) {
+    case 'long':
+    case 'unsignedLong': {
+      const value = BigInt(text);
+      return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
+    }
+    case 'double':
+      return text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
+    case 'boolean':
+      return text === 'true';
+    default:
+      return datatype.startsWith('dateTime') ? answerTime(text, epoch) : text;
+  }
+}
+
+/** CSV records (RFC 4180: quoted fields may hold commas, quotes doubled, and line breaks), from lines. */
+async function* csvRecords(lines: AsyncIterable<string>): AsyncGenerator<string[], void, undefined> {
+  let fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for await (const line of lines) {
+    for (let i = 0; i < line.length; i++) {
+      const char = line[i];
+      if (quoted) {
+        if (char === '"' && line[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else if (char === '"') quoted = false;
+        else field += char;
+      } else if (char === '"') quoted = true;
+      else if (char === ',') {
+        fields.push(field);
+        field = '';
+      } else field += char;
+    }
+    if (quoted) {
+      field += '\n';
+      continue;
+    }
+    fields.push(field);
+    yield fields;
+    fields = [];
+    field = '';
+  }
+}
+
+function parseLine(line: string): Record<string, JsonValue> {
+  try {
+    return objectOf(parseJson(line));
+  } catch {
+    throw new QueryFailedException(`query answer is not JSON: ${JSON.stringify(line.slice(0, 100))}`, { status: 200 });
+  }
+}
+
+function objectOf(value: unknown): Record<string, JsonValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, JsonValue>) : {};
+}
+
+function arrayOf(value: unknown): JsonValue[] {
+  return Array.isArray(value) ? (value as JsonValue[]) : [];
+}
