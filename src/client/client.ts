@@ -132,6 +132,7 @@ export class Client implements LineSink, AsyncDisposable {
   readonly #noSync: boolean;
   readonly #hasToken: boolean;
   #api: Promise<ServerApi> | undefined;
+  #resolvedApi: ServerApi | undefined;
   #server: ServerInfo | undefined;
 
   constructor(dsn: string, options?: ClientOptions);
@@ -348,19 +349,18 @@ export class Client implements LineSink, AsyncDisposable {
     };
   }
 
+  /** The query languages the server answers, once its API is known (at once for a version given). */
+  get queryLanguages(): readonly QueryLanguage[] | undefined {
+    return this.#resolvedApi?.languages;
+  }
+
   private apiFor(server: ServerInfo): ServerApi {
     this.#server = server;
-    const api: ApiName = server.api;
-    switch (api) {
-      case 'victoriametrics':
-        return new VictoriaApi(this.#transport, this.precision, this.#acceptLoss);
-      case '2':
-        return new V2Api(this.#transport, this.precision);
-      case '3':
-        return new V3Api(this.#transport, this.precision, { noSync: this.#noSync });
-      default:
-        return new V1Api(this.#transport, this.precision);
-    }
+    this.#resolvedApi = apiOf(server.api, this.#transport, this.precision, {
+      acceptLoss: this.#acceptLoss,
+      noSync: this.#noSync,
+    });
+    return this.#resolvedApi;
   }
 
   /**
@@ -407,6 +407,24 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+function apiOf(
+  api: ApiName,
+  transport: Transport,
+  precision: Precision,
+  options: { acceptLoss: boolean; noSync: boolean },
+): ServerApi {
+  switch (api) {
+    case 'victoriametrics':
+      return new VictoriaApi(transport, precision, options.acceptLoss);
+    case '2':
+      return new V2Api(transport, precision);
+    case '3':
+      return new V3Api(transport, precision, { noSync: options.noSync });
+    default:
+      return new V1Api(transport, precision);
+  }
 }
 
 function queryLanguage(value: unknown): QueryLanguage {

@@ -321,6 +321,36 @@ describe('the editor, in Chromium', () => {
     );
   });
 
+  it("inflow query's dialog offers the languages its server answers", async () => {
+    const ids = await importInflowNodes([
+      { id: 'srv2', type: 'inflow-config', version: '2', dsn: 'http://127.0.0.1:8086', org: 'o', bucket: 'b' },
+      { id: 'srv3', type: 'inflow-config', version: '3', dsn: 'http://127.0.0.1:8181', database: 'd' },
+      { id: 'askQ', type: 'inflow query', server: 'srv2', query: '', language: 'flux', x: 200, y: 520, wires: [[]] },
+    ]);
+    const types = await propertiesOf(ids);
+    const queryId = ids[types.findIndex((node) => node.type === 'inflow query')] as string;
+    const v3Id = ids.find((_, i) => types[i]?.type === 'inflow-config' && types[i]?.properties.version === '3') as string;
+    await page.evaluate((id) => {
+      const RED = (window as unknown as { RED: EditorRED }).RED;
+      RED.editor.edit(RED.nodes.node(id));
+    }, queryId);
+    await page.waitForSelector('#node-input-language', { state: 'visible' });
+    const offered = (): Promise<string[]> =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('#node-input-language option'))
+          .filter((option) => (option as HTMLElement).style.display !== 'none')
+          .map((option) => (option as HTMLOptionElement).value),
+      );
+    assert.deepEqual(await offered(), ['influxql', 'flux']);
+    assert.equal(await page.inputValue('#node-input-language'), 'flux');
+    await page.selectOption('#node-input-server', v3Id);
+    assert.deepEqual(await offered(), ['influxql', 'sql']);
+    // Flux is not answered there: the dialog falls back to the server's own language.
+    assert.equal(await page.inputValue('#node-input-language'), 'influxql');
+    await page.click('#node-dialog-cancel');
+    await page.waitForSelector('#node-dialog-cancel', { state: 'detached' });
+  });
+
   it('Test connection in the config dialog says, in words, what it found: the server, its version, the database', async () => {
     const [id] = await importInflowNodes([
       { id: 'probe', type: 'inflow-config', dsn: influx.dsn('sensors'), precision: 'ms', timeout: 5000 },

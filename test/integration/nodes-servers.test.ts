@@ -175,8 +175,13 @@ describe('inflow out on VictoriaMetrics', () => {
     assert.deepEqual(exported[0]?.values.sort(), [1, 3]);
   });
 
-  it('inflow query refuses a query with a ConfigurationException: VictoriaMetrics answers none', async () => {
+  it('inflow query says at deploy that VictoriaMetrics answers no queries, and refuses them', async () => {
     const { results } = await flow({ dsn: vm.dsn('flows'), version: 'victoriametrics' }, 'return msg;');
+    // Said at deploy, before any message.
+    await waitFor(
+      () => statusTexts(helper.getNode('query')).some((text) => /VictoriaMetrics, which answers no queries/.test(text)),
+      'the status of inflow query saying why',
+    );
     const caughtByQuery: Message[] = [];
     helper.getNode('query').on('call:error', (call: { args: unknown[] }) => caughtByQuery.push({ error: call.args[0] }));
     helper.getNode('query').receive({ query: 'SELECT * FROM x' });

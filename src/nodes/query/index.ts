@@ -1,26 +1,16 @@
-/** "inflow query": runs the node's query (or msg.query) and sends the reshaped series as msg.payload. */
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import type { QueryOptions, QueryParam } from '../../client';
-import { assertPrecision, InfluxDBException, QueryFailedException } from '../../core';
-import { describeType, isPlainObject } from '../../util';
+/**
+ * "inflow query": runs the node's query (or msg.query) in InfluxQL, SQL (InfluxDB 3) or Flux (InfluxDB 2.x),
+ * and sends the reshaped series as msg.payload: in one message, or one message per chunk of the answer as
+ * it arrives, with msg.parts, so that a Join node can rebuild the whole.
+ */
+import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
+import type { Client, QueryOptions } from '../../client';
+import { InfluxDBException } from '../../core';
 import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText, translatorOf } from '../shared';
-import { DEFAULT_EPOCH } from './defaults';
+import { languageProblem, optionsOf, outputOf, queryOf, type QueryDef, type QueryMessage } from './settings';
 
-
-interface QueryDef extends NodeDef {
-  server: string;
-  query: string;
-  epoch: string;
-  raw: boolean;
-  errorOutput: boolean;
-}
-
-interface QueryMessage extends NodeMessage {
-  query?: unknown;
-  params?: unknown;
-  epoch?: unknown;
-  database?: unknown;
-}
+/** How often a streaming answer's row count is shown, at most. */
+const PROGRESS_EVERY = 250;
 
 export = function register(RED: NodeAPI): void {
   const text = translatorOf(RED);
@@ -33,10 +23,33 @@ export = function register(RED: NodeAPI): void {
     const { client, problem } = clientOf(config);
     let running = 0;
     let answered = false;
+    let stopped = false;
+    const controllers = new Set<AbortController>();
     node.status(problem ? problemStatus(problem) : reachabilityStatus(undefined, text));
     config?.register(node, (reachability) => {
-      if (problem === undefined && running === 0 && !answered) node.status(reachabilityStatus(reachability, text));
+      if (problem !== undefined || running > 0 || answered) return;
+      // Once the server is known: a language it does not answer is said at deploy, not at the first message.
+      const wrong = client === undefined || reachability.error !== undefined ? undefined : languageProblem(client, def.language);
+      if (wrong !== undefined) {
+        node.status(problemStatus(wrong));
+        node.error(wrong.message);
+      } else node.status(reachabilityStatus(reachability, text));
     });
+
+    const finished = (): void => {
+      running--;
+      answered = true;
+    };
+    const succeeded = (): void => {
+      finished();
+      node.status(running > 0 ? querying : { fill: 'green', shape: 'dot', text: text('inflow-query.status.answered', { time: clockTime(new Date()) }) });
+    };
+    const failed = (msg: NodeMessage, error: unknown, send: Send, done: Done): void => {
+      finished();
+      const exception = InfluxDBException.from(error);
+      node.status({ fill: 'red', shape: 'dot', text: statusText(exception) });
+      failMessage(msg, exception, errorOutput, send, done);
+    };
 
     node.on('input', (message, send, done) => {
       const msg = message as QueryMessage;
@@ -48,64 +61,89 @@ export = function register(RED: NodeAPI): void {
       let options: QueryOptions;
       try {
         query = queryOf(def.query, msg.query);
-        options = optionsOf(msg, def.epoch);
+        options = optionsOf(msg, def);
       } catch (error) {
         failMessage(msg, InfluxDBException.from(error), errorOutput, send, done);
         return;
       }
       running++;
       node.status(querying);
+      if (outputOf(def) === 'parts' && !def.raw) {
+        const controller = new AbortController();
+        controllers.add(controller);
+        sendParts(client, query, { ...options, signal: controller.signal }, msg, send, (rows) => {
+          node.status({ fill: 'blue', shape: 'ring', text: text('inflow-query.status.rows', { rows: rows.toLocaleString('en-US') }) });
+        }).then(
+          () => {
+            controllers.delete(controller);
+            succeeded();
+            done();
+          },
+          (error: unknown) => {
+            controllers.delete(controller);
+            if (stopped) done();
+            else failed(msg, error, send, done);
+          },
+        );
+        return;
+      }
       const request = def.raw ? client.queryRaw(query, options) : client.query(query, options);
       request.then(
         (result) => {
-          running--;
-          answered = true;
           msg.payload = result;
-          node.status(
-            running > 0 ? querying : { fill: 'green', shape: 'dot', text: text('inflow-query.status.answered', { time: clockTime(new Date()) }) },
-          );
+          succeeded();
           send(msg);
           done();
         },
-        (error: unknown) => {
-          running--;
-          answered = true;
-          const exception = InfluxDBException.from(error);
-          node.status({ fill: 'red', shape: 'dot', text: statusText(exception) });
-          failMessage(msg, exception, errorOutput, send, done);
-        },
+        (error: unknown) => failed(msg, error, send, done),
       );
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      // Answers still streaming are abandoned: the flows they would feed are stopping.
+      stopped = true;
+      for (const controller of controllers) controller.abort();
       config?.deregister(node);
       done();
     });
   }
 
+  type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+  type Done = (error?: Error) => void;
+
+  /**
+   * One message per chunk of the answer, as it arrives, each a copy of the input with `msg.payload` the
+   * chunk (a series, or part of one) and `msg.parts` for a Join node; the last holds `count`. Each is sent
+   * once the next is in, so that the last can say it is the last. An answer without rows is one message
+   * with an empty array.
+   */
+  async function sendParts(
+    client: Client,
+    query: string,
+    options: QueryOptions,
+    msg: QueryMessage,
+    send: Send,
+    progress: (rows: number) => void,
+  ): Promise<void> {
+    const id = RED.util.generateId();
+    let held: NodeMessage | undefined;
+    let index = 0;
+    let rows = 0;
+    let shown = 0;
+    for await (const chunk of client.querySeries(query, options)) {
+      if (held !== undefined) send(held);
+      held = { ...RED.util.cloneMessage(msg), payload: chunk, parts: { id, index: index++, type: 'array', len: 1 } } as NodeMessage;
+      rows += chunk.values.length;
+      if (performance.now() - shown >= PROGRESS_EVERY) {
+        shown = performance.now();
+        progress(rows);
+      }
+    }
+    const last = held ?? ({ ...RED.util.cloneMessage(msg), payload: [], parts: { id, index: index++, type: 'array', len: 1 } } as NodeMessage);
+    (last as NodeMessage & { parts: { count: number } }).parts.count = index;
+    send(last);
+  }
+
   RED.nodes.registerType('inflow query', InflowQuery);
 };
 
-function queryOf(configured: string | undefined, fromMessage: unknown): string {
-  if (configured !== undefined && configured.trim() !== '') return configured;
-  if (typeof fromMessage === 'string' && fromMessage.trim() !== '') return fromMessage;
-  throw new QueryFailedException(
-    fromMessage === undefined ? 'no query: set one in the node, or send msg.query' : `msg.query must be InfluxQL text, not ${describeType(fromMessage)}`,
-  );
-}
-
-function optionsOf(msg: QueryMessage, configuredEpoch: string | undefined): QueryOptions {
-  const options: QueryOptions = {};
-  // A node saved without the property (an older flow) has the editor's default, ms; '' is RFC3339 text.
-  const epoch = msg.epoch ?? (configuredEpoch === undefined ? DEFAULT_EPOCH : configuredEpoch || undefined);
-  if (epoch !== undefined && epoch !== '') options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
-  if (msg.params !== undefined) {
-    if (!isPlainObject(msg.params)) throw new QueryFailedException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);
-    options.params = msg.params as Record<string, QueryParam>;
-  }
-  if (msg.database !== undefined && msg.database !== '') {
-    if (typeof msg.database !== 'string') throw new QueryFailedException(`msg.database must be a string, not ${describeType(msg.database)}`);
-    options.database = msg.database;
-  }
-  return options;
-}

@@ -1,0 +1,81 @@
+/** What "inflow query" reads from its settings and from a message, and what it refuses, with why. */
+import type { NodeDef, NodeMessage } from 'node-red';
+import type { Client, QueryLanguage, QueryOptions, QueryParam } from '../../client';
+import { assertPrecision, ConfigurationException, QueryFailedException } from '../../core';
+import { describeType, isPlainObject } from '../../util';
+import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_OUTPUT } from './defaults';
+
+export interface QueryDef extends NodeDef {
+  server: string;
+  query: string;
+  /** 'influxql' (missing in flows from before languages), 'sql' or 'flux'. */
+  language?: string;
+  epoch: string;
+  raw: boolean;
+  /** 'message' (one message, missing in older flows) or 'parts' (one per chunk, with msg.parts). */
+  output?: string;
+  errorOutput: boolean;
+}
+
+export interface QueryMessage extends NodeMessage {
+  query?: unknown;
+  params?: unknown;
+  epoch?: unknown;
+  database?: unknown;
+  language?: unknown;
+}
+
+const LANGUAGES: readonly QueryLanguage[] = ['influxql', 'sql', 'flux'];
+
+export function queryOf(configured: string | undefined, fromMessage: unknown): string {
+  if (configured !== undefined && configured.trim() !== '') return configured;
+  if (typeof fromMessage === 'string' && fromMessage.trim() !== '') return fromMessage;
+  throw new QueryFailedException(
+    fromMessage === undefined ? 'no query: set one in the node, or send msg.query' : `msg.query must be query text, not ${describeType(fromMessage)}`,
+  );
+}
+
+export function outputOf(def: QueryDef): 'message' | 'parts' {
+  return def.output === 'parts' ? 'parts' : DEFAULT_OUTPUT;
+}
+
+export function optionsOf(msg: QueryMessage, def: QueryDef): QueryOptions {
+  const options: QueryOptions = {};
+  // A node saved without the property (an older flow) has the editor's default, ms; '' is RFC3339 text.
+  const epoch = msg.epoch ?? (def.epoch === undefined ? DEFAULT_EPOCH : def.epoch || undefined);
+  if (epoch !== undefined && epoch !== '') options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
+  options.language = languageOf(msg.language, def.language);
+  if (msg.params !== undefined) {
+    if (!isPlainObject(msg.params)) throw new QueryFailedException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);
+    options.params = msg.params as Record<string, QueryParam>;
+  }
+  if (msg.database !== undefined && msg.database !== '') {
+    if (typeof msg.database !== 'string') throw new QueryFailedException(`msg.database must be a string, not ${describeType(msg.database)}`);
+    options.database = msg.database;
+  }
+  return options;
+}
+
+function languageOf(fromMessage: unknown, configured: string | undefined): QueryLanguage {
+  if (fromMessage !== undefined && fromMessage !== '') {
+    if (LANGUAGES.includes(fromMessage as QueryLanguage)) return fromMessage as QueryLanguage;
+    throw new QueryFailedException(`msg.language must be one of ${LANGUAGES.join(', ')}, not ${JSON.stringify(fromMessage)}`);
+  }
+  if (configured === undefined || configured === '') return DEFAULT_LANGUAGE;
+  if (LANGUAGES.includes(configured as QueryLanguage)) return configured as QueryLanguage;
+  throw new ConfigurationException(`language ${JSON.stringify(configured)} is not one of ${LANGUAGES.join(', ')}`);
+}
+
+/** Why the node's language cannot be asked of its server, once the server is known; undefined when it can. */
+export function languageProblem(client: Client, configured: string | undefined): ConfigurationException | undefined {
+  const languages = client.queryLanguages;
+  if (languages === undefined) return undefined;
+  const language = configured === undefined || configured === '' ? DEFAULT_LANGUAGE : configured;
+  if (languages.length === 0) {
+    return new ConfigurationException('the server is VictoriaMetrics, which answers no queries (it answers every /query with SHOW DATABASES): read it with its own API');
+  }
+  if (!languages.includes(language as QueryLanguage)) {
+    return new ConfigurationException(`the server answers ${languages.join(' and ')}, not ${language}: choose another language`);
+  }
+  return undefined;
+}
