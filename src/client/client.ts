@@ -1,4 +1,5 @@
 import {
+  addDefaultTags,
   assertPrecision,
   ConfigurationException,
   QueryFailedException,
@@ -36,6 +37,8 @@ import {
   type Series,
 } from './query';
 import { Session, type SessionOptions } from './session';
+import { settingsFromEnv, settingsFromFile } from './settings';
+import { WriteApi, type WriteApiOptions } from './write-api';
 
 export { describeServer, type ServerInfo } from '../servers';
 
@@ -87,6 +90,10 @@ export interface ClientOptions {
   maxConnections?: number | undefined;
   /** TLS settings for https DSNs. */
   tls?: TlsOptions | undefined;
+  /** An HTTP(S) proxy every request goes through: `http://proxy:3128`. */
+  proxy?: string | undefined;
+  /** Tags on every point written (a point's own tag of the same key wins). */
+  defaultTags?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface PingResult {
@@ -123,6 +130,8 @@ export class Client implements LineSink, AsyncDisposable {
   readonly precision: Precision;
   readonly retentionPolicy: string | undefined;
   readonly timeout: number;
+  /** Tags on every point written, unless the point has its own. */
+  readonly defaultTags: Readonly<Record<string, string>> | undefined;
   /** The DSN with its password masked: safe for labels and logs. */
   readonly displayDsn: string;
   // Private (#) so that inspecting or serializing a client never shows its credentials.
@@ -162,7 +171,9 @@ export class Client implements LineSink, AsyncDisposable {
       gzipThreshold: nonNegativeNumber(options.gzipThreshold ?? defaultGzipThreshold(parsed.origin), 'gzipThreshold'),
       connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
       tls: options.tls,
+      proxy: options.proxy,
     });
+    this.defaultTags = defaultTagsOf(options.defaultTags);
     this.#version = serverVersion(options.version, fromDsn ? '1' : 'auto');
     this.#acceptLoss = options.acceptLoss === true;
     this.#noSync = options.noSync === true;
@@ -177,6 +188,18 @@ export class Client implements LineSink, AsyncDisposable {
         }),
       );
     }
+  }
+
+  /** A client from the environment: `INFLUXDB_V2_URL`, `_ORG`, `_TOKEN`, `_TIMEOUT`, ... or InfluxDB 3's `INFLUX_HOST`, `INFLUX_TOKEN`, `INFLUX_DATABASE`. */
+  static fromEnv(env?: NodeJS.ProcessEnv, options: ClientOptions = {}): Client {
+    const settings = settingsFromEnv(env);
+    return new Client({ ...settings.options, ...options, url: settings.url });
+  }
+
+  /** A client from a TOML or INI file with an `[influx2]` section (and `[tags]` for default tags). */
+  static fromConfigFile(path: string, options: ClientOptions = {}): Client {
+    const settings = settingsFromFile(path);
+    return new Client({ ...settings.options, ...options, url: settings.url });
   }
 
   /** Whether `close()` was called. */
@@ -195,7 +218,12 @@ export class Client implements LineSink, AsyncDisposable {
   write(template: Template, rows: readonly Kwargs[], options?: WriteOptions): Promise<void>;
   async write(...args: unknown[]): Promise<void> {
     const { lines, options } = linesOfWriteArgs(args, this.precision);
-    await this.writeLines(lines, options);
+    await this.writeLines(this.withDefaultTags(lines), options);
+  }
+
+  /** Lines with the client's default tags added where a line lacks them. */
+  withDefaultTags(lines: string[]): string[] {
+    return this.defaultTags === undefined ? lines : addDefaultTags(lines, this.defaultTags);
   }
 
   /**
@@ -284,6 +312,11 @@ export class Client implements LineSink, AsyncDisposable {
     throw new ConfigurationException(
       `${server} answers ${api.languages.map(languageName).join(' and ')}, not ${languageName(language)}`,
     );
+  }
+
+  /** The WriteApi of InfluxData's clients: batched (1,000 points or 1 s), or `WriteOptions.SYNCHRONOUS`. */
+  writeApi(options: WriteApiOptions = {}): WriteApi {
+    return new WriteApi(this, options);
   }
 
   /** A session that accumulates writes and commits them together. */
@@ -425,6 +458,17 @@ function apiOf(
     default:
       return new V1Api(transport, precision);
   }
+}
+
+function defaultTagsOf(tags: unknown): Readonly<Record<string, string>> | undefined {
+  if (tags === undefined) return undefined;
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags))
+    throw new ConfigurationException('defaultTags must be an object of tag values');
+  for (const [key, value] of Object.entries(tags)) {
+    if (typeof value !== 'string' || value === '')
+      throw new ConfigurationException(`default tag ${JSON.stringify(key)} must be text, not ${JSON.stringify(value)}`);
+  }
+  return Object.keys(tags).length === 0 ? undefined : Object.freeze({ ...(tags as Record<string, string>) });
 }
 
 function queryLanguage(value: unknown): QueryLanguage {

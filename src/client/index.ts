@@ -9,7 +9,6 @@ export {
   type MeasurementInit,
   type MeasurementLike,
   type Template,
-  type WriteOptions,
 } from './measurement';
 export type {
   QueryLanguage,
@@ -23,3 +22,6 @@ export type {
   Series,
 } from './query';
 export { Session, type SessionOptions } from './session';
+export { Point } from './point';
+export { isRecordShape, linesOfRecords, type RecordShape, type WriteRecord } from './records';
+export { WriteApi, WriteOptions, type WriteApiOptions } from './write-api';

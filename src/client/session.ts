@@ -24,7 +24,7 @@ export class Session implements AsyncDisposable {
   private commits: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly writer: LineSink,
+    private readonly writer: LineSink & { withDefaultTags?(lines: string[]): string[] },
     options: SessionOptions = {},
   ) {
     const { autocommitEvery, retentionPolicy, database } = options;
@@ -51,7 +51,7 @@ export class Session implements AsyncDisposable {
         'a session writes every point to its own database and retention policy: give them in client.session({ ... })',
       );
     }
-    for (const line of lines) this.lines.push(line);
+    for (const line of this.writer.withDefaultTags?.(lines) ?? lines) this.lines.push(line);
     if (this.autocommitEvery !== undefined && this.lines.length >= this.autocommitEvery) await this.commit();
   }
 

@@ -2,6 +2,7 @@
 export * from './errors';
 export * from './line-protocol';
 export * from './time';
-export { scaleTimestamps, timestampStart } from './timestamps';
+export { addDefaultTags, scaleTimestamps, timestampStart } from './timestamps';
+export { lineProblem } from './line-check';
 export { parseJson, type JsonValue } from './json';
 export type { WriteTarget } from './target';

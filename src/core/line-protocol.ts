@@ -11,7 +11,29 @@ export function linesOfBody(body: Uint8Array): string[] {
   return (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
 }
 
-export type FieldValue = number | bigint | boolean | string;
+/** An unsigned 64-bit integer field (`u` in line protocol): InfluxDB 2.x and 3.x store it; 1.x does not. */
+export class UnsignedInteger {
+  readonly value: bigint;
+
+  constructor(value: number | bigint | string, key = 'value') {
+    const exact = typeof value === 'bigint' ? value : toBigInt(value, key);
+    if (exact < 0n || exact > UINT64_MAX) {
+      throw new InvalidMeasurementException(`field ${quote(key)} is ${exact}, outside the unsigned 64-bit integer range`);
+    }
+    this.value = exact;
+  }
+
+  toString(): string {
+    return `${this.value}u`;
+  }
+}
+
+function toBigInt(value: number | string, key: string): bigint {
+  if (typeof value === 'number' ? Number.isSafeInteger(value) : /^\d+$/.test(value)) return BigInt(value);
+  throw new InvalidMeasurementException(`field ${quote(key)} is ${JSON.stringify(value)}, not a whole number`);
+}
+
+export type FieldValue = number | bigint | boolean | string | UnsignedInteger;
 export type TagValue = string | number | boolean | bigint;
 
 /** Tags of a point. `null`, `undefined` and `''` values are left out; keys are written sorted. */
@@ -27,6 +49,7 @@ export interface PointData {
   readonly timestamp?: Timestamp | undefined;
 }
 
+const UINT64_MAX = 18_446_744_073_709_551_615n;
 const INT64_MAX = 9_223_372_036_854_775_807n;
 const INT64_MIN = -9_223_372_036_854_775_808n;
 
@@ -233,6 +256,7 @@ export function formatFieldValue(value: FieldValue, key: string): string {
     case 'string':
       return quoteStringField(value, key);
     default:
+      if (value instanceof UnsignedInteger) return value.toString();
       throw new InvalidMeasurementException(
         `field ${quote(key)} is of type ${describeType(value)}: a field must be a number, bigint, boolean or string`,
       );

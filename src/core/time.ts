@@ -242,3 +242,17 @@ export function answerTime(text: string, epoch: Precision | undefined): string |
   const units = floorDiv(parseRfc3339(zoned), NS_PER_UNIT[epoch]);
   return epoch === 'ns' ? units : Number(units);
 }
+
+/**
+ * A whole number of one unit in another, rounded down as Dates are: `time(1700000000123, 'ms')` written at
+ * precision `s` is second 1700000000. A number must be a whole, safe one.
+ */
+export function convertTimestamp(value: number | bigint, from: Precision, to: Precision): bigint {
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+    throw new InvalidMeasurementException(
+      `timestamp ${value} is not a whole number of ${UNIT_NAMES[from]} a JavaScript number holds exactly: send a bigint`,
+    );
+  }
+  const ns = BigInt(value) * NS_PER_UNIT[from];
+  return checkRange(floorDiv(ns, NS_PER_UNIT[to]), to, value);
+}

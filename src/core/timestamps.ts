@@ -32,3 +32,29 @@ export function scaleTimestamps(lines: readonly string[], factor: bigint): strin
     return `${line.slice(0, start)}${(BigInt(line.slice(start)) * factor).toString()}`;
   });
 }
+
+/** Where a line's measurement and tags end: its first space that is not escaped. */
+function keyEnd(line: string): number {
+  let i = 0;
+  while (i < line.length && line.charCodeAt(i) !== SPACE) i += line.charCodeAt(i) === BACKSLASH ? 2 : 1;
+  return i;
+}
+
+/**
+ * The lines with default tags added where a line has no tag of that key (its own wins). Keys and values
+ * are escaped as tag keys and values are.
+ */
+export function addDefaultTags(lines: readonly string[], tags: Readonly<Record<string, string>>): string[] {
+  const escape = (text: string): string => text.replace(/[,= \\]/g, (char) => `\\${char}`);
+  return lines.map((line) => {
+    const end = keyEnd(line);
+    const key = line.slice(0, end);
+    let added = '';
+    for (const [tag, value] of Object.entries(tags)) {
+      const escaped = escape(tag);
+      if (!new RegExp(`(?<!\\\\),${escaped.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`).test(key))
+        added += `,${escaped}=${escape(value)}`;
+    }
+    return added === '' ? line : `${key}${added}${line.slice(end)}`;
+  });
+}

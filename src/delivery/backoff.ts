@@ -11,6 +11,8 @@ export interface RetryOptions {
   jitter?: number | undefined;
   /** Stop retrying once the first failure is this many milliseconds old. Default 180 000. */
   maxRetryTime?: number | undefined;
+  /** Stop retrying after this many retries in a row. Default: no limit but maxRetryTime. */
+  maxRetries?: number | undefined;
 }
 
 /**
@@ -24,6 +26,7 @@ export class RetryPolicy {
   readonly maxDelay: number;
   readonly jitter: number;
   readonly maxRetryTime: number;
+  readonly maxRetries: number;
 
   constructor(
     options: RetryOptions = {},
@@ -34,11 +37,12 @@ export class RetryPolicy {
     this.maxDelay = options.maxDelay ?? 125_000;
     this.jitter = options.jitter ?? 0.2;
     this.maxRetryTime = options.maxRetryTime ?? 180_000;
+    this.maxRetries = options.maxRetries ?? Infinity;
   }
 
-  /** Whether to try again after `error`, the failure that came `failingFor` ms after the first. */
-  shouldRetry(error: InfluxDBException, failingFor: number): boolean {
-    return error.retryable && failingFor < this.maxRetryTime;
+  /** Whether to try again after `error`, the failure that came `failingFor` ms after the first, after `retries` retries. */
+  shouldRetry(error: InfluxDBException, failingFor: number, retries = 0): boolean {
+    return error.retryable && failingFor < this.maxRetryTime && retries < this.maxRetries;
   }
 
   /** Milliseconds to wait before retry number `retry` (1 for the first): the backoff, or the server's `Retry-After` clamped to [firstDelay, maxDelay]. */
@@ -93,7 +97,7 @@ export class Backoff {
   shouldRetry(error: InfluxDBException): boolean {
     const now = performance.now();
     if (this.closeDeadline !== undefined) return error.retryable && now + CLOSING_RETRY_DELAY < this.closeDeadline;
-    return this.policy.shouldRetry(error, now - (this.failingSince ?? now));
+    return this.policy.shouldRetry(error, now - (this.failingSince ?? now), this.retries);
   }
 
   /** Sets the next retry after `error`: the policy's delay (or the closing one), never earlier than one already set. */

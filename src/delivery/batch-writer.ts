@@ -22,8 +22,15 @@ export type Acknowledge = AcknowledgeWith<InfluxDBException>;
 export interface BatchWriterOptions {
   /** Where every point goes: database and retention policy, instead of the client's. */
   target?: WriteTarget | undefined;
-  /** Write when this many entries are pending. */
+  /** Write when this many entries (or, with `countLines`, points) are pending. */
   batchSize: number;
+  /** Count `batchSize` in points rather than entries (InfluxData's clients count points). Default false. */
+  countLines?: boolean | undefined;
+  /**
+   * Up to this many milliseconds, at random, are added before each batch is written, so that many
+   * gateways started together do not write in step. Default 0.
+   */
+  jitterInterval?: number | undefined;
   /** Write at the latest this many milliseconds after an entry arrives; 0 for no timer. */
   flushInterval: number;
   /** Told whenever the writer's state (see `state()`) changes. */
@@ -108,6 +115,8 @@ export class BatchWriter {
   private readonly pauses = new Pauses();
   private readonly replay: Replay | undefined;
   private closed = false;
+  /** A batch is due, and waits out its jitter. */
+  private jittering = false;
   /** Aborted at the close deadline: a server that hangs cannot hold the close up for a request's whole timeout. */
   private readonly abandon = new AbortController();
 
@@ -163,15 +172,34 @@ export class BatchWriter {
     this.added++;
     this.pending.push(lines, acknowledge);
     if (this.pending.lineCount > (this.options.maxBufferLines ?? DEFAULT_MAX_BUFFER_LINES)) this.dropOldest();
-    if (this.pending.entries >= this.options.batchSize) {
+    if (this.batchDue()) {
       // While every worker is busy (no timer is set then) they take these entries in their next batch.
       if (this.workers.size < this.maxInFlight) {
-        this.clearTimer();
-        this.startWorkers();
+        const jitter = this.jitter();
+        if (jitter === 0) {
+          this.clearTimer();
+          this.startWorkers();
+        } else if (!this.jittering) {
+          this.clearTimer();
+          this.jittering = true;
+          this.timer = setTimeout(() => {
+            this.jittering = false;
+            void this.flush();
+          }, jitter);
+        }
       }
     } else if (this.timer === undefined && this.options.flushInterval > 0 && this.workers.size === 0) {
-      this.timer = setTimeout(() => void this.flush(), this.options.flushInterval);
+      this.timer = setTimeout(() => void this.flush(), this.options.flushInterval + this.jitter());
     }
+  }
+
+  private batchDue(): boolean {
+    return (this.options.countLines === true ? this.pending.lineCount : this.pending.entries) >= this.options.batchSize;
+  }
+
+  private jitter(): number {
+    const most = this.options.jitterInterval ?? 0;
+    return most > 0 ? Math.round(Math.random() * most) : 0;
   }
 
   /** Writes everything pending; resolves when it is all written or failed (never rejects). */
@@ -239,8 +267,9 @@ export class BatchWriter {
       this.workers.delete(worker);
       // Entries that came in after the last worker's last look wait for their own trigger.
       if (this.workers.size === 0 && this.pending.entries > 0 && !this.closed && this.timer === undefined) {
-        if (this.pending.entries >= this.options.batchSize || this.backoff.closing) this.startWorkers();
-        else if (this.options.flushInterval > 0) this.timer = setTimeout(() => void this.flush(), this.options.flushInterval);
+        if (this.batchDue() || this.backoff.closing) this.startWorkers();
+        else if (this.options.flushInterval > 0)
+          this.timer = setTimeout(() => void this.flush(), this.options.flushInterval + this.jitter());
       }
     });
     this.workers.add(worker);
@@ -340,6 +369,7 @@ export class BatchWriter {
   private clearTimer(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.jittering = false;
   }
 }
 

@@ -2,7 +2,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import { createGunzip, gzip as gzipCallback, gunzip as gunzipCallback, constants as zlib } from 'node:zlib';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, ProxyAgent, type Dispatcher } from 'undici';
 import { ClientClosedException, ConnectionFailedException, InfluxDBException, TimeoutException } from '../core';
 
 const gzip = promisify(gzipCallback);
@@ -28,6 +28,8 @@ export interface TransportOptions {
   gzipThreshold: number;
   connections: number;
   tls?: TlsOptions | undefined;
+  /** An HTTP(S) proxy to send every request through (a tunnel for each connection). */
+  proxy?: string | undefined;
 }
 
 /** How a token is introduced: InfluxDB 2.x wants `Token`; 3.x takes either; vmauth wants `Bearer`. */
@@ -66,24 +68,27 @@ export type StreamedResponse =
 
 /** HTTP to one server over a keep-alive connection pool. Network failures become typed exceptions. */
 export class Transport {
-  private readonly pool: Pool;
+  private readonly pool: Dispatcher;
   private closed = false;
   readonly #options: TransportOptions;
 
   constructor(options: TransportOptions) {
     this.#options = options;
-    this.pool = new Pool(options.origin, {
+    const tls = {
+      ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca }),
+      ...(options.tls?.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.tls.rejectUnauthorized }),
+    };
+    const pool = {
       connections: options.connections,
       pipelining: 1,
       keepAliveTimeout: 10_000,
       headersTimeout: options.timeout,
       bodyTimeout: options.timeout,
-      connect: {
-        timeout: options.timeout,
-        ...(options.tls?.ca === undefined ? {} : { ca: options.tls.ca }),
-        ...(options.tls?.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.tls.rejectUnauthorized }),
-      },
-    });
+    };
+    this.pool =
+      options.proxy === undefined
+        ? new Pool(options.origin, { ...pool, connect: { timeout: options.timeout, ...tls } })
+        : new ProxyAgent({ ...pool, uri: options.proxy, requestTls: { timeout: options.timeout, ...tls } });
   }
 
   get isClosed(): boolean {
@@ -111,6 +116,7 @@ export class Transport {
       let response: Dispatcher.ResponseData;
       try {
         response = await this.pool.request({
+          origin: this.#options.origin,
           method: request.method,
           path: this.#options.basePath + request.path + queryString(request.query),
           headers,
@@ -159,6 +165,7 @@ export class Transport {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
+        origin: this.#options.origin,
         method: request.method,
         path: this.#options.basePath + request.path + queryString(request.query),
         headers,

@@ -1,0 +1,82 @@
+/**
+ * Line protocol text from a user, checked line by line before it is sent: a line the server would refuse
+ * (or, worse, some servers would skip in silence) fails alone, named by its number and why.
+ */
+
+const FIELD_VALUE = /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|-?\d+i|\d+u|t|T|true|True|TRUE|f|F|false|False|FALSE)$/;
+
+/** Why a line of line protocol is not valid, or undefined when it is. Comments and blank lines are not checked here. */
+export function lineProblem(line: string): string | undefined {
+  if (/[\r\n]/.test(line)) return 'it holds a line break';
+  if (line.startsWith(' ') || line.startsWith(',')) return 'it starts with a space or comma: no measurement name';
+  let i = 0;
+  const at = (index: number): string => line[index] ?? '';
+  // Measurement name, then tags: up to the first unescaped space.
+  let part = 'measurement';
+  let key = '';
+  let token = '';
+  for (; i < line.length && at(i) !== ' '; i++) {
+    const char = at(i);
+    if (char === '\\') {
+      token += at(i + 1);
+      i++;
+      continue;
+    }
+    if (char === ',') {
+      if (token === '') return part === 'measurement' ? 'no measurement name' : `tag ${JSON.stringify(key)} has no value`;
+      if (part === 'tag key') return `tag ${JSON.stringify(token)} has no "=" and value`;
+      part = 'tag key';
+      token = '';
+    } else if (char === '=' && part === 'tag key') {
+      if (token === '') return 'a tag has no key';
+      key = token;
+      part = 'tag value';
+      token = '';
+    } else token += char;
+  }
+  if (token === '') return part === 'measurement' ? 'no measurement name' : `tag ${JSON.stringify(key)} has no value`;
+  if (part === 'tag key') return `tag ${JSON.stringify(token)} has no "=" and value`;
+  if (i >= line.length) return 'no fields: a line is "measurement[,tag=value] field=value [time]"';
+  i++;
+  // Fields: key=value pairs up to the first space outside a string.
+  let fields = 0;
+  for (;;) {
+    let fieldKey = '';
+    for (; i < line.length && at(i) !== '='; i++) {
+      if (at(i) === '\\') {
+        fieldKey += at(i + 1);
+        i++;
+        continue;
+      }
+      if (at(i) === ' ' || at(i) === ',') return `field ${JSON.stringify(fieldKey)} has no "=" and value`;
+      fieldKey += at(i);
+    }
+    if (fieldKey === '') return 'a field has no key';
+    if (i >= line.length) return `field ${JSON.stringify(fieldKey)} has no "=" and value`;
+    i++;
+    if (at(i) === '"') {
+      i++;
+      for (; i < line.length && at(i) !== '"'; i++) if (at(i) === '\\') i++;
+      if (i >= line.length) return `field ${JSON.stringify(fieldKey)} has a string without its closing quote`;
+      i++;
+    } else {
+      const start = i;
+      while (i < line.length && at(i) !== ',' && at(i) !== ' ') i++;
+      const value = line.slice(start, i);
+      if (!FIELD_VALUE.test(value)) {
+        return `field ${JSON.stringify(fieldKey)} has value ${JSON.stringify(value)}: not a number, an integer (12i), an unsigned (12u), a boolean or a "string"`;
+      }
+    }
+    fields++;
+    if (at(i) === ',') {
+      i++;
+      continue;
+    }
+    break;
+  }
+  if (fields === 0) return 'no fields';
+  if (i >= line.length) return undefined;
+  const time = line.slice(i + 1);
+  if (!/^-?\d{1,19}$/.test(time)) return `the time ${JSON.stringify(time)} is not a whole number`;
+  return undefined;
+}
