@@ -36,6 +36,7 @@ import {
   type Row,
   type Series,
 } from './query';
+import { linesOfRecords } from './records';
 import { Session, type SessionOptions } from './session';
 import { settingsFromEnv, settingsFromFile } from './settings';
 import { WriteApi, type WriteApiOptions } from './write-api';
@@ -216,7 +217,13 @@ export class Client implements LineSink, AsyncDisposable {
   write(measurements: readonly MeasurementLike[], options?: WriteOptions): Promise<void>;
   write(measurement: MeasurementLike, options?: WriteOptions): Promise<void>;
   write(template: Template, rows: readonly Kwargs[], options?: WriteOptions): Promise<void>;
+  write(lineProtocol: string): Promise<void>;
   async write(...args: unknown[]): Promise<void> {
+    // One string alone is line protocol text, in this client's precision, as InfluxData's clients take it.
+    if (args.length === 1 && typeof args[0] === 'string') {
+      await this.writeLines(this.withDefaultTags(linesOfRecords(args, this.precision)));
+      return;
+    }
     const { lines, options } = linesOfWriteArgs(args, this.precision);
     await this.writeLines(this.withDefaultTags(lines), options);
   }
@@ -231,7 +238,9 @@ export class Client implements LineSink, AsyncDisposable {
    * of lines separated by newlines. On InfluxDB 3, the lines it refuses are named in the exception's
    * `rejectedLines`; it stored the others.
    */
-  async writeLines(lines: LineProtocol, options: WriteOptions = {}): Promise<void> {
+  async writeLines(lines: LineProtocol | string, options: WriteOptions = {}): Promise<void> {
+    // Text from a user is checked line by line: a bad line fails named, never forwarded blind.
+    if (typeof lines === 'string') lines = linesOfRecords([lines], this.precision);
     if (lines.length === 0) return;
     const api = await this.api(options.signal);
     await api.write(lines, this.destination(options), options.signal);

@@ -10,6 +10,8 @@ export interface RecordedRequest {
   url: string;
   headers: IncomingHttpHeaders;
   bodyBytes: number;
+  /** When it arrived, on the monotonic clock (performance.now()). */
+  at: number;
 }
 
 export interface Fault {
@@ -42,7 +44,7 @@ export class FaultProxy {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        proxy.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: body.length });
+        proxy.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: body.length, at: performance.now() });
         const fault = proxy.takeFault(req.url ?? '');
         const forward = (): void => {
           if (fault?.stream) {
