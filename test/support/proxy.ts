@@ -44,7 +44,13 @@ export class FaultProxy {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        proxy.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes: body.length, at: performance.now() });
+        proxy.requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          bodyBytes: body.length,
+          at: performance.now(),
+        });
         const fault = proxy.takeFault(req.url ?? '');
         const forward = (): void => {
           if (fault?.stream) {
