@@ -96,7 +96,7 @@ export class Point {
   /** The point as a line of line protocol with its time in `precision` (default `ns`, as InfluxData's clients). */
   toLineProtocol(precision: Precision = 'ns'): string {
     const time =
-      this.#unit !== undefined && (typeof this.#time === 'number' || typeof this.#time === 'bigint')
+      this.#unit !== undefined && this.#unit !== precision && (typeof this.#time === 'number' || typeof this.#time === 'bigint')
         ? convertTimestamp(this.#time, this.#unit, precision)
         : this.#time;
     return serializeLine(this.#name, this.#tags, this.#fields, 'fields', time, precision);
