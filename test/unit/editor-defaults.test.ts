@@ -48,11 +48,15 @@ describe('editor defaults', () => {
     assert.equal(editor.measurement?.value, runtime.payload.measurement);
     assert.equal(editor.tags?.value, '');
     assert.equal(runtime.payload.tags, undefined);
+    assert.equal(editor.payloadFormat?.value, runtime.payload.format);
+    assert.equal(editor.jitter?.value, runtime.jitterInterval);
+    assert.equal(editor.maxRetries?.value, '');
+    assert.equal(runtime.maxRetries, undefined);
   });
 
   it('inflow out: the validators accept what the runtime accepts, a missing or empty value among it', () => {
     const editor = editorDefaults('out.html');
-    for (const key of ['autocommitEvery', 'flushInterval', 'bufferLimit', 'spoolLimit']) {
+    for (const key of ['autocommitEvery', 'flushInterval', 'bufferLimit', 'spoolLimit', 'jitter', 'maxRetries']) {
       const validate = editor[key]?.validate as (value: unknown) => boolean;
       assert.equal(editor[key]?.required, undefined, `${key} is not required: empty is the default`);
       for (const value of [undefined, '', editor[key]?.value, '5']) {

@@ -15,7 +15,7 @@ describe('the settings of inflow out', () => {
     assert.equal(options.spool, true);
     assert.equal(options.spoolMaxBytes, 100 * 1024 * 1024);
     assert.equal(options.errorOutput, undefined);
-    assert.deepEqual(options.payload, { measurement: '', tags: undefined, integerFields: new Set(), precision: 'ms' });
+    assert.deepEqual(options.payload, { measurement: '', tags: undefined, integerFields: new Set(), precision: 'ms', format: 'fields' });
   });
 
   it("reads the editor's properties in the writer's vocabulary: autocommitEvery is the batch size", () => {
@@ -39,6 +39,8 @@ describe('the settings of inflow out', () => {
         maxBufferLines: 2000,
         spool: false,
         spoolMaxBytes: 5 * 1024 * 1024,
+        jitterInterval: 0,
+        maxRetries: undefined,
         errorOutput: 0,
         payload: undefined,
       },

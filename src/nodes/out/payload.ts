@@ -4,8 +4,13 @@
  */
 import { isDictForm } from '../../client';
 import {
+  addDefaultTags,
+  convertTimestamp,
   InvalidMeasurementException,
+  isPrecision,
+  lineProblem,
   likelyPrecision,
+  timestampStart,
   millisecondsPer,
   serializeLine,
   unitName,
@@ -26,6 +31,10 @@ export interface OutSettings {
   /** Fields whose numbers are written as integers. */
   integerFields: ReadonlySet<string>;
   precision: Precision;
+  /** How a payload is read: fields (this package's forms), line protocol text, or node-red-contrib-influxdb's shapes. */
+  format: 'fields' | 'lineProtocol' | 'influxdb';
+  /** The unit of the message's number timestamps (msg.precision), when it is not `precision`. */
+  messagePrecision?: Precision | undefined;
 }
 
 /** The msg properties "inflow out" reads. */
@@ -37,6 +46,8 @@ export interface OutMessage {
   retentionPolicy?: unknown;
   bucket?: unknown;
   org?: unknown;
+  tags?: unknown;
+  precision?: unknown;
 }
 
 export interface MessagePoints {
@@ -50,11 +61,129 @@ export interface MessagePoints {
 export const DEFAULT_TARGET: WriteTarget = Object.freeze({});
 
 /** The lines of one message and where they go, or an InvalidMeasurementException that says what is wrong. */
-export function pointsOfMessage(msg: OutMessage, settings: OutSettings): MessagePoints {
+export function pointsOfMessage(msg: OutMessage, nodeSettings: OutSettings): MessagePoints {
   const target = targetOf(msg);
+  const settings = messageSettings(msg, nodeSettings);
   const { payload } = msg;
-  if (Array.isArray(payload)) return { lines: linesOfArray(payload, msg, settings), target };
+  if (payload instanceof Uint8Array || settings.format === 'lineProtocol') return { lines: linesOfText(payload, settings), target };
+  if (settings.format === 'influxdb') return { lines: linesOfInfluxdbShapes(payload, msg, settings), target };
+  if (Array.isArray(payload)) {
+    if (payload.length > 0 && payload.every((element) => Array.isArray(element))) {
+      return { lines: linesOfInfluxdbShapes(payload, msg, settings), target };
+    }
+    refuseFieldsAndTags(payload, msg);
+    return { lines: linesOfArray(payload, msg, settings), target };
+  }
+  if (typeof payload === 'string' && looksLikeLineProtocol(payload)) {
+    throw new InvalidMeasurementException(
+      'msg.payload is line protocol text, which this node writes as a string field "value" in the Fields payload format: ' +
+        'set Payload to "line protocol", or send { value: "..." } to mean a string field',
+    );
+  }
   return { lines: lineOfPayload(payload, msg, settings, 'msg.payload'), target };
+}
+
+/** The node's settings with the message's own: msg.tags over the node's tags, msg.precision for its number times. */
+function messageSettings(msg: OutMessage, settings: OutSettings): OutSettings {
+  if (isAbsent(msg.tags) && isAbsent(msg.precision)) return settings;
+  let tags = settings.tags;
+  if (!isAbsent(msg.tags)) {
+    if (!isPlainObject(msg.tags)) throw new InvalidMeasurementException(`msg.tags must be an object of tags, not ${describeType(msg.tags)}`);
+    tags = { ...settings.tags, ...(msg.tags as Tags) };
+  }
+  let messagePrecision: Precision | undefined;
+  if (!isAbsent(msg.precision)) {
+    if (!isPrecision(msg.precision)) {
+      throw new InvalidMeasurementException(`msg.precision must be one of h, m, s, ms, u, ns, not ${JSON.stringify(msg.precision)}`);
+    }
+    messagePrecision = msg.precision === settings.precision ? undefined : msg.precision;
+  }
+  return { ...settings, tags, messagePrecision };
+}
+
+/** Whether text is line protocol (a measurement, fields and maybe a time), and not a word or sentence. */
+function looksLikeLineProtocol(text: string): boolean {
+  const first = text.split('\n').find((line) => line.trim() !== '') ?? '';
+  return /^[^\s=,]+(?:,[^\s=,]+=[^\s,]+)*\s+[^\s=,]+=\S/.test(first) && lineProblem(first) === undefined;
+}
+
+/**
+ * node-red-contrib-influxdb's `[fields, tags]` is two objects, the second of tags (text): here an array is
+ * rows, and reading it as either would be a guess, so it is refused unless the node reads that package's shapes.
+ */
+function refuseFieldsAndTags(payload: unknown[], msg: OutMessage): void {
+  if (payload.length !== 2 || msg.template !== undefined) return;
+  const [fields, tags] = payload;
+  if (!isPlainObject(fields) || !isPlainObject(tags) || isDictForm(fields)) return;
+  const tagLike = Object.keys(tags).length > 0 && Object.values(tags).every((value) => typeof value === 'string');
+  if (!tagLike) return;
+  throw new InvalidMeasurementException(
+    'msg.payload is two objects, the second all text: node-red-contrib-influxdb\'s [fields, tags], or two rows? ' +
+      'Set Payload to "as node-red-contrib-influxdb" to read it as [fields, tags], send { ...fields, tags: { ... } }, ' +
+      'or give msg.template to mean rows',
+  );
+}
+
+/** Line protocol text: a string of lines, an array of strings, or a Buffer, each line checked before it is sent. */
+function linesOfText(payload: unknown, settings: OutSettings): string[] {
+  const texts = Array.isArray(payload) ? payload : [payload];
+  const lines: string[] = [];
+  texts.forEach((text, index) => {
+    const where = Array.isArray(payload) ? `msg.payload[${index}]` : 'msg.payload';
+    const content = text instanceof Uint8Array ? Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8') : text;
+    if (typeof content !== 'string') {
+      throw new InvalidMeasurementException(`${where} is a ${describeType(text)}: in the line protocol payload format, send text or a Buffer`);
+    }
+    content.split('\n').forEach((raw, number) => {
+      const textLine = raw.replace(/\r$/, '');
+      if (textLine.trim() === '' || textLine.trimStart().startsWith('#')) return;
+      const problem = lineProblem(textLine);
+      if (problem !== undefined) throw new InvalidMeasurementException(`${where}, line ${number + 1}, is not line protocol: ${problem}`);
+      lines.push(textLine);
+    });
+  });
+  if (lines.length === 0) throw new InvalidMeasurementException('msg.payload holds no line of line protocol: nothing to write');
+  const tagged = settings.tags === undefined ? lines : addDefaultTags(lines, stringTags(settings.tags));
+  return settings.messagePrecision === undefined ? tagged : convertLineTimes(tagged, settings.messagePrecision, settings.precision);
+}
+
+/** Times of lines from one unit into another, rounded down as Dates are. */
+function convertLineTimes(lines: string[], from: Precision, to: Precision): string[] {
+  return lines.map((text) => {
+    const start = timestampStart(text);
+    return start < 0 ? text : `${text.slice(0, start)}${convertTimestamp(BigInt(text.slice(start)), from, to).toString()}`;
+  });
+}
+
+function stringTags(tags: Tags): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags)) if (value !== null && value !== undefined && value !== '') out[key] = String(value);
+  return out;
+}
+
+/**
+ * node-red-contrib-influxdb's shapes, read as it reads them: `[fields, tags]`, an array of them, an object
+ * of fields, or a value; a field `time` is the point's time, and text like "12i" an integer.
+ */
+function linesOfInfluxdbShapes(payload: unknown, msg: OutMessage, settings: OutSettings): string[] {
+  const pairs: Array<[unknown, unknown, string]> = [];
+  if (Array.isArray(payload) && payload.length > 0 && Array.isArray(payload[0])) {
+    payload.forEach((pair, i) => {
+      if (!Array.isArray(pair)) throw new InvalidMeasurementException(`msg.payload[${i}] is a ${describeType(pair)}: each point is [fields, tags]`);
+      pairs.push([pair[0], pair[1], `msg.payload[${i}]`]);
+    });
+  } else if (Array.isArray(payload)) pairs.push([payload[0], payload[1], 'msg.payload']);
+  else if (isPlainObject(payload)) pairs.push([payload, undefined, 'msg.payload']);
+  else return [lineOfPayload(payload, msg, settings, 'msg.payload')];
+  const name = measurementOf(msg, settings);
+  return pairs.map(([fields, tags, where]) => {
+    if (!isPlainObject(fields)) throw new InvalidMeasurementException(`${where}: the fields must be an object, not ${describeType(fields)}`);
+    if (tags !== undefined && tags !== null && !isPlainObject(tags)) throw new InvalidMeasurementException(`${where}: the tags must be an object, not ${describeType(tags)}`);
+    const { time, ...rest } = fields;
+    const own: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(rest)) own[key] = typeof value === 'string' && /^-?\d+i$/.test(value) ? BigInt(value.slice(0, -1)) : value;
+    return line(where, name, tags as Tags | undefined, own, 'fields', (time ?? undefined) as Timestamp | undefined, settings);
+  });
 }
 
 const TARGET_KEYS = ['database', 'retentionPolicy', 'bucket', 'org'] as const;
@@ -168,8 +297,13 @@ function line(
     }
     const allTags = settings.tags === undefined ? tags : { ...settings.tags, ...tags };
     const fieldObject = settings.integerFields.size > 0 && isPlainObject(fields) ? withIntegers(fields, settings.integerFields) : fields;
-    if (typeof timestamp === 'number' || typeof timestamp === 'bigint') checkPrecision(timestamp, settings.precision);
-    return serializeLine(name as string, allTags, fieldObject as Fields, source, timestamp, settings.precision);
+    let time = timestamp;
+    if (typeof timestamp === 'number' || typeof timestamp === 'bigint') {
+      const unit = settings.messagePrecision ?? settings.precision;
+      checkPrecision(timestamp, unit);
+      if (unit !== settings.precision) time = convertTimestamp(timestamp, unit, settings.precision);
+    }
+    return serializeLine(name as string, allTags, fieldObject as Fields, source, time, settings.precision);
   } catch (error) {
     if (error instanceof InvalidMeasurementException) throw new InvalidMeasurementException(`${nameOf(where)}: ${error.message}`);
     throw error;

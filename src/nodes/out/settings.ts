@@ -23,6 +23,12 @@ export interface OutDef extends NodeDef {
   spool: boolean;
   /** Megabytes on disk at most. */
   spoolLimit: string | number;
+  /** 'fields' (missing in older flows), 'lineProtocol', or 'influxdb' (node-red-contrib-influxdb's shapes). */
+  payloadFormat?: string;
+  /** Milliseconds at most added at random to each commit. */
+  jitter?: string | number;
+  /** Retries of a commit at most; empty for no limit but the retry time. */
+  maxRetries?: string | number;
   g?: string;
 }
 
@@ -33,6 +39,8 @@ export interface OutOptions {
   maxBufferLines: number;
   spool: boolean;
   spoolMaxBytes: number;
+  jitterInterval: number;
+  maxRetries: number | undefined;
   /** The output number failed messages leave on, or undefined: to Catch nodes. */
   errorOutput: number | undefined;
 }
@@ -45,7 +53,7 @@ export interface OutTuning {
   idleRelease: number;
 }
 
-export const DEFAULTS = { batchSize: 100, flushInterval: 1000, maxBufferLines: 100_000, spoolLimitMb: 100, idleRelease: 60_000 };
+export const DEFAULTS = { batchSize: 100, flushInterval: 1000, maxBufferLines: 100_000, spoolLimitMb: 100, idleRelease: 60_000, jitter: 0 };
 
 /** The node's options, or a ConfigurationException that says which property is wrong and why. */
 export function optionsOf(def: OutDef, precision: Precision): OutOptions {
@@ -60,14 +68,25 @@ export function optionsOf(def: OutDef, precision: Precision): OutOptions {
           .filter((name) => name !== ''),
       ),
       precision,
+      format: payloadFormat(def.payloadFormat),
     },
     batchSize: wholeNumber(def.autocommitEvery, DEFAULTS.batchSize, 1, 'autocommit every'),
     flushInterval: wholeNumber(def.flushInterval, DEFAULTS.flushInterval, 0, 'flush interval'),
     maxBufferLines: wholeNumber(def.bufferLimit, DEFAULTS.maxBufferLines, 1, 'buffer limit'),
     spool: def.spool !== false,
     spoolMaxBytes: wholeNumber(def.spoolLimit, DEFAULTS.spoolLimitMb, 1, 'spool limit') * 1024 * 1024,
+    jitterInterval: wholeNumber(def.jitter, DEFAULTS.jitter, 0, 'jitter'),
+    maxRetries: def.maxRetries === undefined || def.maxRetries === '' ? undefined : wholeNumber(def.maxRetries, 0, 0, 'max retries'),
     errorOutput: def.errorOutput ? 0 : undefined,
   };
+}
+
+const FORMATS = ['fields', 'lineProtocol', 'influxdb'] as const;
+
+function payloadFormat(value: string | undefined): OutSettings['format'] {
+  if (value === undefined || value === '') return 'fields';
+  if ((FORMATS as readonly string[]).includes(value)) return value as OutSettings['format'];
+  throw new ConfigurationException(`payload format ${JSON.stringify(value)} is not one of ${FORMATS.join(', ')}`);
 }
 
 export function tuningOf(settings: unknown): OutTuning {
