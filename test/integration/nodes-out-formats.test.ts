@@ -89,6 +89,36 @@ describe('line protocol payloads', () => {
   });
 });
 
+describe('settings from the environment', () => {
+  it('${VAR} in the config node is filled in by Node-RED when the flows start', async () => {
+    const db = `env_${++counter}`;
+    await server.createDatabase(db);
+    process.env.INFLOW_TEST_URL = server.dsn(db);
+    process.env.INFLOW_TEST_TIMEOUT = '4000';
+    await helper.load(inflowNodes, [
+      { id: 'tab', type: 'tab' },
+      { id: 'cfg', type: 'inflow-config', dsn: '${INFLOW_TEST_URL}', precision: 'ms', timeout: '${INFLOW_TEST_TIMEOUT}' },
+      {
+        id: 'out',
+        type: 'inflow out',
+        z: 'tab',
+        server: 'cfg',
+        measurement: 'env',
+        autocommitEvery: 1,
+        flushInterval: 0,
+        wires: [],
+      },
+      ...watchersOf('out'),
+    ]);
+    const { caught, completed } = watched();
+    helper.getNode('out').receive({ payload: { value: 1, timestamp: 1_700_000_000_000 } });
+    await waitFor(() => caught.length + completed.length === 1, 'the message done');
+    assert.deepEqual(caught, []);
+    assert.deepEqual(await server.rows('SELECT value FROM env', db, 'ms'), [{ time: 1_700_000_000_000, value: 1 }]);
+    assert.equal((helper.getNode('cfg') as unknown as { client: { timeout: number } }).client.timeout, 4000);
+  });
+});
+
 describe("node-red-contrib-influxdb's shapes, side by side with its own node", () => {
   const shapes: Array<[string, string]> = [
     [

@@ -96,6 +96,11 @@ describe('editor defaults', () => {
     assert.equal(dsn.call({ bucket: 'home' }, 'http://127.0.0.1:8086'), true);
     assert.equal(dsn.call({ database: 'sensors' }, 'http://127.0.0.1:8086'), true);
     assert.equal(dsn.call({}, 'http://u:secret@127.0.0.1:8086/db'), false);
+    // Values Node-RED takes from the environment are not judged in the editor.
+    assert.equal(dsn.call({}, '${INFLUX_URL}'), true);
+    assert.equal(dsn.call({}, 'http://${INFLUX_HOST}:8086/sensors'), true);
+    assert.equal((editor.timeout?.validate as (value: unknown) => boolean)('${INFLUX_TIMEOUT}'), true);
+    assert.equal(validate('${INFLUX_KIND}'), true);
     assert.equal(editor.tlsVerify?.value, true);
     // The runtime reads them alike: a DSN's path is the database; a bucket or database set apart leaves the URL the server's.
     assert.equal(clientOf({ dsn: 'http://127.0.0.1:8086/sensors' }).database, 'sensors');
