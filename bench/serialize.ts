@@ -98,4 +98,6 @@ console.log(row('bare template string (no escaping, no checks)', results.bare));
 const ratio = median(results.ours) / median(results.theirs);
 console.log(`ratio ours/theirs: ${ratio.toFixed(2)}x (target at least 2.5x); line protocol identical on 1,000 sampled points`);
 const pointShare = median(results.point) / median(results.ours);
-console.log(`Point at ${(pointShare * 100).toFixed(0)}% of Measurement's rate (target at least 90%); the same lines on 1,000 sampled points`);
+console.log(
+  `Point at ${(pointShare * 100).toFixed(0)}% of Measurement's rate (target at least 90%); the same lines on 1,000 sampled points`,
+);

@@ -5,7 +5,13 @@ import { InvalidMeasurementException } from '../../src';
 import { DEFAULT_TARGET, pointsOfMessage, type OutSettings } from '../../src/nodes/out/payload';
 import { BAD } from '../support/bad-input';
 
-const settings: OutSettings = { measurement: 'reading', tags: undefined, integerFields: new Set(), precision: 'ms', format: 'fields' };
+const settings: OutSettings = {
+  measurement: 'reading',
+  tags: undefined,
+  integerFields: new Set(),
+  precision: 'ms',
+  format: 'fields',
+};
 const T = 1_700_000_000_000;
 
 describe('the points of a message', () => {

@@ -15,7 +15,13 @@ describe('the settings of inflow out', () => {
     assert.equal(options.spool, true);
     assert.equal(options.spoolMaxBytes, 100 * 1024 * 1024);
     assert.equal(options.errorOutput, undefined);
-    assert.deepEqual(options.payload, { measurement: '', tags: undefined, integerFields: new Set(), precision: 'ms', format: 'fields' });
+    assert.deepEqual(options.payload, {
+      measurement: '',
+      tags: undefined,
+      integerFields: new Set(),
+      precision: 'ms',
+      format: 'fields',
+    });
   });
 
   it("reads the editor's properties in the writer's vocabulary: autocommitEvery is the batch size", () => {
