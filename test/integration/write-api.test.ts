@@ -18,6 +18,7 @@ import {
   type InfluxDBException,
 } from '../../src';
 import { InfluxServer } from '../support/influxd';
+import { ConnectProxy } from '../support/connect-proxy';
 import { FaultProxy } from '../support/proxy';
 import { InfluxDB3Server } from '../support/servers/influxdb3';
 
@@ -141,6 +142,24 @@ describe('settings from where users keep them', () => {
     );
     await three.close();
     await v3.stop();
+  });
+});
+
+describe('an HTTP proxy', () => {
+  it("every request goes through it (a CONNECT tunnel), as the file's proxy setting says", async () => {
+    const db = await freshDatabase();
+    const proxy = await ConnectProxy.start();
+    const config = file(
+      'proxied.toml',
+      `[influx2]\nurl = "http://127.0.0.1:${server.port}"\nbucket = "${db}"\nproxy = "${proxy.url}"\n`,
+    );
+    const client = Client.fromConfigFile(config, { precision: 's' });
+    await client.write('proxied', { value: 1, timestamp: 1_700_000_000 });
+    await client.close();
+    assert.ok(proxy.tunnels.length >= 1, 'no tunnel opened');
+    assert.deepEqual([...new Set(proxy.tunnels)], [`127.0.0.1:${server.port}`]);
+    assert.deepEqual(await server.rows('SELECT * FROM proxied', db, 's'), [{ time: 1_700_000_000, value: 1 }]);
+    await proxy.stop();
   });
 });
 
