@@ -36,7 +36,7 @@ import {
   type Row,
   type Series,
 } from './query';
-import { linesOfRecords } from './records';
+import { linesOfRecords, recordsOfArgs } from './records';
 import { Session, type SessionOptions } from './session';
 import { settingsFromEnv, settingsFromFile } from './settings';
 import { WriteApi, type WriteApiOptions } from './write-api';
@@ -218,10 +218,12 @@ export class Client implements LineSink, AsyncDisposable {
   write(measurement: MeasurementLike, options?: WriteOptions): Promise<void>;
   write(template: Template, rows: readonly Kwargs[], options?: WriteOptions): Promise<void>;
   write(lineProtocol: string): Promise<void>;
+  write(...records: unknown[]): Promise<void>;
   async write(...args: unknown[]): Promise<void> {
-    // One string alone is line protocol text, in this client's precision, as InfluxData's clients take it.
-    if (args.length === 1 && typeof args[0] === 'string') {
-      await this.writeLines(this.withDefaultTags(linesOfRecords(args, this.precision)));
+    // The WriteApi's records too (line protocol text, Points, Buffers, records with a shape), in this client's precision.
+    const records = recordsOfArgs(args);
+    if (records !== undefined) {
+      await this.writeLines(this.withDefaultTags(linesOfRecords(records.records, this.precision, records.shape)));
       return;
     }
     const { lines, options } = linesOfWriteArgs(args, this.precision);

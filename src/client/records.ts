@@ -123,3 +123,19 @@ function keysOf(record: object): string[] {
   }
   return keys;
 }
+
+/**
+ * The arguments of a write call when they are WriteApi records rather than Inflow's forms: a Point,
+ * a Buffer, one string of line protocol, an array holding any of those, or records with a shape last.
+ */
+export function recordsOfArgs(args: readonly unknown[]): { records: unknown[]; shape: RecordShape | undefined } | undefined {
+  const last = args.at(-1);
+  if (args.length > 1 && isRecordShape(last)) return { records: args.slice(0, -1), shape: last };
+  const first = args[0];
+  const isRecord = (value: unknown): boolean => value instanceof Point || value instanceof Uint8Array;
+  if (args.length === 1 && typeof first === 'string') return { records: [first], shape: undefined };
+  if (isRecord(first) || (Array.isArray(first) && first.some((item) => isRecord(item) || typeof item === 'string'))) {
+    return { records: [...args], shape: undefined };
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { ConfigurationException, InvalidMeasurementException, type WriteTarget } from '../core';
 import { MAX_LINES_PER_REQUEST, type LineSink } from '../delivery';
 import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template } from './measurement';
+import { linesOfRecords, recordsOfArgs } from './records';
 
 export interface SessionOptions {
   /** Commit by itself whenever this many points are pending. */
@@ -44,8 +45,13 @@ export class Session implements AsyncDisposable {
   write(measurements: readonly MeasurementLike[]): Promise<void>;
   write(measurement: MeasurementLike): Promise<void>;
   write(template: Template, rows: readonly Kwargs[]): Promise<void>;
+  write(...records: unknown[]): Promise<void>;
   async write(...args: unknown[]): Promise<void> {
-    const { lines, options } = linesOfWriteArgs(args, this.writer.precision);
+    const records = recordsOfArgs(args);
+    const { lines, options } =
+      records === undefined
+        ? linesOfWriteArgs(args, this.writer.precision)
+        : { lines: linesOfRecords(records.records, this.writer.precision, records.shape), options: undefined };
     if (options !== undefined) {
       throw new InvalidMeasurementException(
         'a session writes every point to its own database and retention policy: give them in client.session({ ... })',

@@ -326,6 +326,24 @@ describe('every record form, read back', () => {
     await client.close();
   });
 
+  it('Client.write and sessions take the same records as the WriteApi', async () => {
+    const db = await freshDatabase();
+    const client = new Client(server.dsn(db), { precision: 's' });
+    await client.write(new Point('same').floatField('v', 1).time(1));
+    await client.write([new Point('same').floatField('v', 2).time(2), 'same v=3 3']);
+    await client.write(Buffer.from('same v=4 4'));
+    const session = client.session();
+    await session.write(new Point('same').floatField('v', 5).time(5));
+    await session.write({ v: 6, at: 6 }, { measurementName: 'same', timeKey: 'at' });
+    await session.write('same', { v: 7, timestamp: 7 });
+    await session.commit();
+    assert.deepEqual(
+      (await server.rows('SELECT v FROM same', db, 's')).map((row) => [row.time, row.v]),
+      [1, 2, 3, 4, 5, 6, 7].map((n) => [n, n]),
+    );
+    await client.close();
+  });
+
   it('a bad line fails alone, named by its number; a class instance without keys says what to give', async () => {
     const db = await freshDatabase();
     const client = new Client(server.dsn(db), { precision: 's' });
