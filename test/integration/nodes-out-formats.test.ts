@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { helper, inflowNodes, waitFor, watched, watchersOf, type Message } from '../support/flows';
+import { helper, inflowNodes, loadFunctionFlow, waitFor, watched, watchersOf, type Message } from '../support/flows';
 import { InfluxServer } from '../support/influxd';
 
 const functionNode: unknown = require('@node-red/nodes/core/function/10-function.js');
@@ -24,27 +24,7 @@ after(() => server?.stop());
 async function run(func: string, out: Record<string, unknown>, messages: Message[]): Promise<{ db: string; caught: Message[] }> {
   const db = `fmt_${++counter}`;
   await server.createDatabase(db);
-  await helper.load(
-    [...inflowNodes, functionNode],
-    [
-      { id: 'tab', type: 'tab' },
-      { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout: 5000 },
-      { id: 'fn', type: 'function', z: 'tab', func, outputs: 1, wires: [['out']] },
-      {
-        id: 'out',
-        type: 'inflow out',
-        z: 'tab',
-        server: 'cfg',
-        measurement: 'reading',
-        autocommitEvery: 1,
-        flushInterval: 0,
-        wires: [],
-        ...out,
-      },
-      ...watchersOf('out'),
-    ],
-  );
-  const { caught, completed } = watched();
+  const { caught, completed } = await loadFunctionFlow({ dsn: server.dsn(db) }, func, { out });
   for (const msg of messages) helper.getNode('fn').receive(msg);
   await waitFor(() => caught.length + completed.length === messages.length, 'every message done');
   return { db, caught };

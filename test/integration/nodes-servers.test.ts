@@ -6,12 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { collect, helper, inflowNodes, statusTexts, waitFor, watched, watchersOf, type Message } from '../support/flows';
+import { collect, helper, loadFunctionFlow, statusTexts, waitFor, type Message } from '../support/flows';
 import { InfluxDB2Server } from '../support/servers/influxdb2';
 import { InfluxDB3Server } from '../support/servers/influxdb3';
 import { VictoriaServer } from '../support/victoria';
-
-const functionNode: unknown = require('@node-red/nodes/core/function/10-function.js');
 
 const TOKEN = 'flow-token';
 const T = 1_700_000_000_000;
@@ -36,29 +34,14 @@ async function flow(
   config: Record<string, unknown>,
   func: string,
 ): Promise<{ caught: Message[]; completed: Message[]; results: Message[] }> {
-  await helper.load(
-    [...inflowNodes, functionNode],
-    [
-      { id: 'tab', type: 'tab' },
-      { id: 'cfg', type: 'inflow-config', precision: 'ms', timeout: 5000, ...config },
-      { id: 'fn', type: 'function', z: 'tab', func, outputs: 1, wires: [['out']] },
-      {
-        id: 'out',
-        type: 'inflow out',
-        z: 'tab',
-        server: 'cfg',
-        measurement: 'reading',
-        autocommitEvery: 1,
-        flushInterval: 0,
-        wires: [],
-      },
+  const watchers = await loadFunctionFlow(config, func, {
+    more: [
       { id: 'query', type: 'inflow query', z: 'tab', server: 'cfg', query: '', epoch: 'ms', wires: [['results']] },
       { id: 'results', type: 'helper', z: 'tab' },
-      ...watchersOf('out'),
     ],
-    { cfg: { token: TOKEN } },
-  );
-  return { ...watched(), results: collect(helper.getNode('results')) };
+    credentials: { cfg: { token: TOKEN } },
+  });
+  return { ...watchers, results: collect(helper.getNode('results')) };
 }
 
 const connected = (pattern: RegExp): Promise<void> =>

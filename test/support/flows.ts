@@ -59,3 +59,40 @@ export function warningsOf(nodeId: string): string[] {
     .filter((entry) => entry.id === nodeId && entry.level === log.WARN)
     .map((entry) => String(entry.msg));
 }
+
+const functionNode: unknown = require('@node-red/nodes/core/function/10-function.js');
+
+/**
+ * The most common flow: a Function node ("fn", running `func`) building the payload for inflow out ("out",
+ * a commit per message unless `out` says otherwise) on a config node ("cfg" with `config`), with the
+ * watchers of inflow out; `more` nodes join the flow (and `modules` their types).
+ */
+export async function loadFunctionFlow(
+  config: Record<string, unknown>,
+  func: string,
+  options: { out?: Record<string, unknown>; more?: unknown[]; modules?: unknown[]; credentials?: Record<string, unknown> } = {},
+): Promise<{ caught: Message[]; completed: Message[] }> {
+  await helper.load(
+    [...inflowNodes, functionNode, ...(options.modules ?? [])],
+    [
+      { id: 'tab', type: 'tab' },
+      { id: 'cfg', type: 'inflow-config', precision: 'ms', timeout: 5000, ...config },
+      { id: 'fn', type: 'function', z: 'tab', func, outputs: 1, wires: [['out']] },
+      {
+        id: 'out',
+        type: 'inflow out',
+        z: 'tab',
+        server: 'cfg',
+        measurement: 'reading',
+        autocommitEvery: 1,
+        flushInterval: 0,
+        wires: [],
+        ...options.out,
+      },
+      ...watchersOf('out'),
+      ...(options.more ?? []),
+    ],
+    options.credentials ?? {},
+  );
+  return watched();
+}
