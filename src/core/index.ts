@@ -2,7 +2,7 @@
 export * from './errors';
 export * from './line-protocol';
 export * from './time';
-export { addDefaultTags, scaleTimestamps, timestampStart } from './timestamps';
+export { addDefaultTags, nameStep, scaleTimestamps, timestampStart } from './timestamps';
 export { lineProblem } from './line-check';
 export { parseJson, type JsonValue } from './json';
 export type { WriteTarget } from './target';

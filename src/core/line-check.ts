@@ -3,6 +3,8 @@
  * (or, worse, some servers would skip in silence) fails alone, named by its number and why.
  */
 
+import { nameStep } from './timestamps';
+
 const FIELD_VALUE = /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|-?\d+i|\d+u|t|T|true|True|TRUE|f|F|false|False|FALSE)$/;
 
 /** Why a line of line protocol is not valid, or undefined when it is. Comments and blank lines are not checked here. */
@@ -17,7 +19,7 @@ export function lineProblem(line: string): string | undefined {
   let token = '';
   for (; i < line.length && at(i) !== ' '; i++) {
     const char = at(i);
-    if (char === '\\') {
+    if (nameStep(line, i) === 2) {
       token += at(i + 1);
       i++;
       continue;
@@ -43,7 +45,7 @@ export function lineProblem(line: string): string | undefined {
   for (;;) {
     let fieldKey = '';
     for (; i < line.length && at(i) !== '='; i++) {
-      if (at(i) === '\\') {
+      if (nameStep(line, i) === 2) {
         fieldKey += at(i + 1);
         i++;
         continue;

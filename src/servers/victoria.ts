@@ -8,6 +8,7 @@ import {
   ConfigurationException,
   InvalidMeasurementException,
   linesOfBody,
+  nameStep,
   type JsonValue,
   type LineProtocol,
   type Precision,
@@ -87,12 +88,12 @@ export function victoriaAnswersNoQueries(): ConfigurationException {
 export function stringFieldOf(line: string): string | undefined {
   let i = 0;
   // The measurement and tags end at the first space that is not escaped.
-  while (i < line.length && line[i] !== ' ') i += line[i] === '\\' ? 2 : 1;
+  while (i < line.length && line[i] !== ' ') i += nameStep(line, i);
   i++;
   while (i < line.length) {
     let key = '';
     while (i < line.length && line[i] !== '=') {
-      if (line[i] === '\\') i++;
+      if (nameStep(line, i) === 2) i++;
       key += line[i] ?? '';
       i++;
     }
