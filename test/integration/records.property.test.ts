@@ -61,8 +61,14 @@ function forms(p: Generated): Array<[string, unknown[]]> {
     ['data frame row', [[flat], { measurementName: p.name, tagColumns: tagKeys, timeColumn: '__time' }]],
     ['class instance', [new Reading(flat), { measurementName: p.name, tagKeys, fieldKeys, timeKey: '__time' }]],
   ];
-  // Keys that are fields and tags at once, or "values" of the class, blur the key-list forms: those are left out.
-  return forms.filter(([form]) => !(form === 'class instance' && 'values' in flat));
+  // A key that is a tag and a field at once cannot be one key of one object: the key-list forms cannot say it
+  // (the other forms refuse it), so they are left out then; so is the class instance when a key is its own "values".
+  const shared = tagKeys.some((key) => key in p.fields);
+  return forms.filter(
+    ([form]) =>
+      !(shared && ['keyed object', 'data frame row', 'class instance'].includes(form)) &&
+      !(form === 'class instance' && 'values' in flat),
+  );
 }
 
 function linesOf(records: unknown[]): string[] | InvalidMeasurementException {
