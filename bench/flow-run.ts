@@ -2,12 +2,16 @@
  * One scenario of `npm run bench:flow`, in a process of its own (so its peak memory is its own):
  * a headless Node-RED runtime, one flow, N messages sent through a wire into one node, timed until
  * every message is done.
- *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message> [hold ms]
- * Prints one JSON line. The hold is the holding node's: how long it keeps each group of messages.
+ *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message> [hold ms] [rate]
+ * Prints one JSON line. The hold is the holding node's: how long it keeps each group of messages. With a
+ * rate (messages per second), the messages are sent at that steady pace and the CPU time the process
+ * spent meanwhile is measured too: what each message costs a gateway that is not at its limit.
  */
 import { BASE_MS, servers, startRuntime, warmupCount } from './runtime';
 
-const [scenario = '', portText = '', database = '', messagesText = '', pointsText = '', holdText = '0'] = process.argv.slice(2);
+const [scenario = '', portText = '', database = '', messagesText = '', pointsText = '', holdText = '0', rateText = '0'] =
+  process.argv.slice(2);
+const RATE = Number(rateText);
 const port = Number(portText);
 const MESSAGES = Number(messagesText);
 const POINTS = Number(pointsText);
@@ -101,6 +105,16 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
   },
 };
 
+/** Sends MESSAGES messages at `rate` per second: every 2 ms, those due by then. */
+async function sendAtRate(send: (msg: Record<string, unknown>) => void, make: Make, rate: number): Promise<void> {
+  const start = performance.now();
+  for (let sent = 0; sent < MESSAGES;) {
+    const due = Math.min(MESSAGES, Math.floor(((performance.now() - start) * rate) / 1000));
+    for (; sent < due; sent++) send(make(sent));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 async function main(): Promise<void> {
   const chosen = scenarios[scenario];
   if (chosen === undefined) throw new Error(`unknown scenario ${scenario}`);
@@ -131,17 +145,21 @@ async function main(): Promise<void> {
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10);
   runtime.lifetimes.length = 0;
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  await sendAll(0, MESSAGES, make);
+  if (RATE > 0) await sendAtRate(runtime.send, make, RATE);
+  else await sendAll(0, MESSAGES, make);
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 600_000))]);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMicros = cpu.user + cpu.system;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const completed = runtime.finished.ok + runtime.finished.failed - warmup;
   const lifetimes = runtime.lifetimes.sort((a, b) => a - b);
   const medianLifetimeMs = lifetimes[lifetimes.length >> 1] ?? 0;
   await runtime.stop();
-  console.log(JSON.stringify({ scenario, messages: MESSAGES, completed, seconds, peakRss, medianLifetimeMs }));
+  console.log(JSON.stringify({ scenario, messages: MESSAGES, completed, seconds, peakRss, medianLifetimeMs, cpuMicros }));
   process.exit(0);
 }
 

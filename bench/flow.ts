@@ -6,9 +6,12 @@
  * Each case runs --repeat times (default 3), in rounds; the median run by throughput is shown, and each
  * share of a ceiling is the median of the shares within a round: a 2-core machine running InfluxDB
  * beside Node-RED gives figures that vary by a third from one run to the next.
- *   npm run bench:flow [-- --messages 100000 --batches 100 --batch-size 1000 --repeat 3]
+ * First, at a steady 5,000 messages/s (a gateway not at its limit), the CPU each message costs Node-RED's
+ * process over the do-nothing node's, and what InfluxDB spends meanwhile (read from /proc).
+ *   npm run bench:flow [-- --steady 50000 --rate 5000 --messages 100000 --batches 100 --batch-size 1000 --repeat 3]
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { DEFAULT_MAX_IN_FLIGHT, MAX_LINES_PER_REQUEST } from '../src/delivery';
@@ -20,6 +23,8 @@ const MESSAGES = numberArg('--messages', 100_000);
 const BATCHES = numberArg('--batches', 100);
 const BATCH_SIZE = numberArg('--batch-size', 1000);
 const REPEAT = numberArg('--repeat', 3);
+const STEADY = numberArg('--steady', 50_000);
+const STEADY_RATE = numberArg('--rate', 5000);
 const DATABASE = 'bench';
 // The raw ceiling is POSTed as inflow out sends its batches: as many lines a request, as many at once.
 const IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
@@ -34,6 +39,18 @@ interface Result {
   medianLifetimeMs?: number;
   points: number;
   stored: number;
+  /** CPU time Node-RED's process spent in the timed run, in microseconds. */
+  cpuMicros?: number;
+  /** CPU time influxd spent meanwhile, in microseconds. */
+  influxMicros?: number;
+}
+
+/** The CPU time (user and system) a process has spent so far, in microseconds, from /proc. */
+function processCpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of the whole line, in clock ticks of 1/100 s (Linux's USER_HZ).
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 function runScenario(
@@ -42,6 +59,7 @@ function runScenario(
   messages: number,
   points: number,
   holdMs = 0,
+  rate = 0,
 ): Omit<Result, 'points' | 'stored'> {
   const output = execFileSync(
     process.execPath,
@@ -56,6 +74,7 @@ function runScenario(
       String(messages),
       String(points),
       String(holdMs),
+      String(rate),
     ],
     { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
   );
@@ -152,6 +171,17 @@ const shareOf = (runs: Result[], ceiling: Result[]): number =>
 const extraRssOf = (runs: Result[], ceiling: Result[]): number =>
   middle(runs.map((run, i) => (run.peakRss ?? 0) - ((ceiling[i] as Result).peakRss ?? 0)));
 
+/** The run whose `key` is the median of several. */
+function medianBy(results: Result[], key: (result: Result) => number): Result {
+  return [...results].sort((a, b) => key(a) - key(b))[results.length >> 1] as Result;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((_, i) => Math.max(header[i]?.length ?? 0, ...rows.map((row) => row[i]?.length ?? 0)));
+  for (const row of [header, ...rows])
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
+}
+
 function table(results: Result[]): void {
   const header = ['scenario', 'messages/s', 'points/s', 'peak RSS', 'held (median)', 'points lost', 'done'];
   const rows = results.map((result) => [
@@ -163,9 +193,7 @@ function table(results: Result[]): void {
     (result.points - result.stored).toLocaleString('en'),
     `${result.completed}/${result.messages}`,
   ]);
-  const widths = header.map((_, i) => Math.max(header[i]?.length ?? 0, ...rows.map((row) => row[i]?.length ?? 0)));
-  for (const row of [header, ...rows])
-    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
+  printTable(header, rows);
 }
 
 async function main(): Promise<void> {
@@ -178,14 +206,53 @@ async function main(): Promise<void> {
       messages: number,
       points: number,
       holdMs?: (earlier: Result[]) => number,
+      rate = 0,
     ): Case => ({
       measurement,
       run: async (earlier) => {
-        const run = runScenario(name, server.port, messages, points, holdMs?.(earlier));
+        const influxBefore = processCpuMicros(server.pid);
+        const run = runScenario(name, server.port, messages, points, holdMs?.(earlier), rate);
+        const influxMicros = processCpuMicros(server.pid) - influxBefore;
         const stored = measurement === undefined ? messages * points : await count(server, measurement, messages * points);
-        return { ...run, points: messages * points, stored };
+        return { ...run, points: messages * points, stored, influxMicros };
       },
     });
+
+    console.log(
+      `Steady ${STEADY_RATE.toLocaleString('en')} messages/s: ${STEADY.toLocaleString('en')} one-point messages, median of ${REPEAT} rounds`,
+    );
+    const [steadyOurs, steadyPeer, steadyIdle] = (await rounds(server, [
+      scenario('inflow out', 'single_inflow', STEADY, 1, undefined, STEADY_RATE),
+      scenario('influxdb out', 'single_influxdb', STEADY, 1, undefined, STEADY_RATE),
+      scenario('do-nothing node', undefined, STEADY, 1, undefined, STEADY_RATE),
+    ])) as [Result[], Result[], Result[]];
+    const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
+    const extra = (runs: Result[]): number =>
+      middle(
+        runs.map(
+          (run, i) => perMessage(run.cpuMicros, run) - perMessage((steadyIdle[i] as Result).cpuMicros, steadyIdle[i] as Result),
+        ),
+      );
+    const both = (runs: Result[]): number =>
+      middle(runs.map((run) => perMessage((run.cpuMicros ?? 0) + (run.influxMicros ?? 0), run)));
+    const steadyHeader = ['scenario', 'Node-RED CPU/msg', 'above do-nothing', 'influxd CPU/msg', 'both', 'points lost', 'done'];
+    const steadyRows = [steadyOurs, steadyPeer, steadyIdle].map((runs) => {
+      const run = medianBy(runs, (one) => one.cpuMicros ?? 0);
+      return [
+        run.scenario,
+        `${perMessage(run.cpuMicros, run).toFixed(1)} us`,
+        runs === steadyIdle ? '-' : `${extra(runs).toFixed(1)} us`,
+        `${perMessage(run.influxMicros, run).toFixed(1)} us`,
+        `${both(runs).toFixed(1)} us`,
+        (run.points - run.stored).toLocaleString('en'),
+        `${run.completed}/${run.messages}`,
+      ];
+    });
+    printTable(steadyHeader, steadyRows);
+    console.log(
+      `inflow out adds ${extra(steadyOurs).toFixed(1)} us of CPU per message over the do-nothing node (target at most 2 us); ` +
+        `Node-RED and InfluxDB spend ${(both(steadyOurs) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out (target at most 1/20 = 0.050)\n`,
+    );
 
     console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds`);
     const [ours, peer, ceiling, holding] = (await rounds(server, [

@@ -72,6 +72,11 @@ export class InfluxServer {
   }
 
   /** A DSN for this server, with credentials when given. */
+  /** The influxd process's id while it runs (a benchmark reads its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   dsn(database: string, credentials?: { username: string; password: string }): string {
     const auth = credentials ? `${encodeURIComponent(credentials.username)}:${encodeURIComponent(credentials.password)}@` : '';
     return `http://${auth}${this.host}:${this.port}/${encodeURIComponent(database)}`;
