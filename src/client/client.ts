@@ -372,6 +372,8 @@ export class Client implements LineSink, AsyncDisposable {
    * server away) is tried again next time. A caller's signal ends its own wait, not the detection.
    */
   private api(signal?: AbortSignal): Promise<ServerApi> {
+    // Once known, no wait at all: nothing is added to a long-lived signal for each request.
+    if (this.#resolvedApi !== undefined) return Promise.resolve(this.#resolvedApi);
     this.#api ??= this.pingAnswer(undefined).then(
       (response) => this.apiFor(serverOfPing(response)),
       (error: unknown) => {
