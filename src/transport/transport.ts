@@ -97,53 +97,20 @@ export class Transport {
 
   async request(request: TransportRequest): Promise<TransportResponse> {
     if (this.closed) throw new ClientClosedException('the client is closed');
-    const headers: Record<string, string> = {};
-    if (this.#options.authorization !== undefined)
-      headers.authorization = this.#options.authorization(request.tokenScheme ?? 'Token');
-    if (request.acceptGzip) headers['accept-encoding'] = 'gzip';
+    const headers = this.headersOf(request, request.acceptGzip === true);
     let body: string | Uint8Array | undefined = request.body;
-    if (body !== undefined) {
-      headers['content-type'] = request.contentType ?? 'text/plain; charset=utf-8';
-      if (Buffer.byteLength(body) >= this.#options.gzipThreshold) {
-        body = await gzip(body, { level: zlib.Z_BEST_SPEED });
-        headers['content-encoding'] = 'gzip';
-      }
+    if (body !== undefined && Buffer.byteLength(body) >= this.#options.gzipThreshold) {
+      body = await gzip(body, { level: zlib.Z_BEST_SPEED });
+      headers['content-encoding'] = 'gzip';
     }
     // Until the answer's headers, undici's headersTimeout counts, from when the request is sent on a
     // connection (not while it waits for one); from the headers on, the whole body gets `timeout`.
     const ending = new RequestEnding(request.signal);
     try {
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await this.pool.request({
-          origin: this.#options.origin,
-          method: request.method,
-          path: this.#options.basePath + request.path + queryString(request.query),
-          headers,
-          body,
-          signal: ending.signal,
-        });
-      } catch (error) {
-        throw this.networkException(error, ending);
-      }
+      const response = await this.dispatch(request, headers, body, ending);
       ending.startTimer(this.#options.timeout);
       const successful = response.statusCode >= 200 && response.statusCode < 300;
-      const limit = successful ? (request.maxAnswerBytes ?? Infinity) : MAX_ERROR_ANSWER_BYTES;
-      try {
-        const { bytes, truncated } = await readCapped(response.body, limit);
-        const encoding = response.headers['content-encoding'];
-        const decoded = encoding === 'gzip' ? await gunzip(bytes, truncated ? { finishFlush: zlib.Z_SYNC_FLUSH } : {}) : bytes;
-        const answer = decoded.toString('utf8');
-        const text = successful ? answer : this.redact(answer);
-        if (!successful && typeof response.headers['x-influxdb-error'] === 'string') {
-          response.headers['x-influxdb-error'] = this.redact(response.headers['x-influxdb-error']);
-        }
-        return truncated
-          ? { status: response.statusCode, headers: response.headers, body: text, truncatedAt: limit }
-          : { status: response.statusCode, headers: response.headers, body: text };
-      } catch (error) {
-        throw this.networkException(error, ending);
-      }
+      return await this.readAnswer(response, successful ? (request.maxAnswerBytes ?? Infinity) : MAX_ERROR_ANSWER_BYTES, ending);
     } finally {
       ending.release();
     }
@@ -157,43 +124,72 @@ export class Transport {
    */
   async stream(request: TransportRequest): Promise<StreamedResponse> {
     if (this.closed) throw new ClientClosedException('the client is closed');
-    const headers: Record<string, string> = { 'accept-encoding': 'gzip' };
-    if (this.#options.authorization !== undefined)
-      headers.authorization = this.#options.authorization(request.tokenScheme ?? 'Token');
-    if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'text/plain; charset=utf-8';
     const ending = new RequestEnding(request.signal);
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.pool.request({
-        origin: this.#options.origin,
-        method: request.method,
-        path: this.#options.basePath + request.path + queryString(request.query),
-        headers,
-        body: request.body,
-        signal: ending.signal,
-      });
+      response = await this.dispatch(request, this.headersOf(request, true), request.body, ending);
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        const answer = await this.readAnswer(response, MAX_ERROR_ANSWER_BYTES, ending);
+        ending.release();
+        return { status: answer.status, headers: answer.headers, answer };
+      }
     } catch (error) {
       ending.release();
-      throw this.networkException(error, ending);
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      try {
-        const { bytes, truncated } = await readCapped(response.body, MAX_ERROR_ANSWER_BYTES);
-        const gzipped = response.headers['content-encoding'] === 'gzip';
-        const text = this.redact((gzipped ? await gunzip(bytes, { finishFlush: zlib.Z_SYNC_FLUSH }) : bytes).toString('utf8'));
-        const answer: TransportResponse = { status: response.statusCode, headers: response.headers, body: text };
-        if (truncated) answer.truncatedAt = MAX_ERROR_ANSWER_BYTES;
-        return { status: response.statusCode, headers: response.headers, answer };
-      } catch (error) {
-        throw this.networkException(error, ending);
-      } finally {
-        ending.release();
-      }
+      throw error;
     }
     const body = response.body as unknown as Readable;
     const source: Readable =
       response.headers['content-encoding'] === 'gzip' ? pipeline(body, createGunzip(), () => undefined) : body;
     return { status: response.statusCode, headers: response.headers, lines: this.linesOf(source, body, ending) };
+  }
+
+  private headersOf(request: TransportRequest, acceptGzip: boolean): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (this.#options.authorization !== undefined)
+      headers.authorization = this.#options.authorization(request.tokenScheme ?? 'Token');
+    if (acceptGzip) headers['accept-encoding'] = 'gzip';
+    if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'text/plain; charset=utf-8';
+    return headers;
+  }
+
+  private async dispatch(
+    request: TransportRequest,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    ending: RequestEnding,
+  ): Promise<Dispatcher.ResponseData> {
+    try {
+      return await this.pool.request({
+        origin: this.#options.origin,
+        method: request.method,
+        path: this.#options.basePath + request.path + queryString(request.query),
+        headers,
+        body,
+        signal: ending.signal,
+      });
+    } catch (error) {
+      throw this.networkException(error, ending);
+    }
+  }
+
+  /** An answer read whole, up to `limit` bytes; an error answer has the secrets some servers echo cut out. */
+  private async readAnswer(response: Dispatcher.ResponseData, limit: number, ending: RequestEnding): Promise<TransportResponse> {
+    const successful = response.statusCode >= 200 && response.statusCode < 300;
+    try {
+      const { bytes, truncated } = await readCapped(response.body, limit);
+      const encoding = response.headers['content-encoding'];
+      const decoded = encoding === 'gzip' ? await gunzip(bytes, truncated ? { finishFlush: zlib.Z_SYNC_FLUSH } : {}) : bytes;
+      const answer = decoded.toString('utf8');
+      const text = successful ? answer : this.redact(answer);
+      if (!successful && typeof response.headers['x-influxdb-error'] === 'string') {
+        response.headers['x-influxdb-error'] = this.redact(response.headers['x-influxdb-error']);
+      }
+      return truncated
+        ? { status: response.statusCode, headers: response.headers, body: text, truncatedAt: limit }
+        : { status: response.statusCode, headers: response.headers, body: text };
+    } catch (error) {
+      throw this.networkException(error, ending);
+    }
   }
 
   private async *linesOf(source: Readable, body: Readable, ending: RequestEnding): AsyncGenerator<string, void, undefined> {
