@@ -58,15 +58,16 @@ function keyEnd(line: string): number {
  */
 export function addDefaultTags(lines: readonly string[], tags: Readonly<Record<string, string>>): string[] {
   const escape = (text: string): string => text.replace(/[,= \\]/g, (char) => `\\${char}`);
+  // Built once for all the lines: each tag's `,key=value`, and what finds a line's own tag of that key.
+  const defaults = Object.entries(tags).map(([tag, value]) => {
+    const key = escape(tag);
+    return { pair: `,${key}=${escape(value)}`, own: new RegExp(`(?<!\\\\),${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`) };
+  });
   return lines.map((line) => {
     const end = keyEnd(line);
     const key = line.slice(0, end);
     let added = '';
-    for (const [tag, value] of Object.entries(tags)) {
-      const escaped = escape(tag);
-      if (!new RegExp(`(?<!\\\\),${escaped.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`).test(key))
-        added += `,${escaped}=${escape(value)}`;
-    }
+    for (const { pair, own } of defaults) if (!own.test(key)) added += pair;
     return added === '' ? line : `${key}${added}${line.slice(end)}`;
   });
 }

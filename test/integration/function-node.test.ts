@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { collect, helper, inflowNodes, waitFor, watched, watchersOf, type Message } from '../support/flows';
+import { collect, helper, inflowNodes, loadFunctionFlow, waitFor, watched, watchersOf, type Message } from '../support/flows';
 import { server, useOutServer } from '../support/out-flows';
 
+const functionModule: unknown = require('@node-red/nodes/core/function/10-function.js');
 const coreNodes: unknown[] = [
-  require('@node-red/nodes/core/function/10-function.js'),
+  functionModule,
   require('@node-red/nodes/core/common/20-inject.js'),
   require('@node-red/nodes/core/common/90-comment.js'),
 ];
@@ -25,27 +26,10 @@ const T = 1_700_000_000_000;
 async function writeThroughFunction(func: string, out: Record<string, unknown> = {}): Promise<{ db: string; caught: Message[] }> {
   const db = `fn_${++counter}`;
   await server.createDatabase(db);
-  await helper.load(
-    [...inflowNodes, ...coreNodes],
-    [
-      { id: 'tab', type: 'tab' },
-      { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
-      { id: 'fn', type: 'function', z: 'tab', func, outputs: 1, wires: [['out']] },
-      {
-        id: 'out',
-        type: 'inflow out',
-        z: 'tab',
-        server: 'cfg',
-        measurement: 'reading',
-        autocommitEvery: 1,
-        flushInterval: 0,
-        wires: [],
-        ...out,
-      },
-      ...watchersOf('out'),
-    ],
-  );
-  const { caught, completed } = watched();
+  const { caught, completed } = await loadFunctionFlow({ dsn: server.dsn(db), retentionPolicy: '' }, func, {
+    out,
+    modules: coreNodes.filter((module) => module !== functionModule),
+  });
   helper.getNode('fn').receive({ payload: '' });
   await waitFor(() => caught.length + completed.length === 1, 'the message done');
   return { db, caught };
