@@ -4,7 +4,14 @@
  * read through a shape that names its measurement, tag, field and time keys (the seed's dataclass,
  * named tuple and data frame rows alike). Each malformed record fails alone, named.
  */
-import { InvalidMeasurementException, lineProblem, serializeLine, type Precision, type TagValue, type Timestamp } from '../core';
+import {
+  addCheckedLines,
+  InvalidMeasurementException,
+  serializeLine,
+  type Precision,
+  type TagValue,
+  type Timestamp,
+} from '../core';
 import { describeType, isPlainObject } from '../util';
 import { Measurement, type MeasurementLike } from './measurement';
 import { Point } from './point';
@@ -45,9 +52,9 @@ export function linesOfRecords(records: readonly unknown[], precision: Precision
 
 function addRecord(record: unknown, label: string, precision: Precision, shape: RecordShape | undefined, lines: string[]): void {
   try {
-    if (typeof record === 'string') addText(record, lines);
+    if (typeof record === 'string') addCheckedLines(record, lines, lineLabel);
     else if (record instanceof Uint8Array)
-      addText(Buffer.from(record.buffer, record.byteOffset, record.byteLength).toString('utf8'), lines);
+      addCheckedLines(Buffer.from(record.buffer, record.byteOffset, record.byteLength).toString('utf8'), lines, lineLabel);
     else if (Array.isArray(record))
       record.forEach((item, index) => addRecord(item, `${label}[${index}]`, precision, shape, lines));
     else if (record instanceof Point) lines.push(record.toLineProtocol(precision));
@@ -73,21 +80,7 @@ function addRecord(record: unknown, label: string, precision: Precision, shape: 
   }
 }
 
-/** Line protocol text, checked line by line (blank lines and `#` comments are skipped, as servers do). */
-function addText(text: string, lines: string[]): void {
-  const parts = text.split('\n');
-  for (let i = 0; i < parts.length; i++) {
-    const line = (parts[i] as string).replace(/\r$/, '');
-    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-    const problem = lineProblem(line);
-    if (problem !== undefined) {
-      throw new InvalidMeasurementException(
-        `line ${i + 1} is not line protocol: ${problem} (${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line)})`,
-      );
-    }
-    lines.push(line);
-  }
-}
+const lineLabel = (number: number): string => `line ${number}`;
 
 function lineOfShaped(record: object, shape: RecordShape, precision: Precision): string {
   const values = record as Record<string, unknown>;

@@ -3,6 +3,6 @@ export * from './errors';
 export * from './line-protocol';
 export * from './time';
 export { addDefaultTags, nameStep, scaleTimestamps, timestampStart } from './timestamps';
-export { lineProblem } from './line-check';
+export { addCheckedLines, lineProblem } from './line-check';
 export { parseJson, type JsonValue } from './json';
 export type { WriteTarget } from './target';

@@ -3,6 +3,7 @@
  * (or, worse, some servers would skip in silence) fails alone, named by its number and why.
  */
 
+import { InvalidMeasurementException } from './errors';
 import { nameStep } from './timestamps';
 
 const FIELD_VALUE = /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|-?\d+i|\d+u|t|T|true|True|TRUE|f|F|false|False|FALSE)$/;
@@ -81,4 +82,23 @@ export function lineProblem(line: string): string | undefined {
   const time = line.slice(i + 1);
   if (!/^-?\d{1,19}$/.test(time)) return `the time ${JSON.stringify(time)} is not a whole number`;
   return undefined;
+}
+
+/**
+ * The lines of line protocol text, each checked (blank lines and `#` comments skipped, as servers do), into
+ * `lines`; a bad line throws, named by `label(number)` ("line 3"), with why and the line itself.
+ */
+export function addCheckedLines(text: string, lines: string[], label: (number: number) => string): void {
+  const parts = text.split('\n');
+  for (let i = 0; i < parts.length; i++) {
+    const line = (parts[i] as string).replace(/\r$/, '');
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const problem = lineProblem(line);
+    if (problem !== undefined) {
+      throw new InvalidMeasurementException(
+        `${label(i + 1)} is not line protocol: ${problem} (${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line)})`,
+      );
+    }
+    lines.push(line);
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { isDictForm } from '../../client';
 import {
+  addCheckedLines,
   addDefaultTags,
   convertTimestamp,
   InvalidMeasurementException,
@@ -134,13 +135,7 @@ function linesOfText(payload: unknown, settings: OutSettings): string[] {
     if (typeof content !== 'string') {
       throw new InvalidMeasurementException(`${where} is a ${describeType(text)}: in the line protocol payload format, send text or a Buffer`);
     }
-    content.split('\n').forEach((raw, number) => {
-      const textLine = raw.replace(/\r$/, '');
-      if (textLine.trim() === '' || textLine.trimStart().startsWith('#')) return;
-      const problem = lineProblem(textLine);
-      if (problem !== undefined) throw new InvalidMeasurementException(`${where}, line ${number + 1}, is not line protocol: ${problem}`);
-      lines.push(textLine);
-    });
+    addCheckedLines(content, lines, (number) => `${where}, line ${number},`);
   });
   if (lines.length === 0) throw new InvalidMeasurementException('msg.payload holds no line of line protocol: nothing to write');
   const tagged = settings.tags === undefined ? lines : addDefaultTags(lines, stringTags(settings.tags));
