@@ -2,10 +2,15 @@
  * A day of 1 Hz readings from 50 sensors, near enough (2,000,000 rows), asked of a real InfluxDB 1.6 in one
  * query: read through queryRows as it arrives (chunked), the process grows by less than 50 MB, and the
  * first row is in hand long before the answer ends.
+ *
+ * The reading runs in a process of its own, as in an application: node:test tracks every async resource of
+ * a test (a destroy hook per promise), which keeps each row's promise alive past a young-generation
+ * collection and so doubles or triples the growth it would measure in its own process.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '../../src';
 import { InfluxServer } from '../support/influxd';
 
 const SENSORS = 50;
@@ -29,30 +34,27 @@ before(async () => {
 after(() => server?.stop());
 
 describe('a 2,000,000-row answer, streamed', () => {
-  it('queryRows reads it with bounded memory, the first row long before the last', { timeout: 300_000 }, async () => {
-    const client = new Client(server.dsn('day'), { precision: 's', timeout: 60_000 });
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    let rows = 0;
-    let sum = 0;
-    const started = performance.now();
-    let firstAt = 0;
-    for await (const row of client.queryRows('SELECT value FROM reading', { epoch: 's' })) {
-      if (rows === 0) firstAt = performance.now() - started;
-      rows++;
-      sum += row.value as number;
-      if (rows % 50_000 === 0) peak = Math.max(peak, process.memoryUsage().rss);
-    }
-    const total = performance.now() - started;
-    await client.close();
-    const growthMb = (peak - baseline) / 1024 / 1024;
-    console.log(
-      `${rows} rows in ${Math.round(total)} ms, first after ${Math.round(firstAt)} ms, RSS growth ${growthMb.toFixed(1)} MB`,
+  it('queryRows reads it with bounded memory, the first row long before the last', { timeout: 300_000 }, () => {
+    const reader = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'programs', 'read-day.ts'), server.dsn('day')],
+      {
+        encoding: 'utf8',
+        timeout: 240_000,
+      },
     );
-    assert.equal(rows, ROWS);
+    assert.equal(reader.status, 0, `the reader failed: ${reader.stderr}`);
+    const seen = JSON.parse(reader.stdout) as { rows: number; sum: number; firstAtMs: number; totalMs: number; growthMb: number };
+    console.log(
+      `${seen.rows} rows in ${Math.round(seen.totalMs)} ms, first after ${Math.round(seen.firstAtMs)} ms, RSS growth ${seen.growthMb.toFixed(1)} MB`,
+    );
+    assert.equal(seen.rows, ROWS);
     // Each sensor repeats 0.5 ... 99.5 (summing to 5,000) every 100 s.
-    assert.equal(sum, SENSORS * (ROWS / SENSORS / 100) * 5000);
-    assert.ok(growthMb < 50, `RSS grew by ${growthMb.toFixed(1)} MB`);
-    assert.ok(firstAt < total / 10, `first row after ${Math.round(firstAt)} ms of ${Math.round(total)} ms`);
+    assert.equal(seen.sum, SENSORS * (ROWS / SENSORS / 100) * 5000);
+    assert.ok(seen.growthMb < 50, `RSS grew by ${seen.growthMb.toFixed(1)} MB`);
+    assert.ok(
+      seen.firstAtMs < seen.totalMs / 10,
+      `first row after ${Math.round(seen.firstAtMs)} ms of ${Math.round(seen.totalMs)} ms`,
+    );
   });
 });
