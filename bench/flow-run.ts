@@ -2,22 +2,30 @@
  * One scenario of `npm run bench:flow`, in a process of its own (so its peak memory is its own):
  * a headless Node-RED runtime, one flow, N messages sent through a wire into one node, timed until
  * every message is done.
- *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message> [hold ms] [rate]
+ *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message> [hold ms] [rate] [commit every]
  * Prints one JSON line. The hold is the holding node's: how long it keeps each group of messages. With a
  * rate (messages per second), the messages are sent at that steady pace and the CPU time the process
  * spent meanwhile is measured too: what each message costs a gateway that is not at its limit.
  */
 import { BASE_MS, servers, startRuntime, warmupCount } from './runtime';
 
-const [scenario = '', portText = '', database = '', messagesText = '', pointsText = '', holdText = '0', rateText = '0'] =
-  process.argv.slice(2);
+const [
+  scenario = '',
+  portText = '',
+  database = '',
+  messagesText = '',
+  pointsText = '',
+  holdText = '0',
+  rateText = '0',
+  commitText = '1000',
+] = process.argv.slice(2);
 const RATE = Number(rateText);
 const port = Number(portText);
 const MESSAGES = Number(messagesText);
 const POINTS = Number(pointsText);
 const PER_TURN = 1000;
 /** One-point messages per commit, for inflow out and for the holding node alike. */
-const AUTOCOMMIT_EVERY = 1000;
+const AUTOCOMMIT_EVERY = Number(commitText);
 
 type Make = (i: number) => Record<string, unknown>;
 

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { DEFAULT_MAX_IN_FLIGHT, MAX_LINES_PER_REQUEST } from '../src/delivery';
+import { DEFAULTS as NODE_DEFAULTS } from '../src/nodes/out/settings';
 import { InfluxServer } from '../test/support/influxd';
 import { numberArg } from './args';
 import { BASE_MS, warmupCount } from './runtime';
@@ -28,7 +29,11 @@ const BATCH_SIZE = numberArg('--batch-size', 1000);
 const REPEAT = numberArg('--repeat', 3);
 const STEADY = numberArg('--steady', 50_000);
 const STEADY_RATE = numberArg('--rate', 5000);
+/** Commit sizes of the steady case: the node's default and the WriteApi's (the seed's 1,000 points). */
+const STEADY_COMMITS = [...new Set([NODE_DEFAULTS.batchSize, 1000])];
 const DATABASE = 'bench';
+/** One-point messages per commit in the burst and steady cases, unless a case says otherwise. */
+const DEFAULT_COMMIT_EVERY = 1000;
 // The raw ceiling is POSTed as inflow out sends its batches: as many lines a request, as many at once.
 const IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
 
@@ -64,13 +69,21 @@ function processCpuMicros(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
+interface RunOptions {
+  /** The holding node's hold, in ms. */
+  holdMs?: number | undefined;
+  /** Messages per second; 0 for as fast as the runtime takes them. */
+  rate?: number | undefined;
+  /** Messages per commit, for inflow out and the holding node. */
+  commitEvery?: number | undefined;
+}
+
 function runScenario(
   scenario: string,
   port: number,
   messages: number,
   points: number,
-  holdMs = 0,
-  rate = 0,
+  { holdMs = 0, rate = 0, commitEvery = DEFAULT_COMMIT_EVERY }: RunOptions = {},
 ): Omit<Result, 'points' | 'stored'> {
   const command = [
     process.execPath,
@@ -85,6 +98,7 @@ function runScenario(
     String(points),
     String(holdMs),
     String(rate),
+    String(commitEvery),
   ];
   // Pinned: Node-RED on its core, InfluxDB on the other, so neither's share of the machine is the other's.
   const [program, ...args] = pinnedCores === undefined ? command : ['taskset', '-c', pinnedCores.node, ...command];
@@ -232,38 +246,59 @@ async function main(): Promise<void> {
       measurement: string | undefined,
       messages: number,
       points: number,
-      holdMs?: (earlier: Result[]) => number,
-      rate = 0,
+      options: Omit<RunOptions, 'holdMs'> & { holdMs?: (earlier: Result[]) => number; label?: string } = {},
     ): Case => ({
       measurement,
       run: async (earlier) => {
         const influxBefore = processCpuMicros(server.pid);
-        const run = runScenario(name, server.port, messages, points, holdMs?.(earlier), rate);
+        const run = runScenario(name, server.port, messages, points, { ...options, holdMs: options.holdMs?.(earlier) });
         const influxMicros = processCpuMicros(server.pid) - influxBefore;
         const stored = measurement === undefined ? messages * points : await count(server, measurement, messages * points);
-        return { ...run, points: messages * points, stored, influxMicros };
+        return { ...run, scenario: options.label ?? run.scenario, points: messages * points, stored, influxMicros };
       },
     });
 
     console.log(
       `Steady ${STEADY_RATE.toLocaleString('en')} messages/s: ${STEADY.toLocaleString('en')} one-point messages, median of ${REPEAT} rounds`,
     );
-    const [steadyOurs, steadyPeer, steadyIdle] = (await rounds(server, [
-      scenario('inflow out', 'single_inflow', STEADY, 1, undefined, STEADY_RATE),
-      scenario('influxdb out', 'single_influxdb', STEADY, 1, undefined, STEADY_RATE),
-      scenario('do-nothing node', undefined, STEADY, 1, undefined, STEADY_RATE),
-    ])) as [Result[], Result[], Result[]];
+    const steadyCases = [
+      ...STEADY_COMMITS.map((commitEvery) =>
+        scenario('inflow out', 'single_inflow', STEADY, 1, {
+          rate: STEADY_RATE,
+          commitEvery,
+          label: `inflow out, commit every ${commitEvery.toLocaleString('en')}`,
+        }),
+      ),
+      scenario('influxdb out', 'single_influxdb', STEADY, 1, { rate: STEADY_RATE }),
+      scenario('do-nothing node', undefined, STEADY, 1, { rate: STEADY_RATE }),
+      // Holds each message as long as inflow out did at the node's default commit size, in the same round.
+      scenario('holding node', undefined, STEADY, 1, {
+        rate: STEADY_RATE,
+        commitEvery: NODE_DEFAULTS.batchSize,
+        holdMs: (earlier) => Math.round(earlier[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)]?.medianLifetimeMs ?? 0),
+        label: 'holding node',
+      }),
+    ];
+    const steadyRuns = await rounds(server, steadyCases);
+    const steadyOurs = steadyRuns.slice(0, STEADY_COMMITS.length);
+    const [steadyPeer, steadyIdle, steadyHolding] = steadyRuns.slice(STEADY_COMMITS.length) as [Result[], Result[], Result[]];
+    const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)] as Result[];
     const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
-    const extra = (runs: Result[]): number =>
-      middle(
-        runs.map(
-          (run, i) => perMessage(run.cpuMicros, run) - perMessage((steadyIdle[i] as Result).cpuMicros, steadyIdle[i] as Result),
-        ),
-      );
+    const extra = (runs: Result[], over: Result[] = steadyIdle): number =>
+      middle(runs.map((run, i) => perMessage(run.cpuMicros, run) - perMessage((over[i] as Result).cpuMicros, over[i] as Result)));
     const both = (runs: Result[]): number =>
       middle(runs.map((run) => perMessage((run.cpuMicros ?? 0) + (run.influxMicros ?? 0), run)));
-    const steadyHeader = ['scenario', 'Node-RED CPU/msg', 'above do-nothing', 'influxd CPU/msg', 'both', 'points lost', 'done'];
-    const steadyRows = [steadyOurs, steadyPeer, steadyIdle].map((runs) => {
+    const steadyHeader = [
+      'scenario',
+      'Node-RED CPU/msg',
+      'above do-nothing',
+      'influxd CPU/msg',
+      'both',
+      'held (median)',
+      'points lost',
+      'done',
+    ];
+    const steadyRows = steadyRuns.map((runs) => {
       const run = medianBy(runs, (one) => one.cpuMicros ?? 0);
       return [
         run.scenario,
@@ -271,14 +306,18 @@ async function main(): Promise<void> {
         runs === steadyIdle ? '-' : `${extra(runs).toFixed(1)} us`,
         `${perMessage(run.influxMicros, run).toFixed(1)} us`,
         `${both(runs).toFixed(1)} us`,
+        run.medianLifetimeMs === undefined ? '-' : `${run.medianLifetimeMs.toFixed(1)} ms`,
         (run.points - run.stored).toLocaleString('en'),
         `${run.completed}/${run.messages}`,
       ];
     });
     printTable(steadyHeader, steadyRows);
     console.log(
-      `inflow out adds ${extra(steadyOurs).toFixed(1)} us of CPU per message over the do-nothing node (target at most 2 us); ` +
-        `Node-RED and InfluxDB spend ${(both(steadyOurs) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out (target at most 1/20 = 0.050)\n`,
+      `inflow out at its default (commit every ${NODE_DEFAULTS.batchSize}) adds ${extra(steadyDefault).toFixed(1)} us of CPU per message ` +
+        `over the do-nothing node (target at most 2 us), of which holding each message until its commit, ` +
+        `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us; ` +
+        `Node-RED and InfluxDB spend ${(both(steadyDefault) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out ` +
+        '(target at most 1/20 = 0.050)\n',
     );
 
     console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds`);
@@ -290,13 +329,13 @@ async function main(): Promise<void> {
     ])) as [Result[], Result[], Result[], Result[]];
     table([median(ours), median(peer), median(ceiling), median(holding)]);
     console.log(
-      `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling (target 75%), ` +
-        `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${aboveOrBelow(extraRssOf(ours, ceiling))} ` +
-        "the do-nothing node's (target within 25 MB above)",
+      `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling (target at least 65%), ` +
+        `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} ` +
+        "the holding node's (target within 10 MB)",
     );
     console.log(
       `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
-        `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's`,
+        `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
     );
 
     for (const cores of [undefined, { node: '0', influx: '1' }]) {
