@@ -22,7 +22,7 @@ export type Acknowledge = AcknowledgeWith<InfluxDBException>;
 export interface BatchWriterOptions {
   /** Where every point goes: database and retention policy, instead of the client's. */
   target?: WriteTarget | undefined;
-  /** Write when this many entries (or, with `countLines`, points) are pending. */
+  /** Write when this many entries (or, with `countLines`, points) are pending, or a full request's worth of points. */
   batchSize: number;
   /** Count `batchSize` in points rather than entries (InfluxData's clients count points). Default false. */
   countLines?: boolean | undefined;
@@ -193,7 +193,9 @@ export class BatchWriter {
     }
   }
 
+  /** `batchSize` entries (or points) are waiting, or a full request's worth of points: waiting longer makes no request larger. */
   private batchDue(): boolean {
+    if (this.pending.lineCount >= MAX_LINES_PER_REQUEST) return true;
     return (this.options.countLines === true ? this.pending.lineCount : this.pending.entries) >= this.options.batchSize;
   }
 

@@ -173,6 +173,24 @@ describe('BatchWriter', () => {
     writer.add('late', (error) => (refusal = error));
     assert.ok(refusal instanceof ClientClosedException);
   });
+  it('writes once a full request of points waits, however few messages carry them', async () => {
+    const sink = new RecordingSink();
+    // The node's default: a commit every 1,000 messages, or after a second.
+    const writer = new BatchWriter(sink, { batchSize: 1000, flushInterval: 60_000, maxBufferLines: 20_000 });
+    const acks: Array<string | undefined> = [];
+    for (let i = 0; i < 20; i++) {
+      const lines = Array.from({ length: 1000 }, (_, j) => `m v=${j} ${i * 1000 + j}`);
+      writer.add(lines, (error) => acks.push(error?.code));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(acks.length, 20, `${acks.length} of 20 messages of 1,000 points written without waiting for the timer`);
+    assert.ok(
+      acks.every((code) => code === undefined),
+      'none dropped for want of room',
+    );
+    assert.equal(sink.requests.flat().length, 20_000);
+    await writer.close();
+  });
 });
 
 describe('BatchWriter buffer limit', () => {
