@@ -252,7 +252,7 @@ describe('the editor, in Chromium', () => {
         spoolLimit: Number(out?.spoolLimit),
         errorOutput: out?.errorOutput,
       },
-      { autocommitEvery: 100, flushInterval: 1000, bufferLimit: 100000, spool: true, spoolLimit: 100, errorOutput: false },
+      { autocommitEvery: 1000, flushInterval: 1000, bufferLimit: 100000, spool: true, spoolLimit: 100, errorOutput: false },
     );
     assert.deepEqual({ epoch: query?.epoch, raw: query?.raw }, { epoch: 'ms', raw: false });
   });

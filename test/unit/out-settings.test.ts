@@ -9,7 +9,7 @@ const def = (properties: Partial<OutDef> = {}): OutDef =>
 describe('the settings of inflow out', () => {
   it('a node saved by an older version (no properties but its server) gets the defaults', () => {
     const options = optionsOf(def(), 'ms');
-    assert.equal(options.batchSize, 100);
+    assert.equal(options.batchSize, 1000);
     assert.equal(options.flushInterval, 1000);
     assert.equal(options.maxBufferLines, 100_000);
     assert.equal(options.spool, true);

@@ -53,7 +53,7 @@ export interface OutTuning {
   idleRelease: number;
 }
 
-export const DEFAULTS = { batchSize: 100, flushInterval: 1000, maxBufferLines: 100_000, spoolLimitMb: 100, idleRelease: 60_000, jitter: 0 };
+export const DEFAULTS = { batchSize: 1000, flushInterval: 1000, maxBufferLines: 100_000, spoolLimitMb: 100, idleRelease: 60_000, jitter: 0 };
 
 /** The node's options, or a ConfigurationException that says which property is wrong and why. */
 export function optionsOf(def: OutDef, precision: Precision): OutOptions {
