@@ -18,7 +18,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { DEFAULT_MAX_IN_FLIGHT, MAX_LINES_PER_REQUEST } from '../src/delivery';
-import { DEFAULTS as NODE_DEFAULTS } from '../src/nodes/out/settings';
 import { InfluxServer } from '../test/support/influxd';
 import { numberArg } from './args';
 import { BASE_MS, warmupCount } from './runtime';
@@ -29,11 +28,17 @@ const BATCH_SIZE = numberArg('--batch-size', 1000);
 const REPEAT = numberArg('--repeat', 3);
 const STEADY = numberArg('--steady', 50_000);
 const STEADY_RATE = numberArg('--rate', 5000);
-/** Commit sizes of the steady case: the node's default and the WriteApi's (the seed's 1,000 points). */
-const STEADY_COMMITS = [...new Set([NODE_DEFAULTS.batchSize, 1000])];
 const DATABASE = 'bench';
+/** What a flow author gets on dropping inflow out into a flow: the editor's defaults (the runtime's are the same). */
+const NODE_DEFAULTS = {
+  batchSize: Number(
+    /autocommitEvery: \{ value: (\d+)/.exec(readFileSync(path.join(__dirname, '..', 'nodes', 'out.html'), 'utf8'))?.[1],
+  ),
+};
 /** One-point messages per commit in the burst and steady cases, unless a case says otherwise. */
-const DEFAULT_COMMIT_EVERY = 1000;
+const DEFAULT_COMMIT_EVERY = NODE_DEFAULTS.batchSize;
+/** Commit sizes of the steady case: the node's default, and a tenth of it (the default until it was measured here). */
+const STEADY_COMMITS = [...new Set([NODE_DEFAULTS.batchSize, Math.max(1, Math.round(NODE_DEFAULTS.batchSize / 10))])];
 // The raw ceiling is POSTed as inflow out sends its batches: as many lines a request, as many at once.
 const IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
 
@@ -325,7 +330,7 @@ async function main(): Promise<void> {
       scenario('inflow out', 'single_inflow', MESSAGES, 1),
       scenario('influxdb out', 'single_influxdb', MESSAGES, 1),
       scenario('do-nothing node', undefined, MESSAGES, 1),
-      scenario('holding node', undefined, MESSAGES, 1, ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0)),
+      scenario('holding node', undefined, MESSAGES, 1, { holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0) }),
     ])) as [Result[], Result[], Result[], Result[]];
     table([median(ours), median(peer), median(ceiling), median(holding)]);
     console.log(
