@@ -7,6 +7,7 @@
  * rate (messages per second), the messages are sent at that steady pace and the CPU time the process
  * spent meanwhile is measured too: what each message costs a gateway that is not at its limit.
  */
+import { readdirSync, readlinkSync } from 'node:fs';
 import { BASE_MS, servers, startRuntime, warmupCount } from './runtime';
 
 const [
@@ -123,6 +124,19 @@ async function sendAtRate(send: (msg: Record<string, unknown>) => void, make: Ma
   }
 }
 
+/** Sockets the process has open (its TCP connections, Node-RED's own included), from /proc. */
+function openSockets(): number {
+  let sockets = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:')) sockets++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return sockets;
+}
+
 async function main(): Promise<void> {
   const chosen = scenarios[scenario];
   if (chosen === undefined) throw new Error(`unknown scenario ${scenario}`);
@@ -152,6 +166,8 @@ async function main(): Promise<void> {
   // memoryUsage.rss() alone: the full memoryUsage() walks the heap, which costs more the more a node holds.
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 10);
+  let peakSockets = openSockets();
+  const socketSampler = setInterval(() => (peakSockets = Math.max(peakSockets, openSockets())), 250);
   runtime.lifetimes.length = 0;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
@@ -162,12 +178,15 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuBefore);
   const cpuMicros = cpu.user + cpu.system;
   clearInterval(sampler);
+  clearInterval(socketSampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const completed = runtime.finished.ok + runtime.finished.failed - warmup;
   const lifetimes = runtime.lifetimes.sort((a, b) => a - b);
   const medianLifetimeMs = lifetimes[lifetimes.length >> 1] ?? 0;
   await runtime.stop();
-  console.log(JSON.stringify({ scenario, messages: MESSAGES, completed, seconds, peakRss, medianLifetimeMs, cpuMicros }));
+  console.log(
+    JSON.stringify({ scenario, messages: MESSAGES, completed, seconds, peakRss, medianLifetimeMs, cpuMicros, peakSockets }),
+  );
   process.exit(0);
 }
 

@@ -56,6 +56,8 @@ interface Result {
   cpuMicros?: number;
   /** CPU time influxd spent meanwhile, in microseconds. */
   influxMicros?: number;
+  /** Most sockets Node-RED's process had open at once during the timed run. */
+  peakSockets?: number;
 }
 
 /** While set, Node-RED (and the ceiling, in this process) run on one core and influxd on the other. */
@@ -300,6 +302,7 @@ async function main(): Promise<void> {
       'influxd CPU/msg',
       'both',
       'held (median)',
+      'sockets (most)',
       'points lost',
       'done',
     ];
@@ -312,6 +315,7 @@ async function main(): Promise<void> {
         `${perMessage(run.influxMicros, run).toFixed(1)} us`,
         `${both(runs).toFixed(1)} us`,
         run.medianLifetimeMs === undefined ? '-' : `${run.medianLifetimeMs.toFixed(1)} ms`,
+        String(Math.max(...runs.map((one) => one.peakSockets ?? 0))),
         (run.points - run.stored).toLocaleString('en'),
         `${run.completed}/${run.messages}`,
       ];
