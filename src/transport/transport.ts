@@ -176,6 +176,11 @@ export class Transport {
   private async readAnswer(response: Dispatcher.ResponseData, limit: number, ending: RequestEnding): Promise<TransportResponse> {
     const successful = response.statusCode >= 200 && response.statusCode < 300;
     try {
+      // Every write InfluxDB takes is answered so: no stream to iterate for a body that is not there.
+      if (response.statusCode === 204) {
+        await response.body.dump();
+        return { status: 204, headers: response.headers, body: '' };
+      }
       const { bytes, truncated } = await readCapped(response.body, limit);
       const encoding = response.headers['content-encoding'];
       const decoded = encoding === 'gzip' ? await gunzip(bytes, truncated ? { finishFlush: zlib.Z_SYNC_FLUSH } : {}) : bytes;
