@@ -113,6 +113,33 @@ describe('payloads built in a Function node', () => {
     assert.match(String((caught[0]?.error as { message?: string }).message), /msg\.payload\[1\] is a array/);
   });
 
+  it("at the node's default commit size, messages of 1,000 rows are written once a full request waits, none dropped", async () => {
+    const db = `fn_${++counter}`;
+    await server.createDatabase(db);
+    // The default commit waits for 1,000 messages; the interval is set long, so only the size can send these.
+    const { caught, completed } = await loadFunctionFlow(
+      { dsn: server.dsn(db), retentionPolicy: '' },
+      `for (let m = 0; m < 20; m++) {
+         const rows = [];
+         for (let j = 0; j < 1000; j++) rows.push({ value: j, timestamp: ${T} + m * 1000 + j });
+         node.send({ payload: rows });
+       }
+       return null;`,
+      {
+        out: { autocommitEvery: undefined, flushInterval: 60_000 },
+        modules: coreNodes.filter((module) => module !== functionModule),
+      },
+    );
+    helper.getNode('fn').receive({ payload: '' });
+    await waitFor(() => caught.length + completed.length === 20, 'the 20 messages done', 5000);
+    assert.deepEqual(
+      caught.map((msg) => (msg.error as { message?: string }).message),
+      [],
+    );
+    const [count] = await server.rows('SELECT count(value) FROM reading', db, 'ms');
+    assert.equal(count?.count, 20_000);
+  });
+
   it('inflow query takes msg.params set in a Function node', async () => {
     const db = `fn_${++counter}`;
     await server.createDatabase(db);
