@@ -69,7 +69,7 @@ export function pointsOfMessage(msg: OutMessage, nodeSettings: OutSettings): Mes
   if (payload instanceof Uint8Array || settings.format === 'lineProtocol') return { lines: linesOfText(payload, settings), target };
   if (settings.format === 'influxdb') return { lines: linesOfInfluxdbShapes(payload, msg, settings), target };
   if (Array.isArray(payload)) {
-    if (payload.length > 0 && payload.every((element) => Array.isArray(element))) {
+    if (Array.isArray(payload[0]) && payload.every(Array.isArray)) {
       return { lines: linesOfInfluxdbShapes(payload, msg, settings), target };
     }
     refuseFieldsAndTags(payload, msg);
@@ -104,6 +104,8 @@ function messageSettings(msg: OutMessage, settings: OutSettings): OutSettings {
 
 /** Whether text is line protocol (a measurement, fields and maybe a time), and not a word or sentence. */
 function looksLikeLineProtocol(text: string): boolean {
+  // A text without "=" has no field: the common string value ("on", "open") is told without splitting it.
+  if (!text.includes('=')) return false;
   const first = text.split('\n').find((line) => line.trim() !== '') ?? '';
   return /^[^\s=,]+(?:,[^\s=,]+=[^\s,]+)*\s+[^\s=,]+=\S/.test(first) && lineProblem(first) === undefined;
 }
