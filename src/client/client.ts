@@ -1,7 +1,8 @@
 import {
-  addDefaultTags,
   assertPrecision,
   ConfigurationException,
+  defaultTagsAdder,
+  InvalidMeasurementException,
   QueryFailedException,
   UnauthorizedException,
   type LineProtocol,
@@ -133,6 +134,7 @@ export class Client implements LineSink, AsyncDisposable {
   readonly timeout: number;
   /** Tags on every point written, unless the point has its own. */
   readonly defaultTags: Readonly<Record<string, string>> | undefined;
+  readonly #addDefaultTags: ((lines: readonly string[]) => string[]) | undefined;
   /** The DSN with its password masked: safe for labels and logs. */
   readonly displayDsn: string;
   // Private (#) so that inspecting or serializing a client never shows its credentials.
@@ -175,6 +177,7 @@ export class Client implements LineSink, AsyncDisposable {
       proxy: options.proxy,
     });
     this.defaultTags = defaultTagsOf(options.defaultTags);
+    this.#addDefaultTags = this.defaultTags === undefined ? undefined : adderOf(this.defaultTags);
     this.#version = serverVersion(options.version, fromDsn ? '1' : 'auto');
     this.#acceptLoss = options.acceptLoss === true;
     this.#noSync = options.noSync === true;
@@ -232,7 +235,7 @@ export class Client implements LineSink, AsyncDisposable {
 
   /** Lines with the client's default tags added where a line lacks them. */
   withDefaultTags(lines: string[]): string[] {
-    return this.defaultTags === undefined ? lines : addDefaultTags(lines, this.defaultTags);
+    return this.#addDefaultTags === undefined ? lines : this.#addDefaultTags(lines);
   }
 
   /**
@@ -470,6 +473,16 @@ function apiOf(
       return new V3Api(transport, precision, { noSync: options.noSync });
     default:
       return new V1Api(transport, precision);
+  }
+}
+
+/** What adds the default tags; a ConfigurationException (naming the tag) for one InfluxDB could not store as given. */
+function adderOf(tags: Readonly<Record<string, string>>): (lines: readonly string[]) => string[] {
+  try {
+    return defaultTagsAdder(tags);
+  } catch (error) {
+    if (error instanceof InvalidMeasurementException) throw new ConfigurationException(`default tags: ${error.message}`);
+    throw error;
   }
 }
 

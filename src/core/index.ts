@@ -2,7 +2,7 @@
 export * from './errors';
 export * from './line-protocol';
 export * from './time';
-export { addDefaultTags, nameStep, scaleTimestamps, timestampStart } from './timestamps';
+export { defaultTagsAdder, nameStep, scaleTimestamps, timestampStart } from './timestamps';
 export { addCheckedLines, lineProblem } from './line-check';
 export { parseJson, type JsonValue } from './json';
 export type { WriteTarget } from './target';

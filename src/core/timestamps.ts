@@ -1,4 +1,5 @@
-/** Where a line of line protocol keeps its timestamp, and a change of unit for the lines that have one. */
+/** Where a line of line protocol keeps its timestamp, a change of unit for the lines that have one, and default tags. */
+import { escapeTagKey, escapeTagValue } from './line-protocol';
 
 const BACKSLASH = 92;
 const SPACE = 32;
@@ -53,21 +54,24 @@ function keyEnd(line: string): number {
 }
 
 /**
- * The lines with default tags added where a line has no tag of that key (its own wins). Keys and values
- * are escaped as tag keys and values are.
+ * What adds default tags to lines, where a line has no tag of that key (its own wins): each tag's
+ * `,key=value` escaped as the serializer escapes tags, and what finds a line's own tag of that key, built
+ * once. Throws an InvalidMeasurementException for a tag InfluxDB could not store as given.
  */
-export function addDefaultTags(lines: readonly string[], tags: Readonly<Record<string, string>>): string[] {
-  const escape = (text: string): string => text.replace(/[,= \\]/g, (char) => `\\${char}`);
-  // Built once for all the lines: each tag's `,key=value`, and what finds a line's own tag of that key.
+export function defaultTagsAdder(tags: Readonly<Record<string, string>>): (lines: readonly string[]) => string[] {
   const defaults = Object.entries(tags).map(([tag, value]) => {
-    const key = escape(tag);
-    return { pair: `,${key}=${escape(value)}`, own: new RegExp(`(?<!\\\\),${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`) };
+    const key = escapeTagKey(tag);
+    return {
+      pair: `,${key}=${escapeTagValue(value, tag)}`,
+      own: new RegExp(`(?<!\\\\),${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`),
+    };
   });
-  return lines.map((line) => {
-    const end = keyEnd(line);
-    const key = line.slice(0, end);
-    let added = '';
-    for (const { pair, own } of defaults) if (!own.test(key)) added += pair;
-    return added === '' ? line : `${key}${added}${line.slice(end)}`;
-  });
+  return (lines) =>
+    lines.map((line) => {
+      const end = keyEnd(line);
+      const key = line.slice(0, end);
+      let added = '';
+      for (const { pair, own } of defaults) if (!own.test(key)) added += pair;
+      return added === '' ? line : `${key}${added}${line.slice(end)}`;
+    });
 }

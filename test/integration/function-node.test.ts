@@ -140,6 +140,26 @@ describe('payloads built in a Function node', () => {
     assert.equal(count?.count, 20_000);
   });
 
+  it("line protocol text gets the node's tags and msg.tags as given, a backslash too; a tag InfluxDB cannot store fails its message", async () => {
+    const db = `fn_${++counter}`;
+    await server.createDatabase(db);
+    const { caught, completed } = await loadFunctionFlow(
+      { dsn: server.dsn(db), retentionPolicy: '' },
+      `node.send({ payload: 'disk used=1 ${T}', tags: { share: 'a b,c' } });
+       node.send({ payload: 'disk used=2 ${T + 1}', tags: { note: 'two\\nlines' } });
+       return null;`,
+      {
+        out: { payloadFormat: 'lineProtocol', tags: JSON.stringify({ path: 'C:\\data' }) },
+        modules: coreNodes.filter((module) => module !== functionModule),
+      },
+    );
+    helper.getNode('fn').receive({ payload: '' });
+    await waitFor(() => caught.length + completed.length === 2, 'both messages done');
+    assert.equal(caught.length, 1);
+    assert.match(String((caught[0]?.error as { message?: string }).message), /of tag "note" contains a line break/);
+    assert.deepEqual(await server.rows('SELECT * FROM disk', db, 'ms'), [{ time: T, path: 'C:\\data', share: 'a b,c', used: 1 }]);
+  });
+
   it('inflow query takes msg.params set in a Function node', async () => {
     const db = `fn_${++counter}`;
     await server.createDatabase(db);

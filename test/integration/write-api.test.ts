@@ -145,6 +145,34 @@ describe('settings from where users keep them', () => {
   });
 });
 
+describe('default tags', () => {
+  it('are stored as given, a backslash, a comma, a space and an equals sign in them too, on text and records alike', async () => {
+    const db = await freshDatabase();
+    const client = new Client(server.dsn(db), {
+      precision: 's',
+      defaultTags: { path: 'C:\\data\\new', 'room name': 'a,b=c d' },
+    });
+    await client.write('disk used=1 1700000000');
+    await client.write('disk', { used: 2, timestamp: 1_700_000_001 });
+    const rows = await server.rows('SELECT * FROM disk', db, 's');
+    assert.deepEqual(rows, [
+      { time: 1_700_000_000, path: 'C:\\data\\new', 'room name': 'a,b=c d', used: 1 },
+      { time: 1_700_000_001, path: 'C:\\data\\new', 'room name': 'a,b=c d', used: 2 },
+    ]);
+    await client.close();
+  });
+
+  it('that InfluxDB could not store as given are refused when the client is made, naming the tag', () => {
+    assert.throws(
+      () => new Client(server.dsn('x'), { defaultTags: { note: 'two\nlines' } }),
+      (error: Error) =>
+        error instanceof ConfigurationException &&
+        /default tags: .*of tag "note"/.test(error.message) &&
+        /line break/.test(error.message),
+    );
+  });
+});
+
 describe('an HTTP proxy', () => {
   it("every request goes through it (a CONNECT tunnel), as the file's proxy setting says", async () => {
     const db = await freshDatabase();

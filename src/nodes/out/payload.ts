@@ -5,8 +5,8 @@
 import { isDictForm } from '../../client';
 import {
   addCheckedLines,
-  addDefaultTags,
   convertTimestamp,
+  defaultTagsAdder,
   InvalidMeasurementException,
   isPrecision,
   lineProblem,
@@ -140,7 +140,7 @@ function linesOfText(payload: unknown, settings: OutSettings): string[] {
     addCheckedLines(content, lines, (number) => `${where}, line ${number},`);
   });
   if (lines.length === 0) throw new InvalidMeasurementException('msg.payload holds no line of line protocol: nothing to write');
-  const tagged = settings.tags === undefined ? lines : addDefaultTags(lines, stringTags(settings.tags));
+  const tagged = settings.tags === undefined ? lines : tagAdderOf(settings.tags)(lines);
   return settings.messagePrecision === undefined ? tagged : convertLineTimes(tagged, settings.messagePrecision, settings.precision);
 }
 
@@ -150,6 +150,18 @@ function convertLineTimes(lines: string[], from: Precision, to: Precision): stri
     const start = timestampStart(text);
     return start < 0 ? text : `${text.slice(0, start)}${convertTimestamp(BigInt(text.slice(start)), from, to).toString()}`;
   });
+}
+
+/** The node's own tags are the same object for every message: what adds them is made once. */
+const tagAdders = new WeakMap<Tags, (lines: readonly string[]) => string[]>();
+
+function tagAdderOf(tags: Tags): (lines: readonly string[]) => string[] {
+  let adder = tagAdders.get(tags);
+  if (adder === undefined) {
+    adder = defaultTagsAdder(stringTags(tags));
+    tagAdders.set(tags, adder);
+  }
+  return adder;
 }
 
 function stringTags(tags: Tags): Record<string, string> {
