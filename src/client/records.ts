@@ -43,6 +43,14 @@ export function isRecordShape(value: unknown): value is RecordShape {
   return keys.length > 0 && keys.every((key) => SHAPE_KEYS.has(key));
 }
 
+/** Records and the shape given after them, if the last argument is one. */
+export function withShape(args: readonly unknown[]): { records: unknown[]; shape: RecordShape | undefined } {
+  const last = args.at(-1);
+  return args.length > 1 && isRecordShape(last)
+    ? { records: args.slice(0, -1), shape: last }
+    : { records: [...args], shape: undefined };
+}
+
 /** The lines of records, in `precision`; a record that cannot be written fails with its place named (`records[2]`, `line 3`). */
 export function linesOfRecords(records: readonly unknown[], precision: Precision, shape?: RecordShape): string[] {
   const lines: string[] = [];
@@ -122,8 +130,8 @@ function keysOf(record: object): string[] {
  * a Buffer, one string of line protocol, an array holding any of those, or records with a shape last.
  */
 export function recordsOfArgs(args: readonly unknown[]): { records: unknown[]; shape: RecordShape | undefined } | undefined {
-  const last = args.at(-1);
-  if (args.length > 1 && isRecordShape(last)) return { records: args.slice(0, -1), shape: last };
+  const shaped = withShape(args);
+  if (shaped.shape !== undefined) return shaped;
   const first = args[0];
   const isRecord = (value: unknown): boolean => value instanceof Point || value instanceof Uint8Array;
   if (args.length === 1 && typeof first === 'string') return { records: [first], shape: undefined };

@@ -6,7 +6,7 @@
 import { ConfigurationException, InfluxDBException, type Precision, type WriteTarget } from '../core';
 import { BatchWriter, RetryPolicy, type LineSink, type Spool } from '../delivery';
 import type { WriteOptions as CallOptions } from './measurement';
-import { isRecordShape, linesOfRecords, type RecordShape } from './records';
+import { linesOfRecords, withShape } from './records';
 
 /** The options of one write call (`{ database, retentionPolicy, bucket, org, signal }`); as a value, the seed's modes. */
 export type WriteOptions = CallOptions;
@@ -119,11 +119,8 @@ export class WriteApi implements AsyncDisposable {
    */
   async write(...records: unknown[]): Promise<void> {
     if (this.#closed) throw new ConfigurationException('the write API is closed');
-    const last = records.at(-1);
-    const shape: RecordShape | undefined = records.length > 1 && isRecordShape(last) ? last : undefined;
-    const lines = this.#sink.withDefaultTags(
-      linesOfRecords(shape === undefined ? records : records.slice(0, -1), this.#sink.precision, shape),
-    );
+    const { records: given, shape } = withShape(records);
+    const lines = this.#sink.withDefaultTags(linesOfRecords(given, this.#sink.precision, shape));
     if (lines.length === 0) return;
     if (this.#writer === undefined) {
       await this.#sink.writeLines(lines, this.#target);
