@@ -110,6 +110,7 @@ export = function register(RED: NodeAPI): void {
 
   type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
   type Done = (error?: Error) => void;
+  type Part = NodeMessage & { parts: { count?: number } };
 
   /**
    * One message per chunk of the answer, as it arrives, each a copy of the input with `msg.payload` the
@@ -126,21 +127,25 @@ export = function register(RED: NodeAPI): void {
     progress: (rows: number) => void,
   ): Promise<void> {
     const id = RED.util.generateId();
-    let held: NodeMessage | undefined;
     let index = 0;
+    // Each part a copy of the input but for its payload, which is not copied only to be replaced.
+    const input = { ...msg, payload: undefined };
+    const part = (payload: unknown): Part =>
+      ({ ...RED.util.cloneMessage(input), payload, parts: { id, index: index++, type: 'array', len: 1 } }) as Part;
+    let held: Part | undefined;
     let rows = 0;
     let shown = 0;
     for await (const chunk of client.querySeries(query, options)) {
       if (held !== undefined) send(held);
-      held = { ...RED.util.cloneMessage(msg), payload: chunk, parts: { id, index: index++, type: 'array', len: 1 } } as NodeMessage;
+      held = part(chunk);
       rows += chunk.values.length;
       if (performance.now() - shown >= PROGRESS_EVERY) {
         shown = performance.now();
         progress(rows);
       }
     }
-    const last = held ?? ({ ...RED.util.cloneMessage(msg), payload: [], parts: { id, index: index++, type: 'array', len: 1 } } as NodeMessage);
-    (last as NodeMessage & { parts: { count: number } }).parts.count = index;
+    const last = held ?? part([]);
+    last.parts.count = index;
     send(last);
   }
 
