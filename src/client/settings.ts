@@ -14,8 +14,6 @@ export interface ClientSettings {
   options: ClientOptions;
 }
 
-type Source = (key: string) => string;
-
 /** Reads the environment (process.env by default). */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientSettings {
   const v2 = env.INFLUXDB_V2_URL;
@@ -23,7 +21,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientSet
   if (url === undefined || url.trim() === '') {
     throw new ConfigurationException('neither INFLUXDB_V2_URL nor INFLUX_HOST is set: the server address comes from one of them');
   }
-  const named: Source = (key) => key;
   const options: ClientOptions = { url: url.trim() };
   const text = (key: string): string | undefined => (env[key] === undefined || env[key] === '' ? undefined : env[key]);
   assign(options, {
@@ -32,23 +29,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientSet
     token: text('INFLUXDB_V2_TOKEN') ?? text('INFLUX_TOKEN'),
     database: text('INFLUX_DATABASE'),
   });
-  applyCommon(
-    options,
-    {
-      timeout: text('INFLUXDB_V2_TIMEOUT'),
-      verifySsl: text('INFLUXDB_V2_VERIFY_SSL'),
-      caCert: text('INFLUXDB_V2_SSL_CA_CERT'),
-      poolSize: text('INFLUXDB_V2_CONNECTION_POOL_MAXSIZE'),
-      authBasic: text('INFLUXDB_V2_AUTH_BASIC'),
-    },
-    {
-      timeout: named('INFLUXDB_V2_TIMEOUT'),
-      verifySsl: named('INFLUXDB_V2_VERIFY_SSL'),
-      caCert: named('INFLUXDB_V2_SSL_CA_CERT'),
-      poolSize: named('INFLUXDB_V2_CONNECTION_POOL_MAXSIZE'),
-      authBasic: named('INFLUXDB_V2_AUTH_BASIC'),
-    },
-  );
+  applyCommon(options, ENV_KEYS, text, (key) => key);
   const tags: Record<string, string> = {};
   for (const [key, value] of Object.entries(env))
     if (key.startsWith('INFLUXDB_V2_TAG_') && value !== undefined) tags[key.slice(16).toLowerCase()] = value;
@@ -73,23 +54,7 @@ export function settingsFromFile(path: string): ClientSettings {
   if (url === undefined || url === '') throw new ConfigurationException(`${path}: [influx2] has no url`);
   const options: ClientOptions = { url };
   assign(options, { org: value('org'), token: value('token'), bucket: value('bucket'), proxy: value('proxy') });
-  applyCommon(
-    options,
-    {
-      timeout: value('timeout'),
-      verifySsl: value('verify_ssl'),
-      caCert: value('ssl_ca_cert'),
-      poolSize: value('connection_pool_maxsize'),
-      authBasic: value('auth_basic'),
-    },
-    {
-      timeout: where('timeout'),
-      verifySsl: where('verify_ssl'),
-      caCert: where('ssl_ca_cert'),
-      poolSize: where('connection_pool_maxsize'),
-      authBasic: where('auth_basic'),
-    },
-  );
+  applyCommon(options, FILE_KEYS, value, where);
   const tags = sections.tags;
   if (tags !== undefined && Object.keys(tags).length > 0) {
     options.defaultTags = Object.fromEntries(Object.entries(tags).map(([key, entry]) => [key, entry.value]));
@@ -97,18 +62,43 @@ export function settingsFromFile(path: string): ClientSettings {
   return { url, options };
 }
 
-interface Common {
-  timeout: string | undefined;
-  verifySsl: string | undefined;
-  caCert: string | undefined;
-  poolSize: string | undefined;
-  authBasic: string | undefined;
-}
+/** The settings both sources have, and what each calls them. */
+type Common = 'timeout' | 'verifySsl' | 'caCert' | 'poolSize' | 'authBasic';
 
-function applyCommon(options: ClientOptions, values: Common, names: Record<keyof Common, string>): void {
-  if (values.timeout !== undefined) options.timeout = wholeNumber(values.timeout, names.timeout, 1);
-  if (values.poolSize !== undefined) options.maxConnections = wholeNumber(values.poolSize, names.poolSize, 1);
-  const verify = values.verifySsl === undefined ? undefined : flag(values.verifySsl, names.verifySsl);
+const ENV_KEYS: Record<Common, string> = {
+  timeout: 'INFLUXDB_V2_TIMEOUT',
+  verifySsl: 'INFLUXDB_V2_VERIFY_SSL',
+  caCert: 'INFLUXDB_V2_SSL_CA_CERT',
+  poolSize: 'INFLUXDB_V2_CONNECTION_POOL_MAXSIZE',
+  authBasic: 'INFLUXDB_V2_AUTH_BASIC',
+};
+
+const FILE_KEYS: Record<Common, string> = {
+  timeout: 'timeout',
+  verifySsl: 'verify_ssl',
+  caCert: 'ssl_ca_cert',
+  poolSize: 'connection_pool_maxsize',
+  authBasic: 'auth_basic',
+};
+
+/** Applies the common settings, each read by its source's key, and named in errors as `nameOf` says. */
+function applyCommon(
+  options: ClientOptions,
+  keys: Record<Common, string>,
+  read: (key: string) => string | undefined,
+  nameOf: (key: string) => string,
+): void {
+  const values = {
+    timeout: read(keys.timeout),
+    verifySsl: read(keys.verifySsl),
+    caCert: read(keys.caCert),
+    poolSize: read(keys.poolSize),
+    authBasic: read(keys.authBasic),
+  };
+  const name = (setting: Common): string => nameOf(keys[setting]);
+  if (values.timeout !== undefined) options.timeout = wholeNumber(values.timeout, name('timeout'), 1);
+  if (values.poolSize !== undefined) options.maxConnections = wholeNumber(values.poolSize, name('poolSize'), 1);
+  const verify = values.verifySsl === undefined ? undefined : flag(values.verifySsl, name('verifySsl'));
   if (values.caCert !== undefined || verify === false) {
     let ca: string | undefined;
     if (values.caCert !== undefined) {
@@ -116,18 +106,18 @@ function applyCommon(options: ClientOptions, values: Common, names: Record<keyof
         ca = readFileSync(values.caCert, 'utf8');
       } catch (error) {
         throw new ConfigurationException(
-          `${names.caCert}: the CA file ${values.caCert} cannot be read: ${(error as Error).message}`,
+          `${name('caCert')}: the CA file ${values.caCert} cannot be read: ${(error as Error).message}`,
         );
       }
     }
     options.tls = { ...(ca === undefined ? {} : { ca }), ...(verify === false ? { rejectUnauthorized: false } : {}) };
   }
-  if (values.authBasic !== undefined && flag(values.authBasic, names.authBasic)) {
+  if (values.authBasic !== undefined && flag(values.authBasic, name('authBasic'))) {
     // The seed's auth_basic: the token is "user:password", sent as Basic (InfluxDB 1.8's 2.x compatibility API).
     const token = options.token;
     const colon = token?.indexOf(':') ?? -1;
     if (token === undefined || colon < 0)
-      throw new ConfigurationException(`${names.authBasic} is true, but the token is not "user:password"`);
+      throw new ConfigurationException(`${name('authBasic')} is true, but the token is not "user:password"`);
     options.username = token.slice(0, colon);
     options.password = token.slice(colon + 1);
     delete options.token;
@@ -174,7 +164,8 @@ function tomlSections(text: string, path: string): Sections {
     const entries: Sections[string] = {};
     const header = lines.findIndex((line) => line.trim() === `[${name}]`);
     for (const [key, value] of Object.entries(table)) {
-      const line = lines.findIndex((candidate, index) => index > header && new RegExp(`^\\s*${key}\\s*=`).test(candidate));
+      const pattern = new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`);
+      const line = lines.findIndex((candidate, index) => index > header && pattern.test(candidate));
       entries[key] = { value: String(value), line: line + 1 };
     }
     sections[name] = entries;
