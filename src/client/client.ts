@@ -274,16 +274,12 @@ export class Client implements LineSink, AsyncDisposable {
 
   /** Runs InfluxQL and returns the server's answer as it is (big integers exact), after raising its errors. */
   async queryRaw(query: string, options: QueryOptions = {}): Promise<RawQueryResponse> {
-    if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
     if ((options.language ?? 'influxql') !== 'influxql') {
       throw new ConfigurationException(
         `queryRaw answers InfluxQL in 1.x's JSON shape; ${String(options.language)} answers come from query() and querySeries()`,
       );
     }
-    const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
-    const params = options.params === undefined ? undefined : encodeParams(options.params);
-    const api = await this.api(options.signal);
-    this.checkLanguage(api, 'influxql');
+    const { api, epoch, params } = await this.prepareQuery(query, options, 'influxql');
     return checkQueryResponse(await api.query(query, { database: this.queryDatabase(options), epoch, params }));
   }
 
@@ -293,12 +289,8 @@ export class Client implements LineSink, AsyncDisposable {
    * by a chunk, however large the answer. Leaving the loop early ends the request.
    */
   async *querySeries(query: string, options: QueryOptions = {}): AsyncGenerator<Series, void, undefined> {
-    if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
     const language = queryLanguage(options.language);
-    const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
-    const params = options.params === undefined ? undefined : encodeParams(options.params);
-    const api = await this.api(options.signal);
-    this.checkLanguage(api, language);
+    const { api, epoch, params } = await this.prepareQuery(query, options, language);
     const tables = api.tables(query, {
       language,
       database: this.queryDatabase(options),
@@ -313,6 +305,20 @@ export class Client implements LineSink, AsyncDisposable {
   /** Runs a query and yields its rows as they arrive (`{ time, ...columns }`); see querySeries for their series. */
   async *queryRows(query: string, options: QueryOptions = {}): AsyncGenerator<Row, void, undefined> {
     for await (const series of this.querySeries(query, options)) yield* series.values;
+  }
+
+  /** A query's checked parts, and the server's API once it is known to answer the language. */
+  private async prepareQuery(
+    query: string,
+    options: QueryOptions,
+    language: QueryLanguage,
+  ): Promise<{ api: ServerApi; epoch: Precision | undefined; params: string | undefined }> {
+    if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
+    const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
+    const params = options.params === undefined ? undefined : encodeParams(options.params);
+    const api = await this.api(options.signal);
+    this.checkLanguage(api, language);
+    return { api, epoch, params };
   }
 
   private queryDatabase(options: QueryOptions): string | undefined {
