@@ -90,8 +90,10 @@ const DEFAULT_MAX_BUFFER_LINES = 100_000;
 /**
  * Accumulates entries (the lines of one message each) and writes them together: when `batchSize`
  * entries are pending, `flushInterval` ms after the first, and on `flush()` or `close()`. At most
- * `maxInFlight` requests are under way; whatever arrives meanwhile goes in the next, so batches grow
- * with load. Batches in flight at once may land in either order: every point carries its own time.
+ * `maxInFlight` requests are under way; whatever arrives meanwhile goes in the next once that is due
+ * (so batches grow with load, and a steady flow makes one request a batch, not a batch and the few
+ * entries that came during its write). Batches in flight at once may land in either order: every
+ * point carries its own time.
  *
  * A write that fails for a passing reason (network, timeout, 5xx, 429) is retried with backoff, or
  * spooled; a batch the server rejects (400, 413) is split until the entries that own the rejected
@@ -109,6 +111,10 @@ export class BatchWriter {
   private inFlightEntries = 0;
   private inFlightPoints = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** When the oldest entry waiting came (or earlier: a partial take leaves later ones), for the flush timer. */
+  private waitingSince = 0;
+  /** Flushes under way: while one is, workers write whatever is pending, due or not. */
+  private draining = 0;
   private readonly workers = new Set<Promise<void>>();
   private readonly maxInFlight: number;
   private readonly backoff: Backoff;
@@ -170,6 +176,7 @@ export class BatchWriter {
       return;
     }
     this.added++;
+    if (this.pending.entries === 0) this.waitingSince = performance.now();
     this.pending.push(lines, acknowledge);
     if (this.pending.lineCount > (this.options.maxBufferLines ?? DEFAULT_MAX_BUFFER_LINES)) this.dropOldest();
     if (this.batchDue()) {
@@ -188,9 +195,17 @@ export class BatchWriter {
           }, jitter);
         }
       }
-    } else if (this.timer === undefined && this.options.flushInterval > 0 && this.workers.size === 0) {
-      this.timer = setTimeout(() => void this.flush(), this.options.flushInterval + this.jitter());
+    } else if (this.timer === undefined && this.workers.size === 0) {
+      this.startTimer();
     }
+  }
+
+  /** Flushes `flushInterval` ms after the oldest waiting entry came (plus jitter); no timer for an interval of 0. */
+  private startTimer(): void {
+    const interval = this.options.flushInterval;
+    if (interval <= 0) return;
+    const left = Math.max(0, interval - (performance.now() - this.waitingSince));
+    this.timer = setTimeout(() => void this.flush(), left + this.jitter());
   }
 
   /** `batchSize` entries (or points) are waiting, or a full request's worth of points: waiting longer makes no request larger. */
@@ -206,9 +221,14 @@ export class BatchWriter {
 
   /** Writes everything pending; resolves when it is all written or failed (never rejects). */
   async flush(): Promise<void> {
-    this.clearTimer();
-    this.startWorkers();
-    while (this.workers.size > 0) await Promise.all(this.workers);
+    this.draining++;
+    try {
+      this.clearTimer();
+      this.startWorkers();
+      while (this.workers.size > 0) await Promise.all(this.workers);
+    } finally {
+      this.draining--;
+    }
   }
 
   /** Starts replaying the spool in the background, if there is one with records and none is running. */
@@ -264,17 +284,21 @@ export class BatchWriter {
 
   private startWorker(): void {
     const worker = (async () => {
-      while (this.pending.entries > 0) await this.writeBatch();
+      while (this.pending.entries > 0 && this.mayWrite()) await this.writeBatch();
     })().finally(() => {
       this.workers.delete(worker);
       // Entries that came in after the last worker's last look wait for their own trigger.
       if (this.workers.size === 0 && this.pending.entries > 0 && !this.closed && this.timer === undefined) {
-        if (this.batchDue() || this.backoff.closing) this.startWorkers();
-        else if (this.options.flushInterval > 0)
-          this.timer = setTimeout(() => void this.flush(), this.options.flushInterval + this.jitter());
+        if (this.mayWrite()) this.startWorkers();
+        else this.startTimer();
       }
     });
     this.workers.add(worker);
+  }
+
+  /** Whether pending entries are to be written now: a batch is due, or a flush or the close wants everything. */
+  private mayWrite(): boolean {
+    return this.draining > 0 || this.backoff.closing || this.batchDue();
   }
 
   /** Takes whole entries, up to MAX_LINES_PER_REQUEST lines (at least one entry, however large), and settles them. */

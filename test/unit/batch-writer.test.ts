@@ -38,6 +38,20 @@ class RecordingSink implements LineSink {
   }
 }
 
+/** A sink that answers every write after `delay` ms. */
+class SlowSink implements LineSink {
+  readonly precision = 'ns';
+  readonly requests: string[][] = [];
+  /** When each request was made, by performance.now(). */
+  readonly sentAt: number[] = [];
+  constructor(private readonly delay: number) {}
+  async writeLines(body: LineProtocol): Promise<void> {
+    this.requests.push(linesOf(body));
+    this.sentAt.push(performance.now());
+    await new Promise((resolve) => setTimeout(resolve, this.delay));
+  }
+}
+
 describe('BatchWriter', () => {
   it('acknowledges every entry exactly once, in requests of whole entries of at most 5,000 lines', async () => {
     const sink = new RecordingSink();
@@ -78,6 +92,37 @@ describe('BatchWriter', () => {
     assert.equal(sink.requests.length, 0);
     await new Promise((resolve) => setTimeout(resolve, 80));
     assert.deepEqual(sink.requests, [['a']]);
+    await writer.close();
+  });
+
+  it('at a steady pace, makes one request a batch: entries that come during a write wait for their own batch', async () => {
+    const sink = new RecordingSink();
+    const writer = new BatchWriter(sink, { batchSize: 10, flushInterval: 10_000 });
+    for (let i = 0; i < 50; i++) {
+      writer.add(`m v=${i} ${i}`, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(
+      sink.requests.map((request) => request.length),
+      [10, 10, 10, 10, 10],
+    );
+    await writer.close();
+  });
+
+  it('flushes an entry that came during a write flushInterval after it came, not after the write', async () => {
+    const sink = new SlowSink(100);
+    const writer = new BatchWriter(sink, { batchSize: 2, flushInterval: 300 });
+    const started = performance.now();
+    writer.add('a', () => undefined);
+    writer.add('b', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    writer.add('c', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.deepEqual(sink.requests, [['a', 'b'], ['c']]);
+    // Due 300 ms after c came (at 10 ms): a timer started when the first write ended would send it at 400 ms.
+    const sentAfter = (sink.sentAt[1] ?? 0) - started;
+    assert.ok(sentAfter >= 300 && sentAfter < 390, `c sent ${Math.round(sentAfter)} ms after the start`);
     await writer.close();
   });
 
