@@ -3,7 +3,8 @@
  * a headless Node-RED runtime, one flow, N messages sent through a wire into one node, timed until
  * every message is done.
  *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message> [hold ms] [rate] [commit every]
- * Prints one JSON line. The hold is the holding node's: how long it keeps each group of messages. With a
+ * Prints one JSON line. The hold is the holding node's: how long it keeps each group of messages once the
+ * group is full (or its interval is over), as inflow out waits for its commit's answer. With a
  * rate (messages per second), the messages are sent at that steady pace and the CPU time the process
  * spent meanwhile is measured too: what each message costs a gateway that is not at its limit.
  */
@@ -27,6 +28,8 @@ const POINTS = Number(pointsText);
 const PER_TURN = 1000;
 /** One-point messages per commit, for inflow out and for the holding node alike. */
 const AUTOCOMMIT_EVERY = Number(commitText);
+/** inflow out's flush interval, and the holding node's longest wait for a group to fill. */
+const FLUSH_INTERVAL = 1000;
 
 type Make = (i: number) => Record<string, unknown>;
 
@@ -49,7 +52,7 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
         server: 'inflowServer',
         measurement: 'single_inflow',
         autocommitEvery: AUTOCOMMIT_EVERY,
-        flushInterval: 1000,
+        flushInterval: FLUSH_INTERVAL,
         wires: [],
       },
     ],
@@ -76,7 +79,17 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
     make: onePoint,
   },
   'holding node': {
-    nodes: [{ id: 'target', type: 'bench hold', z: 'tab', every: AUTOCOMMIT_EVERY, holdMs: Number(holdText), wires: [] }],
+    nodes: [
+      {
+        id: 'target',
+        type: 'bench hold',
+        z: 'tab',
+        every: AUTOCOMMIT_EVERY,
+        interval: FLUSH_INTERVAL,
+        holdMs: Number(holdText),
+        wires: [],
+      },
+    ],
     make: onePoint,
   },
   'inflow out (batches)': {
@@ -89,7 +102,7 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
         server: 'inflowServer',
         measurement: 'batch_inflow',
         autocommitEvery: 5,
-        flushInterval: 1000,
+        flushInterval: FLUSH_INTERVAL,
         wires: [],
       },
     ],

@@ -11,7 +11,8 @@
  * The batch case is measured against a ceiling that serializes the same points with a bare template string
  * and POSTs them at the same concurrency, on shared cores and then pinned (taskset: Node-RED on one core,
  * influxd on the other).
- *   npm run bench:flow [-- --steady 50000 --rate 5000 --messages 100000 --batches 100 --batch-size 1000 --repeat 3]
+ *   npm run bench:flow [-- --steady 50000 --rate 5000 --messages 100000 --batches 100 --batch-size 1000 --repeat 3
+ *                          --only steady,burst,batches]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { DEFAULT_MAX_IN_FLIGHT, MAX_LINES_PER_REQUEST } from '../src/delivery';
 import { InfluxServer } from '../test/support/influxd';
-import { numberArg } from './args';
+import { listArg, numberArg } from './args';
 import { BASE_MS, warmupCount } from './runtime';
 
 const MESSAGES = numberArg('--messages', 100_000);
@@ -29,6 +30,7 @@ const REPEAT = numberArg('--repeat', 3);
 const STEADY = numberArg('--steady', 50_000);
 const STEADY_RATE = numberArg('--rate', 5000);
 const DATABASE = 'bench';
+const PARTS = new Set(listArg('--only', ['steady', 'burst', 'batches']));
 /** What a flow author gets on dropping inflow out into a flow: the editor's defaults (the runtime's are the same). */
 const NODE_DEFAULTS = {
   batchSize: Number(
@@ -265,114 +267,131 @@ async function main(): Promise<void> {
       },
     });
 
-    console.log(
-      `Steady ${STEADY_RATE.toLocaleString('en')} messages/s: ${STEADY.toLocaleString('en')} one-point messages, median of ${REPEAT} rounds`,
-    );
-    const steadyCases = [
-      ...STEADY_COMMITS.map((commitEvery) =>
-        scenario('inflow out', 'single_inflow', STEADY, 1, {
-          rate: STEADY_RATE,
-          commitEvery,
-          label: `inflow out, commit every ${commitEvery.toLocaleString('en')}`,
-        }),
-      ),
-      scenario('influxdb out', 'single_influxdb', STEADY, 1, { rate: STEADY_RATE }),
-      scenario('do-nothing node', undefined, STEADY, 1, { rate: STEADY_RATE }),
-      // Holds each message as long as inflow out did at the node's default commit size, in the same round.
-      scenario('holding node', undefined, STEADY, 1, {
-        rate: STEADY_RATE,
-        commitEvery: NODE_DEFAULTS.batchSize,
-        holdMs: (earlier) => Math.round(earlier[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)]?.medianLifetimeMs ?? 0),
-        label: 'holding node',
-      }),
-    ];
-    const steadyRuns = await rounds(server, steadyCases);
-    const steadyOurs = steadyRuns.slice(0, STEADY_COMMITS.length);
-    const [steadyPeer, steadyIdle, steadyHolding] = steadyRuns.slice(STEADY_COMMITS.length) as [Result[], Result[], Result[]];
-    const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)] as Result[];
-    const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
-    const extra = (runs: Result[], over: Result[] = steadyIdle): number =>
-      middle(runs.map((run, i) => perMessage(run.cpuMicros, run) - perMessage((over[i] as Result).cpuMicros, over[i] as Result)));
-    const both = (runs: Result[]): number =>
-      middle(runs.map((run) => perMessage((run.cpuMicros ?? 0) + (run.influxMicros ?? 0), run)));
-    const steadyHeader = [
-      'scenario',
-      'Node-RED CPU/msg',
-      'above do-nothing',
-      'influxd CPU/msg',
-      'both',
-      'held (median)',
-      'sockets (most)',
-      'points lost',
-      'done',
-    ];
-    const steadyRows = steadyRuns.map((runs) => {
-      const run = medianBy(runs, (one) => one.cpuMicros ?? 0);
-      return [
-        run.scenario,
-        `${perMessage(run.cpuMicros, run).toFixed(1)} us`,
-        runs === steadyIdle ? '-' : `${extra(runs).toFixed(1)} us`,
-        `${perMessage(run.influxMicros, run).toFixed(1)} us`,
-        `${both(runs).toFixed(1)} us`,
-        run.medianLifetimeMs === undefined ? '-' : `${run.medianLifetimeMs.toFixed(1)} ms`,
-        String(Math.max(...runs.map((one) => one.peakSockets ?? 0))),
-        (run.points - run.stored).toLocaleString('en'),
-        `${run.completed}/${run.messages}`,
-      ];
-    });
-    printTable(steadyHeader, steadyRows);
-    console.log(
-      `inflow out at its default (commit every ${NODE_DEFAULTS.batchSize}) adds ${extra(steadyDefault).toFixed(1)} us of CPU per message ` +
-        `over the do-nothing node (target at most 2 us), of which holding each message until its commit, ` +
-        `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us; ` +
-        `Node-RED and InfluxDB spend ${(both(steadyDefault) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out ` +
-        '(target at most 1/20 = 0.050)\n',
-    );
-
-    console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds`);
-    const [ours, peer, ceiling, holding] = (await rounds(server, [
-      scenario('inflow out', 'single_inflow', MESSAGES, 1),
-      scenario('influxdb out', 'single_influxdb', MESSAGES, 1),
-      scenario('do-nothing node', undefined, MESSAGES, 1),
-      scenario('holding node', undefined, MESSAGES, 1, { holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0) }),
-    ])) as [Result[], Result[], Result[], Result[]];
-    table([median(ours), median(peer), median(ceiling), median(holding)]);
-    console.log(
-      `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling (target at least 65%), ` +
-        `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} ` +
-        "the holding node's (target within 10 MB)",
-    );
-    console.log(
-      `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
-        `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
-    );
-
-    for (const cores of [undefined, { node: '0', influx: '1' }]) {
-      pinnedCores = cores;
-      if (cores !== undefined) {
-        pin(server.pid, cores.influx);
-        pin(process.pid, cores.node);
-      }
-      const where =
-        cores === undefined
-          ? 'both on the same 2 cores'
-          : `Node-RED and the ceiling on core ${cores.node}, influxd on core ${cores.influx}`;
+    if (PARTS.has('steady')) {
       console.log(
-        `\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds, ${where}`,
+        `Steady ${STEADY_RATE.toLocaleString('en')} messages/s: ${STEADY.toLocaleString('en')} one-point messages, median of ${REPEAT} rounds`,
       );
-      const [batches, peerBatches, raw] = (await rounds(server, [
-        scenario('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE),
-        scenario('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE),
-        { measurement: 'batch_raw', run: () => rawCeiling(server) },
-      ])) as [Result[], Result[], Result[]];
-      table([median(batches), median(peerBatches), median(raw)]);
-      const batchShare = middle(batches.map((run, i) => pointRate(run) / pointRate(raw[i] as Result)));
+      const steadyCases = [
+        ...STEADY_COMMITS.map((commitEvery) =>
+          scenario('inflow out', 'single_inflow', STEADY, 1, {
+            rate: STEADY_RATE,
+            commitEvery,
+            label: `inflow out, commit every ${commitEvery.toLocaleString('en')}`,
+          }),
+        ),
+        scenario('influxdb out', 'single_influxdb', STEADY, 1, { rate: STEADY_RATE }),
+        scenario('do-nothing node', undefined, STEADY, 1, { rate: STEADY_RATE }),
+        // Holds each message as long as inflow out did at the node's default commit size, in the same round:
+        // a group fills in commitEvery / rate seconds (its median message waits half of that), then waits
+        // as long as inflow out's commit did beyond that.
+        scenario('holding node', undefined, STEADY, 1, {
+          rate: STEADY_RATE,
+          commitEvery: NODE_DEFAULTS.batchSize,
+          holdMs: (earlier) =>
+            Math.max(
+              0,
+              Math.round(
+                (earlier[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)]?.medianLifetimeMs ?? 0) -
+                  (500 * NODE_DEFAULTS.batchSize) / STEADY_RATE,
+              ),
+            ),
+          label: 'holding node',
+        }),
+      ];
+      const steadyRuns = await rounds(server, steadyCases);
+      const steadyOurs = steadyRuns.slice(0, STEADY_COMMITS.length);
+      const [steadyPeer, steadyIdle, steadyHolding] = steadyRuns.slice(STEADY_COMMITS.length) as [Result[], Result[], Result[]];
+      const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)] as Result[];
+      const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
+      const extra = (runs: Result[], over: Result[] = steadyIdle): number =>
+        middle(
+          runs.map((run, i) => perMessage(run.cpuMicros, run) - perMessage((over[i] as Result).cpuMicros, over[i] as Result)),
+        );
+      const both = (runs: Result[]): number =>
+        middle(runs.map((run) => perMessage((run.cpuMicros ?? 0) + (run.influxMicros ?? 0), run)));
+      const steadyHeader = [
+        'scenario',
+        'Node-RED CPU/msg',
+        'above do-nothing',
+        'influxd CPU/msg',
+        'both',
+        'held (median)',
+        'sockets (most)',
+        'points lost',
+        'done',
+      ];
+      const steadyRows = steadyRuns.map((runs) => {
+        const run = medianBy(runs, (one) => one.cpuMicros ?? 0);
+        return [
+          run.scenario,
+          `${perMessage(run.cpuMicros, run).toFixed(1)} us`,
+          runs === steadyIdle ? '-' : `${extra(runs).toFixed(1)} us`,
+          `${perMessage(run.influxMicros, run).toFixed(1)} us`,
+          `${both(runs).toFixed(1)} us`,
+          run.medianLifetimeMs === undefined ? '-' : `${run.medianLifetimeMs.toFixed(1)} ms`,
+          String(Math.max(...runs.map((one) => one.peakSockets ?? 0))),
+          (run.points - run.stored).toLocaleString('en'),
+          `${run.completed}/${run.messages}`,
+        ];
+      });
+      printTable(steadyHeader, steadyRows);
       console.log(
-        `inflow out batches: ${percent(batchShare, 1)} of the serializing ceiling at the same concurrency (target 80%)`,
+        `inflow out at its default (commit every ${NODE_DEFAULTS.batchSize}) adds ${extra(steadyDefault).toFixed(1)} us of CPU per message ` +
+          `over the do-nothing node (target at most 2 us), of which holding each message until its commit, ` +
+          `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us; ` +
+          `Node-RED and InfluxDB spend ${(both(steadyDefault) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out ` +
+          '(target at most 1/20 = 0.050)\n',
       );
     }
-    pinnedCores = undefined;
-    pin(process.pid, '0,1');
+    if (PARTS.has('burst')) {
+      console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds`);
+      const [ours, peer, ceiling, holding] = (await rounds(server, [
+        scenario('inflow out', 'single_inflow', MESSAGES, 1),
+        scenario('influxdb out', 'single_influxdb', MESSAGES, 1),
+        scenario('do-nothing node', undefined, MESSAGES, 1),
+        scenario('holding node', undefined, MESSAGES, 1, {
+          holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0),
+        }),
+      ])) as [Result[], Result[], Result[], Result[]];
+      table([median(ours), median(peer), median(ceiling), median(holding)]);
+      console.log(
+        `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling (target at least 65%), ` +
+          `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} ` +
+          "the holding node's (target within 10 MB)",
+      );
+      console.log(
+        `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
+          `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
+      );
+    }
+    if (PARTS.has('batches')) {
+      for (const cores of [undefined, { node: '0', influx: '1' }]) {
+        pinnedCores = cores;
+        if (cores !== undefined) {
+          pin(server.pid, cores.influx);
+          pin(process.pid, cores.node);
+        }
+        const where =
+          cores === undefined
+            ? 'both on the same 2 cores'
+            : `Node-RED and the ceiling on core ${cores.node}, influxd on core ${cores.influx}`;
+        console.log(
+          `\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds, ${where}`,
+        );
+        const [batches, peerBatches, raw] = (await rounds(server, [
+          scenario('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE),
+          scenario('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE),
+          { measurement: 'batch_raw', run: () => rawCeiling(server) },
+        ])) as [Result[], Result[], Result[]];
+        table([median(batches), median(peerBatches), median(raw)]);
+        const batchShare = middle(batches.map((run, i) => pointRate(run) / pointRate(raw[i] as Result)));
+        console.log(
+          `inflow out batches: ${percent(batchShare, 1)} of the serializing ceiling at the same concurrency (target 80%)`,
+        );
+      }
+      pinnedCores = undefined;
+      pin(process.pid, '0,1');
+    }
   } finally {
     await server.stop();
   }
