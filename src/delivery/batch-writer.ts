@@ -35,7 +35,10 @@ export interface BatchWriterOptions {
   flushInterval: number;
   /** Told whenever the writer's state (see `state()`) changes. */
   onChange?: (() => void) | undefined;
-  /** Requests in flight at once. Default 2: the client serializes the next batch while the server ingests one. */
+  /**
+   * Requests in flight at once, at most. Default 2: a second goes out while one is under way once a whole
+   * request's worth of points waits; fewer wait for the first to end and go with the next batch.
+   */
   maxInFlight?: number | undefined;
   /** When and how long to retry writes that failed for a passing reason. */
   retry?: RetryOptions | RetryPolicy | undefined;
@@ -180,8 +183,9 @@ export class BatchWriter {
     this.pending.push(lines, acknowledge);
     if (this.pending.lineCount > (this.options.maxBufferLines ?? DEFAULT_MAX_BUFFER_LINES)) this.dropOldest();
     if (this.batchDue()) {
-      // While every worker is busy (no timer is set then) they take these entries in their next batch.
-      if (this.workers.size < this.maxInFlight) {
+      // While a request is under way (no timer is set then), waiting entries go in its worker's next batch,
+      // so batches grow with load; another request goes out beside it only for a whole request's worth.
+      if (this.workers.size === 0 || (this.workers.size < this.maxInFlight && this.pending.lineCount >= MAX_LINES_PER_REQUEST)) {
         const jitter = this.jitter();
         if (jitter === 0) {
           this.clearTimer();

@@ -110,6 +110,38 @@ describe('BatchWriter', () => {
     await writer.close();
   });
 
+  it('while a request is under way, sends what comes meanwhile in one batch after it, not in a second request beside it', async () => {
+    const sink = new RecordingSink();
+    const writer = new BatchWriter(sink, { batchSize: 10, flushInterval: 10_000 });
+    for (let i = 0; i < 35; i++) writer.add(`m v=${i} ${i}`, () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.deepEqual(
+      sink.requests.map((request) => request.length),
+      [10, 25],
+    );
+    assert.equal(sink.maxInFlight, 1);
+    await writer.close();
+  });
+
+  it("sends a second request beside the one under way once a whole request's worth of points waits", async () => {
+    const sink = new RecordingSink();
+    const writer = new BatchWriter(sink, { batchSize: 10, flushInterval: 10_000 });
+    for (let i = 0; i < 10; i++) writer.add(`m v=${i} ${i}`, () => undefined);
+    for (let i = 0; i < 10; i++) {
+      writer.add(
+        Array.from({ length: 500 }, (_, j) => `m v=${j} ${1000 + i * 500 + j}`),
+        () => undefined,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    assert.deepEqual(
+      sink.requests.map((request) => request.length),
+      [10, 5000],
+    );
+    assert.equal(sink.maxInFlight, 2);
+    await writer.close();
+  });
+
   it('flushes an entry that came during a write flushInterval after it came, not after the write', async () => {
     const sink = new SlowSink(100);
     const writer = new BatchWriter(sink, { batchSize: 2, flushInterval: 300 });
