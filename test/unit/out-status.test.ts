@@ -99,4 +99,17 @@ describe('the status of inflow out', () => {
     const helperLike = translatorOf({ _: (key: string) => key } as never);
     assert.equal(statusIn(view(), helperLike).text, 'connecting');
   });
+
+  it("asks the runtime's catalog once a text, not once a status (a status is made several times a second)", () => {
+    let asked = 0;
+    const german = translatorOf({
+      _: (key: string, values?: Record<string, unknown>) => {
+        asked++;
+        return key.endsWith('status.pending') ? `${String(values?.count)} ausstehend` : key;
+      },
+    } as never);
+    for (const pendingPoints of [7, 8, 1000])
+      assert.equal(statusIn(view({ pendingPoints }), german).text, `${pendingPoints} ausstehend`);
+    assert.equal(asked, 1);
+  });
 });

@@ -14,21 +14,40 @@ export type Translate = (key: string, values?: TextValues) => string;
 const CATALOG_FILES: Record<string, string> = { 'inflow-config': 'config', 'inflow-out': 'out', 'inflow-query': 'query' };
 
 export function translatorOf(RED: NodeAPI): Translate {
-  return (key, values) => {
-    const full = `node-red-contrib-inflow/${key.slice(0, key.indexOf('.'))}:${key}`;
-    const text = RED._(full, values);
-    return text === full || text === key ? english(key, values) : text;
+  // A status is made several times a second: the runtime's translation (i18next's lookup, plural rules and
+  // interpolation) runs once per text, with each value standing for itself, and the values are filled in here.
+  const templates = new Map<string, string>();
+  return (key, values = {}) => {
+    const names = Object.keys(values);
+    const cacheKey = names.length === 0 ? key : `${key}\u0000${names.join(',')}`;
+    let template = templates.get(cacheKey);
+    if (template === undefined) {
+      const full = `node-red-contrib-inflow/${key.slice(0, key.indexOf('.'))}:${key}`;
+      const text = RED._(full, Object.fromEntries(names.map((name) => [name, `__${name}__`])));
+      template = text === full || text === key ? (englishTemplate(key) ?? key) : text;
+      templates.set(cacheKey, template);
+    }
+    return fill(template, values);
   };
 }
 
 /** The English text of a key, from the package's own catalog. */
 export const english: Translate = (key, values = {}) => {
+  const template = englishTemplate(key);
+  return template === undefined ? key : fill(template, values);
+};
+
+function englishTemplate(key: string): string | undefined {
   const set = key.slice(0, key.indexOf('.'));
   let entry: unknown = catalog(set);
   for (const part of key.split('.')) entry = (entry as Record<string, unknown> | undefined)?.[part];
-  if (typeof entry !== 'string') return key;
-  return entry.replace(/__(\w+)__/g, (all, name: string) => (name in values ? String(values[name]) : all));
-};
+  return typeof entry === 'string' ? entry : undefined;
+}
+
+/** A text with its `__name__` placeholders replaced by the values (one without a value is left as it is). */
+function fill(template: string, values: TextValues): string {
+  return template.includes('__') ? template.replace(/__(\w+)__/g, (all, name: string) => (name in values ? String(values[name]) : all)) : template;
+}
 
 const catalogs = new Map<string, unknown>();
 
