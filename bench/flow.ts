@@ -3,7 +3,7 @@
  * in one run against the same influxd, each scenario in a headless Node-RED runtime of its own.
  * Beside the limits, a node that writes nothing but holds each message as long as inflow out held
  * its own in the same round: what acknowledging a message only after its commit costs by itself.
- * Each case runs --repeat times (default 3), in rounds; the median run by throughput is shown, and each
+ * Each case runs --repeat times (default 5), in rounds; the median run by throughput is shown, and each
  * share of a ceiling is the median of the shares within a round: a 2-core machine running InfluxDB
  * beside Node-RED gives figures that vary by a third from one run to the next.
  * First, at a steady 5,000 messages/s (a gateway not at its limit), the CPU each message costs Node-RED's
@@ -11,7 +11,7 @@
  * The batch case is measured against a ceiling that serializes the same points with a bare template string
  * and POSTs them at the same concurrency, on shared cores and then pinned (taskset: Node-RED on one core,
  * influxd on the other).
- *   npm run bench:flow [-- --steady 50000 --rate 5000 --messages 100000 --batches 100 --batch-size 1000 --repeat 3
+ *   npm run bench:flow [-- --steady 50000 --rate 5000 --messages 100000 --batches 100 --batch-size 1000 --repeat 5
  *                          --only steady,burst,batches]
  */
 import { execFileSync } from 'node:child_process';
@@ -26,7 +26,7 @@ import { BASE_MS, warmupCount } from './runtime';
 const MESSAGES = numberArg('--messages', 100_000);
 const BATCHES = numberArg('--batches', 100);
 const BATCH_SIZE = numberArg('--batch-size', 1000);
-const REPEAT = numberArg('--repeat', 3);
+const REPEAT = numberArg('--repeat', 5);
 const STEADY = numberArg('--steady', 50_000);
 const STEADY_RATE = numberArg('--rate', 5000);
 const DATABASE = 'bench';
@@ -64,6 +64,31 @@ interface Result {
 
 /** While set, Node-RED (and the ceiling, in this process) run on one core and influxd on the other. */
 let pinnedCores: { node: string; influx: string } | undefined;
+
+/** Both on the machine's two cores; then Node-RED (and the ceiling, in this process) on one, influxd on the other. */
+const CORE_LAYOUTS = [undefined, { node: '0', influx: '1' }] as const;
+
+type CoreLayout = (typeof CORE_LAYOUTS)[number];
+
+function whereOf(cores: CoreLayout): string {
+  return cores === undefined
+    ? 'both on the same 2 cores'
+    : `Node-RED and the ceiling on core ${cores.node}, influxd on core ${cores.influx}`;
+}
+
+/** Runs a part with Node-RED and influxd placed on cores as `cores` says, then gives both the whole machine again. */
+async function onCores(server: InfluxServer, cores: CoreLayout, run: () => Promise<void>): Promise<void> {
+  pinnedCores = cores;
+  pin(server.pid, cores?.influx ?? '0,1');
+  pin(process.pid, cores?.node ?? '0,1');
+  try {
+    await run();
+  } finally {
+    pinnedCores = undefined;
+    pin(server.pid, '0,1');
+    pin(process.pid, '0,1');
+  }
+}
 
 /** Pins every thread of a process to cores (`0`, `1`, `0,1`). */
 function pin(pid: number | undefined, cores: string): void {
@@ -303,10 +328,14 @@ async function main(): Promise<void> {
       const [steadyPeer, steadyIdle, steadyHolding] = steadyRuns.slice(STEADY_COMMITS.length) as [Result[], Result[], Result[]];
       const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)] as Result[];
       const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
-      const extra = (runs: Result[], over: Result[] = steadyIdle): number =>
-        middle(
-          runs.map((run, i) => perMessage(run.cpuMicros, run) - perMessage((over[i] as Result).cpuMicros, over[i] as Result)),
-        );
+      // Each round's difference, then their median: rounds minutes apart see the machine in different moods.
+      const extras = (runs: Result[], over: Result[] = steadyIdle): number[] =>
+        runs.map((run, i) => perMessage(run.cpuMicros, run) - perMessage((over[i] as Result).cpuMicros, over[i] as Result));
+      const extra = (runs: Result[], over: Result[] = steadyIdle): number => middle(extras(runs, over));
+      const spread = (runs: Result[]): string =>
+        extras(runs)
+          .map((value) => value.toFixed(1))
+          .join(', ');
       const both = (runs: Result[]): number =>
         middle(runs.map((run) => perMessage((run.cpuMicros ?? 0) + (run.influxMicros ?? 0), run)));
       const steadyHeader = [
@@ -337,60 +366,64 @@ async function main(): Promise<void> {
       printTable(steadyHeader, steadyRows);
       console.log(
         `inflow out at its default (commit every ${NODE_DEFAULTS.batchSize}) adds ${extra(steadyDefault).toFixed(1)} us of CPU per message ` +
-          `over the do-nothing node (target at most 2 us), of which holding each message until its commit, ` +
-          `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us; ` +
+          `over the do-nothing node (target at most 2 us; rounds: ${spread(steadyDefault)}), of which holding each message until its commit, ` +
+          `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us (rounds: ${spread(steadyHolding)}); ` +
           `Node-RED and InfluxDB spend ${(both(steadyDefault) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out ` +
           '(target at most 1/20 = 0.050)\n',
       );
     }
     if (PARTS.has('burst')) {
-      console.log(`One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds`);
-      const [ours, peer, ceiling, holding] = (await rounds(server, [
-        scenario('inflow out', 'single_inflow', MESSAGES, 1),
-        scenario('influxdb out', 'single_influxdb', MESSAGES, 1),
-        scenario('do-nothing node', undefined, MESSAGES, 1),
-        scenario('holding node', undefined, MESSAGES, 1, {
-          holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0),
-        }),
-      ])) as [Result[], Result[], Result[], Result[]];
-      table([median(ours), median(peer), median(ceiling), median(holding)]);
-      console.log(
-        `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling (target at least 65%), ` +
-          `${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} ` +
-          "the holding node's (target within 10 MB)",
-      );
-      console.log(
-        `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
-          `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
-      );
+      for (const cores of CORE_LAYOUTS) {
+        await onCores(server, cores, async () => {
+          console.log(
+            `One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds, ${whereOf(cores)}`,
+          );
+          // Pinned, the peer is left out: its rate is a request's round trip, whatever the cores.
+          const cases = [
+            scenario('inflow out', 'single_inflow', MESSAGES, 1),
+            scenario('do-nothing node', undefined, MESSAGES, 1),
+            scenario('holding node', undefined, MESSAGES, 1, {
+              holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0),
+            }),
+            ...(cores === undefined ? [scenario('influxdb out', 'single_influxdb', MESSAGES, 1)] : []),
+          ];
+          const [ours, ceiling, holding, peer] = (await rounds(server, cases)) as [
+            Result[],
+            Result[],
+            Result[],
+            Result[] | undefined,
+          ];
+          table([ours, ...(peer === undefined ? [] : [peer]), ceiling, holding].map(median));
+          console.log(
+            `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling${cores === undefined ? ' (target at least 65%)' : ''}` +
+              (peer === undefined ? '' : `, ${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out`) +
+              `; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} the holding node's (target within 10 MB)`,
+          );
+          console.log(
+            `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
+              `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
+          );
+        });
+      }
     }
     if (PARTS.has('batches')) {
-      for (const cores of [undefined, { node: '0', influx: '1' }]) {
-        pinnedCores = cores;
-        if (cores !== undefined) {
-          pin(server.pid, cores.influx);
-          pin(process.pid, cores.node);
-        }
-        const where =
-          cores === undefined
-            ? 'both on the same 2 cores'
-            : `Node-RED and the ceiling on core ${cores.node}, influxd on core ${cores.influx}`;
-        console.log(
-          `\nBatches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds, ${where}`,
-        );
-        const [batches, peerBatches, raw] = (await rounds(server, [
-          scenario('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE),
-          scenario('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE),
-          { measurement: 'batch_raw', run: () => rawCeiling(server) },
-        ])) as [Result[], Result[], Result[]];
-        table([median(batches), median(peerBatches), median(raw)]);
-        const batchShare = middle(batches.map((run, i) => pointRate(run) / pointRate(raw[i] as Result)));
-        console.log(
-          `inflow out batches: ${percent(batchShare, 1)} of the serializing ceiling at the same concurrency (target 80%)`,
-        );
+      for (const cores of CORE_LAYOUTS) {
+        await onCores(server, cores, async () => {
+          console.log(
+            `Batches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds, ${whereOf(cores)}`,
+          );
+          const [batches, peerBatches, raw] = (await rounds(server, [
+            scenario('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE),
+            scenario('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE),
+            { measurement: 'batch_raw', run: () => rawCeiling(server) },
+          ])) as [Result[], Result[], Result[]];
+          table([median(batches), median(peerBatches), median(raw)]);
+          const batchShare = middle(batches.map((run, i) => pointRate(run) / pointRate(raw[i] as Result)));
+          console.log(
+            `inflow out batches: ${percent(batchShare, 1)} of the serializing ceiling at the same concurrency (target 80%)\n`,
+          );
+        });
       }
-      pinnedCores = undefined;
-      pin(process.pid, '0,1');
     }
   } finally {
     await server.stop();
