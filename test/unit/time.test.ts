@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { runInNewContext } from 'node:vm';
 import { InvalidMeasurementException, type Precision } from '../../src';
 import { formatTimestamp, integerText, nowTimestamp, parseRfc3339 } from '../../src/core';
 
@@ -46,6 +47,13 @@ describe('formatTimestamp', () => {
     assert.equal(formatTimestamp('2016-10-07t13:11:03z', 's'), '1475845863');
     assert.equal(formatTimestamp('1969-12-31T23:59:59.5Z', 's'), '-1', 'rounds down before 1970');
     assert.equal(formatTimestamp('2016-10-07T13:59:59Z', 'h'), '409957', 'hours are whole hours, exact');
+  });
+
+  it("takes a Date made in another realm (a Function node's sandbox) as a Date", () => {
+    const foreign = runInNewContext('new Date(1700000000123)') as Date;
+    assert.equal(foreign instanceof Date, false);
+    assert.equal(formatTimestamp(foreign, 'ms'), '1700000000123');
+    assert.equal(formatTimestamp(foreign, 'ns'), '1700000000123000000');
   });
 
   it('keeps times before 1970 exact', () => {
