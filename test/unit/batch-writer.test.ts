@@ -52,6 +52,17 @@ class SlowSink implements LineSink {
   }
 }
 
+const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The number of lines of each request a sink took, in order. */
+const requestSizes = (sink: RecordingSink): number[] => sink.requests.map((request) => request.length);
+
+/** A writer that commits every 10 entries (its flush timer far off), and the sink it writes to. */
+function writerOfTen(): { sink: RecordingSink; writer: BatchWriter } {
+  const sink = new RecordingSink();
+  return { sink, writer: new BatchWriter(sink, { batchSize: 10, flushInterval: 10_000 }) };
+}
+
 describe('BatchWriter', () => {
   it('acknowledges every entry exactly once, in requests of whole entries of at most 5,000 lines', async () => {
     const sink = new RecordingSink();
@@ -96,49 +107,34 @@ describe('BatchWriter', () => {
   });
 
   it('at a steady pace, makes one request a batch: entries that come during a write wait for their own batch', async () => {
-    const sink = new RecordingSink();
-    const writer = new BatchWriter(sink, { batchSize: 10, flushInterval: 10_000 });
+    const { sink, writer } = writerOfTen();
     for (let i = 0; i < 50; i++) {
       writer.add(`m v=${i} ${i}`, () => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      await pause(2);
     }
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    assert.deepEqual(
-      sink.requests.map((request) => request.length),
-      [10, 10, 10, 10, 10],
-    );
+    await pause(30);
+    assert.deepEqual(requestSizes(sink), [10, 10, 10, 10, 10]);
     await writer.close();
   });
 
   it('while a request is under way, sends what comes meanwhile in one batch after it, not in a second request beside it', async () => {
-    const sink = new RecordingSink();
-    const writer = new BatchWriter(sink, { batchSize: 10, flushInterval: 10_000 });
+    const { sink, writer } = writerOfTen();
     for (let i = 0; i < 35; i++) writer.add(`m v=${i} ${i}`, () => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    assert.deepEqual(
-      sink.requests.map((request) => request.length),
-      [10, 25],
-    );
-    assert.equal(sink.maxInFlight, 1);
+    await pause(40);
+    assert.deepEqual([requestSizes(sink), sink.maxInFlight], [[10, 25], 1]);
     await writer.close();
   });
 
   it("sends a second request beside the one under way once a whole request's worth of points waits", async () => {
-    const sink = new RecordingSink();
-    const writer = new BatchWriter(sink, { batchSize: 10, flushInterval: 10_000 });
+    const { sink, writer } = writerOfTen();
     for (let i = 0; i < 10; i++) writer.add(`m v=${i} ${i}`, () => undefined);
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 10; i++)
       writer.add(
         Array.from({ length: 500 }, (_, j) => `m v=${j} ${1000 + i * 500 + j}`),
         () => undefined,
       );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    assert.deepEqual(
-      sink.requests.map((request) => request.length),
-      [10, 5000],
-    );
-    assert.equal(sink.maxInFlight, 2);
+    await pause(40);
+    assert.deepEqual([requestSizes(sink), sink.maxInFlight], [[10, 5000], 2]);
     await writer.close();
   });
 
