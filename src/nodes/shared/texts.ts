@@ -24,7 +24,9 @@ export function translatorOf(RED: NodeAPI): Translate {
     if (template === undefined) {
       const full = `node-red-contrib-inflow/${key.slice(0, key.indexOf('.'))}:${key}`;
       const text = RED._(full, Object.fromEntries(names.map((name) => [name, `__${name}__`])));
-      template = text === full || text === key ? (englishTemplate(key) ?? key) : text;
+      // A runtime without the text (yet) is asked again next time; its answer, once it has one, is kept.
+      if (text === full || text === key) return english(key, values);
+      template = text;
       templates.set(cacheKey, template);
     }
     return fill(template, values);
