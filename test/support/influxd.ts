@@ -39,6 +39,20 @@ export function freePort(): Promise<number> {
   return sharedFreePort(undefined);
 }
 
+/**
+ * Starts a server on ports found free, and again on others when one was taken before the server bound it: a
+ * port found free can be handed to another process meanwhile (an outgoing connection's own end, too).
+ */
+export async function startOnFreePorts<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 4 || !/address already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
 export class InfluxServer {
   readonly host = '127.0.0.1';
   private process: ChildProcess | undefined;
@@ -54,13 +68,16 @@ export class InfluxServer {
   static async start(options: InfluxOptions = {}): Promise<InfluxServer> {
     const binary = findInfluxd();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'inflow-influxd-'));
-    const port = await freePort();
-    const rpcPort = await freePort();
     const configPath = path.join(dataDir, 'influxdb.conf');
-    writeFileSync(configPath, influxdConfig({ dataDir, port, rpcPort, auth: options.auth === true, http: options.http ?? [] }));
-    const server = new InfluxServer(port, dataDir, configPath, options.auth === true);
-    server.binary = binary;
-    await server.resume();
+    const server = await startOnFreePorts(async () => {
+      const port = await freePort();
+      const rpcPort = await freePort();
+      writeFileSync(configPath, influxdConfig({ dataDir, port, rpcPort, auth: options.auth === true, http: options.http ?? [] }));
+      const started = new InfluxServer(port, dataDir, configPath, options.auth === true);
+      started.binary = binary;
+      await started.resume();
+      return started;
+    });
     if (server.auth) await server.createUsers();
     return server;
   }

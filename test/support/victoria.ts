@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, killOnExit } from './influxd';
+import { freePort, killOnExit, startOnFreePorts } from './influxd';
 
 const { findProgram } = require('../../scripts/local.js') as { findProgram(binary: string, env: string): string | undefined };
 
@@ -32,29 +32,19 @@ export class VictoriaServer {
       );
     }
     const dataDir = mkdtempSync(path.join(tmpdir(), 'inflow-victoria-'));
-    const port = await freePort();
-    const child = spawn(
+    const { port, child } = await startListening(
+      'victoria-metrics',
       binary,
-      [
+      (port) => [
         `-httpListenAddr=127.0.0.1:${port}`,
         `-storageDataPath=${dataDir}`,
         '-retentionPeriod=100y',
         '-search.disableCache',
         '-loggerLevel=ERROR',
       ],
-      { stdio: 'ignore' },
+      async (url) => (await fetch(`${url}/health`)).ok,
     );
-    killOnExit(child);
-    const server = new VictoriaServer(port, dataDir, child);
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      if (child.exitCode !== null) throw new Error(`victoria-metrics exited at start (code ${child.exitCode})`);
-      try {
-        if ((await fetch(`${server.url}/health`)).ok) return server;
-      } catch {
-        // not listening yet
-      }
-    }
-    throw new Error('victoria-metrics did not answer /health within 30 s');
+    return new VictoriaServer(port, dataDir, child);
   }
 
   get url(): string {
@@ -104,22 +94,16 @@ export class VmAuth {
     const dir = mkdtempSync(path.join(tmpdir(), 'inflow-vmauth-'));
     const config = path.join(dir, 'auth.yml');
     writeFileSync(config, `users:\n  - bearer_token: "${token}"\n    url_prefix: "${target.url}"\n`);
-    const port = await freePort();
-    const child = spawn(binary, [`-auth.config=${config}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR'], {
-      stdio: 'ignore',
-    });
-    killOnExit(child);
-    const auth = new VmAuth(port, dir, child);
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      if (child.exitCode !== null) throw new Error(`vmauth exited at start (code ${child.exitCode})`);
-      try {
-        await fetch(`${auth.url}/ping`);
-        return auth;
-      } catch {
-        // not listening yet
-      }
-    }
-    throw new Error('vmauth did not answer within 30 s');
+    const { port, child } = await startListening(
+      'vmauth',
+      binary,
+      (port) => [`-auth.config=${config}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR'],
+      async (url) => {
+        await fetch(`${url}/ping`);
+        return true;
+      },
+    );
+    return new VmAuth(port, dir, child);
   }
 
   get url(): string {
@@ -134,4 +118,35 @@ export class VmAuth {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Spawns a VictoriaMetrics program on a free loopback port (another, should that one be taken before it binds)
+ * and waits until `ready` says it answers. Its errors are kept, to say why it ended.
+ */
+async function startListening(
+  name: string,
+  binary: string,
+  args: (port: number) => string[],
+  ready: (url: string) => Promise<boolean>,
+): Promise<{ port: number; child: ChildProcess }> {
+  return startOnFreePorts(async () => {
+    const port = await freePort();
+    const child = spawn(binary, args(port), { stdio: ['ignore', 'ignore', 'pipe'] });
+    killOnExit(child);
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (output.length < 10_000) output += chunk.toString('utf8');
+    });
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      if (child.exitCode !== null) throw new Error(`${name} exited at start (code ${child.exitCode}):\n${output}`);
+      try {
+        if (await ready(`http://127.0.0.1:${port}`)) return { port, child };
+      } catch {
+        // not listening yet
+      }
+    }
+    child.kill('SIGKILL');
+    throw new Error(`${name} did not answer within 30 s:\n${output}`);
+  });
 }
