@@ -140,6 +140,28 @@ describe('payloads built in a Function node', () => {
     assert.equal(count?.count, 20_000);
   });
 
+  it('messages sent at a steady pace go one request a commit, their Function-node Dates as times', async () => {
+    const db = `fn_${++counter}`;
+    await server.createDatabase(db);
+    // 40 messages 5 ms apart, committed every 10: a commit's write ends while the next messages come in.
+    const { caught, completed } = await loadFunctionFlow(
+      { dsn: server.dsn(db), retentionPolicy: '' },
+      `for (let m = 0; m < 40; m++) setTimeout(() => node.send({ payload: { value: m, timestamp: new Date(${T} + m) } }), 5 * m);
+       return null;`,
+      { out: { autocommitEvery: 10, flushInterval: 60_000 }, modules: coreNodes.filter((module) => module !== functionModule) },
+    );
+    const before = await server.writeRequests();
+    helper.getNode('fn').receive({ payload: '' });
+    await waitFor(() => caught.length + completed.length === 40, 'the 40 messages done', 5000);
+    assert.equal(caught.length, 0);
+    assert.equal((await server.writeRequests()) - before, 4);
+    const rows = await server.rows('SELECT value FROM reading', db, 'ms');
+    assert.deepEqual(
+      rows,
+      Array.from({ length: 40 }, (_, m) => ({ time: T + m, value: m })),
+    );
+  });
+
   it("line protocol text gets the node's tags and msg.tags as given, a backslash too; a tag InfluxDB cannot store fails its message", async () => {
     const db = `fn_${++counter}`;
     await server.createDatabase(db);
