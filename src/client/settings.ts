@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigurationException } from '../core';
+import { escapeRegExp } from '../util';
 import type { ClientOptions } from './client';
 
 export interface ClientSettings {
@@ -164,7 +165,7 @@ function tomlSections(text: string, path: string): Sections {
     const entries: Sections[string] = {};
     const header = lines.findIndex((line) => line.trim() === `[${name}]`);
     for (const [key, value] of Object.entries(table)) {
-      const pattern = new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`);
+      const pattern = new RegExp(`^\\s*["']?${escapeRegExp(key)}["']?\\s*=`);
       const line = lines.findIndex((candidate, index) => index > header && pattern.test(candidate));
       entries[key] = { value: String(value), line: line + 1 };
     }

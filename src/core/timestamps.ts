@@ -1,4 +1,5 @@
 /** Where a line of line protocol keeps its timestamp, a change of unit for the lines that have one, and default tags. */
+import { escapeRegExp } from '../util';
 import { escapeTagKey, escapeTagValue } from './line-protocol';
 
 const BACKSLASH = 92;
@@ -63,7 +64,7 @@ export function defaultTagsAdder(tags: Readonly<Record<string, string>>): (lines
     const key = escapeTagKey(tag);
     return {
       pair: `,${key}=${escapeTagValue(value, tag)}`,
-      own: new RegExp(`(?<!\\\\),${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=`),
+      own: new RegExp(`(?<!\\\\),${escapeRegExp(key)}=`),
     };
   });
   return (lines) =>

@@ -1,3 +1,4 @@
 /** Small helpers shared by the layers. */
 export { isPlainObject } from './plain-object';
 export { describeType, quote } from './describe';
+export { escapeRegExp } from './pattern';
