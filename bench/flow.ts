@@ -31,16 +31,15 @@ const STEADY = numberArg('--steady', 50_000);
 const STEADY_RATE = numberArg('--rate', 5000);
 const DATABASE = 'bench';
 const PARTS = new Set(listArg('--only', ['steady', 'burst', 'batches']));
-/** What a flow author gets on dropping inflow out into a flow: the editor's defaults (the runtime's are the same). */
-const NODE_DEFAULTS = {
-  batchSize: Number(
-    /autocommitEvery: \{ value: (\d+)/.exec(readFileSync(path.join(__dirname, '..', 'nodes', 'out.html'), 'utf8'))?.[1],
-  ),
-};
-/** One-point messages per commit in the burst and steady cases, unless a case says otherwise. */
-const DEFAULT_COMMIT_EVERY = NODE_DEFAULTS.batchSize;
+/**
+ * One-point messages per commit, unless a case says otherwise: what a flow author gets on dropping inflow out
+ * into a flow, the editor's default (the runtime's is the same).
+ */
+const NODE_COMMIT_EVERY = Number(
+  /autocommitEvery: \{ value: (\d+)/.exec(readFileSync(path.join(__dirname, '..', 'nodes', 'out.html'), 'utf8'))?.[1],
+);
 /** Commit sizes of the steady case: the node's default, and a tenth of it (the default until it was measured here). */
-const STEADY_COMMITS = [...new Set([NODE_DEFAULTS.batchSize, Math.max(1, Math.round(NODE_DEFAULTS.batchSize / 10))])];
+const STEADY_COMMITS = [...new Set([NODE_COMMIT_EVERY, Math.max(1, Math.round(NODE_COMMIT_EVERY / 10))])];
 // The raw ceiling is POSTed as inflow out sends its batches: as many lines a request, as many at once.
 const IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
 
@@ -117,7 +116,7 @@ function runScenario(
   port: number,
   messages: number,
   points: number,
-  { holdMs = 0, rate = 0, commitEvery = DEFAULT_COMMIT_EVERY }: RunOptions = {},
+  { holdMs = 0, rate = 0, commitEvery = NODE_COMMIT_EVERY }: RunOptions = {},
 ): Omit<Result, 'points' | 'stored'> {
   const command = [
     process.execPath,
@@ -311,13 +310,13 @@ async function main(): Promise<void> {
         // as long as inflow out's commit did beyond that.
         scenario('holding node', undefined, STEADY, 1, {
           rate: STEADY_RATE,
-          commitEvery: NODE_DEFAULTS.batchSize,
+          commitEvery: NODE_COMMIT_EVERY,
           holdMs: (earlier) =>
             Math.max(
               0,
               Math.round(
-                (earlier[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)]?.medianLifetimeMs ?? 0) -
-                  (500 * NODE_DEFAULTS.batchSize) / STEADY_RATE,
+                (earlier[STEADY_COMMITS.indexOf(NODE_COMMIT_EVERY)]?.medianLifetimeMs ?? 0) -
+                  (500 * NODE_COMMIT_EVERY) / STEADY_RATE,
               ),
             ),
           label: 'holding node',
@@ -326,12 +325,14 @@ async function main(): Promise<void> {
       const steadyRuns = await rounds(server, steadyCases);
       const steadyOurs = steadyRuns.slice(0, STEADY_COMMITS.length);
       const [steadyPeer, steadyIdle, steadyHolding] = steadyRuns.slice(STEADY_COMMITS.length) as [Result[], Result[], Result[]];
-      const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_DEFAULTS.batchSize)] as Result[];
+      const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_COMMIT_EVERY)] as Result[];
       const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
       // Each round's difference, then their median: rounds minutes apart see the machine in different moods.
-      const extras = (runs: Result[], over: Result[] = steadyIdle): number[] =>
-        runs.map((run, i) => perMessage(run.cpuMicros, run) - perMessage((over[i] as Result).cpuMicros, over[i] as Result));
-      const extra = (runs: Result[], over: Result[] = steadyIdle): number => middle(extras(runs, over));
+      const extras = (runs: Result[]): number[] =>
+        runs.map(
+          (run, i) => perMessage(run.cpuMicros, run) - perMessage((steadyIdle[i] as Result).cpuMicros, steadyIdle[i] as Result),
+        );
+      const extra = (runs: Result[]): number => middle(extras(runs));
       const spread = (runs: Result[]): string =>
         extras(runs)
           .map((value) => value.toFixed(1))
@@ -365,7 +366,7 @@ async function main(): Promise<void> {
       });
       printTable(steadyHeader, steadyRows);
       console.log(
-        `inflow out at its default (commit every ${NODE_DEFAULTS.batchSize}) adds ${extra(steadyDefault).toFixed(1)} us of CPU per message ` +
+        `inflow out at its default (commit every ${NODE_COMMIT_EVERY}) adds ${extra(steadyDefault).toFixed(1)} us of CPU per message ` +
           `over the do-nothing node (target at most 2 us; rounds: ${spread(steadyDefault)}), of which holding each message until its commit, ` +
           `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us (rounds: ${spread(steadyHolding)}); ` +
           `Node-RED and InfluxDB spend ${(both(steadyDefault) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out ` +
