@@ -29,7 +29,7 @@ describe('PendingLines', () => {
   });
 
   it('keeps entries written before a new chunk intact, lines larger than a chunk included', () => {
-    const pending = new PendingLines<Error>();
+    const pending = new PendingLines<Error>(2);
     const large = `big v="${'x'.repeat(1_500_000)}"`;
     pending.push('first v=1', () => undefined);
     pending.push(large, () => undefined);
@@ -60,7 +60,7 @@ describe('PendingLines', () => {
     assert.equal(second.entries, 3);
   });
 
-  it('property: whatever the pushes, takes and overflows, in any order, every line comes out once, in order, byte for byte, with its own acknowledgement', () => {
+  it('property: whatever the pushes, takes and overflows, in any order, and however many entries are encoded together, every line comes out once, in order, byte for byte, with its own acknowledgement', () => {
     const line = fc.string({ unit: 'binary', maxLength: 40 }).map((value) => value.replace(/\n/g, ' '));
     const entry: fc.Arbitrary<EntryLines> = fc.oneof(line, fc.array(line, { minLength: 1, maxLength: 5 }));
     const step = fc.oneof(
@@ -71,8 +71,8 @@ describe('PendingLines', () => {
     const linesOf = (lines: EntryLines): string[] => (typeof lines === 'string' ? [lines] : [...lines]);
     const encoded = (value: string): string => Buffer.from(value, 'utf8').toString('utf8');
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
-        const pending = new PendingLines<Error>();
+      fc.property(fc.array(step, { maxLength: 200 }), fc.constantFrom(1, 2, 7, undefined), (steps, groupEntries) => {
+        const pending = new PendingLines<Error>(groupEntries);
         const waiting: Array<{ id: number; lines: string[] }> = [];
         const acknowledged: number[] = [];
         let next = 0;
