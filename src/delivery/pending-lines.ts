@@ -20,9 +20,7 @@ const DEFAULT_GROUP_ENTRIES = 256;
 /** Entries taken together: their bytes, their line counts and their acknowledgements, oldest first. */
 export class Batch<E> {
   constructor(
-    private readonly chunks: Buffer[],
-    private readonly starts: number[],
-    private readonly ends: number[],
+    private readonly bytes: Buffer,
     readonly sizes: number[],
     readonly acknowledgements: Array<Acknowledge<E>>,
   ) {}
@@ -39,30 +37,21 @@ export class Batch<E> {
 
   /** The request body: every line, each ending in a newline. A view of the chunk when the entries share one. */
   body(): Buffer {
-    const parts: Buffer[] = [];
-    for (let i = 0; i < this.chunks.length;) {
-      const chunk = this.chunks[i] as Buffer;
-      let last = i;
-      while (last + 1 < this.chunks.length && this.chunks[last + 1] === chunk && this.starts[last + 1] === this.ends[last])
-        last++;
-      parts.push(chunk.subarray(this.starts[i], this.ends[last]));
-      i = last + 1;
-    }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    return this.bytes;
   }
 
   /** The first half of the entries and the second (a batch of one entry cannot be split). */
   halves(): [Batch<E>, Batch<E>] {
     const middle = this.entries >> 1;
-    const part = (from: number, to: number): Batch<E> =>
-      new Batch(
-        this.chunks.slice(from, to),
-        this.starts.slice(from, to),
-        this.ends.slice(from, to),
-        this.sizes.slice(from, to),
-        this.acknowledgements.slice(from, to),
-      );
-    return [part(0, middle), part(middle, this.entries)];
+    let lines = 0;
+    for (let i = 0; i < middle; i++) lines += this.sizes[i] as number;
+    // A line holds no newline (line protocol escapes them), so the first half ends after its last line's.
+    let split = 0;
+    for (let line = 0; line < lines; line++) split = this.bytes.indexOf(NEWLINE, split) + 1;
+    return [
+      new Batch(this.bytes.subarray(0, split), this.sizes.slice(0, middle), this.acknowledgements.slice(0, middle)),
+      new Batch(this.bytes.subarray(split), this.sizes.slice(middle), this.acknowledgements.slice(middle)),
+    ];
   }
 
   acknowledge(error: E | undefined): void {
@@ -193,13 +182,7 @@ export class PendingLines<E> {
   private takeUntil(end: number, lines: number): Batch<E> {
     this.encode();
     const from = this.head;
-    const batch = new Batch(
-      this.chunks.slice(from, end),
-      this.starts.slice(from, end),
-      this.ends.slice(from, end),
-      this.sizes.slice(from, end),
-      this.acknowledgements.slice(from, end),
-    );
+    const batch = new Batch(this.bytesOf(from, end), this.sizes.slice(from, end), this.acknowledgements.slice(from, end));
     // Taken slots hold neither the acknowledgements (and with them the messages) nor the chunks alive.
     this.acknowledgements.fill(TAKEN, from, end);
     this.chunks.fill(EMPTY, from, end);
@@ -208,6 +191,19 @@ export class PendingLines<E> {
     // Once the gap is half the arrays, shifting what is left costs no more than what was taken.
     if (this.head * 2 >= this.sizes.length) this.compact();
     return batch;
+  }
+
+  /** The bytes of entries `from` to `end`: a view of their chunk when they share one (entries of a chunk follow each other). */
+  private bytesOf(from: number, end: number): Buffer {
+    const parts: Buffer[] = [];
+    for (let i = from; i < end;) {
+      const chunk = this.chunks[i] as Buffer;
+      let last = i;
+      while (last + 1 < end && this.chunks[last + 1] === chunk) last++;
+      parts.push(chunk.subarray(this.starts[i], this.ends[last]));
+      i = last + 1;
+    }
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
   private compact(): void {

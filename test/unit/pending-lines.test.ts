@@ -60,7 +60,7 @@ describe('PendingLines', () => {
     assert.equal(second.entries, 3);
   });
 
-  it('property: whatever the pushes, takes and overflows, in any order, and however many entries are encoded together, every line comes out once, in order, byte for byte, with its own acknowledgement', () => {
+  it("property: whatever the pushes, takes and overflows, in any order, and however many entries are encoded together, every line comes out once, in order, byte for byte, with its own acknowledgement, and a batch's halves are its first entries and the rest", () => {
     const line = fc.string({ unit: 'binary', maxLength: 40 }).map((value) => value.replace(/\n/g, ' '));
     const entry: fc.Arbitrary<EntryLines> = fc.oneof(line, fc.array(line, { minLength: 1, maxLength: 5 }));
     const step = fc.oneof(
@@ -84,6 +84,18 @@ describe('PendingLines', () => {
               .map((value) => `${encoded(value)}\n`)
               .join(''),
           );
+          if (batch.entries > 1) {
+            const [first, second] = batch.halves();
+            const middle = batch.entries >> 1;
+            const linesOfEntries = (entries: typeof waiting): string =>
+              entries
+                .flatMap((one) => one.lines)
+                .map((value) => `${encoded(value)}\n`)
+                .join('');
+            assert.equal(text(first.body()), linesOfEntries(taken.slice(0, middle)));
+            assert.equal(text(second.body()), linesOfEntries(taken.slice(middle)));
+            assert.equal(first.entries + second.entries, batch.entries);
+          }
           const before = acknowledged.length;
           batch.acknowledge(undefined);
           assert.deepEqual(
