@@ -38,6 +38,48 @@ describe('PendingLines', () => {
     assert.deepEqual(linesOfBody(batch.body()), ['first v=1', large, 'last v=2']);
   });
 
+  it('keeps a long backlog in order while it is taken from and added to, and works on once it is emptied', () => {
+    const pending = new PendingLines<Error>();
+    const acknowledged: number[] = [];
+    let next = 0;
+    const pushSome = (count: number): void => {
+      for (let i = 0; i < count; i++) {
+        const id = next++;
+        pending.push(id % 3 === 0 ? [`m v=${id}`, `m w=${id}`] : `m v=${id}`, () => acknowledged.push(id));
+      }
+    };
+    const expected = (ids: number[]): string =>
+      ids.map((id) => (id % 3 === 0 ? `m v=${id}\nm w=${id}\n` : `m v=${id}\n`)).join('');
+    let taken = 0;
+    const takeAll = (maxLines: number): string => {
+      let body = '';
+      while (pending.entries > 0) {
+        const batch = pending.take(maxLines);
+        body += text(batch.body());
+        batch.acknowledge(undefined);
+      }
+      return body;
+    };
+    pushSome(30_000);
+    let body = '';
+    for (let round = 0; round < 5; round++) {
+      const batch = pending.take(5000);
+      body += text(batch.body());
+      batch.acknowledge(undefined);
+      pushSome(3000);
+    }
+    body += takeAll(5000);
+    taken = next;
+    assert.equal(body, expected(Array.from({ length: taken }, (_, id) => id)));
+    pushSome(10);
+    assert.equal(takeAll(4), expected(Array.from({ length: 10 }, (_, i) => taken + i)));
+    assert.deepEqual(
+      acknowledged,
+      Array.from({ length: next }, (_, id) => id),
+    );
+    assert.equal(pending.lineCount, 0);
+  });
+
   it('drops the oldest entries past a limit, never the newest, and acknowledges them with the error', () => {
     const pending = new PendingLines<Error>();
     const acknowledged: Array<string | undefined> = [];
