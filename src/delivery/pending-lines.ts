@@ -14,8 +14,12 @@ export type EntryLines = string | readonly string[];
 
 const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
-/** Entries kept as text before they are encoded together: few enough to be gone before a collection moves them. */
+/**
+ * Entries kept as text before they are encoded together, and the most text kept so (large messages are
+ * encoded a few at a time): few enough to be gone before a collection moves them.
+ */
 const DEFAULT_GROUP_ENTRIES = 256;
+const GROUP_UNITS = 64 * 1024;
 
 /** Entries taken together: their bytes, their line counts and their acknowledgements, oldest first. */
 export class Batch<E> {
@@ -97,6 +101,8 @@ export class PendingLines<E> {
   private readonly acknowledgements: Array<Acknowledge<E>> = [];
   /** The text of the newest entries, not yet encoded: they follow those of `chunks`. */
   private readonly texts: string[] = [];
+  /** UTF-16 units in `texts`. */
+  private textUnits = 0;
   /** Lines of every entry waiting. */
   lineCount = 0;
 
@@ -110,11 +116,13 @@ export class PendingLines<E> {
   /** Queues an entry. */
   push(lines: EntryLines, acknowledge: Acknowledge<E>): void {
     const size = typeof lines === 'string' ? 1 : lines.length;
-    this.texts.push(typeof lines === 'string' ? lines : lines.join('\n'));
+    const text = typeof lines === 'string' ? lines : lines.join('\n');
+    this.texts.push(text);
+    this.textUnits += text.length;
     this.sizes.push(size);
     this.acknowledgements.push(acknowledge);
     this.lineCount += size;
-    if (this.texts.length >= this.groupEntries) this.encode();
+    if (this.texts.length >= this.groupEntries || this.textUnits >= GROUP_UNITS) this.encode();
   }
 
   /** Encodes the entries waiting as text into the chunk, in one write when they are ASCII (as most line protocol is). */
@@ -146,6 +154,7 @@ export class PendingLines<E> {
       }
     }
     texts.length = 0;
+    this.textUnits = 0;
   }
 
   /** A chunk with room for `bytes` more. */
