@@ -162,6 +162,36 @@ describe('payloads built in a Function node', () => {
     );
   });
 
+  it('hundreds of readings at the default commit, some with non-ASCII tags and text, are stored as built, in order', async () => {
+    const db = `fn_${++counter}`;
+    await server.createDatabase(db);
+    // 600 messages: past the queue's groups of 256, every seventh with text that is not ASCII.
+    const { caught, completed } = await loadFunctionFlow(
+      { dsn: server.dsn(db), retentionPolicy: '' },
+      `for (let m = 0; m < 600; m++) {
+         const special = m % 7 === 0;
+         node.send({ payload: { value: m, note: special ? 'Sonne ☀️ 21 °C' : 'ok', tags: { city: special ? 'München' : 'Bonn' }, timestamp: ${T} + m } });
+       }
+       return null;`,
+      {
+        out: { autocommitEvery: undefined, flushInterval: 200 },
+        modules: coreNodes.filter((module) => module !== functionModule),
+      },
+    );
+    helper.getNode('fn').receive({ payload: '' });
+    await waitFor(() => caught.length + completed.length === 600, 'the 600 messages done', 5000);
+    assert.equal(caught.length, 0);
+    const rows = await server.rows('SELECT value, note, city FROM reading', db, 'ms');
+    assert.deepEqual(
+      rows,
+      Array.from({ length: 600 }, (_, m) =>
+        m % 7 === 0
+          ? { time: T + m, value: m, note: 'Sonne ☀️ 21 °C', city: 'München' }
+          : { time: T + m, value: m, note: 'ok', city: 'Bonn' },
+      ),
+    );
+  });
+
   it("line protocol text gets the node's tags and msg.tags as given, a backslash too; a tag InfluxDB cannot store fails its message", async () => {
     const db = `fn_${++counter}`;
     await server.createDatabase(db);
