@@ -129,30 +129,24 @@ export class PendingLines<E> {
   private encode(): void {
     const texts = this.texts;
     if (texts.length === 0) return;
-    const joined = texts.length === 1 ? `${texts[0] as string}\n` : `${texts.join('\n')}\n`;
+    const joined = `${texts.join('\n')}\n`;
     // UTF-8 takes at most 3 bytes a UTF-16 unit.
     this.reserve(joined.length * 3);
-    const start = this.used;
-    const written = this.chunk.write(joined, start);
-    if (written === joined.length) {
-      // One byte a unit: every unit is ASCII, and each entry's bytes are where its text was.
-      let at = start;
-      for (const text of texts) {
-        this.chunks.push(this.chunk);
-        this.starts.push(at);
+    // One byte a unit: every unit is ASCII, and each entry's bytes are where its text was; otherwise each is written again.
+    const ascii = this.chunk.write(joined, this.used) === joined.length;
+    let at = this.used;
+    for (const text of texts) {
+      this.chunks.push(this.chunk);
+      this.starts.push(at);
+      if (ascii) {
         at += text.length + 1;
-        this.ends.push(at);
+      } else {
+        at += this.chunk.write(text, at);
+        this.chunk[at++] = NEWLINE;
       }
-      this.used = at;
-    } else {
-      for (const text of texts) {
-        this.chunks.push(this.chunk);
-        this.starts.push(this.used);
-        this.used += this.chunk.write(text, this.used);
-        this.chunk[this.used++] = NEWLINE;
-        this.ends.push(this.used);
-      }
+      this.ends.push(at);
     }
+    this.used = at;
     texts.length = 0;
     this.textUnits = 0;
   }
