@@ -175,13 +175,13 @@ export class InfluxServer {
     return JSON.parse(text) as RawAnswer;
   }
 
-  /** The rows of a SELECT read back with plain HTTP, as objects keyed by column, with epoch times. */
   /** influxd's own count of the write requests it has taken since it started. */
   async writeRequests(): Promise<number> {
     const [httpd] = await this.rows("SHOW STATS FOR 'httpd'", '_internal');
     return Number(httpd?.writeReq);
   }
 
+  /** The rows of a SELECT read back with plain HTTP, as objects keyed by column, with epoch times. */
   async rows(q: string, db: string, epoch = 'ns'): Promise<Array<Record<string, unknown>>> {
     const answer = await this.rawQuery(q, { db, epoch });
     const result = answer.results[0];

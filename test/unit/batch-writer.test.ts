@@ -20,6 +20,8 @@ function linesOf(body: LineProtocol): string[] {
     .filter((line) => line !== '');
 }
 
+const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** A sink that records requests and answers after a delay, optionally failing some. */
 class RecordingSink implements LineSink {
   readonly precision = 'ns';
@@ -32,7 +34,7 @@ class RecordingSink implements LineSink {
     this.requests.push(lines);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await pause(5);
     this.inFlight--;
     if (this.fail(lines)) throw new WriteFailedException('rejected', { status: 400 });
   }
@@ -48,11 +50,9 @@ class SlowSink implements LineSink {
   async writeLines(body: LineProtocol): Promise<void> {
     this.requests.push(linesOf(body));
     this.sentAt.push(performance.now());
-    await new Promise((resolve) => setTimeout(resolve, this.delay));
+    await pause(this.delay);
   }
 }
-
-const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The number of lines of each request a sink took, in order. */
 const requestSizes = (sink: RecordingSink): number[] => sink.requests.map((request) => request.length);
@@ -88,7 +88,7 @@ describe('BatchWriter', () => {
     const writer = new BatchWriter(sink, { batchSize: 3, flushInterval: 0 });
     writer.add('a', () => undefined);
     writer.add('b', () => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await pause(30);
     assert.equal(sink.requests.length, 0);
     writer.add('c', () => undefined);
     await writer.flush();
@@ -99,9 +99,9 @@ describe('BatchWriter', () => {
     const sink = new RecordingSink();
     const writer = new BatchWriter(sink, { batchSize: 1000, flushInterval: 50 });
     writer.add('a', () => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pause(20);
     assert.equal(sink.requests.length, 0);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await pause(80);
     assert.deepEqual(sink.requests, [['a']]);
     await writer.close();
   });
@@ -144,9 +144,9 @@ describe('BatchWriter', () => {
     const started = performance.now();
     writer.add('a', () => undefined);
     writer.add('b', () => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await pause(10);
     writer.add('c', () => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await pause(600);
     assert.deepEqual(sink.requests, [['a', 'b'], ['c']]);
     // Due 300 ms after c came (at 10 ms): a timer started when the first write ended would send it at 400 ms.
     const sentAfter = (sink.sentAt[1] ?? 0) - started;
@@ -255,7 +255,7 @@ describe('BatchWriter', () => {
       const lines = Array.from({ length: 1000 }, (_, j) => `m v=${j} ${i * 1000 + j}`);
       writer.add(lines, (error) => acks.push(error?.code));
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await pause(200);
     assert.equal(acks.length, 20, `${acks.length} of 20 messages of 1,000 points written without waiting for the timer`);
     assert.ok(
       acks.every((code) => code === undefined),
@@ -330,7 +330,7 @@ describe('BatchWriter with a spool', () => {
       assert.deepEqual(written, []);
       up = true;
       const deadline = Date.now() + 3000;
-      while (!spool.empty && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (!spool.empty && Date.now() < deadline) await pause(20);
       assert.equal(spool.empty, true);
       assert.deepEqual(
         written,
