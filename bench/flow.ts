@@ -270,162 +270,174 @@ function table(results: Result[]): void {
   printTable(header, rows);
 }
 
+/** A case of a part: one scenario's run in a Node-RED of its own, with what InfluxDB spent and stored meanwhile. */
+function scenario(
+  server: InfluxServer,
+  name: string,
+  measurement: string | undefined,
+  messages: number,
+  points: number,
+  options: Omit<RunOptions, 'holdMs'> & { holdMs?: (earlier: Result[]) => number; label?: string } = {},
+): Case {
+  return {
+    measurement,
+    run: async (earlier) => {
+      const influxBefore = processCpuMicros(server.pid);
+      const run = runScenario(name, server.port, messages, points, { ...options, holdMs: options.holdMs?.(earlier) });
+      const influxMicros = processCpuMicros(server.pid) - influxBefore;
+      const stored = measurement === undefined ? messages * points : await count(server, measurement, messages * points);
+      return { ...run, scenario: options.label ?? run.scenario, points: messages * points, stored, influxMicros };
+    },
+  };
+}
+
+/** At a steady rate: the CPU each message costs Node-RED and InfluxDB, against the do-nothing, holding and peer nodes. */
+async function steadyPart(server: InfluxServer): Promise<void> {
+  console.log(
+    `Steady ${STEADY_RATE.toLocaleString('en')} messages/s: ${STEADY.toLocaleString('en')} one-point messages, median of ${REPEAT} rounds`,
+  );
+  const steadyCases = [
+    ...STEADY_COMMITS.map((commitEvery) =>
+      scenario(server, 'inflow out', 'single_inflow', STEADY, 1, {
+        rate: STEADY_RATE,
+        commitEvery,
+        label: `inflow out, commit every ${commitEvery.toLocaleString('en')}`,
+      }),
+    ),
+    scenario(server, 'influxdb out', 'single_influxdb', STEADY, 1, { rate: STEADY_RATE }),
+    scenario(server, 'do-nothing node', undefined, STEADY, 1, { rate: STEADY_RATE }),
+    // Holds each message as long as inflow out did at the node's default commit size, in the same round:
+    // a group fills in commitEvery / rate seconds (its median message waits half of that), then waits
+    // as long as inflow out's commit did beyond that.
+    scenario(server, 'holding node', undefined, STEADY, 1, {
+      rate: STEADY_RATE,
+      commitEvery: NODE_COMMIT_EVERY,
+      holdMs: (earlier) =>
+        Math.max(
+          0,
+          Math.round(
+            (earlier[STEADY_COMMITS.indexOf(NODE_COMMIT_EVERY)]?.medianLifetimeMs ?? 0) - (500 * NODE_COMMIT_EVERY) / STEADY_RATE,
+          ),
+        ),
+      label: 'holding node',
+    }),
+  ];
+  const steadyRuns = await rounds(server, steadyCases);
+  const steadyOurs = steadyRuns.slice(0, STEADY_COMMITS.length);
+  const [steadyPeer, steadyIdle, steadyHolding] = steadyRuns.slice(STEADY_COMMITS.length) as [Result[], Result[], Result[]];
+  const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_COMMIT_EVERY)] as Result[];
+  const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
+  // Each round's difference, then their median: rounds minutes apart see the machine in different moods.
+  const extras = (runs: Result[]): number[] =>
+    runs.map(
+      (run, i) => perMessage(run.cpuMicros, run) - perMessage((steadyIdle[i] as Result).cpuMicros, steadyIdle[i] as Result),
+    );
+  const extra = (runs: Result[]): number => middle(extras(runs));
+  const spread = (runs: Result[]): string =>
+    extras(runs)
+      .map((value) => value.toFixed(1))
+      .join(', ');
+  const both = (runs: Result[]): number =>
+    middle(runs.map((run) => perMessage((run.cpuMicros ?? 0) + (run.influxMicros ?? 0), run)));
+  const steadyHeader = [
+    'scenario',
+    'Node-RED CPU/msg',
+    'above do-nothing',
+    'influxd CPU/msg',
+    'both',
+    'held (median)',
+    'sockets (most)',
+    'points lost',
+    'done',
+  ];
+  const steadyRows = steadyRuns.map((runs) => {
+    const run = medianBy(runs, (one) => one.cpuMicros ?? 0);
+    return [
+      run.scenario,
+      `${perMessage(run.cpuMicros, run).toFixed(1)} us`,
+      runs === steadyIdle ? '-' : `${extra(runs).toFixed(1)} us`,
+      `${perMessage(run.influxMicros, run).toFixed(1)} us`,
+      `${both(runs).toFixed(1)} us`,
+      run.medianLifetimeMs === undefined ? '-' : `${run.medianLifetimeMs.toFixed(1)} ms`,
+      String(Math.max(...runs.map((one) => one.peakSockets ?? 0))),
+      (run.points - run.stored).toLocaleString('en'),
+      `${run.completed}/${run.messages}`,
+    ];
+  });
+  printTable(steadyHeader, steadyRows);
+  console.log(
+    `inflow out at its default (commit every ${NODE_COMMIT_EVERY}) adds ${extra(steadyDefault).toFixed(1)} us of CPU per message ` +
+      `over the do-nothing node (target at most 2 us; rounds: ${spread(steadyDefault)}), of which holding each message until its commit, ` +
+      `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us (rounds: ${spread(steadyHolding)}); ` +
+      `Node-RED and InfluxDB spend ${(both(steadyDefault) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out ` +
+      '(target at most 1/20 = 0.050)\n',
+  );
+}
+
+/** One-point messages as fast as the runtime takes them, on shared and on pinned cores. */
+async function burstPart(server: InfluxServer): Promise<void> {
+  for (const cores of CORE_LAYOUTS) {
+    await onCores(server, cores, async () => {
+      console.log(
+        `One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds, ${whereOf(cores)}`,
+      );
+      // Pinned, the peer is left out: its rate is a request's round trip, whatever the cores.
+      const cases = [
+        scenario(server, 'inflow out', 'single_inflow', MESSAGES, 1),
+        scenario(server, 'do-nothing node', undefined, MESSAGES, 1),
+        scenario(server, 'holding node', undefined, MESSAGES, 1, {
+          holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0),
+        }),
+        ...(cores === undefined ? [scenario(server, 'influxdb out', 'single_influxdb', MESSAGES, 1)] : []),
+      ];
+      const [ours, ceiling, holding, peer] = (await rounds(server, cases)) as [
+        Result[],
+        Result[],
+        Result[],
+        Result[] | undefined,
+      ];
+      table([ours, ...(peer === undefined ? [] : [peer]), ceiling, holding].map(median));
+      console.log(
+        `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling${cores === undefined ? ' (target at least 65%)' : ''}` +
+          (peer === undefined ? '' : `, ${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out`) +
+          `; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} the holding node's (target within 10 MB)`,
+      );
+      console.log(
+        `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
+          `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
+      );
+    });
+  }
+}
+
+/** Messages of many points, against the serializing ceiling, on shared and on pinned cores. */
+async function batchesPart(server: InfluxServer): Promise<void> {
+  for (const cores of CORE_LAYOUTS) {
+    await onCores(server, cores, async () => {
+      console.log(
+        `Batches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds, ${whereOf(cores)}`,
+      );
+      const [batches, peerBatches, raw] = (await rounds(server, [
+        scenario(server, 'inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE),
+        scenario(server, 'influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE),
+        { measurement: 'batch_raw', run: () => rawCeiling(server) },
+      ])) as [Result[], Result[], Result[]];
+      table([median(batches), median(peerBatches), median(raw)]);
+      const batchShare = middle(batches.map((run, i) => pointRate(run) / pointRate(raw[i] as Result)));
+      console.log(
+        `inflow out batches: ${percent(batchShare, 1)} of the serializing ceiling at the same concurrency (target 80%)\n`,
+      );
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const server = await InfluxServer.start();
   try {
     await server.createDatabase(DATABASE);
-    const scenario = (
-      name: string,
-      measurement: string | undefined,
-      messages: number,
-      points: number,
-      options: Omit<RunOptions, 'holdMs'> & { holdMs?: (earlier: Result[]) => number; label?: string } = {},
-    ): Case => ({
-      measurement,
-      run: async (earlier) => {
-        const influxBefore = processCpuMicros(server.pid);
-        const run = runScenario(name, server.port, messages, points, { ...options, holdMs: options.holdMs?.(earlier) });
-        const influxMicros = processCpuMicros(server.pid) - influxBefore;
-        const stored = measurement === undefined ? messages * points : await count(server, measurement, messages * points);
-        return { ...run, scenario: options.label ?? run.scenario, points: messages * points, stored, influxMicros };
-      },
-    });
-
-    if (PARTS.has('steady')) {
-      console.log(
-        `Steady ${STEADY_RATE.toLocaleString('en')} messages/s: ${STEADY.toLocaleString('en')} one-point messages, median of ${REPEAT} rounds`,
-      );
-      const steadyCases = [
-        ...STEADY_COMMITS.map((commitEvery) =>
-          scenario('inflow out', 'single_inflow', STEADY, 1, {
-            rate: STEADY_RATE,
-            commitEvery,
-            label: `inflow out, commit every ${commitEvery.toLocaleString('en')}`,
-          }),
-        ),
-        scenario('influxdb out', 'single_influxdb', STEADY, 1, { rate: STEADY_RATE }),
-        scenario('do-nothing node', undefined, STEADY, 1, { rate: STEADY_RATE }),
-        // Holds each message as long as inflow out did at the node's default commit size, in the same round:
-        // a group fills in commitEvery / rate seconds (its median message waits half of that), then waits
-        // as long as inflow out's commit did beyond that.
-        scenario('holding node', undefined, STEADY, 1, {
-          rate: STEADY_RATE,
-          commitEvery: NODE_COMMIT_EVERY,
-          holdMs: (earlier) =>
-            Math.max(
-              0,
-              Math.round(
-                (earlier[STEADY_COMMITS.indexOf(NODE_COMMIT_EVERY)]?.medianLifetimeMs ?? 0) -
-                  (500 * NODE_COMMIT_EVERY) / STEADY_RATE,
-              ),
-            ),
-          label: 'holding node',
-        }),
-      ];
-      const steadyRuns = await rounds(server, steadyCases);
-      const steadyOurs = steadyRuns.slice(0, STEADY_COMMITS.length);
-      const [steadyPeer, steadyIdle, steadyHolding] = steadyRuns.slice(STEADY_COMMITS.length) as [Result[], Result[], Result[]];
-      const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_COMMIT_EVERY)] as Result[];
-      const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
-      // Each round's difference, then their median: rounds minutes apart see the machine in different moods.
-      const extras = (runs: Result[]): number[] =>
-        runs.map(
-          (run, i) => perMessage(run.cpuMicros, run) - perMessage((steadyIdle[i] as Result).cpuMicros, steadyIdle[i] as Result),
-        );
-      const extra = (runs: Result[]): number => middle(extras(runs));
-      const spread = (runs: Result[]): string =>
-        extras(runs)
-          .map((value) => value.toFixed(1))
-          .join(', ');
-      const both = (runs: Result[]): number =>
-        middle(runs.map((run) => perMessage((run.cpuMicros ?? 0) + (run.influxMicros ?? 0), run)));
-      const steadyHeader = [
-        'scenario',
-        'Node-RED CPU/msg',
-        'above do-nothing',
-        'influxd CPU/msg',
-        'both',
-        'held (median)',
-        'sockets (most)',
-        'points lost',
-        'done',
-      ];
-      const steadyRows = steadyRuns.map((runs) => {
-        const run = medianBy(runs, (one) => one.cpuMicros ?? 0);
-        return [
-          run.scenario,
-          `${perMessage(run.cpuMicros, run).toFixed(1)} us`,
-          runs === steadyIdle ? '-' : `${extra(runs).toFixed(1)} us`,
-          `${perMessage(run.influxMicros, run).toFixed(1)} us`,
-          `${both(runs).toFixed(1)} us`,
-          run.medianLifetimeMs === undefined ? '-' : `${run.medianLifetimeMs.toFixed(1)} ms`,
-          String(Math.max(...runs.map((one) => one.peakSockets ?? 0))),
-          (run.points - run.stored).toLocaleString('en'),
-          `${run.completed}/${run.messages}`,
-        ];
-      });
-      printTable(steadyHeader, steadyRows);
-      console.log(
-        `inflow out at its default (commit every ${NODE_COMMIT_EVERY}) adds ${extra(steadyDefault).toFixed(1)} us of CPU per message ` +
-          `over the do-nothing node (target at most 2 us; rounds: ${spread(steadyDefault)}), of which holding each message until its commit, ` +
-          `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us (rounds: ${spread(steadyHolding)}); ` +
-          `Node-RED and InfluxDB spend ${(both(steadyDefault) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out ` +
-          '(target at most 1/20 = 0.050)\n',
-      );
-    }
-    if (PARTS.has('burst')) {
-      for (const cores of CORE_LAYOUTS) {
-        await onCores(server, cores, async () => {
-          console.log(
-            `One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds, ${whereOf(cores)}`,
-          );
-          // Pinned, the peer is left out: its rate is a request's round trip, whatever the cores.
-          const cases = [
-            scenario('inflow out', 'single_inflow', MESSAGES, 1),
-            scenario('do-nothing node', undefined, MESSAGES, 1),
-            scenario('holding node', undefined, MESSAGES, 1, {
-              holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0),
-            }),
-            ...(cores === undefined ? [scenario('influxdb out', 'single_influxdb', MESSAGES, 1)] : []),
-          ];
-          const [ours, ceiling, holding, peer] = (await rounds(server, cases)) as [
-            Result[],
-            Result[],
-            Result[],
-            Result[] | undefined,
-          ];
-          table([ours, ...(peer === undefined ? [] : [peer]), ceiling, holding].map(median));
-          console.log(
-            `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling${cores === undefined ? ' (target at least 65%)' : ''}` +
-              (peer === undefined ? '' : `, ${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out`) +
-              `; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} the holding node's (target within 10 MB)`,
-          );
-          console.log(
-            `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
-              `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
-          );
-        });
-      }
-    }
-    if (PARTS.has('batches')) {
-      for (const cores of CORE_LAYOUTS) {
-        await onCores(server, cores, async () => {
-          console.log(
-            `Batches: ${BATCHES} messages of ${BATCH_SIZE.toLocaleString('en')} points, median of ${REPEAT} rounds, ${whereOf(cores)}`,
-          );
-          const [batches, peerBatches, raw] = (await rounds(server, [
-            scenario('inflow out (batches)', 'batch_inflow', BATCHES, BATCH_SIZE),
-            scenario('influxdb batch', 'batch_influxdb', BATCHES, BATCH_SIZE),
-            { measurement: 'batch_raw', run: () => rawCeiling(server) },
-          ])) as [Result[], Result[], Result[]];
-          table([median(batches), median(peerBatches), median(raw)]);
-          const batchShare = middle(batches.map((run, i) => pointRate(run) / pointRate(raw[i] as Result)));
-          console.log(
-            `inflow out batches: ${percent(batchShare, 1)} of the serializing ceiling at the same concurrency (target 80%)\n`,
-          );
-        });
-      }
-    }
+    if (PARTS.has('steady')) await steadyPart(server);
+    if (PARTS.has('burst')) await burstPart(server);
+    if (PARTS.has('batches')) await batchesPart(server);
   } finally {
     await server.stop();
   }
