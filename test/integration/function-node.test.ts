@@ -22,17 +22,38 @@ useOutServer();
 
 const T = 1_700_000_000_000;
 
-/** Function node body -> inflow out -> influxd; resolves once the message is done (or caught). */
-async function writeThroughFunction(func: string, out: Record<string, unknown> = {}): Promise<{ db: string; caught: Message[] }> {
+interface FunctionFlow {
+  db: string;
+  caught: Message[];
+  completed: Message[];
+  /** Triggers the Function node, and resolves once `messages` messages are done or caught. */
+  run(messages: number, within?: number): Promise<void>;
+}
+
+/** Function node body -> inflow out -> influxd, in a database of its own. */
+async function functionFlow(func: string, out: Record<string, unknown> = {}): Promise<FunctionFlow> {
   const db = `fn_${++counter}`;
   await server.createDatabase(db);
   const { caught, completed } = await loadFunctionFlow({ dsn: server.dsn(db), retentionPolicy: '' }, func, {
     out,
     modules: coreNodes.filter((module) => module !== functionModule),
   });
-  helper.getNode('fn').receive({ payload: '' });
-  await waitFor(() => caught.length + completed.length === 1, 'the message done');
-  return { db, caught };
+  return {
+    db,
+    caught,
+    completed,
+    run: async (messages, within) => {
+      helper.getNode('fn').receive({ payload: '' });
+      await waitFor(() => caught.length + completed.length === messages, `the ${messages} message(s) done`, within);
+    },
+  };
+}
+
+/** Function node body -> inflow out -> influxd; resolves once the message is done (or caught). */
+async function writeThroughFunction(func: string, out: Record<string, unknown> = {}): Promise<{ db: string; caught: Message[] }> {
+  const flow = await functionFlow(func, out);
+  await flow.run(1);
+  return flow;
 }
 
 const forms: Array<{ form: string; func: string; query: string; expected: Array<Record<string, unknown>> }> = [
@@ -114,24 +135,17 @@ describe('payloads built in a Function node', () => {
   });
 
   it("at the node's default commit size, messages of 1,000 rows are written once a full request waits, none dropped", async () => {
-    const db = `fn_${++counter}`;
-    await server.createDatabase(db);
     // The default commit waits for 1,000 messages; the interval is set long, so only the size can send these.
-    const { caught, completed } = await loadFunctionFlow(
-      { dsn: server.dsn(db), retentionPolicy: '' },
+    const { db, caught, run } = await functionFlow(
       `for (let m = 0; m < 20; m++) {
          const rows = [];
          for (let j = 0; j < 1000; j++) rows.push({ value: j, timestamp: ${T} + m * 1000 + j });
          node.send({ payload: rows });
        }
        return null;`,
-      {
-        out: { autocommitEvery: undefined, flushInterval: 60_000 },
-        modules: coreNodes.filter((module) => module !== functionModule),
-      },
+      { autocommitEvery: undefined, flushInterval: 60_000 },
     );
-    helper.getNode('fn').receive({ payload: '' });
-    await waitFor(() => caught.length + completed.length === 20, 'the 20 messages done', 5000);
+    await run(20, 5000);
     assert.deepEqual(
       caught.map((msg) => (msg.error as { message?: string }).message),
       [],
@@ -141,18 +155,14 @@ describe('payloads built in a Function node', () => {
   });
 
   it('messages sent at a steady pace go one request a commit, their Function-node Dates as times', async () => {
-    const db = `fn_${++counter}`;
-    await server.createDatabase(db);
     // 40 messages 5 ms apart, committed every 10: a commit's write ends while the next messages come in.
-    const { caught, completed } = await loadFunctionFlow(
-      { dsn: server.dsn(db), retentionPolicy: '' },
+    const { db, caught, run } = await functionFlow(
       `for (let m = 0; m < 40; m++) setTimeout(() => node.send({ payload: { value: m, timestamp: new Date(${T} + m) } }), 5 * m);
        return null;`,
-      { out: { autocommitEvery: 10, flushInterval: 60_000 }, modules: coreNodes.filter((module) => module !== functionModule) },
+      { autocommitEvery: 10, flushInterval: 60_000 },
     );
     const before = await server.writeRequests();
-    helper.getNode('fn').receive({ payload: '' });
-    await waitFor(() => caught.length + completed.length === 40, 'the 40 messages done', 5000);
+    await run(40, 5000);
     assert.equal(caught.length, 0);
     assert.equal((await server.writeRequests()) - before, 4);
     const rows = await server.rows('SELECT value FROM reading', db, 'ms');
@@ -163,23 +173,16 @@ describe('payloads built in a Function node', () => {
   });
 
   it('hundreds of readings at the default commit, some with non-ASCII tags and text, are stored as built, in order', async () => {
-    const db = `fn_${++counter}`;
-    await server.createDatabase(db);
     // 600 messages: past the queue's groups of 256, every seventh with text that is not ASCII.
-    const { caught, completed } = await loadFunctionFlow(
-      { dsn: server.dsn(db), retentionPolicy: '' },
+    const { db, caught, run } = await functionFlow(
       `for (let m = 0; m < 600; m++) {
          const special = m % 7 === 0;
          node.send({ payload: { value: m, note: special ? 'Sonne ☀️ 21 °C' : 'ok', tags: { city: special ? 'München' : 'Bonn' }, timestamp: ${T} + m } });
        }
        return null;`,
-      {
-        out: { autocommitEvery: undefined, flushInterval: 200 },
-        modules: coreNodes.filter((module) => module !== functionModule),
-      },
+      { autocommitEvery: undefined, flushInterval: 200 },
     );
-    helper.getNode('fn').receive({ payload: '' });
-    await waitFor(() => caught.length + completed.length === 600, 'the 600 messages done', 5000);
+    await run(600, 5000);
     assert.equal(caught.length, 0);
     const rows = await server.rows('SELECT value, note, city FROM reading', db, 'ms');
     assert.deepEqual(
@@ -193,20 +196,13 @@ describe('payloads built in a Function node', () => {
   });
 
   it("line protocol text gets the node's tags and msg.tags as given, a backslash too; a tag InfluxDB cannot store fails its message", async () => {
-    const db = `fn_${++counter}`;
-    await server.createDatabase(db);
-    const { caught, completed } = await loadFunctionFlow(
-      { dsn: server.dsn(db), retentionPolicy: '' },
+    const { db, caught, run } = await functionFlow(
       `node.send({ payload: 'disk used=1 ${T}', tags: { share: 'a b,c' } });
        node.send({ payload: 'disk used=2 ${T + 1}', tags: { note: 'two\\nlines' } });
        return null;`,
-      {
-        out: { payloadFormat: 'lineProtocol', tags: JSON.stringify({ path: 'C:\\data' }) },
-        modules: coreNodes.filter((module) => module !== functionModule),
-      },
+      { payloadFormat: 'lineProtocol', tags: JSON.stringify({ path: 'C:\\data' }) },
     );
-    helper.getNode('fn').receive({ payload: '' });
-    await waitFor(() => caught.length + completed.length === 2, 'both messages done');
+    await run(2);
     assert.equal(caught.length, 1);
     assert.match(String((caught[0]?.error as { message?: string }).message), /of tag "note" contains a line break/);
     assert.deepEqual(await server.rows('SELECT * FROM disk', db, 'ms'), [{ time: T, path: 'C:\\data', share: 'a b,c', used: 1 }]);
