@@ -4,13 +4,18 @@
  */
 
 import { InvalidMeasurementException } from './errors';
-import { nameStep } from './timestamps';
+import { nameStep, splitLines } from './line-scan';
 
 const FIELD_VALUE = /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|-?\d+i|\d+u|t|T|true|True|TRUE|f|F|false|False|FALSE)$/;
 
-/** Why a line of line protocol is not valid, or undefined when it is. Comments and blank lines are not checked here. */
+const LINE_BREAK = 'it holds a line break outside a string value';
+const isLineBreak = (char: string): boolean => char === '\n' || char === '\r';
+
+/**
+ * Why a line of line protocol is not valid, or undefined when it is. Comments and blank lines are not
+ * checked here. A line break may stand only inside a string field value, where InfluxDB keeps it.
+ */
 export function lineProblem(line: string): string | undefined {
-  if (/[\r\n]/.test(line)) return 'it holds a line break';
   if (line.startsWith(' ') || line.startsWith(',')) return 'it starts with a space or comma: no measurement name';
   let i = 0;
   const at = (index: number): string => line[index] ?? '';
@@ -20,6 +25,7 @@ export function lineProblem(line: string): string | undefined {
   let token = '';
   for (; i < line.length && at(i) !== ' '; i++) {
     const char = at(i);
+    if (isLineBreak(char)) return LINE_BREAK;
     if (nameStep(line, i) === 2) {
       token += at(i + 1);
       i++;
@@ -51,6 +57,7 @@ export function lineProblem(line: string): string | undefined {
         i++;
         continue;
       }
+      if (isLineBreak(at(i))) return LINE_BREAK;
       if (at(i) === ' ' || at(i) === ',') return `field ${JSON.stringify(fieldKey)} has no "=" and value`;
       fieldKey += at(i);
     }
@@ -66,6 +73,7 @@ export function lineProblem(line: string): string | undefined {
       const start = i;
       while (i < line.length && at(i) !== ',' && at(i) !== ' ') i++;
       const value = line.slice(start, i);
+      if (/[\r\n]/.test(value)) return LINE_BREAK;
       if (!FIELD_VALUE.test(value)) {
         return `field ${JSON.stringify(fieldKey)} has value ${JSON.stringify(value)}: not a number, an integer (12i), an unsigned (12u), a boolean or a "string"`;
       }
@@ -80,6 +88,7 @@ export function lineProblem(line: string): string | undefined {
   if (fields === 0) return 'no fields';
   if (i >= line.length) return undefined;
   const time = line.slice(i + 1);
+  if (/[\r\n]/.test(time)) return LINE_BREAK;
   if (!/^-?\d{1,19}$/.test(time)) return `the time ${JSON.stringify(time)} is not a whole number`;
   return undefined;
 }
@@ -89,7 +98,7 @@ export function lineProblem(line: string): string | undefined {
  * `lines`; a bad line throws, named by `label(number)` ("line 3"), with why and the line itself.
  */
 export function addCheckedLines(text: string, lines: string[], label: (number: number) => string): void {
-  const parts = text.split('\n');
+  const parts = splitLines(text);
   for (let i = 0; i < parts.length; i++) {
     const line = (parts[i] as string).replace(/\r$/, '');
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;

@@ -5,12 +5,6 @@ import { formatTimestamp, nowTimestamp, type Precision, type Timestamp } from '.
 /** Line protocol to send: lines, or UTF-8 bytes of lines separated by newlines. */
 export type LineProtocol = readonly string[] | Uint8Array;
 
-/** The lines of a request body (UTF-8 line protocol, each line ending in a newline). */
-export function linesOfBody(body: Uint8Array): string[] {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  return (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
-}
-
 /** An unsigned 64-bit integer field (`u` in line protocol): InfluxDB 2.x and 3.x store it; 1.x does not. */
 export class UnsignedInteger {
   readonly value: bigint;
@@ -294,6 +288,12 @@ function isReserved(key: string, source: FieldSource): boolean {
 // Serialization is synchronous, so one array serves every call.
 const writtenTagKeys: string[] = [];
 let writtenTagCount = 0;
+const FEW_TAGS = 8;
+
+function isWrittenTag(key: string, tagCount: number): boolean {
+  for (let i = 0; i < tagCount; i++) if (writtenTagKeys[i] === key) return true;
+  return false;
+}
 
 function tagSet(tags: Tags): string {
   let out = '';
@@ -328,15 +328,15 @@ function fieldSet(fields: Fields, source: FieldSource): string {
   let out = '';
   let separator = '';
   const tagCount = writtenTagCount;
+  // A few tags are looked through; many are put in a set once, so that the work stays linear in the point's size.
+  const tagKeys = tagCount > FEW_TAGS ? new Set(writtenTagKeys.slice(0, tagCount)) : undefined;
   for (const key in fields) {
     const value = fields[key];
     if (value === null || value === undefined || (source !== 'fields' && isReserved(key, source))) continue;
-    for (let i = 0; i < tagCount; i++) {
-      if (writtenTagKeys[i] === key) {
-        throw new InvalidMeasurementException(
-          `${quote(key)} is both a tag and a field, which InfluxDB 1.x stores as two columns a query cannot tell apart`,
-        );
-      }
+    if (tagKeys === undefined ? isWrittenTag(key, tagCount) : tagKeys.has(key)) {
+      throw new InvalidMeasurementException(
+        `${quote(key)} is both a tag and a field, which InfluxDB 1.x stores as two columns a query cannot tell apart`,
+      );
     }
     out += `${separator}${escapeFieldKey(key)}=${formatFieldValue(value, key)}`;
     separator = ',';

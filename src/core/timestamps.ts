@@ -1,42 +1,9 @@
 /** Where a line of line protocol keeps its timestamp, a change of unit for the lines that have one, and default tags. */
 import { escapeRegExp } from '../util';
 import { escapeTagKey, escapeTagValue } from './line-protocol';
+import { nameStep, timestampStart } from './line-scan';
 
-const BACKSLASH = 92;
 const SPACE = 32;
-const QUOTE = 34;
-const COMMA = 44;
-const EQUALS = 61;
-
-/**
- * How many characters the name character at `i` takes: InfluxDB reads a backslash as an escape only
- * before a delimiter (comma, space, equals sign); before anything else it is a backslash.
- */
-export function nameStep(line: string, i: number): number {
-  if (line.charCodeAt(i) !== BACKSLASH) return 1;
-  const next = line.charCodeAt(i + 1);
-  return next === COMMA || next === SPACE || next === EQUALS ? 2 : 1;
-}
-
-/** Index where the line's timestamp begins, or -1 when it has none (the server gives it its own time). */
-export function timestampStart(line: string): number {
-  let i = 0;
-  // Measurement and tags: up to the first space that is not escaped.
-  while (i < line.length && line.charCodeAt(i) !== SPACE) i += nameStep(line, i);
-  i++;
-  // Fields: up to the first space outside a string value that is not escaped.
-  let quoted = false;
-  while (i < line.length) {
-    const code = line.charCodeAt(i);
-    if (code === BACKSLASH) i += quoted ? 2 : nameStep(line, i);
-    else {
-      if (code === QUOTE) quoted = !quoted;
-      else if (code === SPACE && !quoted) break;
-      i++;
-    }
-  }
-  return i < line.length ? i + 1 : -1;
-}
 
 /** The lines with every timestamp multiplied by `factor` (a coarser unit made finer, exactly). */
 export function scaleTimestamps(lines: readonly string[], factor: bigint): string[] {

@@ -21,10 +21,12 @@ const NEWLINE = 0x0a;
 const DEFAULT_GROUP_ENTRIES = 256;
 const GROUP_UNITS = 64 * 1024;
 
-/** Entries taken together: their bytes, their line counts and their acknowledgements, oldest first. */
+/** Entries taken together: their bytes, where each ends, their line counts and their acknowledgements, oldest first. */
 export class Batch<E> {
   constructor(
     private readonly bytes: Buffer,
+    /** Where each entry's bytes end in the body: cuts are made there, never by looking for line breaks. */
+    private readonly ends: number[],
     readonly sizes: number[],
     readonly acknowledgements: Array<Acknowledge<E>>,
   ) {}
@@ -44,17 +46,26 @@ export class Batch<E> {
     return this.bytes;
   }
 
-  /** The first half of the entries and the second (a batch of one entry cannot be split). */
+  /**
+   * The first half of the entries and the second (a batch of one entry cannot be split), cut where the
+   * serializer ended an entry: a string value may hold a line break, so counting line breaks could cut a point.
+   */
   halves(): [Batch<E>, Batch<E>] {
     const middle = this.entries >> 1;
-    let lines = 0;
-    for (let i = 0; i < middle; i++) lines += this.sizes[i] as number;
-    // A line holds no newline (line protocol escapes them), so the first half ends after its last line's.
-    let split = 0;
-    for (let line = 0; line < lines; line++) split = this.bytes.indexOf(NEWLINE, split) + 1;
+    const split = this.ends[middle - 1] as number;
     return [
-      new Batch(this.bytes.subarray(0, split), this.sizes.slice(0, middle), this.acknowledgements.slice(0, middle)),
-      new Batch(this.bytes.subarray(split), this.sizes.slice(middle), this.acknowledgements.slice(middle)),
+      new Batch(
+        this.bytes.subarray(0, split),
+        this.ends.slice(0, middle),
+        this.sizes.slice(0, middle),
+        this.acknowledgements.slice(0, middle),
+      ),
+      new Batch(
+        this.bytes.subarray(split),
+        this.ends.slice(middle).map((end) => end - split),
+        this.sizes.slice(middle),
+        this.acknowledgements.slice(middle),
+      ),
     ];
   }
 
@@ -67,12 +78,18 @@ export class Batch<E> {
    * in the body), with the error `errorFor` makes of them (numbered from 1 in the entry).
    */
   acknowledgeLines(rejected: readonly NumberedLine[], errorFor: (own: NumberedLine[]) => E): void {
+    const byLine = [...rejected].sort((a, b) => a.line - b.line);
+    let next = 0;
     let first = 1;
     for (let entry = 0; entry < this.entries; entry++) {
       const size = this.sizes[entry] as number;
-      const own = rejected
-        .filter(({ line }) => line >= first && line < first + size)
-        .map((rejection) => ({ ...rejection, line: rejection.line - first + 1 }));
+      // Numbers before this entry's first line name no line of the body: passed over.
+      while (next < byLine.length && (byLine[next] as NumberedLine).line < first) next++;
+      const own: NumberedLine[] = [];
+      for (; next < byLine.length && (byLine[next] as NumberedLine).line < first + size; next++) {
+        const rejection = byLine[next] as NumberedLine;
+        own.push({ ...rejection, line: rejection.line - first + 1 });
+      }
       (this.acknowledgements[entry] as Acknowledge<E>)(own.length === 0 ? undefined : errorFor(own));
       first += size;
     }
@@ -185,7 +202,13 @@ export class PendingLines<E> {
   private takeUntil(end: number, lines: number): Batch<E> {
     this.encode();
     const from = this.head;
-    const batch = new Batch(this.bytesOf(from, end), this.sizes.slice(from, end), this.acknowledgements.slice(from, end));
+    const ends = new Array<number>(end - from);
+    let offset = 0;
+    for (let i = from; i < end; i++) {
+      offset += (this.ends[i] as number) - (this.starts[i] as number);
+      ends[i - from] = offset;
+    }
+    const batch = new Batch(this.bytesOf(from, end), ends, this.sizes.slice(from, end), this.acknowledgements.slice(from, end));
     // Taken slots hold neither the acknowledgements (and with them the messages) nor the chunks alive.
     this.acknowledgements.fill(TAKEN, from, end);
     this.chunks.fill(EMPTY, from, end);

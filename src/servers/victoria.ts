@@ -9,6 +9,7 @@ import {
   InvalidMeasurementException,
   linesOfBody,
   nameStep,
+  timestampStart,
   type JsonValue,
   type LineProtocol,
   type Precision,
@@ -38,7 +39,9 @@ export class VictoriaApi implements ServerApi {
   ) {}
 
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
-    if (!this.acceptLoss) for (const line of lines instanceof Uint8Array ? linesOfBody(lines) : lines) this.check(line);
+    // Only a string value can hold a line break (or a quote): without one, accepted loss needs no look at the lines.
+    if (!this.acceptLoss || mayHoldString(lines))
+      for (const line of lines instanceof Uint8Array ? linesOfBody(lines) : lines) this.check(line);
     const { database, retentionPolicy } = databaseAndPolicy(destination, 'VictoriaMetrics');
     if (retentionPolicy !== undefined) {
       throw new ConfigurationException(
@@ -60,6 +63,16 @@ export class VictoriaApi implements ServerApi {
 
   private check(line: string): void {
     if (line === '') return;
+    // Its parser cuts lines at every line break, in a string too: the rest would be read as a point of its own.
+    for (const { key, text } of line.includes('\n') ? stringFieldsOf(line) : []) {
+      if (text.includes('\n')) {
+        throw new InvalidMeasurementException(
+          `field ${JSON.stringify(key)} holds a line break, which VictoriaMetrics reads as the end of the line even inside a string: ` +
+            'remove it, or write the text elsewhere',
+        );
+      }
+    }
+    if (this.acceptLoss) return;
     const key = stringFieldOf(line);
     if (key !== undefined) {
       throw new InvalidMeasurementException(
@@ -67,8 +80,9 @@ export class VictoriaApi implements ServerApi {
       );
     }
     const zeros = this.timePrecision === 'u' ? 3 : this.timePrecision === 'ns' ? 6 : 0;
-    const time = line.slice(line.lastIndexOf(' ') + 1);
-    if (zeros > 0 && !time.endsWith('0'.repeat(zeros))) {
+    const start = zeros === 0 ? -1 : timestampStart(line);
+    const time = start < 0 ? '' : line.slice(start);
+    if (time !== '' && !time.endsWith('0'.repeat(zeros))) {
       throw new InvalidMeasurementException(
         `time ${time} (precision "${this.timePrecision}") is finer than a millisecond, which VictoriaMetrics cuts off: ` +
           'use precision ms, or accept the loss (acceptLoss)',
@@ -76,6 +90,12 @@ export class VictoriaApi implements ServerApi {
     }
   }
 }
+
+function mayHoldString(lines: LineProtocol): boolean {
+  return lines instanceof Uint8Array ? lines.includes(QUOTE) : lines.some((line) => line.includes('"'));
+}
+
+const QUOTE = 0x22;
 
 export function victoriaAnswersNoQueries(): ConfigurationException {
   return new ConfigurationException(
@@ -86,6 +106,11 @@ export function victoriaAnswersNoQueries(): ConfigurationException {
 
 /** The key of the first string field of a line of line protocol, or undefined. */
 export function stringFieldOf(line: string): string | undefined {
+  return stringFieldsOf(line).next().value?.key;
+}
+
+/** The string fields of a line of line protocol: each key, and its value as written (quotes and escapes kept). */
+function* stringFieldsOf(line: string): Generator<{ key: string; text: string }, void, undefined> {
   let i = 0;
   // The measurement and tags end at the first space that is not escaped.
   while (i < line.length && line[i] !== ' ') i += nameStep(line, i);
@@ -98,10 +123,13 @@ export function stringFieldOf(line: string): string | undefined {
       i++;
     }
     i++;
-    if (line[i] === '"') return key;
-    while (i < line.length && line[i] !== ',' && line[i] !== ' ') i++;
-    if (line[i] !== ',') return undefined;
+    if (line[i] === '"') {
+      const start = i;
+      for (i++; i < line.length && line[i] !== '"'; i++) if (line[i] === '\\') i++;
+      i++;
+      yield { key, text: line.slice(start, i) };
+    } else while (i < line.length && line[i] !== ',' && line[i] !== ' ') i++;
+    if (line[i] !== ',') return;
     i++;
   }
-  return undefined;
 }

@@ -107,6 +107,19 @@ describe('InfluxDB 2.x through the client', () => {
     });
   }
 
+  it('precision h, through a batch writer, with a string holding a line break: the time is made exact seconds, and the point lands at its instant', async () => {
+    const writer = client({ precision: 'h' });
+    const batch = new BatchWriter(writer, { batchSize: 10, flushInterval: 0 });
+    let outcome: InfluxDBException | undefined;
+    batch.add('shift note="line one\nline two 999" 473352', (error) => (outcome = error));
+    await batch.close();
+    await writer.close();
+    assert.equal(outcome, undefined);
+    const [row] = await fluxRows('sensors', 'shift');
+    assert.equal(row?._time, new Date(473_352 * 3600 * 1000).toISOString().replace('.000', ''));
+    assert.equal(row?._value, 'line one\nline two 999');
+  });
+
   it("2.x's own v1 trap, which the client avoids: /write with precision u is read as nanoseconds", async () => {
     const response = await fetch(`${server.url}/write?db=other&precision=u`, {
       method: 'POST',

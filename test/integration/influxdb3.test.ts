@@ -169,6 +169,43 @@ describe('InfluxDB 3 through the client', () => {
     assert.equal((await stored('batch3', 'typed')).length, 7);
   });
 
+  it('a string holding a line break in an earlier message: the server numbers lines as it cuts them, and only the owner of the rejected line fails', async () => {
+    const writer = client({ database: 'breaks3' });
+    await writer.write('typed', { value: 1.5, timestamp: 1 });
+    const results = new Map<number, InfluxDBException | undefined>();
+    const batch = new BatchWriter(writer, { batchSize: 100, flushInterval: 0 });
+    batch.add('typed note="first\nsecond\nthird",value=0.5 10', (error) => results.set(0, error));
+    batch.add('typed value=1.5 11', (error) => results.set(1, error));
+    batch.add('typed value="no" 12', (error) => results.set(2, error));
+    batch.add('typed value=3.5 13', (error) => results.set(3, error));
+    await batch.flush();
+    await batch.close();
+    await writer.close();
+    assert.deepEqual(
+      [...results.entries()].filter(([, error]) => error !== undefined).map(([i]) => i),
+      [2],
+    );
+    const rows = await stored('breaks3', 'typed');
+    assert.deepEqual(
+      rows.map((row) => row.value),
+      [1.5, 0.5, 1.5, 3.5],
+    );
+    assert.equal(rows[1]?.note, 'first\nsecond\nthird');
+  });
+
+  it('precision h, through a batch writer, with a string holding a line break: the time is made exact seconds, and the point lands at its instant', async () => {
+    const writer = client({ database: 'hours3', precision: 'h' });
+    const batch = new BatchWriter(writer, { batchSize: 10, flushInterval: 0 });
+    let outcome: InfluxDBException | undefined;
+    batch.add('shift note="line one\nline two 999" 473352', (error) => (outcome = error));
+    await batch.close();
+    await writer.close();
+    assert.equal(outcome, undefined);
+    const [row] = await stored('hours3', 'shift');
+    assert.equal(String(row?.time), String(473_352n * 3600n * 1_000_000_000n));
+    assert.equal(row?.note, 'line one\nline two 999');
+  });
+
   it('a spooled record with a line 3.x rejects: the others stored in one request, that line reported once and dropped', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'inflow-v3-spool-'));
     const writer = client({ database: 'spool3' });

@@ -90,6 +90,22 @@ describe('VictoriaMetrics', () => {
     await lossy.close();
   });
 
+  it('refuses a string holding a line break even when the loss is accepted: it would read the rest as a point of its own', async () => {
+    const db = fresh();
+    const lossy = new Client(vm.dsn(db), { version: 'victoriametrics', acceptLoss: true });
+    await assert.rejects(lossy.write('relay', { state: 'on\nevil v=777', timestamp: 1_700_000_000 }), (error: unknown) => {
+      assert.ok(error instanceof InvalidMeasurementException);
+      assert.match(error.message, /field "state" holds a line break, which VictoriaMetrics reads as the end of the line/);
+      return true;
+    });
+    await lossy.write('relay', { state: 'on', timestamp: 1_700_000_001 });
+    assert.deepEqual(
+      (await series(`{db="${db}"}`, 1)).map((s) => s.metric.__name__),
+      ['relay_state'],
+    );
+    await lossy.close();
+  });
+
   it('refuses times finer than a millisecond, which it would cut, and takes whole milliseconds at u and ns', async () => {
     const db = fresh();
     const client = new Client(vm.dsn(db), { version: 'victoriametrics', precision: 'u' });

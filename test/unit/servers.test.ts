@@ -91,7 +91,12 @@ describe('a batch whose server named the rejected lines', () => {
   it('fails the entries that own them, numbered within each entry, and acknowledges the rest as written', () => {
     const outcomes: Array<string | undefined> = [];
     const ack = (i: number) => (error: string | undefined) => outcomes.push(error === undefined ? undefined : `${i}:${error}`);
-    const batch = new Batch<string>(Buffer.from('a v=1\nb v=1\nb v=2\nc v=1\n'), [1, 2, 1], [ack(0), ack(1), ack(2)]);
+    const batch = new Batch<string>(
+      Buffer.from('a v=1\nb v=1\nb v=2\nc v=1\n'),
+      [6, 18, 24],
+      [1, 2, 1],
+      [ack(0), ack(1), ack(2)],
+    );
     batch.acknowledgeLines([{ line: 3, message: 'bad' }], (own) => own.map((line) => `${line.line}=${line.message}`).join());
     assert.deepEqual(outcomes, [undefined, '1:2=bad', undefined]);
   });

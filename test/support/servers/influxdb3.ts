@@ -6,8 +6,10 @@
  *   from the magnitude), `second` `millisecond` `microsecond` `nanosecond` and the short names `s ms us u ns
  *   n`; nothing else (no minutes or hours: "serde error"). A database is made on its first write.
  *   Rejected lines answer 400 `{ error, data }`: with `accept_partial` (the default) the other lines are
- *   stored and `data` lists every rejected line (`original_line` cut to 20 bytes, `line_number` from 1,
- *   `error_message`); without it, nothing is stored and `data` is the first bad line alone.
+ *   stored and `data` lists every rejected line (`line_number` from 1 among the lines that carry points,
+ *   `original_line` the body's line of that number cut to 20 bytes, out of step after a line break in a
+ *   string, as the server's own is, `error_message`); without it, nothing is stored and `data` is the first
+ *   bad line alone.
  * - `/api/v2/write` (bucket is the database; precision `s ms us ns`) and v1 `/write` (`db`, and `rp`
  *   joined into a database named "db/rp"; never partial), as its legacy parameter unifier maps them.
  * - `/ping`: 200 with JSON `{ version, revision, process_id, product_name }` and `X-Influxdb-Version`;
@@ -158,19 +160,19 @@ export class InfluxDB3Server {
     this.writes.push({ path, database, noSync });
     const valid: ParsedPoint[] = [];
     const rejected: Array<{ original_line: string; line_number: number; error_message: string }> = [];
-    for (const { number, text } of pointLines(body)) {
+    for (const { number, text, physical } of pointLines(body)) {
       let point: ParsedPoint;
       try {
         point = parseLine(text);
       } catch (thrown) {
         if (!(thrown instanceof LineError)) throw thrown;
-        rejected.push({ original_line: text.slice(0, 20), line_number: number, error_message: thrown.message });
+        rejected.push({ original_line: physical.slice(0, 20), line_number: number, error_message: thrown.message });
         continue;
       }
       const conflict = this.store.conflictOf(database, point);
       if (conflict !== undefined) {
         rejected.push({
-          original_line: text.slice(0, 20),
+          original_line: physical.slice(0, 20),
           line_number: number,
           error_message: `invalid column type for column '${conflict.field}', expected iox::column_type::field::${conflict.existing}, got iox::column_type::field::${conflict.type}`,
         });

@@ -102,10 +102,42 @@ export function parseLine(line: string): ParsedPoint {
   return { measurement, tags, fields, time: rest === '' ? undefined : BigInt(rest) };
 }
 
-/** The lines of a body that carry points: blank lines and comments are skipped, as the servers do. */
-export function pointLines(body: string): Array<{ number: number; text: string }> {
-  return body
-    .split('\n')
-    .map((text, index) => ({ number: index + 1, text: text.replace(/\r$/, '') }))
-    .filter(({ text }) => text.trim() !== '' && !text.trimStart().startsWith('#'));
+/**
+ * The lines of a body that carry points, as InfluxDB cuts a body (scanLine in 1.x and 2.x, split_lines in
+ * 3.x): a backslash takes the next character along, and a line break between the quotes of a string field
+ * value belongs to it. Blank lines and comments are skipped, and `number` counts only the lines kept, as 3.x
+ * numbers them (`line_number`); `physical` is 3.x's `original_line`, taken from the body's lines as they are
+ * split at every line break, so it falls out of step after a blank line, a comment or a line break in a string.
+ */
+export function pointLines(body: string): Array<{ number: number; text: string; physical: string }> {
+  const physical = body.split('\n').map((line) => line.replace(/\r$/, ''));
+  const lines: string[] = [];
+  let start = 0;
+  let inFields = false;
+  let quoted = false;
+  let equals = 0;
+  let commas = 0;
+  for (let i = 0; i <= body.length; i++) {
+    const char = body[i];
+    if (char === '\\' && i + 1 < body.length) {
+      i++;
+      continue;
+    }
+    if (i === body.length || (char === '\n' && !quoted)) {
+      lines.push(body.slice(start, i));
+      start = i + 1;
+      inFields = quoted = false;
+      equals = commas = 0;
+      continue;
+    }
+    if (char === ' ') inFields = true;
+    if (!inFields) continue;
+    if (!quoted && char === '=') equals++;
+    else if (!quoted && char === ',') commas++;
+    else if (char === '"' && equals > commas) quoted = !quoted;
+  }
+  return lines
+    .map((text) => text.replace(/\r$/, ''))
+    .filter((text) => text.trim() !== '' && !text.trimStart().startsWith('#'))
+    .map((text, index) => ({ number: index + 1, text, physical: physical[index] ?? '' }));
 }
