@@ -56,6 +56,7 @@ export {
   InvalidMeasurementException,
   ConfigurationException,
   ClientClosedException,
+  AnswerTooLargeException,
   BufferOverflowException,
   type FieldValue,
   type Fields,
@@ -68,8 +69,10 @@ export {
 } from './core';
 export {
   BatchWriter,
+  BufferBudget,
   RetryPolicy,
   Spool,
+  SpoolBudget,
   SpoolLockedError,
   type Acknowledge,
   type BatchWriterOptions,

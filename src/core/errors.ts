@@ -54,6 +54,33 @@ export class InfluxDBException extends Error {
   }
 }
 
+/**
+ * An exception of the same class with another message: its status, the server's words, its wait and its
+ * named lines kept, the original as its cause, unless `changes` says otherwise (a `cause` of undefined
+ * keeps none). For the exceptions of a request, whose constructors take (message, details).
+ */
+export function restated<E extends InfluxDBException>(
+  error: E,
+  message: string,
+  changes: Pick<ExceptionDetails, 'serverMessage' | 'rejectedLines' | 'cause'> = {},
+): E {
+  const Kind = error.constructor as new (message: string, details: ExceptionDetails) => E;
+  const details: ExceptionDetails = {};
+  if (error.status !== undefined) details.status = error.status;
+  if (error.serverMessage !== undefined) details.serverMessage = error.serverMessage;
+  if (error.retryAfter !== undefined) details.retryAfter = error.retryAfter;
+  if (error.rejectedLines !== undefined) details.rejectedLines = error.rejectedLines;
+  details.cause = error;
+  for (const key of ['serverMessage', 'rejectedLines', 'cause'] as const) {
+    if (key in changes) {
+      const value = changes[key];
+      if (value === undefined) delete details[key];
+      else Object.assign(details, { [key]: value });
+    }
+  }
+  return new Kind(message, details);
+}
+
 /** The server rejected a query: bad InfluxQL, a missing bound parameter, or an error inside the results. */
 export class QueryFailedException extends InfluxDBException {}
 
@@ -97,6 +124,9 @@ export class ConfigurationException extends InfluxDBException {}
 
 /** Points were dropped, oldest first, because more were waiting than the buffer may hold. */
 export class BufferOverflowException extends InfluxDBException {}
+
+/** An answer larger than the client reads into memory at once (its `maxAnswerBytes`). */
+export class AnswerTooLargeException extends InfluxDBException {}
 
 /** The client was closed before or while this call was made. */
 export class ClientClosedException extends InfluxDBException {}

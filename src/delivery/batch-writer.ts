@@ -2,16 +2,18 @@ import {
   BufferOverflowException,
   ClientClosedException,
   InfluxDBException,
+  restated,
   TimeoutException,
   WriteFailedException,
   type LineProtocol,
   type WriteTarget,
 } from '../core';
 import { Backoff, Pauses, RetryPolicy, type RetryOptions } from './backoff';
+import { BufferBudget, type BufferHolder } from './buffer-budget';
 import { isolateRejected } from './isolate';
 import { PendingLines, type Acknowledge as AcknowledgeWith, type Batch, type EntryLines } from './pending-lines';
 import { Replay } from './replay';
-import { MAX_LINES_PER_REQUEST, type LineSink } from './sink';
+import { MAX_LINES_PER_REQUEST, MAX_REQUEST_BYTES, type LineSink } from './sink';
 import type { Spool } from './spool';
 
 export type { EntryLines } from './pending-lines';
@@ -49,9 +51,12 @@ export interface BatchWriterOptions {
   closeTimeout?: number | undefined;
   /**
    * Most points waiting in memory (not counting those in flight). Past it the oldest entries are
-   * dropped, each acknowledged with a BufferOverflowException. Default 100 000.
+   * dropped, each acknowledged with a BufferOverflowException; an entry larger than the whole cap is
+   * refused so. Default 100 000. Ignored with `buffer`.
    */
   maxBufferLines?: number | undefined;
+  /** A cap on points waiting shared with other writers (those of one node), instead of `maxBufferLines`. */
+  buffer?: BufferBudget | undefined;
   /**
    * Where batches go when InfluxDB cannot take them for a passing reason: they are acknowledged
    * once on disk, and replayed in order when the server answers again. None: retry in memory.
@@ -60,10 +65,11 @@ export interface BatchWriterOptions {
   /** Told of spooled points the server rejected outright on replay (they were acknowledged already). */
   onRejectedFromSpool?: ((error: InfluxDBException, lines: readonly string[]) => void) | undefined;
   /**
-   * Told when the spool cannot be written or read (a full or read-only disk, no file descriptor
-   * left), once per kind of error: batches are then kept in memory, and retried there.
+   * Told when the spool cannot be written (a full or read-only disk, no file descriptor left: batches
+   * are then kept in memory, and retried there, and on disk again) or read (its records stay there, and are
+   * read again later), once per kind of error.
    */
-  onSpoolError?: ((error: Error) => void) | undefined;
+  onSpoolError?: ((error: Error, operation: 'write' | 'read') => void) | undefined;
 }
 
 /** What a writer is doing, at a glance: what a status shows. */
@@ -89,6 +95,9 @@ export interface WriterState {
 export const DEFAULT_MAX_IN_FLIGHT = 2;
 
 const DEFAULT_MAX_BUFFER_LINES = 100_000;
+/** Tries of a spool append that failed (a passing I/O error) before a batch stays in memory. */
+const SPOOL_ATTEMPTS = 3;
+const SPOOL_RETRY_DELAY = 50;
 
 /**
  * Accumulates entries (the lines of one message each) and writes them together: when `batchSize`
@@ -103,7 +112,7 @@ const DEFAULT_MAX_BUFFER_LINES = 100_000;
  * points are found, so only they fail. Each entry is acknowledged once, after its points are written
  * or on disk, or with the error that ended them.
  */
-export class BatchWriter {
+export class BatchWriter implements BufferHolder {
   /** Entries ever added: a writer whose count stands still is not in use. */
   added = 0;
   private lastWritten: Date | undefined;
@@ -111,6 +120,7 @@ export class BatchWriter {
   private dropped = 0;
   private spoolError: Error | undefined;
   private readonly pending = new PendingLines<InfluxDBException>();
+  private readonly budget: BufferBudget;
   private inFlightEntries = 0;
   private inFlightPoints = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -134,6 +144,8 @@ export class BatchWriter {
     private readonly options: BatchWriterOptions,
   ) {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.budget = options.buffer ?? new BufferBudget(options.maxBufferLines ?? DEFAULT_MAX_BUFFER_LINES);
+    this.budget.join(this);
     this.backoff = new Backoff(options.retry instanceof RetryPolicy ? options.retry : new RetryPolicy(options.retry));
     this.replay =
       options.spool === undefined
@@ -142,7 +154,7 @@ export class BatchWriter {
             backoff: this.backoff,
             pauses: this.pauses,
             attempt: (lines, target) => this.attempt(lines, target),
-            spoolFailed: (error) => this.spoolFailed(error),
+            spoolFailed: (error) => this.spoolFailed(error, 'read'),
             rejected: (error, lines) => this.options.onRejectedFromSpool?.(error, lines),
             changed: () => this.options.onChange?.(),
           });
@@ -178,10 +190,26 @@ export class BatchWriter {
       acknowledge(new ClientClosedException('the writer is closed: the flow was stopped'));
       return;
     }
+    const size = typeof lines === 'string' ? 1 : lines.length;
+    if (size > this.budget.maxLines) {
+      // Taking it in would drop older points for one that cannot fit in any case.
+      acknowledge(
+        new BufferOverflowException(
+          `${size} points in one go are more than may wait for InfluxDB at once (${this.budget.maxLines}, the buffer limit): ` +
+            'none of them was written and nothing else was dropped; send fewer at a time, or raise the limit',
+        ),
+      );
+      return;
+    }
     this.added++;
     if (this.pending.entries === 0) this.waitingSince = performance.now();
-    this.pending.push(lines, acknowledge);
-    if (this.pending.lineCount > (this.options.maxBufferLines ?? DEFAULT_MAX_BUFFER_LINES)) this.dropOldest();
+    if (typeof lines === 'string' || !isLarge(lines)) this.queue(lines, acknowledge);
+    else {
+      const parts = partsOf(lines);
+      const joint = jointAcknowledgement(parts, size, acknowledge);
+      parts.forEach((part, index) => this.queue(part.lines, (error) => joint(index, error)));
+    }
+    this.budget.reclaim();
     if (this.batchDue()) {
       // While a request is under way (no timer is set then), waiting entries go in its worker's next batch,
       // so batches grow with load; another request goes out beside it only for a whole request's worth.
@@ -202,6 +230,36 @@ export class BatchWriter {
     } else if (this.timer === undefined && this.workers.size === 0) {
       this.startTimer();
     }
+  }
+
+  private queue(lines: EntryLines, acknowledge: Acknowledge): void {
+    this.pending.push(lines, acknowledge, this.budget.arrival());
+    this.budget.lines += typeof lines === 'string' ? 1 : lines.length;
+  }
+
+  /** For the buffer budget: this writer's waiting entries, oldest first. */
+  arrivalAt(index: number): number | undefined {
+    return this.pending.arrivalAt(index);
+  }
+
+  sizeAt(index: number): number {
+    return this.pending.sizeAt(index);
+  }
+
+  /** Drops the oldest `count` waiting entries, failing them with one BufferOverflowException (the budget chose them). */
+  dropOldest(count: number): void {
+    const dropped = this.pending.takeOldest(count);
+    if (dropped.entries === 0) return;
+    const points = dropped.lineCount;
+    this.budget.lines -= points;
+    this.dropped += points;
+    const last = this.lastError;
+    const error = new BufferOverflowException(
+      `dropped ${points} of the oldest points: more than ${this.budget.maxLines} were waiting for InfluxDB` +
+        (last === undefined ? '' : ` (${last.code}: ${last.serverMessage ?? last.message})`),
+    );
+    dropped.acknowledge(error);
+    this.options.onChange?.();
   }
 
   /** Flushes `flushInterval` ms after the oldest waiting entry came (plus jitter); no timer for an interval of 0. */
@@ -263,23 +321,8 @@ export class BatchWriter {
       clearTimeout(deadline);
     }
     this.closed = true;
+    this.budget.leave(this);
     this.clearTimer();
-  }
-
-  /** Drops the oldest waiting entries until the buffer is within its limit (the newest always stays). */
-  private dropOldest(): void {
-    const limit = this.options.maxBufferLines ?? DEFAULT_MAX_BUFFER_LINES;
-    const dropped = this.pending.takeOverflow(limit);
-    if (dropped.entries === 0) return;
-    const points = dropped.lineCount;
-    this.dropped += points;
-    const last = this.lastError;
-    const error = new BufferOverflowException(
-      `dropped ${points} of the oldest points: more than ${limit} were waiting for InfluxDB` +
-        (last === undefined ? '' : ` (${last.code}: ${last.serverMessage ?? last.message})`),
-    );
-    dropped.acknowledge(error);
-    this.options.onChange?.();
   }
 
   private startWorkers(): void {
@@ -307,8 +350,9 @@ export class BatchWriter {
 
   /** Takes whole entries, up to MAX_LINES_PER_REQUEST lines (at least one entry, however large), and settles them. */
   private async writeBatch(): Promise<void> {
-    const batch = this.pending.take(MAX_LINES_PER_REQUEST);
+    const batch = this.pending.take(MAX_LINES_PER_REQUEST, MAX_REQUEST_BYTES);
     const lineCount = batch.lineCount;
+    this.budget.lines -= lineCount;
     this.inFlightEntries += batch.entries;
     this.inFlightPoints += lineCount;
     await isolateRejected(batch, {
@@ -331,53 +375,55 @@ export class BatchWriter {
   /**
    * Delivers a batch: to the server, or to disk (done once there) when the server cannot take it
    * for a passing reason, or while a backlog is on disk (so that replay keeps the order); without a
-   * spool, or when the disk fails, it is retried in memory. The error that ended it, or undefined.
+   * spool, or while the disk fails, it is retried in memory (and on disk again at each retry). The
+   * error that ended it, or undefined.
    */
   private async deliver(batch: Batch<InfluxDBException>): Promise<InfluxDBException | undefined> {
     const spool = this.options.spool;
     if (spool !== undefined && !spool.empty && (await this.spoolAway(spool, batch))) return undefined;
     const body = batch.body();
-    const failure = await this.send(body, spool === undefined);
-    if (failure?.retryable !== true || spool === undefined) return failure;
-    if (await this.spoolAway(spool, batch)) return undefined;
-    return this.send(body, true);
+    for (;;) {
+      await this.pauses.sleep(this.backoff.waitTime());
+      const error = await this.attempt(body, this.options.target);
+      if (error === undefined) return undefined;
+      if (error.retryable && spool !== undefined && (await this.spoolAway(spool, batch))) return undefined;
+      if (!this.backoff.shouldRetry(error)) return error;
+      this.backoff.schedule(error);
+      this.options.onChange?.();
+    }
   }
 
   /**
    * Appends the batch's lines to the spool, where they are safe (deliver then reports the batch as
-   * done); false when the spool is full or the disk fails: the batch stays in memory.
+   * done), trying again at once when the disk fails for a moment; false when the spool is full or the
+   * disk keeps failing: the batch stays in memory.
    */
   private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>): Promise<boolean> {
-    let stored: boolean;
-    try {
-      stored = await spool.append({ target: this.options.target ?? {}, body: batch.body() });
-    } catch (error) {
-      this.spoolFailed(error);
-      return false;
+    for (let attempt = 1; ; attempt++) {
+      let stored: boolean;
+      try {
+        stored = await spool.append({ target: this.options.target ?? {}, body: batch.body() });
+      } catch (error) {
+        if (attempt < SPOOL_ATTEMPTS && !this.backoff.closing) {
+          await this.pauses.sleep(SPOOL_RETRY_DELAY * attempt);
+          continue;
+        }
+        this.spoolFailed(error, 'write');
+        return false;
+      }
+      if (!stored) return false;
+      this.spoolError = undefined;
+      this.startReplay();
+      return true;
     }
-    if (!stored) return false;
-    if (this.spoolError !== undefined) this.spoolError = undefined;
-    this.startReplay();
-    return true;
   }
 
-  private spoolFailed(thrown: unknown): void {
+  private spoolFailed(thrown: unknown, operation: 'write' | 'read'): void {
     const error = thrown instanceof Error ? thrown : new Error(String(thrown));
     const known = this.spoolError !== undefined && errorKind(this.spoolError) === errorKind(error);
     this.spoolError = error;
-    if (!known) this.options.onSpoolError?.(error);
+    if (!known) this.options.onSpoolError?.(error, operation);
     this.options.onChange?.();
-  }
-
-  /** Sends lines; with `retrying`, tries again while the backoff says so. The error that ended them, or undefined once written. */
-  private async send(lines: LineProtocol, retrying: boolean): Promise<InfluxDBException | undefined> {
-    for (;;) {
-      await this.pauses.sleep(this.backoff.waitTime());
-      const error = await this.attempt(lines, this.options.target);
-      if (error === undefined || !retrying || !this.backoff.shouldRetry(error)) return error;
-      this.backoff.schedule(error);
-      this.options.onChange?.();
-    }
   }
 
   /** One request; keeps the writer's view of the server (last write, last error) up to date. */
@@ -417,4 +463,63 @@ function rejectionOf(own: ReadonlyArray<{ line: number; message: string }>, fail
 
 function errorKind(error: Error): string {
   return (error as NodeJS.ErrnoException).code ?? error.name;
+}
+
+/** Whether an entry is too large for one request: it goes out in parts. */
+function isLarge(lines: readonly string[]): boolean {
+  if (lines.length > MAX_LINES_PER_REQUEST) return true;
+  let units = 0;
+  for (const line of lines) if ((units += line.length) > MAX_REQUEST_BYTES) return true;
+  return false;
+}
+
+/** An entry's lines in parts of at most a request each (by lines, and by UTF-16 units as a measure of bytes). */
+function partsOf(lines: readonly string[]): Array<{ lines: string[]; first: number }> {
+  const parts: Array<{ lines: string[]; first: number }> = [];
+  let start = 0;
+  let units = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const length = (lines[i] as string).length;
+    if (i > start && (i - start >= MAX_LINES_PER_REQUEST || units + length > MAX_REQUEST_BYTES)) {
+      parts.push({ lines: lines.slice(start, i), first: start + 1 });
+      start = i;
+      units = 0;
+    }
+    units += length;
+  }
+  parts.push({ lines: lines.slice(start), first: start + 1 });
+  return parts;
+}
+
+/**
+ * One acknowledgement for an entry sent in parts: called once every part is settled, with nothing when
+ * all were written, or with the first failure, saying which of the entry's points it concerns.
+ */
+function jointAcknowledgement(
+  parts: ReadonlyArray<{ lines: readonly string[]; first: number }>,
+  points: number,
+  acknowledge: Acknowledge,
+): (part: number, error: InfluxDBException | undefined) => void {
+  let left = parts.length;
+  let failedPoints = 0;
+  let failure: { error: InfluxDBException; part: number } | undefined;
+  return (part, error) => {
+    if (error !== undefined) {
+      failedPoints += parts[part]?.lines.length ?? 0;
+      failure ??= { error, part };
+    }
+    if (--left > 0) return;
+    if (failure === undefined) {
+      acknowledge(undefined);
+      return;
+    }
+    const { first, lines } = parts[failure.part] as { first: number; lines: readonly string[] };
+    acknowledge(
+      restated(
+        failure.error,
+        `${failedPoints} of the ${points} points of this message were not written (it went out in ${parts.length} requests; ` +
+          `points ${first} to ${first + lines.length - 1}: ${failure.error.message})`,
+      ),
+    );
+  };
 }

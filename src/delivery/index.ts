@@ -11,5 +11,6 @@ export {
   type WriterState,
 } from './batch-writer';
 export { RetryPolicy, type RetryOptions } from './backoff';
-export { MAX_LINES_PER_REQUEST, type LineSink } from './sink';
-export { Spool, SpoolLockedError, type SpoolDamage, type SpoolOptions, type SpoolRecord } from './spool';
+export { BufferBudget } from './buffer-budget';
+export { MAX_LINES_PER_REQUEST, MAX_REQUEST_BYTES, type LineSink } from './sink';
+export { Spool, SpoolBudget, SpoolLockedError, type SpoolDamage, type SpoolOptions, type SpoolRecord } from './spool';

@@ -116,6 +116,8 @@ export class PendingLines<E> {
   private readonly ends: number[] = [];
   private readonly sizes: number[] = [];
   private readonly acknowledgements: Array<Acknowledge<E>> = [];
+  /** Each entry's arrival number, to tell the oldest among several queues. */
+  private readonly arrivals: number[] = [];
   /** The text of the newest entries, not yet encoded: they follow those of `chunks`. */
   private readonly texts: string[] = [];
   /** UTF-16 units in `texts`. */
@@ -130,9 +132,19 @@ export class PendingLines<E> {
     return this.acknowledgements.length - this.head;
   }
 
+  /** The arrival number and point count of the entry `index` places after the oldest; undefined past the newest. */
+  arrivalAt(index: number): number | undefined {
+    return this.arrivals[this.head + index];
+  }
+
+  sizeAt(index: number): number {
+    return this.sizes[this.head + index] ?? 0;
+  }
+
   /** Queues an entry. */
-  push(lines: EntryLines, acknowledge: Acknowledge<E>): void {
+  push(lines: EntryLines, acknowledge: Acknowledge<E>, arrival = 0): void {
     const size = typeof lines === 'string' ? 1 : lines.length;
+    this.arrivals.push(arrival);
     const text = typeof lines === 'string' ? lines : lines.join('\n');
     this.texts.push(text);
     this.textUnits += text.length;
@@ -175,27 +187,31 @@ export class PendingLines<E> {
     this.used = 0;
   }
 
-  /** Takes the oldest whole entries, up to `maxLines` lines (at least one entry, however large). */
-  take(maxLines: number): Batch<E> {
+  /**
+   * Takes the oldest whole entries, up to `maxLines` lines and about `maxBytes` bytes (at least one entry,
+   * however large).
+   */
+  take(maxLines: number, maxBytes = Infinity): Batch<E> {
+    this.encode();
     let lines = 0;
+    let bytes = 0;
     let end = this.head;
     while (end < this.sizes.length) {
       const size = this.sizes[end] as number;
-      if (end > this.head && lines + size > maxLines) break;
+      const entryBytes = (this.ends[end] as number) - (this.starts[end] as number);
+      if (end > this.head && (lines + size > maxLines || bytes + entryBytes > maxBytes)) break;
       lines += size;
+      bytes += entryBytes;
       end++;
     }
     return this.takeUntil(end, lines);
   }
 
-  /** Takes the oldest entries for as long as more than `limit` lines would be left, keeping the newest. */
-  takeOverflow(limit: number): Batch<E> {
+  /** Takes the oldest `count` entries. */
+  takeOldest(count: number): Batch<E> {
+    const end = Math.min(this.sizes.length, this.head + count);
     let lines = 0;
-    let end = this.head;
-    while (end < this.sizes.length - 1 && this.lineCount - lines > limit) {
-      lines += this.sizes[end] as number;
-      end++;
-    }
+    for (let i = this.head; i < end; i++) lines += this.sizes[i] as number;
     return this.takeUntil(end, lines);
   }
 
@@ -239,6 +255,7 @@ export class PendingLines<E> {
     this.ends.splice(0, taken);
     this.sizes.splice(0, taken);
     this.acknowledgements.splice(0, taken);
+    this.arrivals.splice(0, taken);
     this.head = 0;
   }
 }

@@ -9,7 +9,7 @@ export interface ReplayContext {
   readonly pauses: Pauses;
   /** One request; the error that ended it, or undefined once written. */
   attempt(lines: LineProtocol, target: WriteTarget): Promise<InfluxDBException | undefined>;
-  /** The spool could not be read or written. */
+  /** The spool could not be read. */
   spoolFailed(error: unknown): void;
   /** Spooled points the server rejected outright (they were acknowledged already, and are dropped). */
   rejected(error: InfluxDBException, lines: readonly string[]): void;
@@ -59,10 +59,9 @@ export class Replay {
       try {
         record = await this.spool.first();
       } catch (error) {
+        // The disk failed again and again: the record stays, and is read again later.
         this.context.spoolFailed(error);
-        // A segment file deleted under the spool cannot come back: its record is given up (and reported).
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') await this.spool.removeFirst().catch(() => undefined);
-        else await pauses.sleep(backoff.policy.firstDelay);
+        await pauses.sleep(backoff.policy.firstDelay);
         continue;
       }
       if (record === undefined) return;

@@ -1,30 +1,51 @@
 /**
  * A durable first-in first-out queue of batches on disk, for points acknowledged while InfluxDB
- * could not be reached. Records are appended to numbered segment files and fsynced before
- * `append` resolves. Each record is `[length u32][crc32 u32][payload]`, the payload a line of JSON
- * with the target, then the line protocol as it is sent (a record written by version 0.1.0 is one
- * line of JSON with the lines in it, and is read as well).
+ * could not be reached. Records are appended to numbered segment files and fsynced before `append`
+ * resolves. A record is a 16-byte header (`IFLW`, payload length, payload CRC-32, header CRC-32) and
+ * its payload: a line of JSON with the whole target (database, retention policy, bucket, org), then the
+ * line protocol as it is sent.
  *
  * What the disk can do to it:
  * - a short write, a full disk (ENOSPC), a read-only disk (EROFS), no file descriptor left (EMFILE):
  *   `append` cuts the partial record back off and rejects with the error, so nothing is acknowledged
  *   that is not on disk; files are open only while a record is written or read;
+ * - a short or failed read: a record is read until it is whole, and its length and checksum are checked
+ *   again before it is given out, so no byte of a damaged record is ever sent; a record that stays
+ *   unreadable, or whose content cannot be decoded, is set aside in a file of its own (and reported), and
+ *   the records after it go on;
  * - a record torn by a crash while it was written (never acknowledged) is cut off when the spool is
- *   opened; a damaged record elsewhere (a flipped byte) is skipped by finding the next valid record,
- *   and reported in `damage`, so one bad record costs that record alone;
+ *   opened; a damaged stretch elsewhere (a flipped byte) is skipped by finding the next valid record, in
+ *   time linear in the segment's size, and reported in `damage`;
  * - a second process on the same directory: a lock file with the owner's process id keeps the
- *   directory to one owner at a time (`SpoolLockedError`).
+ *   directory to one owner at a time (`SpoolLockedError`);
+ * - links: the directory and its files are used only when they are what they seem (no symbolic link is
+ *   followed), and everything is made readable by its owner alone.
  *
  * Replaying may write a record again after a crash: harmless, as every point carries its own time.
  * File work is asynchronous, one operation at a time, so an fsync on a slow SD card never blocks the
  * event loop.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, readdirSync, rmdirSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { open, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { WriteTarget } from '../core';
+import { ClientClosedException, InfluxDBException, type WriteTarget } from '../core';
 
 export interface SpoolRecord {
   target: WriteTarget;
@@ -32,11 +53,21 @@ export interface SpoolRecord {
   body: Uint8Array;
 }
 
+/** Bytes on disk shared by several spools (those of one node, across its targets): the cap holds for them together. */
+export class SpoolBudget {
+  used = 0;
+  constructor(readonly maxBytes: number) {}
+}
+
 export interface SpoolOptions {
-  /** Most bytes on disk; an append past it is refused. Default 100 MiB. */
+  /** Most bytes on disk; an append past it is refused. Default 100 MiB. Ignored with `budget`. */
   maxBytes?: number | undefined;
+  /** A cap shared with other spools, instead of `maxBytes`. */
+  budget?: SpoolBudget | undefined;
   /** Segment files are started anew past this size. Default 4 MiB. */
   segmentBytes?: number | undefined;
+  /** Told of a record set aside because it could not be read back whole or decoded: the file it is kept in, and why. */
+  onSetAside?: ((file: string, why: string) => void) | undefined;
 }
 
 /** A damaged stretch of a segment that was skipped when the spool was opened: its records are lost. */
@@ -49,13 +80,12 @@ export interface SpoolDamage {
 }
 
 /** The spool directory has another owner: a process that is still running. */
-export class SpoolLockedError extends Error {
+export class SpoolLockedError extends InfluxDBException {
   constructor(
     readonly directory: string,
     readonly owner: number,
   ) {
     super(`the spool in ${directory} is in use by process ${owner} (another Node-RED on the same user directory?)`);
-    this.name = 'SpoolLockedError';
   }
 }
 
@@ -73,38 +103,61 @@ interface RecordPlace {
   length: number;
 }
 
-const HEADER_BYTES = 8;
-const SUFFIX = '.spool';
+const MAGIC = Buffer.from('IFLW', 'latin1');
+const HEADER_BYTES = 16;
+const SEGMENT_NAME = /^\d{10}\.spool$/;
 const LOCK_FILE = 'owner.lock';
-const OPEN_BRACE = 0x7b;
 const NEWLINE = 0x0a;
+/** Reads of a record that came back short or failed its checksum, before it is set aside. */
+const READ_ATTEMPTS = 3;
+/** Checksum work a resync may do beyond the segment's own size, per byte of it: linear, whatever the segment holds. */
+const RESYNC_WORK_PER_BYTE = 4;
+const OWNER_ONLY_FILE = 0o600;
+const OWNER_ONLY_DIRECTORY = 0o700;
+// O_NOFOLLOW: a segment or lock file that is a symbolic link is refused, never followed to another file.
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+const UPDATE_FLAGS = constants.O_RDWR | constants.O_NOFOLLOW;
+const CREATE_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 /** Directories locked by spools of this process: a lock file naming this process is stale unless listed here. */
 const lockedHere = new Set<string>();
 
 export class Spool {
   private readonly places: RecordPlace[] = [];
+  /** Where `places` starts: taking the first record moves it rather than shifting the array. */
+  private head = 0;
   private readonly segments: Segment[] = [];
   private totalBytes = 0;
   /** The segment appended to; segments found when the spool was opened are never appended to. */
   private appendSegment: Segment | undefined;
+  /** The highest segment number of any file in the directory, used or not: a new segment never takes an old name. */
+  private lastSequence: number;
   // File operations run one after another, in the order they were asked for.
   private queue: Promise<unknown> = Promise.resolve();
   private released = false;
+  private readonly budget: SpoolBudget;
+  private readonly onSetAside: SpoolOptions['onSetAside'];
+  /** Records set aside since the spool was opened. */
+  setAside = 0;
   /** Records cut off as torn when the spool was opened (never acknowledged: a crash came first). */
   readonly tornRecords: number;
   /** Damaged stretches skipped when the spool was opened. */
   readonly damage: readonly SpoolDamage[];
+  /** Files in the directory that were not used: not regular files (a symbolic link), or not readable as segments. */
+  readonly skippedFiles: readonly string[];
 
   private constructor(
     readonly directory: string,
-    private readonly maxBytes: number,
+    options: SpoolOptions,
     private readonly segmentBytes: number,
-    torn: number,
-    damage: SpoolDamage[],
+    found: Scanned,
   ) {
-    this.tornRecords = torn;
-    this.damage = damage;
+    this.budget = options.budget ?? new SpoolBudget(options.maxBytes ?? 100 * 1024 * 1024);
+    this.onSetAside = options.onSetAside;
+    this.tornRecords = found.torn;
+    this.damage = found.damage;
+    this.skippedFiles = found.skipped;
+    this.lastSequence = found.lastSequence;
   }
 
   /**
@@ -113,86 +166,28 @@ export class Spool {
    * process owns the directory, and the file system's error when it cannot be read or created.
    */
   static open(directory: string, options: SpoolOptions = {}): Spool {
-    mkdirSync(directory, { recursive: true });
+    ownDirectory(directory);
     lock(directory);
     try {
-      return Spool.scan(directory, options);
+      const segmentBytes = options.segmentBytes ?? 4 * 1024 * 1024;
+      const found = scanDirectory(directory);
+      const spool = new Spool(directory, options, segmentBytes, found);
+      for (const { segment, places } of found.segments) {
+        spool.segments.push(segment);
+        for (const place of places) spool.places.push(place);
+        spool.totalBytes += segment.bytes;
+      }
+      spool.budget.used += spool.totalBytes;
+      return spool;
     } catch (error) {
       unlock(directory);
       throw error;
     }
   }
 
-  private static scan(directory: string, options: SpoolOptions): Spool {
-    const files = readdirSync(directory)
-      .filter((name) => name.endsWith(SUFFIX))
-      .map((name) => ({ name, sequence: Number.parseInt(name, 10) }))
-      .filter((entry) => Number.isSafeInteger(entry.sequence))
-      .sort((a, b) => a.sequence - b.sequence);
-    let torn = 0;
-    const damage: SpoolDamage[] = [];
-    const scanned: Array<{ segment: Segment; places: RecordPlace[] }> = [];
-    for (const { name, sequence } of files) {
-      const file = path.join(directory, name);
-      const data = readFileSync(file);
-      const segment: Segment = { sequence, file, bytes: 0, live: 0 };
-      const places: RecordPlace[] = [];
-      let offset = 0;
-      let end = 0;
-      while (offset + HEADER_BYTES <= data.length) {
-        const length = recordLengthAt(data, offset);
-        if (length !== undefined) {
-          places.push({ segment, offset, length });
-          offset += HEADER_BYTES + length;
-          end = offset;
-          continue;
-        }
-        const next = nextRecordAfter(data, offset);
-        if (next === undefined) break;
-        damage.push({ file, offset, bytes: next - offset, points: Math.max(0, countLines(data, offset, next) - 1) });
-        offset = next;
-      }
-      if (end < data.length) {
-        // What follows the last valid record: a record torn by a crash, or one complete but damaged.
-        const declared = end + HEADER_BYTES <= data.length ? data.readUInt32LE(end) : undefined;
-        if (declared !== undefined && end + HEADER_BYTES + declared === data.length) {
-          damage.push({
-            file,
-            offset: end,
-            bytes: data.length - end,
-            points: Math.max(0, countLines(data, end, data.length) - 1),
-          });
-        } else {
-          torn++;
-        }
-        truncateSync(file, end);
-      }
-      segment.bytes = end;
-      segment.live = places.length;
-      scanned.push({ segment, places });
-    }
-    const spool = new Spool(
-      directory,
-      options.maxBytes ?? 100 * 1024 * 1024,
-      options.segmentBytes ?? 4 * 1024 * 1024,
-      torn,
-      damage,
-    );
-    for (const { segment, places } of scanned) {
-      if (segment.live === 0) {
-        unlinkSync(segment.file);
-        continue;
-      }
-      spool.segments.push(segment);
-      spool.places.push(...places);
-      spool.totalBytes += segment.bytes;
-    }
-    return spool;
-  }
-
   /** Records waiting. */
   get records(): number {
-    return this.places.length;
+    return this.places.length - this.head;
   }
 
   /** Bytes on disk. */
@@ -201,63 +196,58 @@ export class Spool {
   }
 
   get empty(): boolean {
-    return this.places.length === 0;
+    return this.records === 0;
   }
 
   /**
    * Appends a record and fsyncs it. Resolves false, writing nothing, when it would take the spool
-   * past its size cap. Rejects with the file system's error when the record could not be made
-   * durable; whatever part of it reached the file is cut back off first.
+   * (or the spools sharing its budget) past the cap. Rejects with the file system's error when the
+   * record could not be made durable; whatever part of it reached the file is cut back off first.
    */
   append(record: SpoolRecord): Promise<boolean> {
     return this.serially(async () => {
-      const target = Buffer.from(`${JSON.stringify({ d: record.target.database, r: record.target.retentionPolicy })}\n`);
-      const size = HEADER_BYTES + target.length + record.body.length;
-      if (this.totalBytes + size > this.maxBytes) return false;
+      if (this.released) throw new ClientClosedException(`the spool in ${this.directory} is closed`);
+      const { database: d, retentionPolicy: r, bucket: b, org: o } = record.target;
+      const meta = Buffer.from(`${JSON.stringify({ d, r, b, o })}\n`);
+      const size = HEADER_BYTES + meta.length + record.body.length;
+      if (this.budget.used + size > this.budget.maxBytes) return false;
       let segment = this.appendSegment;
       if (segment === undefined || segment.bytes + size > this.segmentBytes) segment = this.startSegment();
-      const header = Buffer.alloc(HEADER_BYTES);
-      header.writeUInt32LE(size - HEADER_BYTES, 0);
-      header.writeUInt32LE(crc32(record.body, crc32(target)), 4);
-      await writeDurably(segment, Buffer.concat([header, target, record.body], size));
+      const data = Buffer.allocUnsafe(size);
+      writeHeader(data, size - HEADER_BYTES, crc32(record.body, crc32(meta)));
+      meta.copy(data, HEADER_BYTES);
+      Buffer.from(record.body.buffer, record.body.byteOffset, record.body.byteLength).copy(data, HEADER_BYTES + meta.length);
+      await writeDurably(segment, data);
       if (segment.bytes === 0) this.segments.push(segment);
       this.places.push({ segment, offset: segment.bytes, length: size - HEADER_BYTES });
       segment.bytes += size;
       segment.live++;
       this.totalBytes += size;
+      this.budget.used += size;
       return true;
     });
   }
 
-  /** The oldest record, or undefined when the spool is empty. */
+  /**
+   * The oldest record, read whole and checked, or undefined when the spool is empty. A record that
+   * cannot be read back whole or decoded is set aside, and the next one is given instead. Rejects with
+   * the file system's error when reading fails again and again (a disk away): the record stays.
+   */
   first(): Promise<SpoolRecord | undefined> {
     return this.serially(async () => {
-      const place = this.places[0];
-      if (place === undefined) return undefined;
-      const handle = await open(place.segment.file, 'r');
-      try {
-        const payload = Buffer.alloc(place.length);
-        await handle.read(payload, 0, place.length, place.offset + HEADER_BYTES);
-        return recordOf(payload);
-      } finally {
-        await handle.close();
+      for (;;) {
+        const place = this.places[this.head];
+        if (place === undefined) return undefined;
+        const read = await readRecord(place);
+        if (read.record !== undefined) return read.record;
+        await this.setRecordAside(place, read.bytes, read.why);
       }
     });
   }
 
   /** Removes the oldest record; a segment is deleted once none of its records is left. */
   removeFirst(): Promise<void> {
-    return this.serially(async () => {
-      const place = this.places.shift();
-      if (place === undefined) return;
-      const segment = place.segment;
-      segment.live--;
-      if (segment.live > 0) return;
-      if (segment === this.appendSegment) this.appendSegment = undefined;
-      this.segments.splice(this.segments.indexOf(segment), 1);
-      this.totalBytes -= segment.bytes;
-      await unlink(segment.file).catch(ignoreMissing);
-    });
+    return this.serially(() => this.dropFirst());
   }
 
   /**
@@ -268,9 +258,49 @@ export class Spool {
     return this.serially(async () => {
       if (this.released) return;
       this.released = true;
+      this.budget.used -= this.totalBytes;
       unlock(this.directory);
       if (options.removeIfEmpty === true && this.empty) removeEmptyDirectory(this.directory);
     });
+  }
+
+  private async dropFirst(): Promise<void> {
+    const place = this.places[this.head];
+    if (place === undefined) return;
+    this.head++;
+    if (this.head * 2 >= this.places.length) {
+      this.places.splice(0, this.head);
+      this.head = 0;
+    }
+    const segment = place.segment;
+    segment.live--;
+    if (segment.live > 0) return;
+    if (segment === this.appendSegment) this.appendSegment = undefined;
+    this.segments.splice(this.segments.indexOf(segment), 1);
+    this.totalBytes -= segment.bytes;
+    if (!this.released) this.budget.used -= segment.bytes;
+    await unlink(segment.file).catch(ignoreMissing);
+  }
+
+  /**
+   * Keeps what could be read of a record in a file of its own beside the segments (for a person to look
+   * at; never replayed), and goes on without it. When even that cannot be written, the record is dropped:
+   * either way it is reported.
+   */
+  private async setRecordAside(place: RecordPlace, bytes: Buffer | undefined, why: string): Promise<void> {
+    const file = path.join(
+      this.directory,
+      `set-aside-${String(place.segment.sequence).padStart(10, '0')}-${place.offset}.record`,
+    );
+    let kept = true;
+    try {
+      await writeFile(file, bytes ?? Buffer.alloc(0), { mode: OWNER_ONLY_FILE, flag: 'wx' });
+    } catch {
+      kept = false;
+    }
+    await this.dropFirst();
+    this.setAside++;
+    this.onSetAside?.(file, kept ? why : `${why}; it could not be kept in ${file} either, and is dropped`);
   }
 
   private serially<T>(operation: () => Promise<T>): Promise<T> {
@@ -281,13 +311,199 @@ export class Spool {
 
   /** A new segment after the last; its file is made by the first record written to it. */
   private startSegment(): Segment {
-    const last = this.segments[this.segments.length - 1];
-    const sequence = (last?.sequence ?? 0) + 1;
-    const file = path.join(this.directory, `${String(sequence).padStart(10, '0')}${SUFFIX}`);
+    const sequence = ++this.lastSequence;
+    const file = path.join(this.directory, `${String(sequence).padStart(10, '0')}.spool`);
     const segment: Segment = { sequence, file, bytes: 0, live: 0 };
     this.appendSegment = segment;
     return segment;
   }
+}
+
+function writeHeader(data: Buffer, length: number, checksum: number): void {
+  MAGIC.copy(data, 0);
+  data.writeUInt32LE(length, 4);
+  data.writeUInt32LE(checksum, 8);
+  data.writeUInt32LE(crc32(data.subarray(0, 12)), 12);
+}
+
+/** The payload length a header at `offset` declares, when the header is whole and checks out; undefined otherwise. */
+function headerAt(data: Buffer, offset: number): number | undefined {
+  if (offset + HEADER_BYTES > data.length || data.compare(MAGIC, 0, 4, offset, offset + 4) !== 0) return undefined;
+  if (crc32(data.subarray(offset, offset + 12)) !== data.readUInt32LE(offset + 12)) return undefined;
+  return data.readUInt32LE(offset + 4);
+}
+
+function payloadChecksOut(data: Buffer, offset: number, length: number): boolean {
+  const end = offset + HEADER_BYTES + length;
+  return end <= data.length && crc32(data.subarray(offset + HEADER_BYTES, end)) === data.readUInt32LE(offset + 8);
+}
+
+interface Scanned {
+  segments: Array<{ segment: Segment; places: RecordPlace[] }>;
+  lastSequence: number;
+  torn: number;
+  damage: SpoolDamage[];
+  skipped: string[];
+}
+
+/** Reads every segment of a directory in order, cutting torn tails and skipping damaged stretches; empty segments are deleted. */
+function scanDirectory(directory: string): Scanned {
+  const found: Scanned = { segments: [], lastSequence: 0, torn: 0, damage: [], skipped: [] };
+  const names = readdirSync(directory)
+    .filter((name) => name.endsWith('.spool'))
+    .sort();
+  for (const name of names) {
+    const file = path.join(directory, name);
+    const sequence = Number.parseInt(name, 10);
+    if (Number.isSafeInteger(sequence)) found.lastSequence = Math.max(found.lastSequence, sequence);
+    if (!SEGMENT_NAME.test(name) || !lstatSync(file).isFile()) {
+      found.skipped.push(file);
+      continue;
+    }
+    const scanned = scanSegment(file, sequence, found);
+    if (scanned === undefined) found.skipped.push(file);
+    else if (scanned.places.length === 0) unlinkSync(file);
+    else found.segments.push(scanned);
+  }
+  return found;
+}
+
+function scanSegment(file: string, sequence: number, found: Scanned): { segment: Segment; places: RecordPlace[] } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, UPDATE_FLAGS);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw error;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const data = readFileSync(fd);
+    const segment: Segment = { sequence, file, bytes: 0, live: 0 };
+    const places: RecordPlace[] = [];
+    let work = data.length * RESYNC_WORK_PER_BYTE;
+    let offset = 0;
+    let end = 0;
+    while (offset + HEADER_BYTES <= data.length) {
+      const length = headerAt(data, offset);
+      if (length !== undefined && payloadChecksOut(data, offset, length)) {
+        places.push({ segment, offset, length });
+        offset += HEADER_BYTES + length;
+        end = offset;
+        continue;
+      }
+      // A damaged stretch: the next place whose header checks out and whose payload does too, within the work left.
+      let next: number | undefined;
+      for (let candidate = data.indexOf(MAGIC, offset + 1); candidate !== -1; candidate = data.indexOf(MAGIC, candidate + 1)) {
+        const declared = headerAt(data, candidate);
+        if (declared === undefined || candidate + HEADER_BYTES + declared > data.length) continue;
+        work -= declared;
+        if (work < 0) break;
+        if (payloadChecksOut(data, candidate, declared)) {
+          next = candidate;
+          break;
+        }
+      }
+      if (next === undefined) break;
+      found.damage.push({ file, offset, bytes: next - offset, points: Math.max(0, countLines(data, offset, next) - 1) });
+      offset = next;
+    }
+    if (end < data.length) {
+      // What follows the last valid record: a record torn by a crash while it was written (a header whose
+      // record runs past the end, or less than a header), or damaged bytes.
+      const declared = headerAt(data, end);
+      const torn = data.length - end < HEADER_BYTES || (declared !== undefined && end + HEADER_BYTES + declared > data.length);
+      if (torn) found.torn++;
+      else
+        found.damage.push({
+          file,
+          offset: end,
+          bytes: data.length - end,
+          points: Math.max(1, countLines(data, end, data.length) - 1),
+        });
+      ftruncateSync(fd, end);
+    }
+    segment.bytes = end;
+    segment.live = places.length;
+    return { segment, places };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A record read back whole and checked: its content, or the bytes that could be read and why they cannot be used. */
+type ReadRecord =
+  { record: SpoolRecord; bytes?: undefined; why?: undefined } | { record?: undefined; bytes: Buffer | undefined; why: string };
+
+async function readRecord(place: RecordPlace): Promise<ReadRecord> {
+  const size = HEADER_BYTES + place.length;
+  let why = '';
+  let data: Buffer | undefined;
+  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+    try {
+      data = await readWhole(place.segment.file, place.offset, size);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Its file is gone, or was replaced by a link: the record cannot come back.
+      if (code === 'ENOENT' || code === 'ELOOP')
+        return { bytes: undefined, why: `its file ${place.segment.file} is gone (${code})` };
+      if (attempt === READ_ATTEMPTS) throw error;
+      continue;
+    }
+    if (headerAt(data, 0) !== place.length) why = 'its header no longer checks out';
+    else if (!payloadChecksOut(data, 0, place.length)) why = 'its checksum no longer matches its content';
+    else return recordOf(data);
+  }
+  return { bytes: data, why: `a record of ${place.segment.file} at offset ${place.offset} could not be read back whole: ${why}` };
+}
+
+/** `size` bytes from `position`, read until whole (a read may return fewer bytes than asked for). */
+async function readWhole(file: string, position: number, size: number): Promise<Buffer> {
+  const handle = await open(file, READ_FLAGS);
+  try {
+    const data = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await handle.read(data, got, size - got, position + got);
+      if (bytesRead === 0) return data.subarray(0, got);
+      got += bytesRead;
+    }
+    return data;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A record from its checked bytes: the target's line of JSON, then the body. */
+function recordOf(data: Buffer): ReadRecord {
+  const payload = data.subarray(HEADER_BYTES);
+  const newline = payload.indexOf(NEWLINE);
+  let meta: unknown;
+  try {
+    meta = newline < 0 ? undefined : JSON.parse(payload.toString('utf8', 0, newline));
+  } catch {
+    meta = undefined;
+  }
+  const target = targetOf(meta);
+  if (target === undefined) return { bytes: data, why: 'its target (database, retention policy, bucket, org) cannot be read' };
+  return { record: { target, body: payload.subarray(newline + 1) } };
+}
+
+function targetOf(meta: unknown): WriteTarget | undefined {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
+  const { d, r, b, o } = meta as Record<string, unknown>;
+  const target: WriteTarget = {};
+  for (const [key, value] of [
+    ['database', d],
+    ['retentionPolicy', r],
+    ['bucket', b],
+    ['org', o],
+  ] as const) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string') return undefined;
+    target[key] = value;
+  }
+  return target;
 }
 
 /**
@@ -296,7 +512,7 @@ export class Spool {
  */
 async function writeDurably(segment: Segment, data: Buffer): Promise<void> {
   const isNew = segment.bytes === 0;
-  const handle: FileHandle = await open(segment.file, isNew ? 'w' : 'r+');
+  const handle: FileHandle = await open(segment.file, isNew ? CREATE_FLAGS : UPDATE_FLAGS, OWNER_ONLY_FILE);
   try {
     try {
       let written = 0;
@@ -311,9 +527,13 @@ async function writeDurably(segment: Segment, data: Buffer): Promise<void> {
       await handle.truncate(segment.bytes).catch(() => undefined);
       throw error;
     }
-  } finally {
+  } catch (error) {
     await handle.close();
+    // A new file that never held a record is not left behind (the next append makes it anew).
+    if (isNew) await unlink(segment.file).catch(() => undefined);
+    throw error;
   }
+  await handle.close();
   if (isNew) await syncDirectory(path.dirname(segment.file));
 }
 
@@ -326,32 +546,22 @@ async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
-/** The payload length of a valid record at `offset` (length in bounds, a JSON target, checksum right), or undefined. */
-function recordLengthAt(data: Buffer, offset: number): number | undefined {
-  if (offset + HEADER_BYTES >= data.length) return undefined;
-  const length = data.readUInt32LE(offset);
-  const end = offset + HEADER_BYTES + length;
-  if (length < 2 || end > data.length || data[offset + HEADER_BYTES] !== OPEN_BRACE) return undefined;
-  return crc32(data.subarray(offset + HEADER_BYTES, end)) === data.readUInt32LE(offset + 4) ? length : undefined;
-}
-
-/** The offset of the next valid record after a damaged one at `offset`: every payload starts with "{". */
-function nextRecordAfter(data: Buffer, offset: number): number | undefined {
-  for (
-    let brace = data.indexOf(OPEN_BRACE, offset + 1 + HEADER_BYTES);
-    brace !== -1;
-    brace = data.indexOf(OPEN_BRACE, brace + 1)
-  ) {
-    const candidate = brace - HEADER_BYTES;
-    if (recordLengthAt(data, candidate) !== undefined) return candidate;
-  }
-  return undefined;
-}
-
 function countLines(data: Buffer, from: number, to: number): number {
   let lines = 0;
   for (let at = data.indexOf(NEWLINE, from); at !== -1 && at < to; at = data.indexOf(NEWLINE, at + 1)) lines++;
   return lines;
+}
+
+/** Makes the directory (readable by its owner alone) or checks the one there: a real directory, not a link to one. */
+function ownDirectory(directory: string): void {
+  mkdirSync(directory, { recursive: true, mode: OWNER_ONLY_DIRECTORY });
+  const stats = lstatSync(directory);
+  if (!stats.isDirectory()) {
+    throw Object.assign(new Error(`${directory} is not a directory of its own (a symbolic link?): the spool is not kept there`), {
+      code: 'ENOTDIR',
+    });
+  }
+  if ((stats.mode & 0o077) !== 0) chmodSync(directory, OWNER_ONLY_DIRECTORY);
 }
 
 /**
@@ -363,7 +573,7 @@ function lock(directory: string): void {
   const file = path.join(directory, LOCK_FILE);
   if (lockedHere.has(directory)) throw new SpoolLockedError(directory, process.pid);
   const mine = path.join(directory, `${LOCK_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  writeFileSync(mine, `${process.pid}\n`);
+  writeFileSync(mine, `${process.pid}\n`, { flag: 'wx', mode: OWNER_ONLY_FILE });
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
@@ -373,7 +583,7 @@ function lock(directory: string): void {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      const owner = lockOwner(file);
       // This process's own id with no spool of this process holding it: left by an earlier run (a container restarts with the same id).
       if (Number.isSafeInteger(owner) && owner !== process.pid && isRunning(owner)) throw new SpoolLockedError(directory, owner);
       unlinkQuietly(file);
@@ -381,6 +591,21 @@ function lock(directory: string): void {
     throw new SpoolLockedError(directory, Number.NaN);
   } finally {
     unlinkQuietly(mine);
+  }
+}
+
+/** The process id a lock file names; NaN for one that names none (or is not a file of its own). */
+function lockOwner(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, READ_FLAGS);
+  } catch {
+    return Number.NaN;
+  }
+  try {
+    return Number.parseInt(readFileSync(fd, 'utf8').slice(0, 32), 10);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -409,20 +634,10 @@ function removeEmptyDirectory(directory: string): void {
   try {
     rmdirSync(directory);
   } catch {
-    // not empty (a file of another version, a lock taken meanwhile), or already gone: kept
+    // not empty (a record set aside, a lock taken meanwhile), or already gone: kept
   }
 }
 
 function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-}
-
-/** A record from its payload: the target's line of JSON, then the body (or, from 0.1.0, the lines in the JSON). */
-function recordOf(payload: Buffer): SpoolRecord {
-  const newline = payload.indexOf(NEWLINE);
-  const headerEnd = newline === -1 ? payload.length : newline;
-  const parsed = JSON.parse(payload.toString('utf8', 0, headerEnd)) as { d?: string; r?: string; l?: string[] };
-  const target = { database: parsed.d ?? undefined, retentionPolicy: parsed.r ?? undefined };
-  if (parsed.l !== undefined) return { target, body: Buffer.from(parsed.l.map((line) => `${line}\n`).join('')) };
-  return { target, body: payload.subarray(headerEnd + 1) };
 }

@@ -82,7 +82,7 @@ describe('inflow out with the disk spool', () => {
     send(outId, 0, 500);
     await waitFor(() => completed.length === 500, 'every message done while the server is down', 15_000);
     assert.equal(caught.length, 0);
-    const spoolDir = path.join(userDir, 'inflow-spool', outId, '~');
+    const spoolDir = path.join(userDir, 'inflow-spool', outId, 'default');
     assert.ok(spoolFiles(spoolDir) > 0, 'batches on disk');
     await waitFor(
       () => statusTexts(helper.getNode(outId)).some((text) => /batches on disk/.test(text)),
@@ -101,7 +101,7 @@ describe('inflow out with the disk spool', () => {
     const { completed } = await load(db, outId);
     send(outId, 0, 300);
     await waitFor(() => completed.length === 300, 'all written');
-    assert.equal(spoolFiles(path.join(userDir, 'inflow-spool', outId, '~')), 0);
+    assert.equal(spoolFiles(path.join(userDir, 'inflow-spool', outId, 'default')), 0);
     assert.equal(await stored(db), 300);
   });
 
@@ -147,7 +147,7 @@ describe('inflow out with the disk spool', () => {
     assert.equal(caught.length, 0, 'the bad point was acknowledged with its batch, on disk');
     await server.resume();
     await waitFor(async () => (await stored(db)) === 100, 'the 99 good points and the first one in InfluxDB', 15_000);
-    const spoolDir = path.join(userDir, 'inflow-spool', outId, '~');
+    const spoolDir = path.join(userDir, 'inflow-spool', outId, 'default');
     await waitFor(() => spoolFiles(spoolDir) === 0, 'the disk emptied', 5000);
     const warnings = warningsOf(outId);
     assert.equal(warnings.length, 1, warnings.join('\n'));
@@ -175,7 +175,7 @@ describe('inflow out with the disk spool', () => {
       await helper.unload();
       const closing = Date.now() - started;
       assert.ok(closing < 4000, `the redeploy waited ${closing} ms for a server that does not answer; the close timeout is 1 s`);
-      assert.ok(spoolFiles(path.join(userDir, 'inflow-spool', outId, '~')) > 0, 'the points are on disk');
+      assert.ok(spoolFiles(path.join(userDir, 'inflow-spool', outId, 'default')) > 0, 'the points are on disk');
     } finally {
       helper.settings({ userDir, inflowOutRetry: quickRetries });
     }
@@ -220,7 +220,7 @@ describe('inflow out with the disk spool', () => {
         .filter((text) => text.includes(`belong to node gone${counter}, which is not deployed`));
     await waitFor(() => reported().length > 0, 'the backlog reported');
     assert.match(reported()[0] as string, /server cfgGone has no inflow out node with a spool.*kept on disk, not written/);
-    assert.ok(spoolFiles(path.join(userDir, 'inflow-spool', `gone${counter}`, '~')) > 0, 'still on disk');
+    assert.ok(spoolFiles(path.join(userDir, 'inflow-spool', `gone${counter}`, 'default')) > 0, 'still on disk');
     assert.equal(await stored(db), 0);
     // Deploying a node on that server again replays it.
     await helper.unload();
@@ -256,7 +256,7 @@ describe('inflow out with the disk spool', () => {
       await waitFor(() => first.completed.length === (round + 1) * 50, 'the round done once on disk', 15_000);
     }
     await helper.unload();
-    const dir = path.join(userDir, 'inflow-spool', outId, '~');
+    const dir = path.join(userDir, 'inflow-spool', outId, 'default');
     const [segment] = readdirSync(dir).filter((name) => name.endsWith('.spool'));
     const file = path.join(dir, segment as string);
     const data = readFileSync(file);
@@ -275,7 +275,8 @@ describe('inflow out with the disk spool', () => {
   });
 
   it('writers of targets of their own are released once unused: many msg.database values leave no folder behind', async () => {
-    helper.settings({ userDir, inflowOutRetry: quickRetries, inflowOutIdleRelease: 300 });
+    // Long enough for the 200 messages to settle (about half a second here) before a writer can be released.
+    helper.settings({ userDir, inflowOutRetry: quickRetries, inflowOutIdleRelease: 1500 });
     try {
       const outId = `many${++counter}`;
       await server.createDatabase(`spool_${counter}`);
@@ -288,7 +289,7 @@ describe('inflow out with the disk spool', () => {
       await waitFor(
         () => readdirSync(root).filter((name) => name !== 'owner.json').length === 0,
         'every idle target released',
-        3000,
+        8000,
       );
       // A target used again gets a writer again.
       node.receive({ payload: { value: 1 } });

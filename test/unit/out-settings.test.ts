@@ -21,6 +21,7 @@ describe('the settings of inflow out', () => {
       integerFields: new Set(),
       precision: 'ms',
       format: 'fields',
+      maxPoints: 100_000,
     });
   });
 

@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { linesOfBody } from '../../src/core';
-import { Spool, SpoolLockedError, type SpoolRecord } from '../../src/delivery';
+import { Spool, SpoolBudget, SpoolLockedError, type SpoolRecord } from '../../src/delivery';
 
 const directories: string[] = [];
 function directory(): string {
@@ -22,20 +35,35 @@ const linesOf = (i: number): string[] => [`m v=${i} ${i}`, `m,t=é\\ x v="a\\"b\
 const record = (i: number, target = {}): SpoolRecord => ({ target, body: Buffer.from(`${linesOf(i).join('\n')}\n`) });
 const linesIn = (got: SpoolRecord | undefined): string[] | undefined => (got === undefined ? undefined : linesOfBody(got.body));
 
+/** A record as the spool writes one (IFLW, length, payload CRC, header CRC, payload), with the payload CRC given. */
+function recordBytes(payload: Buffer, payloadCrc = crc32(payload)): Buffer {
+  const header = Buffer.alloc(16);
+  header.write('IFLW', 0, 'latin1');
+  header.writeUInt32LE(payload.length, 4);
+  header.writeUInt32LE(payloadCrc, 8);
+  header.writeUInt32LE(crc32(header.subarray(0, 12)), 12);
+  return Buffer.concat([header, payload]);
+}
+
+const segmentOf = (dir: string): string => path.join(dir, readdirSync(dir).find((name) => name.endsWith('.spool')) as string);
+
 describe('Spool', () => {
-  it('gives records back first in, first out, with their targets', async () => {
+  it('gives records back first in, first out, each with its whole target (database, retention policy, bucket, org)', async () => {
     const spool = Spool.open(directory());
     assert.equal(await spool.first(), undefined);
-    for (let i = 0; i < 5; i++)
-      assert.equal(await spool.append(record(i, i === 2 ? { database: 'other', retentionPolicy: 'week' } : {})), true);
+    const targets = [
+      {},
+      { database: 'other', retentionPolicy: 'week' },
+      { bucket: 'tenant-b', org: 'acme' },
+      { database: 'x', bucket: 'y/z', org: 'o' },
+      {},
+    ];
+    for (let i = 0; i < 5; i++) assert.equal(await spool.append(record(i, targets[i])), true);
     assert.equal(spool.records, 5);
     for (let i = 0; i < 5; i++) {
       const got = await spool.first();
       assert.deepEqual(linesIn(got), linesOf(i));
-      assert.deepEqual(
-        got?.target,
-        i === 2 ? { database: 'other', retentionPolicy: 'week' } : { database: undefined, retentionPolicy: undefined },
-      );
+      assert.deepEqual(got?.target, targets[i]);
       await spool.removeFirst();
     }
     assert.equal(spool.empty, true);
@@ -74,38 +102,24 @@ describe('Spool', () => {
     await reopened.close();
   });
 
-  it('reads records written by version 0.1.0 (the lines inside the JSON) before and among new ones', async () => {
-    const dir = directory();
-    const payload = Buffer.from(JSON.stringify({ d: 'other', l: linesOf(1) }));
-    const header = Buffer.alloc(8);
-    header.writeUInt32LE(payload.length, 0);
-    header.writeUInt32LE(crc32(payload), 4);
-    writeFileSync(path.join(dir, '0000000001.spool'), Buffer.concat([header, payload]));
-    const spool = Spool.open(dir);
-    assert.equal(spool.records, 1);
-    await spool.append(record(2));
-    const old = await spool.first();
-    assert.deepEqual(old?.target, { database: 'other', retentionPolicy: undefined });
-    assert.equal(Buffer.from(old?.body ?? []).toString(), `${linesOf(1).join('\n')}\n`);
-    await spool.removeFirst();
-    assert.deepEqual(linesIn(await spool.first()), linesOf(2));
-    await spool.close();
-  });
-
   it('detects a corrupted last record by its checksum, cuts it off and reports it as damage (it was complete, not torn)', async () => {
     const dir = directory();
     const spool = Spool.open(dir);
     await spool.append(record(1));
     await spool.close();
-    const file = path.join(dir, readdirSync(dir)[0] as string);
-    appendFileSync(file, Buffer.from([5, 0, 0, 0, 1, 2, 3, 4, 104, 101, 108, 108, 111]));
+    const file = path.join(dir, readdirSync(dir).find((name) => name.endsWith('.spool')) as string);
+    const size = statSync(file).size;
+    // A whole record, header and all, whose content does not match its checksum.
+    const damaged = recordBytes(Buffer.from('{}\nm v=1 1\n'), 12345);
+    appendFileSync(file, damaged);
     const reopened = Spool.open(dir);
     assert.equal(reopened.records, 1);
     assert.equal(reopened.tornRecords, 0);
     assert.deepEqual(
       reopened.damage.map(({ offset, bytes }) => ({ offset, bytes })),
-      [{ offset: statSync(file).size, bytes: 13 }],
+      [{ offset: size, bytes: damaged.length }],
     );
+    assert.equal(statSync(file).size, size, 'cut off');
     await reopened.close();
   });
 
@@ -168,5 +182,118 @@ describe('Spool', () => {
       () => Spool.open(dir),
       (error: unknown) => error instanceof SpoolLockedError && error.owner === process.ppid,
     );
+  });
+
+  it('sets aside a record whose checksum is right but whose target cannot be read, and gives the next one: replay is never blocked', async () => {
+    const dir = directory();
+    writeFileSync(
+      path.join(dir, '0000000001.spool'),
+      Buffer.concat([recordBytes(Buffer.from('not json\nm v=1 1\n')), recordBytes(Buffer.from('{"d":"db"}\nm v=2 2\n'))]),
+    );
+    const setAside: Array<{ file: string; why: string }> = [];
+    const spool = Spool.open(dir, { onSetAside: (file, why) => setAside.push({ file, why }) });
+    assert.equal(spool.records, 2);
+    const got = await spool.first();
+    assert.deepEqual(got?.target, { database: 'db' });
+    assert.deepEqual(linesIn(got), ['m v=2 2']);
+    assert.equal(spool.records, 1);
+    assert.equal(spool.setAside, 1);
+    assert.equal(setAside.length, 1);
+    assert.match(setAside[0]?.why ?? '', /target .* cannot be read/);
+    assert.equal(
+      readFileSync(setAside[0]?.file ?? '')
+        .subarray(16)
+        .toString(),
+      'not json\nm v=1 1\n',
+      'its bytes are kept, for a person to look at',
+    );
+    assert.equal(statSync(setAside[0]?.file ?? '').mode & 0o777, 0o600);
+    await spool.close();
+  });
+
+  it('checks every record again when it is read: a record damaged on disk after the spool was opened is set aside, never given out', async () => {
+    const dir = directory();
+    const spool = Spool.open(dir, { onSetAside: () => undefined });
+    for (let i = 0; i < 3; i++) await spool.append(record(i));
+    const file = segmentOf(dir);
+    const data = readFileSync(file);
+    // The first record's body: a point's value changed, as a failing card might.
+    const at = data.indexOf('m v=0');
+    data[at + 4] = 0x39;
+    writeFileSync(file, data);
+    const got = await spool.first();
+    assert.deepEqual(linesIn(got), linesOf(1));
+    assert.equal(spool.setAside, 1);
+    assert.equal(spool.records, 2);
+    await spool.close();
+  });
+
+  it('follows no symbolic link: a segment that is one is neither read nor cut, and its target is left as it was', async () => {
+    const dir = directory();
+    const outside = path.join(directory(), 'precious.txt');
+    writeFileSync(outside, 'do not truncate me');
+    symlinkSync(outside, path.join(dir, '0000000001.spool'));
+    const spool = Spool.open(dir);
+    assert.equal(spool.records, 0);
+    assert.deepEqual(spool.skippedFiles, [path.join(dir, '0000000001.spool')]);
+    assert.equal(await spool.append(record(1)), true);
+    assert.equal(readFileSync(outside, 'utf8'), 'do not truncate me');
+    assert.ok(lstatSync(path.join(dir, '0000000001.spool')).isSymbolicLink(), 'the link is left alone');
+    assert.ok(readdirSync(dir).includes('0000000002.spool'), 'a new segment takes a name no file has');
+    await spool.close();
+    const linked = path.join(directory(), 'linked');
+    symlinkSync(dir, linked);
+    assert.throws(() => Spool.open(linked), /not a directory of its own/);
+  });
+
+  it('keeps its folder and files to their owner: 0700 and 0600, a folder made 0755 before included', async () => {
+    const dir = path.join(directory(), 'spool');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    const spool = Spool.open(dir);
+    await spool.append(record(1));
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(statSync(segmentOf(dir)).mode & 0o777, 0o600);
+    assert.equal(statSync(path.join(dir, 'owner.lock')).mode & 0o777, 0o600);
+    await spool.close();
+  });
+
+  it('spools sharing a budget hold at most its bytes together', async () => {
+    const budget = new SpoolBudget(3000);
+    const a = Spool.open(directory(), { budget });
+    const b = Spool.open(directory(), { budget });
+    let accepted = 0;
+    for (let i = 0; i < 100; i++) if (await (i % 2 === 0 ? a : b).append(record(i))) accepted++;
+    assert.ok(accepted > 5 && a.bytes + b.bytes <= 3000, `${accepted} records, ${a.bytes} + ${b.bytes} bytes`);
+    assert.equal(budget.used, a.bytes + b.bytes);
+    while (!a.empty) await a.removeFirst();
+    assert.equal(budget.used, b.bytes, 'what one spool gives back the other may use');
+    assert.equal(await b.append(record(1)), true);
+    await a.close();
+    await b.close();
+    assert.equal(budget.used, 0);
+  });
+
+  it('skips a crafted stretch of record headers that each claim the rest of the segment, and opens', async () => {
+    const dir = directory();
+    const good = recordBytes(Buffer.from('{}\nm v=1 1\n'));
+    // A damaged start, then 60,000 headers whose checksums are right but whose records run to the end: a resync that checked each would read 60,000 x 1 MB.
+    const fake = Buffer.alloc(16);
+    fake.write('IFLW', 0, 'latin1');
+    const headers: Buffer[] = [];
+    const count = 60_000;
+    for (let i = 0; i < count; i++) {
+      const header = Buffer.from(fake);
+      header.writeUInt32LE((count - i - 1) * 16, 4);
+      header.writeUInt32LE(i, 8);
+      header.writeUInt32LE(crc32(header.subarray(0, 12)), 12);
+      headers.push(header);
+    }
+    writeFileSync(path.join(dir, '0000000001.spool'), Buffer.concat([good, Buffer.from('garbage!'), ...headers]));
+    const spool = Spool.open(dir);
+    assert.equal(spool.records, 1, 'the record before the damage is kept');
+    assert.equal(spool.damage.length, 1);
+    assert.equal(spool.damage[0]?.offset, good.length);
+    await spool.close();
   });
 });

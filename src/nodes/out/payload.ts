@@ -5,6 +5,7 @@
 import { isDictForm } from '../../client';
 import {
   addCheckedLines,
+  BufferOverflowException,
   convertTimestamp,
   defaultTagsAdder,
   InvalidMeasurementException,
@@ -36,6 +37,8 @@ export interface OutSettings {
   format: 'fields' | 'lineProtocol' | 'influxdb';
   /** The unit of the message's number timestamps (msg.precision), when it is not `precision`. */
   messagePrecision?: Precision | undefined;
+  /** Most points the node may hold ("Hold at most"): a payload of more rows is refused before any is serialized. */
+  maxPoints?: number | undefined;
 }
 
 /** The msg properties "inflow out" reads. */
@@ -66,6 +69,12 @@ export function pointsOfMessage(msg: OutMessage, nodeSettings: OutSettings): Mes
   const target = targetOf(msg);
   const settings = messageSettings(msg, nodeSettings);
   const { payload } = msg;
+  if (Array.isArray(payload) && settings.maxPoints !== undefined && payload.length > settings.maxPoints) {
+    throw new BufferOverflowException(
+      `msg.payload has ${payload.length} rows, more than this node may hold waiting for InfluxDB (Hold at most: ${settings.maxPoints} points): ` +
+        'none of them was written and nothing else was dropped; send fewer at a time, or raise the limit',
+    );
+  }
   if (payload instanceof Uint8Array || settings.format === 'lineProtocol') return { lines: linesOfText(payload, settings), target };
   if (settings.format === 'influxdb') return { lines: linesOfInfluxdbShapes(payload, msg, settings), target };
   if (Array.isArray(payload)) {

@@ -69,6 +69,7 @@ export function optionsOf(def: OutDef, precision: Precision): OutOptions {
       ),
       precision,
       format: payloadFormat(def.payloadFormat),
+      maxPoints: wholeNumber(def.bufferLimit, DEFAULTS.maxBufferLines, 1, 'buffer limit'),
     },
     batchSize: wholeNumber(def.autocommitEvery, DEFAULTS.batchSize, 1, 'autocommit every'),
     flushInterval: wholeNumber(def.flushInterval, DEFAULTS.flushInterval, 0, 'flush interval'),

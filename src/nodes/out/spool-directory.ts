@@ -1,22 +1,45 @@
 /**
  * Where "inflow out" keeps points on disk: `<userDir>/inflow-spool/<node id>/<target>/`, one spool
- * per target (database and retention policy), and an `owner.json` naming the server (config node)
- * the backlog belongs to, so that a backlog whose node is gone can be replayed by another node of
- * the same server, or reported.
+ * per target (database, retention policy, bucket, org), and an `owner.json` naming the server (config
+ * node) the backlog belongs to, so that a backlog whose node is gone can be replayed by another node of
+ * the same server, or reported. Node ids and targets are encoded into folder names that stay inside
+ * the spool folder whatever they hold; folders and files are readable by their owner alone, and no
+ * symbolic link is followed.
  */
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import type { WriteTarget } from '../../core';
-import { Spool, SpoolLockedError } from '../../delivery';
+import { Spool, SpoolLockedError, type SpoolBudget } from '../../delivery';
 import { DEFAULT_TARGET } from './payload';
 
 const OWNER_FILE = 'owner.json';
+/** The folder of the server's own target (the config node's database or bucket): no target's encoded name is this. */
+const DEFAULT_FOLDER = 'default';
 
 /** The folder under the user directory that holds every node's spool. */
 export function spoolBaseOf(RED: NodeAPI): string | undefined {
   const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
   return userDir ? path.join(userDir, 'inflow-spool') : undefined;
+}
+
+/** A node's folder name: its id, encoded so that no id (`..`, `a/b`) can name a place outside the spool folder. */
+export function nodeFolder(nodeId: string): string {
+  return encodeName(nodeId);
 }
 
 /** Where a node keeps its spools, with its server noted in it; undefined without a user directory (said in a warning). */
@@ -26,12 +49,12 @@ export function spoolRootOf(RED: NodeAPI, node: Node, serverId: string): string 
     node.warn('no Node-RED user directory is set: points are kept in memory only while InfluxDB is away');
     return undefined;
   }
-  const root = path.join(base, node.id);
+  const root = path.join(base, nodeFolder(node.id));
   try {
-    mkdirSync(root, { recursive: true });
+    ownFolder(base);
+    ownFolder(root);
     const owner = JSON.stringify({ server: serverId });
-    const file = path.join(root, OWNER_FILE);
-    if (!existsSync(file) || readFileSync(file, 'utf8') !== owner) writeFileSync(file, owner);
+    if (readOwnFile(path.join(root, OWNER_FILE)) !== owner) replaceFile(path.join(root, OWNER_FILE), owner);
   } catch (error) {
     // A read-only or full disk: each spool then fails to open, and says so.
     node.warn(`cannot note the server of this node's spool (${String(error)})`);
@@ -40,17 +63,52 @@ export function spoolRootOf(RED: NodeAPI, node: Node, serverId: string): string 
 }
 
 /**
- * A target as a folder name: database and retention policy, percent-encoded (`~` too), `~` between;
- * then bucket and org, when the target has either (folders of 1.x targets keep their old names).
+ * A target as a folder name: database and retention policy, percent-encoded (`~` and `.` too), `~`
+ * between; then bucket and org, when the target has either. The server's own target is `default`.
  */
 export function targetFolder(target: WriteTarget): string {
-  const folder = `${encodeName(target.database)}~${encodeName(target.retentionPolicy)}`;
-  if (target.bucket === undefined && target.org === undefined) return folder;
-  return `${folder}~${encodeName(target.bucket)}~${encodeName(target.org)}`;
+  const { database, retentionPolicy, bucket, org } = target;
+  if (database === undefined && retentionPolicy === undefined && bucket === undefined && org === undefined) return DEFAULT_FOLDER;
+  const folder = `${encodeName(database)}~${encodeName(retentionPolicy)}`;
+  if (bucket === undefined && org === undefined) return folder;
+  return `${folder}~${encodeName(bucket)}~${encodeName(org)}`;
 }
 
 function encodeName(name: string | undefined): string {
-  return encodeURIComponent(name ?? '').replace(/~/g, '%7E');
+  return encodeURIComponent(name ?? '').replace(/[~.!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Makes a folder readable by its owner alone, or checks the one there is a folder, not a link to one. */
+function ownFolder(folder: string): void {
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  if (!lstatSync(folder).isDirectory()) throw new Error(`${folder} is not a folder of its own (a symbolic link?)`);
+}
+
+/** A file's text, or undefined when it is missing or not a file of its own (a link is not followed). */
+function readOwnFile(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a file whole under another name, then puts it in place: a link of that name is replaced, not written through. */
+function replaceFile(file: string, text: string): void {
+  const temporary = `${file}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(temporary, text, { flag: 'wx', mode: 0o600 });
+  try {
+    renameSync(temporary, file);
+  } catch (error) {
+    unlinkSync(temporary);
+    throw error;
+  }
 }
 
 /** The targets that have a folder under a node's spool root; folders that name no target are reported. */
@@ -59,6 +117,10 @@ export function spooledTargets(root: string, report: (text: string) => void): Wr
   const targets: WriteTarget[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
+    if (entry.name === DEFAULT_FOLDER) {
+      targets.push(DEFAULT_TARGET);
+      continue;
+    }
     const parts = entry.name.split('~');
     let decoded: string[] | undefined;
     try {
@@ -71,13 +133,12 @@ export function spooledTargets(root: string, report: (text: string) => void): Wr
       continue;
     }
     const [database = '', retentionPolicy = '', bucket = '', org = ''] = decoded;
-    const target: WriteTarget = {
+    targets.push({
       ...(database === '' ? {} : { database }),
       ...(retentionPolicy === '' ? {} : { retentionPolicy }),
       ...(bucket === '' ? {} : { bucket }),
       ...(org === '' ? {} : { org }),
-    };
-    targets.push(Object.keys(target).length === 0 ? DEFAULT_TARGET : target);
+    });
   }
   return targets;
 }
@@ -86,11 +147,14 @@ export function spooledTargets(root: string, report: (text: string) => void): Wr
  * Opens the spool of one target, or undefined (memory only) when it cannot be had: the disk fails,
  * or another process owns it. Says what it found: damaged records skipped, a torn last record.
  */
-export function openSpool(root: string, target: WriteTarget, maxBytes: number, warn: (text: string) => void): Spool | undefined {
+export function openSpool(root: string, target: WriteTarget, budget: SpoolBudget, warn: (text: string) => void): Spool | undefined {
   const directory = path.join(root, targetFolder(target));
   let spool: Spool;
   try {
-    spool = Spool.open(directory, { maxBytes });
+    spool = Spool.open(directory, {
+      budget,
+      onSetAside: (file, why) => warn(`a record of points on disk was set aside in ${file} and is not written: ${why}`),
+    });
   } catch (error) {
     const why = error instanceof SpoolLockedError ? error.message : `cannot keep points on disk in ${directory} (${String(error)})`;
     warn(`${why}: points are kept in memory only while InfluxDB is away`);
@@ -102,6 +166,7 @@ export function openSpool(root: string, target: WriteTarget, maxBytes: number, w
         'there cannot be read back and are lost; every record before and after them is kept',
     );
   }
+  for (const file of spool.skippedFiles) warn(`${file} is not a spool file of its own (a symbolic link?): it is left alone, not replayed`);
   if (spool.tornRecords > 0) {
     warn(`the spool's last record was cut short (a crash while it was written, before it was acknowledged); every complete record is kept`);
   }
@@ -123,21 +188,31 @@ export function findOrphans(base: string, isDeployed: (nodeId: string) => boolea
   if (!existsSync(base)) return [];
   const orphans: Orphan[] = [];
   for (const entry of readdirSync(base, { withFileTypes: true })) {
-    if (!entry.isDirectory() || isDeployed(entry.name)) continue;
+    if (!entry.isDirectory()) continue;
+    const nodeId = decodedName(entry.name);
+    if (nodeId === undefined || nodeFolder(nodeId) !== entry.name || isDeployed(nodeId)) continue;
     const root = path.join(base, entry.name);
     const files = countSpoolFiles(root);
     if (files === 0) {
       rmSync(root, { recursive: true, force: true });
       continue;
     }
-    orphans.push({ root, nodeId: entry.name, server: ownerOf(root), files });
+    orphans.push({ root, nodeId, server: ownerOf(root), files });
   }
   return orphans;
 }
 
+function decodedName(name: string): string | undefined {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return undefined;
+  }
+}
+
 function ownerOf(root: string): string | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(path.join(root, OWNER_FILE), 'utf8')) as { server?: unknown };
+    const parsed = JSON.parse(readOwnFile(path.join(root, OWNER_FILE)) ?? '') as { server?: unknown };
     return typeof parsed.server === 'string' ? parsed.server : undefined;
   } catch {
     return undefined;

@@ -5,7 +5,7 @@
  */
 import type { Client } from '../../client';
 import type { WriteTarget } from '../../core';
-import { BatchWriter, type Spool, type WriterState } from '../../delivery';
+import { BatchWriter, BufferBudget, SpoolBudget, type Spool, type WriterState } from '../../delivery';
 import { DEFAULT_TARGET } from './payload';
 import type { OutOptions, OutTuning } from './settings';
 import { openSpool, removeRoot, spooledTargets, type Orphan } from './spool-directory';
@@ -29,8 +29,13 @@ export class TargetWriters {
   private defaultWriter: BatchWriter | undefined;
   private readonly addedAtLastLook = new Map<BatchWriter, number>();
   private readonly releaseTimer: NodeJS.Timeout;
+  /** "Hold at most" and "Disk at most" hold for the node as a whole, across its targets. */
+  private readonly buffer: BufferBudget;
+  private readonly disk: SpoolBudget;
 
   constructor(private readonly context: WritersContext) {
+    this.buffer = new BufferBudget(context.options.maxBufferLines);
+    this.disk = new SpoolBudget(context.options.spoolMaxBytes);
     // A backlog left on disk by an earlier run (a redeploy, a restart, a crash) is replayed now.
     if (context.spoolRoot !== undefined) {
       for (const target of spooledTargets(context.spoolRoot, context.warn)) this.writerFor(target).startReplay();
@@ -45,8 +50,8 @@ export class TargetWriters {
     const key = `${target.database ?? ''}\u0000${target.retentionPolicy ?? ''}\u0000${target.bucket ?? ''}\u0000${target.org ?? ''}`;
     let writer = this.writers.get(key);
     if (writer === undefined) {
-      const { spoolRoot, options, warn } = this.context;
-      const spool = spoolRoot === undefined ? undefined : openSpool(spoolRoot, target, options.spoolMaxBytes, warn);
+      const { spoolRoot, warn } = this.context;
+      const spool = spoolRoot === undefined ? undefined : openSpool(spoolRoot, target, this.disk, warn);
       writer = this.makeWriter(target, spool);
       this.writers.set(key, writer);
       if (spool !== undefined) this.spools.set(writer, spool);
@@ -66,7 +71,7 @@ export class TargetWriters {
     log(`replaying the backlog of node ${orphan.nodeId}, which is no longer deployed (${orphan.files} spool file(s) in ${orphan.root})`);
     const runs: Array<Promise<void>> = [];
     for (const target of spooledTargets(orphan.root, warn)) {
-      const spool = openSpool(orphan.root, target, Number.MAX_SAFE_INTEGER, warn);
+      const spool = openSpool(orphan.root, target, new SpoolBudget(Number.MAX_SAFE_INTEGER), warn);
       if (spool === undefined) continue;
       const writer = this.makeWriter(target, spool);
       this.adopted.set(writer, spool);
@@ -100,12 +105,16 @@ export class TargetWriters {
       onChange: changed,
       retry: options.maxRetries === undefined ? tuning.retry : { ...tuning.retry, maxRetries: options.maxRetries },
       closeTimeout: tuning.closeTimeout,
-      maxBufferLines: options.maxBufferLines,
+      buffer: this.buffer,
       spool,
       onRejectedFromSpool: (error, lines) =>
         warn(`InfluxDB rejected ${lines.length} point(s) replayed from disk, which are dropped: ${error.message}`),
-      onSpoolError: (error) =>
-        warn(`cannot keep points on disk (${String(error)}): batches stay in memory, and are retried there, while InfluxDB is away`),
+      onSpoolError: (error, operation) =>
+        warn(
+          operation === 'write'
+            ? `cannot keep points on disk (${String(error)}): batches stay in memory, and are retried there and on disk, while InfluxDB is away`
+            : `cannot read points back from disk (${String(error)}): they stay there, and are read again in a moment`,
+        ),
     });
   }
 
