@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // Makes sure the programs the demo and the tests need are there: influxd (InfluxDB 1.x) and, with
-// --tests, Chromium for the editor test, VictoriaMetrics and vmauth, and libfaketime for the clock-step test. Installs Debian's packages when this machine can (root
+// --tests, Chromium for the editor test, VictoriaMetrics and vmauth, libfaketime for the clock-step test and libfiu for
+// the disk-fault tests. Installs Debian's packages when this machine can (root
 // with apt-get), or stops with a message saying how.
 const { spawnSync } = require('node:child_process');
 const { findProgram: find } = require('./local');
@@ -14,6 +15,8 @@ if (process.argv.includes('--tests')) {
   NEEDED.push({ binary: 'vmauth', env: 'VMAUTH', debian: 'victoria-metrics', what: 'vmauth' });
   // libfaketime steps a test runtime's wall clock.
   NEEDED.push({ binary: 'faketime', env: 'FAKETIME_BIN', debian: 'faketime', what: 'libfaketime' });
+  // libfiu makes a test runtime's reads and writes fail, or come back short.
+  NEEDED.push({ binary: 'fiu-run', env: 'FIU_RUN', debian: 'fiu-utils', what: 'libfiu (fiu-run)' });
 }
 
 function canInstall() {

@@ -211,19 +211,25 @@ export class Spool {
       const meta = Buffer.from(`${JSON.stringify({ d, r, b, o })}\n`);
       const size = HEADER_BYTES + meta.length + record.body.length;
       if (this.budget.used + size > this.budget.maxBytes) return false;
+      // Taken from the budget before the write: spools sharing it append at the same time.
+      this.budget.used += size;
       let segment = this.appendSegment;
       if (segment === undefined || segment.bytes + size > this.segmentBytes) segment = this.startSegment();
       const data = Buffer.allocUnsafe(size);
       writeHeader(data, size - HEADER_BYTES, crc32(record.body, crc32(meta)));
       meta.copy(data, HEADER_BYTES);
       Buffer.from(record.body.buffer, record.body.byteOffset, record.body.byteLength).copy(data, HEADER_BYTES + meta.length);
-      await writeDurably(segment, data);
+      try {
+        await writeDurably(segment, data);
+      } catch (error) {
+        this.budget.used -= size;
+        throw error;
+      }
       if (segment.bytes === 0) this.segments.push(segment);
       this.places.push({ segment, offset: segment.bytes, length: size - HEADER_BYTES });
       segment.bytes += size;
       segment.live++;
       this.totalBytes += size;
-      this.budget.used += size;
       return true;
     });
   }

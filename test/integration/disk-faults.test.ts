@@ -4,6 +4,7 @@
  * reach InfluxDB, and what the disk could not take waits in memory (unacknowledged) until written.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer } from '../support/influxd';
@@ -45,6 +46,14 @@ const flowTo = (database: string): unknown[] =>
 /** Posts readings; each resolves to the answer's status once the message is done (0 when Node-RED did not answer). */
 function post(runtime: NodeRedProcess, values: number[], db?: (value: number) => string): Array<Promise<number>> {
   return values.map((value) => postReading(runtime, { value, timestamp: 1_700_000_000_000 + value, db: db?.(value) }));
+}
+
+/** Runs libfiu remote control commands in a runtime started under `fiu-run -x`. */
+function fiuControl(runtime: NodeRedProcess, commands: string[]): void {
+  const result = spawnSync('fiu-ctrl', [...commands.flatMap((command) => ['-c', command]), String(runtime.pid)], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`fiu-ctrl failed: ${result.stderr || String(result.error)}`);
 }
 
 const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
@@ -149,6 +158,38 @@ describe('the disk spool when the disk fails', () => {
       );
     }
     assert.equal(runtime.running, true, `Node-RED exited:\n${runtime.output.slice(-2000)}`);
+  });
+
+  it('a disk that fails reads and writes now and then, and gives short reads (libfiu): every acknowledged message lands, at its own time, once', async () => {
+    await influx.createDatabase('flaky');
+    const runtime = await startNodeRed({ wrap: ['fiu-run', '-x', '--'] });
+    await runtime.deploy(flowTo('flaky'));
+    assert.equal(
+      await postReading(runtime, { value: -1, timestamp: 1_700_000_000_000 - 1 }),
+      200,
+      'a first message, with the flow warmed up',
+    );
+    await influx.halt();
+    // From now on, in Node-RED's process: half of the positioned reads (the spool's) come back short, and one in
+    // twenty of them and of the positioned writes fail with EIO (5).
+    fiuControl(runtime, [
+      'enable_random name=posix/io/rw/pread/reduce,probability=0.5',
+      'enable_random name=posix/io/rw/pread,probability=0.05,failinfo=5',
+      'enable_random name=posix/io/rw/pwrite,probability=0.05,failinfo=5',
+    ]);
+    const values = range(0, 400);
+    const answers = post(runtime, values);
+    assert.deepEqual([...new Set(await Promise.all(answers))], [200], 'every message acknowledged once on disk');
+    await influx.resume();
+    await assertAllStored('flaky', values);
+    const rows = (await influx.rows('SELECT value FROM readings', 'flaky', 'ms')).filter((row) => row.value !== -1);
+    assert.equal(rows.length, values.length, 'each point once');
+    assert.deepEqual(
+      rows.filter((row) => row.time !== 1_700_000_000_000 + (row.value as number)),
+      [],
+      'each point at its own time',
+    );
+    assert.equal(runtime.running, true);
   });
 
   it('two Node-RED runtimes on one user directory: the second keeps its points in memory, and neither loses any', async () => {

@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   BatchWriter,
+  BufferBudget,
+  BufferOverflowException,
   ClientClosedException,
   ConnectionFailedException,
   DatabaseNotFoundException,
   RetryPolicy,
   WriteFailedException,
+  type InfluxDBException,
   type LineSink,
   type LineProtocol,
 } from '../../src';
@@ -300,6 +303,105 @@ describe('BatchWriter buffer limit', () => {
     await writer.close();
     assert.equal(settled, 25, 'every entry settled once');
     assert.ok(results.every((code) => code === 'BufferOverflowException' || code === 'ConnectionFailedException'));
+  });
+});
+
+describe('BatchWriter caps that mean what they say', () => {
+  const refusing: LineSink = {
+    precision: 'ns',
+    async writeLines() {
+      throw new ConnectionFailedException('refused');
+    },
+  };
+  const holding = { batchSize: 1_000_000, flushInterval: 0, retry: { firstDelay: 60_000 }, closeTimeout: 1 };
+
+  it('a message of more points than may wait fails alone, naming the cap, and evicts nothing older', async () => {
+    const writer = new BatchWriter(refusing, { ...holding, maxBufferLines: 100 });
+    const results: Array<InfluxDBException | undefined> = [];
+    for (let i = 0; i < 50; i++) writer.add(`m v=${i}`, (error) => (results[i] = error));
+    let giant: InfluxDBException | undefined;
+    writer.add(
+      Array.from({ length: 101 }, (_, i) => `big v=${i}`),
+      (error) => (giant = error),
+    );
+    assert.ok(giant instanceof BufferOverflowException);
+    assert.match(giant.message, /101 points in one go are more than may wait for InfluxDB at once \(100, the buffer limit\)/);
+    assert.equal(results.filter((error) => error !== undefined).length, 0, 'none of the 50 before it was dropped');
+    assert.equal(writer.state().pendingPoints, 50);
+    assert.equal(writer.state().dropped, 0);
+    await writer.close();
+  });
+
+  it('writers sharing a budget hold at most its points together, and past it drop the oldest of them all, whichever writer holds them', async () => {
+    const budget = new BufferBudget(10);
+    const a = new BatchWriter(refusing, { ...holding, buffer: budget });
+    const b = new BatchWriter(refusing, { ...holding, buffer: budget });
+    const order: string[] = [];
+    const dropped: string[] = [];
+    const add = (writer: BatchWriter, name: string, lines: string | string[]): void => {
+      order.push(name);
+      writer.add(lines, (error) => error instanceof BufferOverflowException && dropped.push(name));
+    };
+    for (let i = 0; i < 6; i++) add(a, `a${i}`, `a v=${i}`);
+    for (let i = 0; i < 3; i++) add(b, `b${i}`, `b v=${i}`);
+    add(b, 'b3', ['b v=3', 'b v=4', 'b v=5']);
+    assert.equal(budget.lines, 10, 'ten points held, six of a and four of b');
+    assert.deepEqual(dropped, ['a0', 'a1'], "the two oldest, both a's, made room for b3's three points");
+    add(a, 'a6', 'a v=6');
+    assert.deepEqual(dropped, ['a0', 'a1', 'a2']);
+    assert.equal(a.state().pendingPoints + b.state().pendingPoints, 10);
+    await a.close();
+    await b.close();
+  });
+
+  it('a message of many points goes out in requests of at most 5,000 points, and is acknowledged once all are written', async () => {
+    const sink = new RecordingSink();
+    const writer = new BatchWriter(sink, { batchSize: 1, flushInterval: 0 });
+    let acknowledgements = 0;
+    let outcome: InfluxDBException | undefined;
+    writer.add(
+      Array.from({ length: 12_001 }, (_, i) => `m v=${i}`),
+      (error) => {
+        acknowledgements++;
+        outcome = error;
+      },
+    );
+    await writer.flush();
+    assert.deepEqual(requestSizes(sink), [5000, 5000, 2001]);
+    assert.deepEqual(
+      sink.requests.flat(),
+      Array.from({ length: 12_001 }, (_, i) => `m v=${i}`),
+    );
+    assert.equal(acknowledgements, 1);
+    assert.equal(outcome, undefined);
+    await writer.close();
+  });
+
+  it('a message of long lines goes out in requests of about 4 MiB at most', async () => {
+    const sink = new RecordingSink();
+    const writer = new BatchWriter(sink, { batchSize: 1, flushInterval: 0 });
+    const line = `m s="${'x'.repeat(1024 * 1024)}"`;
+    writer.add([line, line, line, line, line, line], () => undefined);
+    await writer.flush();
+    assert.deepEqual(requestSizes(sink), [3, 3]);
+    await writer.close();
+  });
+
+  it('when one request of a message in parts fails, the message fails, saying which of its points', async () => {
+    const sink = new RecordingSink((lines) => lines.includes('m v=7000'));
+    const writer = new BatchWriter(sink, { batchSize: 1, flushInterval: 0 });
+    let outcome: InfluxDBException | undefined;
+    writer.add(
+      Array.from({ length: 12_000 }, (_, i) => `m v=${i}`),
+      (error) => (outcome = error),
+    );
+    await writer.flush();
+    assert.ok(outcome instanceof WriteFailedException);
+    assert.match(
+      outcome.message,
+      /5000 of the 12000 points of this message were not written \(it went out in 3 requests; points 5001 to 10000: rejected\)/,
+    );
+    await writer.close();
   });
 });
 
