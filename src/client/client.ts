@@ -2,6 +2,7 @@ import {
   assertPrecision,
   ConfigurationException,
   defaultTagsAdder,
+  InfluxDBException,
   InvalidMeasurementException,
   QueryFailedException,
   UnauthorizedException,
@@ -23,7 +24,7 @@ import {
   type ServerApi,
   type ServerInfo,
 } from '../servers';
-import { Transport, type TlsOptions, type TokenScheme, type TransportResponse } from '../transport';
+import { redactException, Redactor, Transport, type TlsOptions, type TokenScheme, type TransportResponse } from '../transport';
 import { parseDsn, parseServerUrl, maskDsn } from './dsn';
 import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
 import {
@@ -74,6 +75,14 @@ export interface ClientOptions {
   retentionPolicy?: string | undefined;
   /** Milliseconds a request may take, answer included. Default 10 000. */
   timeout?: number | undefined;
+  /**
+   * Most bytes of an answer read into memory at once (a query answered in one piece, unpacked when it
+   * came gzipped), and of one line of an answer read as it arrives. Past it the query fails with an
+   * AnswerTooLargeException. Default 32 MiB.
+   */
+  maxAnswerBytes?: number | undefined;
+  /** Milliseconds an answer read as it arrives (querySeries, queryRows) may take in all. Default 300 000. */
+  streamTimeout?: number | undefined;
   /** User name, instead of the DSN's. */
   username?: string | undefined;
   /** Password, instead of the DSN's (so a DSN can be shown without a secret). */
@@ -108,6 +117,8 @@ export interface PingResult {
 }
 
 const DEFAULT_TIMEOUT = 10_000;
+const DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+const DEFAULT_STREAM_TIMEOUT = 300_000;
 const DEFAULT_GZIP_THRESHOLD = 1000;
 const DEFAULT_MAX_CONNECTIONS = 4;
 
@@ -139,6 +150,8 @@ export class Client implements LineSink, AsyncDisposable {
   readonly displayDsn: string;
   // Private (#) so that inspecting or serializing a client never shows its credentials.
   readonly #transport: Transport;
+  /** Cuts the password and token, in every form, out of every error before it leaves the client. */
+  readonly #redactor: Redactor;
   readonly #version: ServerVersion;
   readonly #acceptLoss: boolean;
   readonly #noSync: boolean;
@@ -165,12 +178,18 @@ export class Client implements LineSink, AsyncDisposable {
     const username = options.username ?? parsed.username;
     const password = options.password ?? parsed.password;
     this.#hasToken = options.token !== undefined && options.token !== '';
+    this.#redactor = new Redactor({
+      secrets: [options.token, password].filter((secret): secret is string => typeof secret === 'string' && secret !== ''),
+      basic: username !== undefined && password !== undefined ? { username, password } : undefined,
+    });
     this.#transport = new Transport({
       origin: parsed.origin,
       basePath: parsed.basePath,
       authorization: authorization(options.token, username, password),
-      secrets: [options.token, password].filter((secret): secret is string => typeof secret === 'string' && secret !== ''),
+      redactor: this.#redactor,
       timeout: this.timeout,
+      streamTimeout: positiveNumber(options.streamTimeout ?? DEFAULT_STREAM_TIMEOUT, 'streamTimeout'),
+      maxAnswerBytes: positiveInteger(options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, 'maxAnswerBytes'),
       gzipThreshold: nonNegativeNumber(options.gzipThreshold ?? defaultGzipThreshold(parsed.origin), 'gzipThreshold'),
       connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
       tls: options.tls,
@@ -233,6 +252,11 @@ export class Client implements LineSink, AsyncDisposable {
     await this.writeLines(this.withDefaultTags(lines), options);
   }
 
+  /** What was thrown, with the client's secrets cut out of it in every form. */
+  #clean(thrown: unknown): unknown {
+    return thrown instanceof InfluxDBException ? redactException(thrown, this.#redactor) : thrown;
+  }
+
   /** Lines with the client's default tags added where a line lacks them. */
   withDefaultTags(lines: string[]): string[] {
     return this.#addDefaultTags === undefined ? lines : this.#addDefaultTags(lines);
@@ -247,8 +271,12 @@ export class Client implements LineSink, AsyncDisposable {
     // Text from a user is checked line by line: a bad line fails named, never forwarded blind.
     if (typeof lines === 'string') lines = linesOfRecords([lines], this.precision);
     if (lines.length === 0) return;
-    const api = await this.api(options.signal);
-    await api.write(lines, this.destination(options), options.signal);
+    try {
+      const api = await this.api(options.signal);
+      await api.write(lines, this.destination(options), options.signal);
+    } catch (error) {
+      throw this.#clean(error);
+    }
   }
 
   /**
@@ -279,8 +307,13 @@ export class Client implements LineSink, AsyncDisposable {
         `queryRaw answers InfluxQL in 1.x's JSON shape; ${String(options.language)} answers come from query() and querySeries()`,
       );
     }
-    const { api, epoch, params } = await this.prepareQuery(query, options, 'influxql');
-    return checkQueryResponse(await api.query(query, { database: this.queryDatabase(options), epoch, params }));
+    try {
+      const { api, epoch, params } = await this.prepareQuery(query, options, 'influxql');
+      const request = { database: this.queryDatabase(options), epoch, params, maxAnswerBytes: options.maxAnswerBytes };
+      return checkQueryResponse(await api.query(query, request));
+    } catch (error) {
+      throw this.#clean(error);
+    }
   }
 
   /**
@@ -289,17 +322,22 @@ export class Client implements LineSink, AsyncDisposable {
    * by a chunk, however large the answer. Leaving the loop early ends the request.
    */
   async *querySeries(query: string, options: QueryOptions = {}): AsyncGenerator<Series, void, undefined> {
-    const language = queryLanguage(options.language);
-    const { api, epoch, params } = await this.prepareQuery(query, options, language);
-    const tables = api.tables(query, {
-      language,
-      database: this.queryDatabase(options),
-      org: options.org ?? this.org,
-      epoch,
-      params,
-      signal: options.signal,
-    });
-    for await (const table of tables) yield reshapeSeries(table, epoch === 'ns');
+    try {
+      const language = queryLanguage(options.language);
+      const { api, epoch, params } = await this.prepareQuery(query, options, language);
+      const tables = api.tables(query, {
+        language,
+        database: this.queryDatabase(options),
+        org: options.org ?? this.org,
+        epoch,
+        params,
+        signal: options.signal,
+        maxAnswerBytes: options.maxAnswerBytes,
+      });
+      for await (const table of tables) yield reshapeSeries(table, epoch === 'ns');
+    } catch (error) {
+      throw this.#clean(error);
+    }
   }
 
   /** Runs a query and yields its rows as they arrive (`{ time, ...columns }`); see querySeries for their series. */
@@ -315,6 +353,7 @@ export class Client implements LineSink, AsyncDisposable {
   ): Promise<{ api: ServerApi; epoch: Precision | undefined; params: string | undefined }> {
     if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
     const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
+    if (options.maxAnswerBytes !== undefined) positiveInteger(options.maxAnswerBytes, 'maxAnswerBytes');
     const params = options.params === undefined ? undefined : encodeParams(options.params);
     const api = await this.api(options.signal);
     this.checkLanguage(api, language);
@@ -347,14 +386,22 @@ export class Client implements LineSink, AsyncDisposable {
   /** Checks the server answers; what it is, its version, and the round-trip time. */
   async ping(signal?: AbortSignal): Promise<PingResult> {
     const started = performance.now();
-    const response = await this.pingAnswer(signal);
-    const server = serverOfPing(response);
-    return { version: server.version, server, roundTrip: performance.now() - started };
+    try {
+      const response = await this.pingAnswer(signal);
+      const server = serverOfPing(response);
+      return { version: server.version, server, roundTrip: performance.now() - started };
+    } catch (error) {
+      throw this.#clean(error);
+    }
   }
 
   /** What the server is: found from its `/ping` on the first call (and the first request), or as told. */
   async detectServer(signal?: AbortSignal): Promise<ServerInfo> {
-    await this.api(signal);
+    try {
+      await this.api(signal);
+    } catch (error) {
+      throw this.#clean(error);
+    }
     return this.#server as ServerInfo;
   }
 

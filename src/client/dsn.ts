@@ -80,12 +80,15 @@ function partsOf(url: URL, protocol: 'http' | 'https', text: string): Omit<Dsn, 
   };
 }
 
-/** The DSN with its password replaced by `***`, for labels, logs and messages. Works on DSNs that do not parse too. */
+/**
+ * The DSN with its password replaced by `***`, for labels, logs and messages. Works on DSNs that do not
+ * parse too: the password runs from the first ":" of the user part to the last "@" (a password may hold
+ * "@" and ":"), so more is masked rather than less.
+ */
 export function maskDsn(dsn: string): string {
   const text = String(dsn);
   const schemeEnd = text.indexOf('://');
-  if (schemeEnd < 0) return text.replace(/:[^:@/]*@/, ':***@');
-  const authorityStart = schemeEnd + 3;
+  const authorityStart = schemeEnd < 0 ? 0 : schemeEnd + 3;
   const at = text.lastIndexOf('@');
   if (at < authorityStart) return text;
   const userinfo = text.slice(authorityStart, at);

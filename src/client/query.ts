@@ -38,6 +38,8 @@ export interface QueryOptions {
   org?: string | undefined;
   /** Abandons the query (and its answer, while it streams) when aborted. */
   signal?: AbortSignal | undefined;
+  /** Instead of the client's `maxAnswerBytes`, for this query. */
+  maxAnswerBytes?: number | undefined;
 }
 
 /** The server's own answer to /query, parsed with exact big integers. */

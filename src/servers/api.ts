@@ -17,6 +17,8 @@ export interface QueryRequest {
   epoch: string | undefined;
   /** Bound parameters, already encoded as the `params` form field. */
   params: string | undefined;
+  /** Instead of the client's cap on an answer read whole. */
+  maxAnswerBytes?: number | undefined;
 }
 
 export type QueryLanguage = 'influxql' | 'sql' | 'flux';
@@ -30,6 +32,8 @@ export interface TableQuery {
   /** Bound parameters, already encoded as a JSON object. */
   params: string | undefined;
   signal: AbortSignal | undefined;
+  /** Instead of the client's cap on a line of the answer. */
+  maxAnswerBytes?: number | undefined;
 }
 
 /** One server HTTP API: where writes and queries go, with which parameters, and what the answers mean. */

@@ -25,7 +25,7 @@ export async function ping(transport: Transport, signal?: AbortSignal, tokenSche
     path: '/ping',
     signal,
     tokenScheme,
-    maxAnswerBytes: MAX_ERROR_ANSWER_BYTES,
+    cut: MAX_ERROR_ANSWER_BYTES,
   });
   if (response.status !== 204 && response.status !== 200) throw exceptionFromResponse('ping', response);
   return response;

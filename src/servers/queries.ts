@@ -16,6 +16,7 @@ export function influxqlTables(transport: Transport, text: string, query: TableQ
       body: form.toString(),
       contentType: 'application/x-www-form-urlencoded',
       signal: query.signal,
+      maxAnswerBytes: query.maxAnswerBytes,
     }),
     tablesOfInfluxQL,
   );
@@ -25,7 +26,14 @@ export function influxqlTables(transport: Transport, text: string, query: TableQ
 export function sqlTables(transport: Transport, text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {
   const body = `{"db":${JSON.stringify(query.database ?? '')},"q":${JSON.stringify(text)},"format":"jsonl"${query.params === undefined ? '' : `,"params":${query.params}`}}`;
   return tablesFrom(
-    transport.stream({ method: 'POST', path: '/api/v3/query_sql', body, contentType: 'application/json', signal: query.signal }),
+    transport.stream({
+      method: 'POST',
+      path: '/api/v3/query_sql',
+      body,
+      contentType: 'application/json',
+      signal: query.signal,
+      maxAnswerBytes: query.maxAnswerBytes,
+    }),
     (lines) => tablesOfJsonLines(lines, tableOfSql(text), query.epoch as Precision | undefined),
   );
 }
@@ -42,6 +50,7 @@ export function fluxTables(transport: Transport, text: string, query: TableQuery
       body,
       contentType: 'application/json',
       signal: query.signal,
+      maxAnswerBytes: query.maxAnswerBytes,
     }),
     (lines) => tablesOfFlux(lines, query.epoch as Precision | undefined),
   );

@@ -64,7 +64,7 @@ export async function postWrite(
     body,
     signal,
     tokenScheme,
-    maxAnswerBytes: MAX_ERROR_ANSWER_BYTES,
+    cut: MAX_ERROR_ANSWER_BYTES,
   });
   if (!isWritten(response)) throw exceptionFromResponse('write', response);
 }
@@ -80,6 +80,7 @@ export async function v1Query(transport: Transport, text: string, request: Query
     body: form.toString(),
     contentType: 'application/x-www-form-urlencoded',
     acceptGzip: true,
+    maxAnswerBytes: request.maxAnswerBytes,
   });
   if (response.status !== 200) throw exceptionFromResponse('query', response);
   try {

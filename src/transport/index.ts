@@ -9,3 +9,4 @@ export {
   type TransportRequest,
   type TransportResponse,
 } from './transport';
+export { redactException, Redactor, type Secrets } from './redact';

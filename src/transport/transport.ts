@@ -1,12 +1,18 @@
 import { pipeline, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
-import { createGunzip, gzip as gzipCallback, gunzip as gunzipCallback, constants as zlib } from 'node:zlib';
+import { createGunzip, gzip as gzipCallback, constants as zlib } from 'node:zlib';
 import { Pool, ProxyAgent, type Dispatcher } from 'undici';
-import { ClientClosedException, ConnectionFailedException, InfluxDBException, TimeoutException } from '../core';
+import {
+  AnswerTooLargeException,
+  ClientClosedException,
+  ConnectionFailedException,
+  InfluxDBException,
+  TimeoutException,
+} from '../core';
+import type { Redactor } from './redact';
 
 const gzip = promisify(gzipCallback);
-const gunzip = promisify(gunzipCallback);
 
 export interface TlsOptions {
   /** Certificate authorities to trust, PEM, for a server with a private CA. */
@@ -20,10 +26,14 @@ export interface TransportOptions {
   basePath: string;
   /** The `Authorization` header for a token sent under a scheme, or for user and password; undefined for none. */
   authorization: ((scheme: TokenScheme) => string) | undefined;
-  /** The token and password: cut out of error answers, as some servers echo what they refused (vmauth does). */
-  secrets?: readonly string[] | undefined;
+  /** Cuts the token and password out of error answers, as some servers echo what they refused (vmauth does). */
+  redactor?: Redactor | undefined;
   /** Milliseconds to wait for an answer's headers once the request is sent, and then for its whole body. */
   timeout: number;
+  /** Milliseconds a streamed answer may take in all, from its headers to its last line. */
+  streamTimeout: number;
+  /** Most bytes of a successful answer read whole (unpacked, when it came gzipped), and of one line of a streamed one. */
+  maxAnswerBytes: number;
   /** Request bodies of at least this many bytes are sent gzipped. */
   gzipThreshold: number;
   connections: number;
@@ -46,7 +56,13 @@ export interface TransportRequest {
   acceptGzip?: boolean;
   /** The caller's way to abandon the request before its answer. */
   signal?: AbortSignal | undefined;
-  /** Most bytes of a successful answer to read; past it the answer is cut. Default: no limit. */
+  /**
+   * A successful answer is read whole up to the client's `maxAnswerBytes`, and refused with an
+   * AnswerTooLargeException past it. With `cut`, only this many bytes are read and the rest is left
+   * (an answer that says nothing but its status: a write's, a ping's).
+   */
+  cut?: number | undefined;
+  /** Instead of the client's `maxAnswerBytes`, for this request. */
   maxAnswerBytes?: number | undefined;
 }
 
@@ -110,7 +126,13 @@ export class Transport {
       const response = await this.dispatch(request, headers, body, ending);
       ending.startTimer(this.#options.timeout);
       const successful = response.statusCode >= 200 && response.statusCode < 300;
-      return await this.readAnswer(response, successful ? (request.maxAnswerBytes ?? Infinity) : MAX_ERROR_ANSWER_BYTES, ending);
+      if (!successful) return await this.readAnswer(response, { bytes: MAX_ERROR_ANSWER_BYTES, over: 'cut' }, ending);
+      if (request.cut !== undefined) return await this.readAnswer(response, { bytes: request.cut, over: 'cut' }, ending);
+      return await this.readAnswer(
+        response,
+        { bytes: request.maxAnswerBytes ?? this.#options.maxAnswerBytes, over: 'fail' },
+        ending,
+      );
     } finally {
       ending.release();
     }
@@ -118,9 +140,10 @@ export class Transport {
 
   /**
    * Sends a request whose answer may be larger than memory: a 2xx answer's lines are read as they
-   * arrive (gunzipped when the server compressed them), each waited for at most the timeout;
-   * leaving the loop early drops the connection, so the server stops sending. Other answers are read
-   * whole, as `request` reads them.
+   * arrive (gunzipped when the server compressed them), each waited for at most the timeout, the
+   * whole within the stream timeout, and none longer than `maxAnswerBytes`; leaving the loop early
+   * drops the connection, so the server stops sending. Other answers are read whole, as `request`
+   * reads them.
    */
   async stream(request: TransportRequest): Promise<StreamedResponse> {
     if (this.closed) throw new ClientClosedException('the client is closed');
@@ -129,7 +152,8 @@ export class Transport {
     try {
       response = await this.dispatch(request, this.headersOf(request, true), request.body, ending);
       if (response.statusCode < 200 || response.statusCode >= 300) {
-        const answer = await this.readAnswer(response, MAX_ERROR_ANSWER_BYTES, ending);
+        ending.startTimer(this.#options.timeout);
+        const answer = await this.readAnswer(response, { bytes: MAX_ERROR_ANSWER_BYTES, over: 'cut' }, ending);
         ending.release();
         return { status: answer.status, headers: answer.headers, answer };
       }
@@ -137,10 +161,12 @@ export class Transport {
       ending.release();
       throw error;
     }
+    ending.startTimer(this.#options.streamTimeout);
     const body = response.body as unknown as Readable;
     const source: Readable =
       response.headers['content-encoding'] === 'gzip' ? pipeline(body, createGunzip(), () => undefined) : body;
-    return { status: response.statusCode, headers: response.headers, lines: this.linesOf(source, body, ending) };
+    const longest = request.maxAnswerBytes ?? this.#options.maxAnswerBytes;
+    return { status: response.statusCode, headers: response.headers, lines: this.linesOf(source, body, ending, longest) };
   }
 
   private headersOf(request: TransportRequest, acceptGzip: boolean): Record<string, string> {
@@ -172,43 +198,74 @@ export class Transport {
     }
   }
 
-  /** An answer read whole, up to `limit` bytes; an error answer has the secrets some servers echo cut out. */
-  private async readAnswer(response: Dispatcher.ResponseData, limit: number, ending: RequestEnding): Promise<TransportResponse> {
+  /**
+   * An answer read whole, unpacked when it came gzipped: up to `limit.bytes` (on the wire and unpacked),
+   * past which it is cut, or refused with an AnswerTooLargeException. An error answer has the secrets some
+   * servers echo cut out.
+   */
+  private async readAnswer(
+    response: Dispatcher.ResponseData,
+    limit: { bytes: number; over: 'cut' | 'fail' },
+    ending: RequestEnding,
+  ): Promise<TransportResponse> {
     const successful = response.statusCode >= 200 && response.statusCode < 300;
+    let read: { bytes: Buffer; truncated: boolean };
     try {
       // Every write InfluxDB takes is answered so: no stream to iterate for a body that is not there.
       if (response.statusCode === 204) {
         await response.body.dump();
         return { status: 204, headers: response.headers, body: '' };
       }
-      const { bytes, truncated } = await readCapped(response.body, limit);
-      const encoding = response.headers['content-encoding'];
-      const decoded = encoding === 'gzip' ? await gunzip(bytes, truncated ? { finishFlush: zlib.Z_SYNC_FLUSH } : {}) : bytes;
-      const answer = decoded.toString('utf8');
-      const text = successful ? answer : this.redact(answer);
-      if (!successful && typeof response.headers['x-influxdb-error'] === 'string') {
-        response.headers['x-influxdb-error'] = this.redact(response.headers['x-influxdb-error']);
-      }
-      return truncated
-        ? { status: response.statusCode, headers: response.headers, body: text, truncatedAt: limit }
-        : { status: response.statusCode, headers: response.headers, body: text };
+      read = await readCapped(response.body, limit.bytes);
+      if (response.headers['content-encoding'] === 'gzip') read = await gunzipCapped(read.bytes, limit.bytes, read.truncated);
     } catch (error) {
       throw this.networkException(error, ending);
     }
+    if (read.truncated && limit.over === 'fail') throw tooLarge(limit.bytes);
+    const answer = read.bytes.toString('utf8');
+    const text = successful ? answer : this.redact(answer);
+    if (!successful && typeof response.headers['x-influxdb-error'] === 'string') {
+      response.headers['x-influxdb-error'] = this.redact(response.headers['x-influxdb-error']);
+    }
+    return read.truncated
+      ? { status: response.statusCode, headers: response.headers, body: text, truncatedAt: limit.bytes }
+      : { status: response.statusCode, headers: response.headers, body: text };
   }
 
-  private async *linesOf(source: Readable, body: Readable, ending: RequestEnding): AsyncGenerator<string, void, undefined> {
+  /** The lines of a streamed answer, as they arrive; a line longer than `longest` bytes ends it with an AnswerTooLargeException. */
+  private async *linesOf(
+    source: Readable,
+    body: Readable,
+    ending: RequestEnding,
+    longest: number,
+  ): AsyncGenerator<string, void, undefined> {
     const decoder = new StringDecoder('utf8');
-    let rest = '';
+    // The unfinished line: its parts, joined once its end comes (so a long line costs its length, not its length squared).
+    let parts: string[] = [];
+    let partBytes = 0;
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
-        const parts = (rest + decoder.write(chunk)).split('\n');
-        rest = parts.pop() as string;
-        for (const part of parts) yield part.endsWith('\r') ? part.slice(0, -1) : part;
+        const text = decoder.write(chunk);
+        let from = 0;
+        for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', from)) {
+          parts.push(text.slice(from, newline));
+          const line = parts.length === 1 ? (parts[0] as string) : parts.join('');
+          parts = [];
+          partBytes = 0;
+          from = newline + 1;
+          yield line.endsWith('\r') ? line.slice(0, -1) : line;
+        }
+        if (from < text.length) {
+          parts.push(text.slice(from));
+          // UTF-16 units: no more than the bytes they came as.
+          partBytes += text.length - from;
+          if (partBytes > longest) throw tooLarge(longest, 'a line of the answer');
+        }
       }
-      rest += decoder.end();
+      const rest = parts.join('') + decoder.end();
       if (rest !== '') yield rest;
     } catch (error) {
+      if (error instanceof AnswerTooLargeException) throw error;
       throw this.networkException(error, ending);
     } finally {
       if (!body.destroyed) body.destroy();
@@ -217,9 +274,7 @@ export class Transport {
   }
 
   private redact(text: string): string {
-    let redacted = text;
-    for (const secret of this.#options.secrets ?? []) if (secret.length >= 4) redacted = redacted.split(secret).join('***');
-    return redacted;
+    return this.#options.redactor?.redact(text) ?? text;
   }
 
   /** Waits for requests under way (at most `abandonAfter` ms, when given, then fails them), then closes every connection. */
@@ -250,12 +305,10 @@ export class Transport {
     }
     const code = errorCode(error);
     const detail = error instanceof Error ? error.message : String(error);
-    if (
-      ending.timedOut ||
-      code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      code === 'UND_ERR_BODY_TIMEOUT' ||
-      code === 'UND_ERR_CONNECT_TIMEOUT'
-    ) {
+    if (ending.timedOut) {
+      return new TimeoutException(`no whole answer from ${where} within ${ending.timeout} ms`, { cause: error });
+    }
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new TimeoutException(`no answer from ${where} within ${this.#options.timeout} ms`, { cause: error });
     }
     if (this.closed || code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') {
@@ -290,6 +343,8 @@ class RequestEnding {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   timedOut = false;
+  /** The deadline started, in ms. */
+  timeout = 0;
 
   constructor(private readonly abandon: AbortSignal | undefined) {
     if (abandon?.aborted) this.controller.abort();
@@ -309,6 +364,7 @@ class RequestEnding {
   }
 
   startTimer(timeout: number): void {
+    this.timeout = timeout;
     this.timer = setTimeout(() => {
       this.timedOut = true;
       this.controller.abort();
@@ -337,4 +393,36 @@ async function readCapped(body: Dispatcher.ResponseData['body'], limit: number):
     length += chunk.length;
   }
   return { bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length), truncated: false };
+}
+
+/**
+ * Unpacks a gzipped body, up to `limit` bytes of output: a small body that unpacks into gigabytes (a gzip
+ * bomb) is cut there, never held whole. `cut`: the body itself was cut, so its end is not looked for.
+ */
+async function gunzipCapped(bytes: Buffer, limit: number, cut: boolean): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const gunzip = createGunzip(cut ? { finishFlush: zlib.Z_SYNC_FLUSH } : {});
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let truncated = cut;
+  gunzip.end(bytes);
+  for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+    if (length + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - length));
+      length = limit;
+      truncated = true;
+      gunzip.destroy();
+      break;
+    }
+    chunks.push(chunk);
+    length += chunk.length;
+  }
+  return { bytes: Buffer.concat(chunks, length), truncated };
+}
+
+function tooLarge(limit: number, what = 'the answer'): AnswerTooLargeException {
+  return new AnswerTooLargeException(
+    `${what} is larger than ${limit} bytes, more than is read into memory at once (maxAnswerBytes; in inflow query, ` +
+      '"Largest"): ask for less (a shorter time range, LIMIT, GROUP BY time()), read it a chunk at a time (querySeries; in ' +
+      'inflow query, "a message per chunk"), or raise the limit',
+  );
 }

@@ -4,6 +4,8 @@
  * influxd with authentication; the report says what was found, in locale keys, and holds no secret.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, InfluxServer, WRITER } from '../support/influxd';
 import { NodeRedProcess } from '../support/node-red';
@@ -52,6 +54,34 @@ async function report(settings: Record<string, unknown>): Promise<Report> {
 }
 
 const keys = (answer: Report): string[] => answer.lines.map((line) => line.key);
+
+/** Deploys flows through the Admin API as the admin user, and waits until they have started. */
+async function deploy(flow: unknown[]): Promise<void> {
+  const started = nodeRed.output.split('Started flows').length;
+  const response = await fetch(`${nodeRed.url}/flows`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}`, 'node-red-deployment-type': 'full' },
+    body: JSON.stringify(flow),
+  });
+  assert.equal(response.status, 204, await response.text());
+  while (nodeRed.output.split('Started flows').length === started) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** A server that records the Authorization header of every request it gets, and answers as a 1.x would. */
+async function captureServer(): Promise<{ url: string; authorizations: string[]; close(): Promise<void> }> {
+  const authorizations: string[] = [];
+  const server = createServer((request, response) => {
+    if (request.headers.authorization !== undefined) authorizations.push(request.headers.authorization);
+    response.writeHead(204, { 'x-influxdb-version': '1.8.10' });
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    authorizations,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
 
 before(async () => {
   influx = await InfluxServer.start({ auth: true });
@@ -115,24 +145,112 @@ describe('Test connection', () => {
   });
 
   it("a password left unchanged in the dialog (the editor's placeholder) is the deployed node's", async () => {
-    const deploy = await fetch(`${nodeRed.url}/flows`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}`, 'node-red-deployment-type': 'full' },
-      body: JSON.stringify([
-        {
-          id: 'stored',
-          type: 'inflow-config',
-          dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
-          credentials: { password: ADMIN.password },
-        },
-      ]),
-    });
-    assert.equal(deploy.status, 204, await deploy.text());
+    await deploy([
+      {
+        id: 'stored',
+        type: 'inflow-config',
+        dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
+        credentials: { password: ADMIN.password },
+      },
+    ]);
     const answer = await report({
       id: 'stored',
       dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
       password: '__PWRD__',
     });
     assert.deepEqual(keys(answer), ['reached', 'accepted', 'database', 'took']);
+  });
+
+  it("a stored secret goes only to the server its node was deployed with: a test of another URL, or with another node's id, sends none", async () => {
+    const capture = await captureServer();
+    try {
+      await deploy([
+        {
+          id: 'stored2',
+          type: 'inflow-config',
+          dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
+          credentials: { password: ADMIN.password },
+        },
+        {
+          id: 'broker',
+          type: 'mqtt-broker',
+          broker: '127.0.0.1',
+          port: '1883',
+          credentials: { user: 'mqtt-user', password: 'mqtt-Secret-pw' },
+        },
+      ]);
+      const elsewhere = await report({
+        id: 'stored2',
+        dsn: `${capture.url}/authdb`.replace('//', `//${ADMIN.username}@`),
+        password: '__PWRD__',
+      });
+      assert.deepEqual(keys(elsewhere), ['otherServer']);
+      assert.equal(elsewhere.lines[0]?.values?.deployed, influx.url);
+      const brokers = await report({ id: 'broker', dsn: `${capture.url}/db`, password: '__PWRD__', token: '__PWRD__' });
+      assert.deepEqual(keys(brokers), ['typeSecrets']);
+      assert.deepEqual(capture.authorizations, [], 'the capture server was sent no credentials');
+      // The same node and its own server: the stored password is used.
+      const same = await report({
+        id: 'stored2',
+        dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
+        password: '__PWRD__',
+      });
+      assert.deepEqual(keys(same), ['reached', 'accepted', 'database', 'took']);
+    } finally {
+      await capture.close();
+    }
+  });
+
+  it("takes JSON alone: a form, as another site's page could post it, is refused before anything is done", async () => {
+    const response = await fetch(`${nodeRed.url}/inflow-config/test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${adminToken}` },
+      body: new URLSearchParams({ id: 'stored2', dsn: 'http://127.0.0.1:9/db', password: '__PWRD__' }),
+    });
+    assert.equal(response.status, 415);
+  });
+
+  it('tells nothing of what is at a CA path: missing, a folder, or a file that is no certificate, the answer is the same', async () => {
+    const answers = new Set<string>();
+    for (const path of ['/no/such/file.pem', '/etc', '/etc/hostname']) {
+      const answer = await report({ dsn: influx.dsn('authdb'), tlsCa: path });
+      assert.deepEqual(keys(answer), ['settings']);
+      answers.add(String(answer.lines[0]?.values?.why).replace(path, 'PATH'));
+    }
+    assert.equal(answers.size, 1, [...answers].join('\n'));
+  });
+});
+
+describe('Test connection on a Node-RED without adminAuth (its default)', () => {
+  it('refuses a form posted by another site, and sends no stored secret for it', async () => {
+    const open = await NodeRedProcess.start();
+    const capture = await captureServer();
+    try {
+      await open.deploy([
+        {
+          id: 'kept',
+          type: 'inflow-config',
+          dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
+          credentials: { password: ADMIN.password },
+        },
+      ]);
+      // What a form on another site's page sends: no preflight, the browser's cookies and origin aside.
+      const response = await fetch(`${open.url}/inflow-config/test`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
+        body: new URLSearchParams({ id: 'kept', dsn: `${capture.url}/db`, password: '__PWRD__' }),
+      });
+      assert.equal(response.status, 415);
+      const asText = await fetch(`${open.url}/inflow-config/test`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin: 'http://evil.example' },
+        body: JSON.stringify({ id: 'kept', dsn: `${capture.url}/db`, password: '__PWRD__' }),
+      });
+      assert.equal(asText.status, 415);
+      assert.deepEqual(capture.authorizations, []);
+    } finally {
+      await capture.close();
+      await open.remove();
+    }
   });
 });

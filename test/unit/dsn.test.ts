@@ -80,5 +80,6 @@ describe('maskDsn', () => {
   it('hides the password of a DSN that does not parse', () => {
     assert.equal(maskDsn('http://user:se#cret@host/db'), 'http://user:***@host/db');
     assert.equal(maskDsn('user:secret@host/db'), 'user:***@host/db');
+    assert.equal(maskDsn('user:p@ss:w@rd@host/db'), 'user:***@host/db', 'without a scheme too, to the last @');
   });
 });

@@ -10,7 +10,7 @@ import { Client } from '../../src';
 import { clientOf } from '../../src/nodes/config/client-settings';
 import { DEFAULT_PRECISION, DEFAULT_VERSION } from '../../src/nodes/config/defaults';
 import { optionsOf, type OutDef } from '../../src/nodes/out/settings';
-import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_OUTPUT } from '../../src/nodes/query/defaults';
+import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_MAX_ANSWER_MB, DEFAULT_OUTPUT } from '../../src/nodes/query/defaults';
 import { optionsOf as optionsOfQuery, outputOf } from '../../src/nodes/query/settings';
 
 interface EditorDefault {
@@ -109,8 +109,9 @@ describe('editor defaults', () => {
     assert.equal(clientOf({ dsn: 'http://127.0.0.1:8086/proxy', database: 'sensors' }).database, 'sensors');
   });
 
-  it('inflow query: times as ms, InfluxQL, one message, unless set otherwise', () => {
+  it('inflow query: times as ms, InfluxQL, one message, answers up to 32 MB, unless set otherwise', () => {
     const editor = editorDefaults('query.html');
+    assert.equal(editor.maxAnswerMb?.value, DEFAULT_MAX_ANSWER_MB);
     assert.equal(editor.epoch?.value, DEFAULT_EPOCH);
     assert.equal(editor.language?.value, DEFAULT_LANGUAGE);
     assert.equal(editor.output?.value, DEFAULT_OUTPUT);
@@ -126,6 +127,7 @@ describe('editor defaults', () => {
       errorOutput: false,
     };
     assert.equal(optionsOfQuery({}, missing).language, DEFAULT_LANGUAGE);
+    assert.equal(optionsOfQuery({}, missing).maxAnswerBytes, DEFAULT_MAX_ANSWER_MB * 1024 * 1024);
     assert.equal(outputOf(missing), DEFAULT_OUTPUT);
     const validate = editor.language?.validate as (value: unknown) => boolean;
     for (const value of [undefined, '', 'influxql', 'sql', 'flux']) assert.equal(validate(value), true, String(value));

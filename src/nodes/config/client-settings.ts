@@ -66,13 +66,24 @@ function tlsOf(settings: ClientSettings): ClientOptions['tls'] {
   return { ...(ca === undefined ? {} : { ca: pemOf(ca) }), rejectUnauthorized: verify };
 }
 
+/**
+ * The CA certificate: PEM text as given, or the PEM file at a path. A path that is missing, unreadable or
+ * not a PEM certificate gets one and the same answer, which tells nothing of what else is at that path.
+ */
 function pemOf(ca: string): string {
   if (ca.includes('-----BEGIN')) return ca;
+  let text: string | undefined;
   try {
-    return readFileSync(ca, 'utf8');
-  } catch (error) {
-    throw new ConfigurationException(`the CA certificate file ${JSON.stringify(ca)} cannot be read: ${(error as Error).message}`);
+    text = readFileSync(ca, 'utf8');
+  } catch {
+    text = undefined;
   }
+  if (text === undefined || !text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigurationException(
+      `the CA certificate ${JSON.stringify(ca)} cannot be used: give the path of a readable PEM certificate file, or the PEM text itself`,
+    );
+  }
+  return text;
 }
 
 function text(value: unknown): string | undefined {

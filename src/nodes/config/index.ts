@@ -5,11 +5,11 @@
  * whatever order Node-RED closes them in.
  */
 import type { Node, NodeAPI } from 'node-red';
-import { describeServer, type ServerInfo } from '../../client';
+import { describeServer, parseServerUrl, type ServerInfo } from '../../client';
 import { InfluxDBException } from '../../core';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
 import { clientOf, targetOf } from './client-settings';
-import { testConnection, type ConnectionSettings } from './connection-test';
+import { testConnection, type ConnectionSettings, type ReportLine } from './connection-test';
 
 /** What the editor sends for a password field the user did not change. */
 const UNCHANGED = '__PWRD__';
@@ -24,6 +24,7 @@ export = function register(RED: NodeAPI): void {
     let closing: (() => void) | undefined;
 
     this.client = undefined;
+    this.origin = originOf(def.dsn);
     this.problem = undefined;
     this.reachability = undefined;
     this.precision = 'ms';
@@ -75,20 +76,57 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  // "Test connection" in the config dialog: the settings as typed; a secret left unchanged in the dialog comes
-  // as Node-RED's placeholder, and is read from the deployed node's credentials.
+  // "Test connection" in the config dialog: the settings as typed. JSON bodies only: a form posted by another
+  // site's page (which needs no preflight) is refused before anything is done.
   RED.httpAdmin.post('/inflow-config/test', RED.auth.needsPermission('inflow-config.write'), (req, res) => {
+    if (!req.is('application/json')) {
+      res.status(415).json({ ok: false, lines: [{ key: 'jsonOnly', problem: true }] });
+      return;
+    }
     const body = (req.body ?? {}) as ConnectionSettings & { id?: unknown };
-    const stored = (typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) : undefined) as ConfigCredentials | undefined;
-    const secret = (typed: unknown, kept: string | undefined): string | undefined =>
-      typed === UNCHANGED ? kept : typeof typed === 'string' && typed !== '' ? typed : undefined;
-    testConnection({ ...body, password: secret(body.password, stored?.password), token: secret(body.token, stored?.token) }).then(
+    const stored = storedSecrets(body);
+    if ('refused' in stored) {
+      res.json({ ok: false, lines: [stored.refused] });
+      return;
+    }
+    testConnection({ ...body, password: stored.password, token: stored.token }).then(
       (report) => res.json(report),
       (error: unknown) => res.status(500).json({ ok: false, lines: [{ key: 'failed', values: { why: String(error) }, problem: true }] }),
     );
   });
 
+  /**
+   * The secrets to test with: as typed, or, for one left unchanged in the dialog (it comes as Node-RED's
+   * placeholder), the deployed node's, but only that same inflow-config node's and only for the server it
+   * was deployed with: a stored secret is never sent to a URL typed into a dialog, nor read for another node.
+   */
+  function storedSecrets(body: ConnectionSettings & { id?: unknown }): ConfigCredentials | { refused: ReportLine } {
+    const typed = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' && value !== UNCHANGED ? value : undefined);
+    const secrets: ConfigCredentials = { password: typed(body.password), token: typed(body.token) };
+    if (body.password !== UNCHANGED && body.token !== UNCHANGED) return secrets;
+    const deployed = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as InflowConfigNode | null) : null;
+    if (deployed === null || deployed.type !== 'inflow-config') {
+      return { refused: { key: 'typeSecrets', problem: true } };
+    }
+    if (deployed.origin === undefined || originOf(body.dsn) !== deployed.origin) {
+      return { refused: { key: 'otherServer', values: { deployed: deployed.origin ?? '?' }, problem: true } };
+    }
+    const stored = RED.nodes.getCredentials(deployed.id) as ConfigCredentials | undefined;
+    if (body.password === UNCHANGED) secrets.password = stored?.password;
+    if (body.token === UNCHANGED) secrets.token = stored?.token;
+    return secrets;
+  }
+
   RED.nodes.registerType<InflowConfigNode, ConfigDef, unknown, ConfigCredentials>('inflow-config', InflowConfig, {
     credentials: { password: { type: 'password' }, token: { type: 'password' } },
   });
 };
+
+/** A URL's origin (scheme, host and port), or undefined when it is not one. */
+function originOf(url: unknown): string | undefined {
+  try {
+    return parseServerUrl(String(url)).origin;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,7 @@ import type { NodeDef, NodeMessage } from 'node-red';
 import type { Client, QueryLanguage, QueryOptions, QueryParam } from '../../client';
 import { assertPrecision, ConfigurationException, QueryFailedException } from '../../core';
 import { describeType, isPlainObject } from '../../util';
-import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_OUTPUT } from './defaults';
+import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_MAX_ANSWER_MB, DEFAULT_OUTPUT } from './defaults';
 
 export interface QueryDef extends NodeDef {
   server: string;
@@ -14,6 +14,8 @@ export interface QueryDef extends NodeDef {
   raw: boolean;
   /** 'message' (one message, missing in older flows) or 'parts' (one per chunk, with msg.parts). */
   output?: string;
+  /** Megabytes of an answer read at once, at most (empty, or missing in older flows: the default). */
+  maxAnswerMb?: string | number;
   errorOutput: boolean;
 }
 
@@ -45,6 +47,7 @@ export function optionsOf(msg: QueryMessage, def: QueryDef): QueryOptions {
   const epoch = msg.epoch ?? (def.epoch === undefined ? DEFAULT_EPOCH : def.epoch || undefined);
   if (epoch !== undefined && epoch !== '') options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
   options.language = languageOf(msg.language, def.language);
+  options.maxAnswerBytes = maxAnswerMbOf(def.maxAnswerMb) * 1024 * 1024;
   if (msg.params !== undefined) {
     if (!isPlainObject(msg.params)) throw new QueryFailedException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);
     options.params = msg.params as Record<string, QueryParam>;
@@ -78,4 +81,13 @@ export function languageProblem(client: Client, configured: string | undefined):
     return new ConfigurationException(`the server answers ${languages.join(' and ')}, not ${language}: choose another language`);
   }
   return undefined;
+}
+
+function maxAnswerMbOf(value: string | number | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_MAX_ANSWER_MB;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new ConfigurationException(`largest answer must be a whole number of megabytes of at least 1, not ${JSON.stringify(value)}`);
+  }
+  return number;
 }

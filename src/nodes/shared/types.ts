@@ -32,6 +32,8 @@ export type Reachability = { server: string; error?: undefined } | { error: Infl
 export interface InflowConfigNode extends Node<ConfigCredentials> {
   /** The shared client, or undefined when the settings cannot work (see `problem`). */
   client: Client | undefined;
+  /** The origin of its URL as deployed: the one server its stored secrets may be sent to by Test connection. */
+  origin: string | undefined;
   /** Why there is no client, in words for the status of the nodes that use this one. */
   problem: string | undefined;
   precision: Precision;

@@ -1,0 +1,214 @@
+/**
+ * Every answer is bounded. A server that answers forever, or slowly, one byte at a time, or with a gzip
+ * bomb, or with a line that never ends: the query fails with an exception that names the cap (or the
+ * time), and no more than the cap is ever held in memory.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { AnswerTooLargeException, Client, QueryFailedException, TimeoutException } from '../../src';
+import { collect, helper, inflowNodes, waitFor } from '../support/flows';
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+let server: Server;
+let url = '';
+let handle: Handler = (_request, response) => response.end();
+/** Bytes written to the answer under way, as the server counts them. */
+let sent = 0;
+const MiB = 1024 * 1024;
+
+before(async () => {
+  server = createServer((request, response) => {
+    if (request.url?.startsWith('/ping')) {
+      response.writeHead(204, { 'x-influxdb-version': '1.8.10' });
+      response.end();
+      return;
+    }
+    request.resume();
+    request.on('end', () => handle(request, response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterEach(async () => {
+  server.closeAllConnections();
+  await helper.unload();
+});
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Writes `chunk` again and again, as fast as the client reads, until the client goes away. */
+function endless(chunk: Buffer, headers: Record<string, string> = {}): Handler {
+  return (_request, response) => {
+    sent = 0;
+    response.writeHead(200, { 'content-type': 'application/json', ...headers });
+    const pump = (): void => {
+      while (!response.destroyed) {
+        sent += chunk.length;
+        if (!response.write(chunk)) {
+          response.once('drain', pump);
+          return;
+        }
+      }
+    };
+    response.on('close', () => response.removeAllListeners('drain'));
+    pump();
+  };
+}
+
+const client = (options: Record<string, unknown> = {}): Client =>
+  new Client(`${url}/db`, { version: 1, timeout: 5000, ...options });
+
+describe('answers without an end, or too large', () => {
+  it('an answer that never ends, in one piece: AnswerTooLargeException at the cap, having read about the cap', async () => {
+    handle = endless(
+      Buffer.from(
+        `{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[${'[1,2],'.repeat(10_000)}`,
+      ),
+    );
+    const reader = client({ maxAnswerBytes: 4 * MiB });
+    await assert.rejects(reader.query('SELECT * FROM m'), (error: unknown) => {
+      assert.ok(error instanceof AnswerTooLargeException);
+      assert.match(error.message, /larger than 4194304 bytes.*maxAnswerBytes; in inflow query, "Largest".*a message per chunk/);
+      return true;
+    });
+    assert.ok(sent < 4 * MiB + 16 * MiB, `the server sent ${sent} bytes before the client stopped reading`);
+    await reader.close();
+  });
+
+  it('a gzip bomb (200 MB of JSON in 200 KB): refused at the cap once unpacked, never unpacked whole', async () => {
+    const bomb = gzipSync(Buffer.alloc(200 * MiB, 0x20), { level: 9 });
+    assert.ok(bomb.length < 1 * MiB);
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end(bomb);
+    };
+    const reader = client({ maxAnswerBytes: 8 * MiB });
+    const heapBefore = process.memoryUsage().arrayBuffers;
+    await assert.rejects(reader.query('SELECT * FROM m'), AnswerTooLargeException);
+    assert.ok(process.memoryUsage().arrayBuffers - heapBefore < 64 * MiB, 'far less than the 200 MB it would unpack to');
+    await reader.close();
+  });
+
+  it('a gzip bomb as an error answer: its words cut at 64 KiB, and said so', async () => {
+    const bomb = gzipSync(Buffer.alloc(100 * MiB, 0x61), { level: 9 });
+    handle = (_request, response) => {
+      response.writeHead(500, { 'content-encoding': 'gzip' });
+      response.end(bomb);
+    };
+    const writer = client();
+    await assert.rejects(writer.write('m', { v: 1 }), (error: Error) => {
+      assert.match(error.message, /an answer of more than 65536 bytes, cut there/);
+      return true;
+    });
+    await writer.close();
+  });
+
+  it('a streamed answer that comes one byte at a time: a TimeoutException once the stream timeout is over', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => response.write(' '), 50);
+      response.on('close', () => clearInterval(timer));
+    };
+    const reader = client({ streamTimeout: 1000 });
+    const started = Date.now();
+    await assert.rejects(
+      (async () => {
+        for await (const series of reader.querySeries('SELECT * FROM m')) void series;
+      })(),
+      (error: unknown) => {
+        assert.ok(error instanceof TimeoutException);
+        assert.match(error.message, /no whole answer from .* within 1000 ms/);
+        return true;
+      },
+    );
+    assert.ok(Date.now() - started < 5000, 'ended by the stream timeout, not by the server');
+    await reader.close();
+  });
+
+  it('a streamed answer whose line never ends: AnswerTooLargeException at the cap', async () => {
+    handle = endless(Buffer.alloc(64 * 1024, 0x20));
+    const reader = client({ maxAnswerBytes: 2 * MiB });
+    await assert.rejects(
+      (async () => {
+        for await (const series of reader.querySeries('SELECT * FROM m')) void series;
+      })(),
+      (error: unknown) => {
+        assert.ok(error instanceof AnswerTooLargeException);
+        assert.match(error.message, /a line of the answer is larger than 2097152 bytes/);
+        return true;
+      },
+    );
+    await reader.close();
+  });
+
+  it('a long line within the cap, in small pieces, comes through whole', async () => {
+    const values = Array.from({ length: 400_000 }, (_, i) => `[${i},${i}]`).join(',');
+    const line = Buffer.from(
+      `{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[${values}]}]}]}\n`,
+    );
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      for (let at = 0; at < line.length; at += 16 * 1024) response.write(line.subarray(at, at + 16 * 1024));
+      response.end();
+    };
+    const reader = client();
+    let rows = 0;
+    for await (const series of reader.querySeries('SELECT * FROM m')) rows += series.values.length;
+    assert.equal(rows, 400_000);
+    await reader.close();
+  });
+
+  it('in a flow: inflow query with a 1 MB "Largest" fails its message with AnswerTooLargeException, and Node-RED carries on', async () => {
+    handle = endless(
+      Buffer.from(
+        `{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[${'[1,2],'.repeat(10_000)}`,
+      ),
+    );
+    await helper.load(inflowNodes, [
+      { id: 'tab', type: 'tab' },
+      { id: 'cfg', type: 'inflow-config', dsn: `${url}/db`, version: '1', precision: 'ms', timeout: 5000 },
+      {
+        id: 'query',
+        type: 'inflow query',
+        z: 'tab',
+        server: 'cfg',
+        query: 'SELECT * FROM m',
+        maxAnswerMb: 1,
+        wires: [['answers']],
+      },
+      { id: 'answers', type: 'helper', z: 'tab' },
+      { id: 'catcher', type: 'catch', z: 'tab', scope: ['query'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 'tab' },
+    ]);
+    const caught = collect(helper.getNode('caught'));
+    helper.getNode('query').receive({ payload: 'go' });
+    await waitFor(() => caught.length === 1, 'the failure caught');
+    const error = caught[0]?.error as { code?: string; message?: string };
+    assert.equal(error.code, 'AnswerTooLargeException');
+    assert.match(String(error.message), /larger than 1048576 bytes/);
+    // The next query, to a server that answers, is answered.
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","v"],"values":[[1,2]]}]}]}');
+    };
+    const answers = collect(helper.getNode('answers'));
+    helper.getNode('query').receive({ payload: 'again' });
+    await waitFor(() => answers.length === 1, 'the answer');
+  });
+
+  it('a query answer that is not JSON is a QueryFailedException, quoting the start of it', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html>login</html>');
+    };
+    const reader = client();
+    await assert.rejects(reader.query('SELECT * FROM m'), QueryFailedException);
+    await reader.close();
+  });
+});
