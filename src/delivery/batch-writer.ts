@@ -81,6 +81,8 @@ export interface WriterState {
   dropped: number;
   /** Records waiting on disk. */
   spooledRecords: number;
+  /** Records set aside on disk since the spool was opened: they could not be read back, and are not written. */
+  setAsideRecords: number;
   lastWritten: Date | undefined;
   /** The error of the last request, undefined once one succeeds. */
   lastError: InfluxDBException | undefined;
@@ -167,6 +169,7 @@ export class BatchWriter implements BufferHolder {
       pendingPoints: this.pending.lineCount + this.inFlightPoints,
       dropped: this.dropped,
       spooledRecords: this.options.spool?.records ?? 0,
+      setAsideRecords: this.options.spool?.setAside ?? 0,
       lastWritten: this.lastWritten,
       lastError: this.lastError,
       retryAt: this.lastError === undefined ? undefined : this.backoff.retryAt,

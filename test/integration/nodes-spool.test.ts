@@ -3,10 +3,11 @@
  * replayed in order when the server is back, across redeploys.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { InfluxServer } from '../support/influxd';
 import { helper, inflowNodes, statusTexts, waitFor, type Message, warningsOf, watched, watchersOf } from '../support/flows';
 
@@ -60,6 +61,16 @@ async function load(
 function send(outId: string, from: number, count: number): void {
   const node = helper.getNode(outId);
   for (let i = from; i < from + count; i++) node.receive({ payload: { value: i, timestamp: 1_700_000_000_000 + i } });
+}
+
+/** A record as the spool writes one: IFLW, length, payload CRC, header CRC, payload. */
+function recordBytes(payload: Buffer): Buffer {
+  const header = Buffer.alloc(16);
+  header.write('IFLW', 0, 'latin1');
+  header.writeUInt32LE(payload.length, 4);
+  header.writeUInt32LE(crc32(payload), 8);
+  header.writeUInt32LE(crc32(header.subarray(0, 12)), 12);
+  return Buffer.concat([header, payload]);
 }
 
 /** Segment files of points in a spool folder (its lock file aside). */
@@ -271,6 +282,39 @@ describe('inflow out with the disk spool', () => {
     assert.match(
       warnings[0] as string,
       /had \d+ damaged bytes at offset \d+: about 50 point\(s\) there cannot be read back and are lost; every record before and after them is kept/,
+    );
+  });
+
+  it('a record whose checksum is right but whose target cannot be read is set aside, warned of once and counted on the status; the rest is replayed', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `setaside${counter}`;
+    const dir = path.join(userDir, 'inflow-spool', outId, 'default');
+    mkdirSync(dir, { recursive: true });
+    // What a disk could leave: a whole record, its checksum right, whose target is not JSON; and a good record after it.
+    writeFileSync(
+      path.join(dir, '0000000001.spool'),
+      Buffer.concat([
+        recordBytes(Buffer.from('{"d": broken\nm value=1 1700000000001\n')),
+        recordBytes(Buffer.from('{}\nm value=2 1700000000002\n')),
+      ]),
+    );
+    await load(db, outId);
+    await waitFor(async () => (await stored(db)) === 1, 'the good record replayed', 10_000);
+    const warnings = warningsOf(outId);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(
+      warnings[0] as string,
+      /a record of points on disk was set aside in .*set-aside-0000000001-0\.record and is not written: its target .* cannot be read/,
+    );
+    await waitFor(
+      () => statusTexts(helper.getNode(outId)).some((text) => text.includes('1 set aside on disk')),
+      'the status counting it',
+      3000,
+    );
+    assert.ok(
+      readdirSync(dir).some((name) => name.startsWith('set-aside-')),
+      'kept for a person to look at',
     );
   });
 

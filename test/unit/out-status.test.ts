@@ -11,6 +11,7 @@ const idle: WriterState = {
   pendingPoints: 0,
   dropped: 0,
   spooledRecords: 0,
+  setAsideRecords: 0,
   lastWritten: undefined,
   lastError: undefined,
   retryAt: undefined,
@@ -31,6 +32,14 @@ describe('the status of inflow out', () => {
       fill: 'green',
       shape: 'ring',
       text: 'connected, InfluxDB 1.6.7, db mydb',
+    });
+  });
+
+  it('records set aside on disk, unreadable: yellow, counted, whatever else is done', () => {
+    assert.deepEqual(outStatus(view({ setAsideRecords: 2, lastWritten: at })), {
+      fill: 'yellow',
+      shape: 'ring',
+      text: '0 pending, 2 set aside on disk (unreadable)',
     });
   });
 

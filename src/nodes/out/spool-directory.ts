@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   constants,
   existsSync,
@@ -81,7 +82,9 @@ function encodeName(name: string | undefined): string {
 /** Makes a folder readable by its owner alone, or checks the one there is a folder, not a link to one. */
 function ownFolder(folder: string): void {
   mkdirSync(folder, { recursive: true, mode: 0o700 });
-  if (!lstatSync(folder).isDirectory()) throw new Error(`${folder} is not a folder of its own (a symbolic link?)`);
+  const stats = lstatSync(folder);
+  if (!stats.isDirectory()) throw new Error(`${folder} is not a folder of its own (a symbolic link?)`);
+  if ((stats.mode & 0o077) !== 0) chmodSync(folder, 0o700);
 }
 
 /** A file's text, or undefined when it is missing or not a file of its own (a link is not followed). */

@@ -17,18 +17,21 @@ export function outStatus({ problem, writers, reachability }: OutView, text: Tra
   let pending = 0;
   let dropped = 0;
   let spooled = 0;
+  let setAside = 0;
   let diskError: Error | undefined;
   let lastWritten: Date | undefined;
   for (const writer of writers) {
     pending += writer.pendingPoints;
     dropped += writer.dropped;
     spooled += writer.spooledRecords;
+    setAside += writer.setAsideRecords;
     diskError ??= writer.spoolError;
     if (writer.lastWritten !== undefined && (lastWritten === undefined || writer.lastWritten > lastWritten)) lastWritten = writer.lastWritten;
   }
   const extras =
     (spooled > 0 ? text('inflow-out.status.onDisk', { count: spooled }) : '') +
     (dropped > 0 ? text('inflow-out.status.dropped', { count: dropped }) : '') +
+    (setAside > 0 ? text('inflow-out.status.setAside', { count: setAside }) : '') +
     (diskError === undefined ? '' : text('inflow-out.status.notOnDisk', { why: (diskError as NodeJS.ErrnoException).code ?? diskError.message }));
   const pendingText = text('inflow-out.status.pending', { count: pending });
   const retrying = writers.find((writer) => writer.retryAt !== undefined && writer.lastError !== undefined);
@@ -44,8 +47,8 @@ export function outStatus({ problem, writers, reachability }: OutView, text: Tra
   }
   const failed = writers.find((writer) => writer.lastError !== undefined)?.lastError;
   if (failed !== undefined) return { fill: 'red', shape: 'dot', text: statusText(failed) };
-  if (pending > 0 || spooled > 0) {
-    const worrying = dropped > 0 || spooled > 0 || diskError !== undefined;
+  if (pending > 0 || spooled > 0 || setAside > 0) {
+    const worrying = dropped > 0 || spooled > 0 || setAside > 0 || diskError !== undefined;
     return { fill: worrying ? 'yellow' : 'blue', shape: 'ring', text: pendingText + extras };
   }
   if (lastWritten !== undefined) return { fill: 'green', shape: 'dot', text: text('inflow-out.status.written', { time: clockTime(lastWritten) }) + extras };
