@@ -35,7 +35,11 @@ let server: InfluxDB2Server;
 setLogger({ error: () => undefined, warn: () => undefined });
 
 before(async () => {
-  server = await InfluxDB2Server.start({ token: TOKEN, org: ORG, buckets: ['sensors', 'other', 'spooled', 'batches'] });
+  server = await InfluxDB2Server.start({
+    token: TOKEN,
+    org: ORG,
+    buckets: ['sensors', 'other', 'spooled', 'batches', 'tenant-b'],
+  });
 });
 after(() => server.stop());
 
@@ -245,6 +249,28 @@ describe('InfluxDB 2.x through the client', () => {
     assert.equal(spool.records, 0);
     assert.ok(server.http.requestsTo('/api/v2/write').length - before < 10, 'a handful of requests, not a loop');
     assert.equal((await fluxRows('spooled', 'spool')).length, 3);
+    await spool.close();
+    await writer.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("points routed to another bucket while the server is unavailable are replayed into that bucket, not the client's", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'inflow-v2-routed-'));
+    const writer = client();
+    const spool = Spool.open(dir);
+    server.http.failNext('/api/v2/write', 3, { status: 503, body: '{"code":"unavailable","message":"busy"}' });
+    const api = writer.writeApi({ bucket: 'tenant-b', org: ORG, spool, batchSize: 10, flushInterval: 0, retryInterval: 10 });
+    for (let i = 0; i < 30; i++) await api.write(`routed value=${i} ${2000 + i}`);
+    await api.flush();
+    // The three batches that met a 503 are on disk, and replayed from there once the server answers.
+    const deadline = Date.now() + 5000;
+    while (!spool.empty && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await api.close();
+    const sent = server.http.requestsTo('/api/v2/write').filter((request) => request.body.startsWith('routed'));
+    assert.ok(sent.length >= 4, `${sent.length} requests: some failed with 503 and went to disk`);
+    assert.deepEqual([...new Set(sent.map((request) => request.query.get('bucket')))], ['tenant-b']);
+    assert.equal((await fluxRows('tenant-b', 'routed')).length, 30);
+    assert.equal((await fluxRows('sensors', 'routed')).length, 0);
     await spool.close();
     await writer.close();
     await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,9 @@
  * ('auto') or is told it, and its users' status says what it found and where they write.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { collect, helper, loadFunctionFlow, statusTexts, waitFor, type Message } from '../support/flows';
 import { InfluxDB2Server } from '../support/servers/influxdb2';
@@ -76,6 +79,36 @@ describe('inflow out and inflow query on InfluxDB 2.x', () => {
         ],
       },
     ]);
+  });
+
+  it('messages routed with msg.bucket while the server answers 503 are kept on disk and replayed into that bucket', async () => {
+    const userDir = mkdtempSync(path.join(tmpdir(), 'inflow-routed-'));
+    helper.settings({ userDir, inflowOutRetry: { firstDelay: 50, maxDelay: 100, jitter: 0 } });
+    try {
+      v2.http.failNext('/api/v2/write', 5, { status: 503, body: '{"code":"unavailable","message":"busy"}' });
+      const { completed, caught } = await loadFunctionFlow(
+        { dsn: v2.url, org: 'home', bucket: 'sensors', version: '2' },
+        `msg.payload = { routed: msg.value, timestamp: ${T} + msg.value }; msg.bucket = 'garden'; return msg;`,
+        { out: { spool: true, autocommitEvery: 20, flushInterval: 50 }, credentials: { cfg: { token: TOKEN } } },
+      );
+      for (let value = 0; value < 200; value++) helper.getNode('fn').receive({ value });
+      await waitFor(() => completed.length + caught.length === 200, 'every message done');
+      assert.equal(caught.length, 0);
+      await waitFor(
+        () => v2.store.points('garden', 'reading').filter((point) => 'routed' in point.fields).length === 200,
+        'all 200 in garden',
+        10_000,
+      );
+      assert.equal(
+        v2.store.points('sensors', 'reading').filter((point) => 'routed' in point.fields).length,
+        0,
+        "none in the config node's bucket",
+      );
+    } finally {
+      await helper.unload();
+      helper.settings({ userDir: undefined, inflowOutRetry: undefined });
+      rmSync(userDir, { recursive: true, force: true });
+    }
   });
 
   it("a bucket that does not exist reaches the Catch node as a DatabaseNotFoundException, in the server's words", async () => {
