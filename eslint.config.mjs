@@ -36,7 +36,7 @@ const layering = folders.map((folder) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.influxdb/', '.node-red/', 'coverage/', 'nodes/', 'bench/sink/'] },
+  { ignores: ['dist/', 'node_modules/', '.influxdb/', '.node-red/', 'coverage/', 'bench/sink/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

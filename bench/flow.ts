@@ -36,7 +36,9 @@ const PARTS = new Set(listArg('--only', ['steady', 'burst', 'batches']));
  * into a flow, the editor's default (the runtime's is the same).
  */
 const NODE_COMMIT_EVERY = Number(
-  /autocommitEvery: \{ value: (\d+)/.exec(readFileSync(path.join(__dirname, '..', 'nodes', 'out.html'), 'utf8'))?.[1],
+  /autocommitEvery: \{ value: (\d+)/.exec(
+    readFileSync(path.join(__dirname, '..', 'src', 'nodes', 'inflow-out', 'inflow-out.html'), 'utf8'),
+  )?.[1],
 );
 /** Commit sizes of the steady case: the node's default, and a tenth of it (the default until it was measured here). */
 const STEADY_COMMITS = [...new Set([NODE_COMMIT_EVERY, Math.max(1, Math.round(NODE_COMMIT_EVERY / 10))])];

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 // Compiles the TypeScript sources and assembles the directory Node-RED loads.
-// Node-RED looks for icons/ and locales/ beside the .js file a node is registered from,
-// so the editor templates, icons and locales are copied next to the compiled runtime in dist/nodes/.
+// Each node type lives in one folder, src/nodes/<type>/: its runtime, its editor template (<type>.html) and
+// its locale files (locales/<lang>/<type>.json and .html, the help). Node-RED looks for the template, and for
+// icons/ and locales/, beside the .js file a node is registered from, so the build puts them there.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -16,15 +17,12 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', pat
 });
 
 const nodesOut = path.join(dist, 'nodes');
+const nodesIn = path.join(root, 'src', 'nodes');
 fs.mkdirSync(nodesOut, { recursive: true });
-// Node-RED finds a node's help and labels by the name of the file it is registered from
-// (locales/en-US/out.json for out.js): one small entry file per node, beside its folder.
-for (const node of ['config', 'out', 'query']) {
-  fs.writeFileSync(path.join(nodesOut, `${node}.js`), `'use strict';\nmodule.exports = require('./${node}/index.js');\n`);
+for (const type of ['inflow-config', 'inflow-out', 'inflow-query']) {
+  // The file Node-RED registers the type from, beside the compiled folder: it names the template and the locale files.
+  fs.writeFileSync(path.join(nodesOut, `${type}.js`), `'use strict';\nmodule.exports = require('./${type}/index.js');\n`);
+  fs.copyFileSync(path.join(nodesIn, type, `${type}.html`), path.join(nodesOut, `${type}.html`));
+  fs.cpSync(path.join(nodesIn, type, 'locales'), path.join(nodesOut, 'locales'), { recursive: true });
 }
-for (const file of fs.readdirSync(path.join(root, 'nodes'))) {
-  if (file.endsWith('.html')) fs.copyFileSync(path.join(root, 'nodes', file), path.join(nodesOut, file));
-}
-for (const dir of ['icons', 'locales']) {
-  fs.cpSync(path.join(root, dir), path.join(nodesOut, dir), { recursive: true });
-}
+fs.cpSync(path.join(nodesIn, 'icons'), path.join(nodesOut, 'icons'), { recursive: true });

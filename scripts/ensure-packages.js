@@ -5,7 +5,7 @@
 // the disk-fault tests. Installs Debian's packages when this machine can (root
 // with apt-get), or stops with a message saying how.
 const { spawnSync } = require('node:child_process');
-const { findProgram: find } = require('./local');
+const { findProgram: find } = require('./programs-and-ports');
 
 const NEEDED = [{ binary: 'influxd', env: 'INFLUXD', debian: 'influxdb', what: 'InfluxDB 1.x' }];
 if (process.argv.includes('--tests')) {

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { influxdConfig } = require('./influxd-config');
 const { demoFlow } = require('./demo-flow');
-const { findProgram, freePort } = require('./local');
+const { findProgram, freePort } = require('./programs-and-ports');
 const { root, run } = require('./run');
 
 const influxDir = path.join(root, '.influxdb');

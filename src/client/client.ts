@@ -40,7 +40,7 @@ import {
 } from './query';
 import { linesOfRecords, recordsOfArgs } from './records';
 import { Session, type SessionOptions } from './session';
-import { settingsFromEnv, settingsFromFile } from './settings';
+import { settingsFromEnv, settingsFromFile } from './settings-sources';
 import { WriteApi, type WriteApiOptions } from './write-api';
 
 export { describeServer, type ServerInfo } from '../servers';

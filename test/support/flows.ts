@@ -4,9 +4,9 @@ import helper, { type TestNode } from 'node-red-node-test-helper';
 helper.init(require.resolve('node-red'));
 
 export const inflowNodes: unknown[] = [
-  require('../../dist/nodes/config.js'),
-  require('../../dist/nodes/out.js'),
-  require('../../dist/nodes/query.js'),
+  require('../../dist/nodes/inflow-config.js'),
+  require('../../dist/nodes/inflow-out.js'),
+  require('../../dist/nodes/inflow-query.js'),
 ];
 
 export { helper, type TestNode };

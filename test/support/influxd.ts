@@ -9,7 +9,7 @@ import path from 'node:path';
 const { influxdConfig } = require('../../scripts/influxd-config.js') as {
   influxdConfig(options: { dataDir: string; port: number; rpcPort: number; auth?: boolean; http?: string[] }): string;
 };
-const { findProgram, freePort: sharedFreePort } = require('../../scripts/local.js') as {
+const { findProgram, freePort: sharedFreePort } = require('../../scripts/programs-and-ports.js') as {
   findProgram(binary: string, env: string): string | undefined;
   freePort(preferred: number | undefined): Promise<number>;
 };

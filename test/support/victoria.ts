@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, killOnExit, startOnFreePorts } from './influxd';
 
-const { findProgram } = require('../../scripts/local.js') as { findProgram(binary: string, env: string): string | undefined };
+const { findProgram } = require('../../scripts/programs-and-ports.js') as {
+  findProgram(binary: string, env: string): string | undefined;
+};
 
 export interface Exported {
   metric: Record<string, string>;

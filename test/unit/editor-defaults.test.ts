@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '../../src';
-import { clientOf } from '../../src/nodes/config/client-settings';
-import { DEFAULT_PRECISION, DEFAULT_VERSION } from '../../src/nodes/config/defaults';
-import { optionsOf, type OutDef } from '../../src/nodes/out/settings';
-import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_MAX_ANSWER_MB, DEFAULT_OUTPUT } from '../../src/nodes/query/defaults';
-import { optionsOf as optionsOfQuery, outputOf } from '../../src/nodes/query/settings';
+import { clientOfProperties } from '../../src/nodes/inflow-config/properties';
+import { DEFAULT_PRECISION, DEFAULT_VERSION } from '../../src/nodes/inflow-config/defaults';
+import { optionsOf, type OutDef } from '../../src/nodes/inflow-out/settings';
+import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_MAX_ANSWER_MB, DEFAULT_OUTPUT } from '../../src/nodes/inflow-query/defaults';
+import { optionsOf as optionsOfQuery, outputOf } from '../../src/nodes/inflow-query/settings';
 
 interface EditorDefault {
   value: unknown;
@@ -19,9 +19,9 @@ interface EditorDefault {
   validate?: (value: unknown) => boolean;
 }
 
-/** The `defaults` a node's editor file registers, read by running its script with a stand-in RED. */
-function editorDefaults(file: string): Record<string, EditorDefault> {
-  const html = readFileSync(path.join(__dirname, '..', '..', 'nodes', file), 'utf8');
+/** The `defaults` a node type's editor template registers, read by running its script with a stand-in RED. */
+function editorDefaults(type: string): Record<string, EditorDefault> {
+  const html = readFileSync(path.join(__dirname, '..', '..', 'src', 'nodes', type, `${type}.html`), 'utf8');
   const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
   let defaults: Record<string, EditorDefault> = {};
   const RED = {
@@ -37,7 +37,7 @@ const missing = { id: 'n', type: 'inflow out', name: '', z: 'tab', server: 'cfg'
 
 describe('editor defaults', () => {
   it('inflow out: every default in the dialog is what the runtime does with the property missing', () => {
-    const editor = editorDefaults('out.html');
+    const editor = editorDefaults('inflow-out');
     const runtime = optionsOf(missing, 'ms');
     assert.equal(editor.autocommitEvery?.value, runtime.batchSize);
     assert.equal(editor.flushInterval?.value, runtime.flushInterval);
@@ -55,7 +55,7 @@ describe('editor defaults', () => {
   });
 
   it('inflow out: the validators accept what the runtime accepts, a missing or empty value among it', () => {
-    const editor = editorDefaults('out.html');
+    const editor = editorDefaults('inflow-out');
     for (const key of ['autocommitEvery', 'flushInterval', 'bufferLimit', 'spoolLimit', 'jitter', 'maxRetries']) {
       const validate = editor[key]?.validate as (value: unknown) => boolean;
       assert.equal(editor[key]?.required, undefined, `${key} is not required: empty is the default`);
@@ -73,7 +73,7 @@ describe('editor defaults', () => {
   });
 
   it('inflow-config: precision and timeout default as the runtime does', () => {
-    const editor = editorDefaults('config.html');
+    const editor = editorDefaults('inflow-config');
     assert.equal(editor.precision?.value, DEFAULT_PRECISION);
     assert.equal(editor.timeout?.value, new Client('http://127.0.0.1:8086/db').timeout);
     const validate = editor.timeout?.validate as (value: unknown) => boolean;
@@ -83,7 +83,7 @@ describe('editor defaults', () => {
   });
 
   it('inflow-config: the server kind defaults to finding out, as the runtime does with the property missing', () => {
-    const editor = editorDefaults('config.html');
+    const editor = editorDefaults('inflow-config');
     assert.equal(editor.version?.value, DEFAULT_VERSION);
     const validate = editor.version?.validate as (value: unknown) => boolean;
     for (const value of [undefined, '', 'auto', '1', '2', '3', 'victoriametrics'])
@@ -103,14 +103,14 @@ describe('editor defaults', () => {
     assert.equal(validate('${INFLUX_KIND}'), true);
     assert.equal(editor.tlsVerify?.value, true);
     // The runtime reads them alike: a DSN's path is the database; a bucket or database set apart leaves the URL the server's.
-    assert.equal(clientOf({ dsn: 'http://127.0.0.1:8086/sensors' }).database, 'sensors');
-    assert.throws(() => clientOf({ dsn: 'http://127.0.0.1:8086' }), /names no database/);
-    assert.equal(clientOf({ dsn: 'http://127.0.0.1:8086', bucket: 'home', org: 'o' }).bucket, 'home');
-    assert.equal(clientOf({ dsn: 'http://127.0.0.1:8086/proxy', database: 'sensors' }).database, 'sensors');
+    assert.equal(clientOfProperties({ dsn: 'http://127.0.0.1:8086/sensors' }).database, 'sensors');
+    assert.throws(() => clientOfProperties({ dsn: 'http://127.0.0.1:8086' }), /names no database/);
+    assert.equal(clientOfProperties({ dsn: 'http://127.0.0.1:8086', bucket: 'home', org: 'o' }).bucket, 'home');
+    assert.equal(clientOfProperties({ dsn: 'http://127.0.0.1:8086/proxy', database: 'sensors' }).database, 'sensors');
   });
 
   it('inflow query: times as ms, InfluxQL, one message, answers up to 32 MB, unless set otherwise', () => {
-    const editor = editorDefaults('query.html');
+    const editor = editorDefaults('inflow-query');
     assert.equal(editor.maxAnswerMb?.value, DEFAULT_MAX_ANSWER_MB);
     assert.equal(editor.epoch?.value, DEFAULT_EPOCH);
     assert.equal(editor.language?.value, DEFAULT_LANGUAGE);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidMeasurementException } from '../../src';
-import { DEFAULT_TARGET, pointsOfMessage, type OutSettings } from '../../src/nodes/out/payload';
+import { DEFAULT_TARGET, pointsOfMessage, type OutSettings } from '../../src/nodes/inflow-out/payload';
 import { BAD } from '../support/bad-input';
 
 const settings: OutSettings = {

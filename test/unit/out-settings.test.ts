@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigurationException } from '../../src';
-import { optionsOf, tuningOf, type OutDef } from '../../src/nodes/out/settings';
+import { optionsOf, tuningOf, type OutDef } from '../../src/nodes/inflow-out/settings';
 
 const def = (properties: Partial<OutDef> = {}): OutDef =>
   ({ id: 'out', type: 'inflow out', name: '', z: 'tab', server: 'cfg', ...properties }) as OutDef;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigurationException, ConnectionFailedException, DatabaseNotFoundException, type WriterState } from '../../src';
-import { outStatus as statusIn } from '../../src/nodes/out/status';
+import { outStatus as statusIn } from '../../src/nodes/inflow-out/status';
 import { english, translatorOf } from '../../src/nodes/shared';
 
 const outStatus = (view: Parameters<typeof statusIn>[0]) => statusIn(view, english);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import type { Node, NodeAPI } from 'node-red';
-import { findOrphans, nodeFolder, spoolRootOf, targetFolder } from '../../src/nodes/out/spool-directory';
+import { findOrphans, nodeFolder, spoolRootOf, targetFolder } from '../../src/nodes/inflow-out/spool-directory';
 
 const folders: string[] = [];
 function folder(): string {

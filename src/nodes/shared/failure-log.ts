@@ -44,7 +44,11 @@ export function logSharedFailuresOnce(RED: NodeAPI, node: Node, group: string | 
     setImmediate(() => {
       const count = pending.get(logMessage) ?? 1;
       pending.delete(logMessage);
-      logOrCatch(count === 1 ? logMessage : `${logMessage.message} (${count} messages failed with this error; a Catch node gets each of them)`);
+      logOrCatch(
+        count === 1
+          ? logMessage
+          : `${logMessage.message} (${count} messages failed with this error; a Catch node gets each of them)`,
+      );
     });
   };
   node.error = error;

@@ -11,8 +11,6 @@ export type TextValues = Record<string, string | number>;
 /** A text by its key in the node's catalog (`inflow-out.status.pending`), with its values. */
 export type Translate = (key: string, values?: TextValues) => string;
 
-const CATALOG_FILES: Record<string, string> = { 'inflow-config': 'config', 'inflow-out': 'out', 'inflow-query': 'query' };
-
 export function translatorOf(RED: NodeAPI): Translate {
   // A status is made several times a second: the runtime's translation (i18next's lookup, plural rules and
   // interpolation) runs once per text, with each value standing for itself, and the values are filled in here.
@@ -48,16 +46,18 @@ function englishTemplate(key: string): string | undefined {
 
 /** A text with its `__name__` placeholders replaced by the values (one without a value is left as it is). */
 function fill(template: string, values: TextValues): string {
-  return template.includes('__') ? template.replace(/__(\w+)__/g, (all, name: string) => (name in values ? String(values[name]) : all)) : template;
+  return template.includes('__')
+    ? template.replace(/__(\w+)__/g, (all, name: string) => (name in values ? String(values[name]) : all))
+    : template;
 }
 
 const catalogs = new Map<string, unknown>();
 
 function catalog(set: string): unknown {
   if (!catalogs.has(set)) {
-    // Beside the compiled nodes (dist/nodes/locales), or at the package root when run from the sources.
-    const file = [path.join(__dirname, '..', 'locales'), path.join(__dirname, '..', '..', '..', 'locales')]
-      .map((dir) => path.join(dir, 'en-US', `${CATALOG_FILES[set] ?? set}.json`))
+    // Beside the compiled nodes (dist/nodes/locales), or in the node's own folder when run from the sources.
+    const file = [path.join(__dirname, '..', 'locales'), path.join(__dirname, '..', set, 'locales')]
+      .map((dir) => path.join(dir, 'en-US', `${set}.json`))
       .find((candidate) => existsSync(candidate));
     catalogs.set(set, file === undefined ? {} : JSON.parse(readFileSync(file, 'utf8')));
   }

@@ -75,7 +75,8 @@ export function pointsOfMessage(msg: OutMessage, nodeSettings: OutSettings): Mes
         'none of them was written and nothing else was dropped; send fewer at a time, or raise the limit',
     );
   }
-  if (payload instanceof Uint8Array || settings.format === 'lineProtocol') return { lines: linesOfText(payload, settings), target };
+  if (payload instanceof Uint8Array || settings.format === 'lineProtocol')
+    return { lines: linesOfText(payload, settings), target };
   if (settings.format === 'influxdb') return { lines: linesOfInfluxdbShapes(payload, msg, settings), target };
   if (Array.isArray(payload)) {
     if (Array.isArray(payload[0]) && payload.every(Array.isArray)) {
@@ -98,13 +99,16 @@ function messageSettings(msg: OutMessage, settings: OutSettings): OutSettings {
   if (isAbsent(msg.tags) && isAbsent(msg.precision)) return settings;
   let tags = settings.tags;
   if (!isAbsent(msg.tags)) {
-    if (!isPlainObject(msg.tags)) throw new InvalidMeasurementException(`msg.tags must be an object of tags, not ${describeType(msg.tags)}`);
+    if (!isPlainObject(msg.tags))
+      throw new InvalidMeasurementException(`msg.tags must be an object of tags, not ${describeType(msg.tags)}`);
     tags = { ...settings.tags, ...(msg.tags as Tags) };
   }
   let messagePrecision: Precision | undefined;
   if (!isAbsent(msg.precision)) {
     if (!isPrecision(msg.precision)) {
-      throw new InvalidMeasurementException(`msg.precision must be one of h, m, s, ms, u, ns, not ${JSON.stringify(msg.precision)}`);
+      throw new InvalidMeasurementException(
+        `msg.precision must be one of h, m, s, ms, u, ns, not ${JSON.stringify(msg.precision)}`,
+      );
     }
     messagePrecision = msg.precision === settings.precision ? undefined : msg.precision;
   }
@@ -130,7 +134,7 @@ function refuseFieldsAndTags(payload: unknown[], msg: OutMessage): void {
   const tagLike = Object.keys(tags).length > 0 && Object.values(tags).every((value) => typeof value === 'string');
   if (!tagLike) return;
   throw new InvalidMeasurementException(
-    'msg.payload is two objects, the second all text: node-red-contrib-influxdb\'s [fields, tags], or two rows? ' +
+    "msg.payload is two objects, the second all text: node-red-contrib-influxdb's [fields, tags], or two rows? " +
       'Set Payload to "as node-red-contrib-influxdb" to read it as [fields, tags], send { ...fields, tags: { ... } }, ' +
       'or give msg.template to mean rows',
   );
@@ -142,15 +146,20 @@ function linesOfText(payload: unknown, settings: OutSettings): string[] {
   const lines: string[] = [];
   texts.forEach((text, index) => {
     const where = Array.isArray(payload) ? `msg.payload[${index}]` : 'msg.payload';
-    const content = text instanceof Uint8Array ? Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8') : text;
+    const content =
+      text instanceof Uint8Array ? Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8') : text;
     if (typeof content !== 'string') {
-      throw new InvalidMeasurementException(`${where} is a ${describeType(text)}: in the line protocol payload format, send text or a Buffer`);
+      throw new InvalidMeasurementException(
+        `${where} is a ${describeType(text)}: in the line protocol payload format, send text or a Buffer`,
+      );
     }
     addCheckedLines(content, lines, (number) => `${where}, line ${number},`);
   });
   if (lines.length === 0) throw new InvalidMeasurementException('msg.payload holds no line of line protocol: nothing to write');
   const tagged = settings.tags === undefined ? lines : tagAdderOf(settings.tags)(lines);
-  return settings.messagePrecision === undefined ? tagged : convertLineTimes(tagged, settings.messagePrecision, settings.precision);
+  return settings.messagePrecision === undefined
+    ? tagged
+    : convertLineTimes(tagged, settings.messagePrecision, settings.precision);
 }
 
 /** Times of lines from one unit into another, rounded down as Dates are. */
@@ -175,7 +184,8 @@ function tagAdderOf(tags: Tags): (lines: readonly string[]) => string[] {
 
 function stringTags(tags: Tags): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(tags)) if (value !== null && value !== undefined && value !== '') out[key] = String(value);
+  for (const [key, value] of Object.entries(tags))
+    if (value !== null && value !== undefined && value !== '') out[key] = String(value);
   return out;
 }
 
@@ -187,7 +197,8 @@ function linesOfInfluxdbShapes(payload: unknown, msg: OutMessage, settings: OutS
   const pairs: Array<[unknown, unknown, string]> = [];
   if (Array.isArray(payload) && payload.length > 0 && Array.isArray(payload[0])) {
     payload.forEach((pair, i) => {
-      if (!Array.isArray(pair)) throw new InvalidMeasurementException(`msg.payload[${i}] is a ${describeType(pair)}: each point is [fields, tags]`);
+      if (!Array.isArray(pair))
+        throw new InvalidMeasurementException(`msg.payload[${i}] is a ${describeType(pair)}: each point is [fields, tags]`);
       pairs.push([pair[0], pair[1], `msg.payload[${i}]`]);
     });
   } else if (Array.isArray(payload)) pairs.push([payload[0], payload[1], 'msg.payload']);
@@ -195,11 +206,14 @@ function linesOfInfluxdbShapes(payload: unknown, msg: OutMessage, settings: OutS
   else return [lineOfPayload(payload, msg, settings, 'msg.payload')];
   const name = measurementOf(msg, settings);
   return pairs.map(([fields, tags, where]) => {
-    if (!isPlainObject(fields)) throw new InvalidMeasurementException(`${where}: the fields must be an object, not ${describeType(fields)}`);
-    if (tags !== undefined && tags !== null && !isPlainObject(tags)) throw new InvalidMeasurementException(`${where}: the tags must be an object, not ${describeType(tags)}`);
+    if (!isPlainObject(fields))
+      throw new InvalidMeasurementException(`${where}: the fields must be an object, not ${describeType(fields)}`);
+    if (tags !== undefined && tags !== null && !isPlainObject(tags))
+      throw new InvalidMeasurementException(`${where}: the tags must be an object, not ${describeType(tags)}`);
     const { time, ...rest } = fields;
     const own: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(rest)) own[key] = typeof value === 'string' && /^-?\d+i$/.test(value) ? BigInt(value.slice(0, -1)) : value;
+    for (const [key, value] of Object.entries(rest))
+      own[key] = typeof value === 'string' && /^-?\d+i$/.test(value) ? BigInt(value.slice(0, -1)) : value;
     return line(where, name, tags as Tags | undefined, own, 'fields', (time ?? undefined) as Timestamp | undefined, settings);
   });
 }
@@ -259,7 +273,15 @@ function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings,
         const name = payload.measurement ?? payload.name ?? measurementOf(msg, settings);
         return line(where, name, payload.tags, payload.fields, 'fields', payload.time ?? payload.timestamp, settings);
       }
-      return line(where, measurementOf(msg, settings), payload.tags as Tags | undefined, payload, 'kwargs', payload.timestamp as Timestamp | undefined, settings);
+      return line(
+        where,
+        measurementOf(msg, settings),
+        payload.tags as Tags | undefined,
+        payload,
+        'kwargs',
+        payload.timestamp as Timestamp | undefined,
+        settings,
+      );
   }
 }
 
@@ -278,7 +300,8 @@ function linesOfArray(rows: unknown[], msg: OutMessage, settings: OutSettings): 
     if (!isPlainObject(row)) {
       throw new InvalidMeasurementException(`${where()} is a ${describeType(row)}: each row must be an object of fields`);
     }
-    const tags = template.tags === undefined ? (row.tags as Tags | undefined) : { ...template.tags, ...(row.tags as Tags | undefined) };
+    const tags =
+      template.tags === undefined ? (row.tags as Tags | undefined) : { ...template.tags, ...(row.tags as Tags | undefined) };
     lines[i] = line(where, template.name, tags, row, 'kwargs', row.timestamp as Timestamp | undefined, settings);
   }
   return lines;
@@ -287,7 +310,9 @@ function linesOfArray(rows: unknown[], msg: OutMessage, settings: OutSettings): 
 function templateOf(msg: OutMessage, settings: OutSettings): { name: string; tags: Tags | undefined } {
   if (msg.template === undefined || msg.template === null) return { name: measurementOf(msg, settings), tags: undefined };
   if (!isPlainObject(msg.template)) {
-    throw new InvalidMeasurementException(`msg.template must be an object such as { name, tags }, not ${describeType(msg.template)}`);
+    throw new InvalidMeasurementException(
+      `msg.template must be an object such as { name, tags }, not ${describeType(msg.template)}`,
+    );
   }
   const { name, measurement, tags } = msg.template as { name?: unknown; measurement?: unknown; tags?: unknown };
   const templateName = name ?? measurement;
@@ -315,7 +340,8 @@ function line(
       throw new InvalidMeasurementException(`tags must be an object, not ${describeType(tags)}`);
     }
     const allTags = settings.tags === undefined ? tags : { ...settings.tags, ...tags };
-    const fieldObject = settings.integerFields.size > 0 && isPlainObject(fields) ? withIntegers(fields, settings.integerFields) : fields;
+    const fieldObject =
+      settings.integerFields.size > 0 && isPlainObject(fields) ? withIntegers(fields, settings.integerFields) : fields;
     let time = timestamp;
     if (typeof timestamp === 'number' || typeof timestamp === 'bigint') {
       const unit = settings.messagePrecision ?? settings.precision;

@@ -132,7 +132,9 @@ export function spooledTargets(root: string, report: (text: string) => void): Wr
       decoded = undefined;
     }
     if (decoded === undefined) {
-      report(`the spool folder ${path.join(root, entry.name)} names no target (database, retention policy, bucket, org) that can be told apart; it is kept, not replayed`);
+      report(
+        `the spool folder ${path.join(root, entry.name)} names no target (database, retention policy, bucket, org) that can be told apart; it is kept, not replayed`,
+      );
       continue;
     }
     const [database = '', retentionPolicy = '', bucket = '', org = ''] = decoded;
@@ -150,7 +152,12 @@ export function spooledTargets(root: string, report: (text: string) => void): Wr
  * Opens the spool of one target, or undefined (memory only) when it cannot be had: the disk fails,
  * or another process owns it. Says what it found: damaged records skipped, a torn last record.
  */
-export function openSpool(root: string, target: WriteTarget, budget: SpoolBudget, warn: (text: string) => void): Spool | undefined {
+export function openSpool(
+  root: string,
+  target: WriteTarget,
+  budget: SpoolBudget,
+  warn: (text: string) => void,
+): Spool | undefined {
   const directory = path.join(root, targetFolder(target));
   let spool: Spool;
   try {
@@ -159,7 +166,8 @@ export function openSpool(root: string, target: WriteTarget, budget: SpoolBudget
       onSetAside: (file, why) => warn(`a record of points on disk was set aside in ${file} and is not written: ${why}`),
     });
   } catch (error) {
-    const why = error instanceof SpoolLockedError ? error.message : `cannot keep points on disk in ${directory} (${String(error)})`;
+    const why =
+      error instanceof SpoolLockedError ? error.message : `cannot keep points on disk in ${directory} (${String(error)})`;
     warn(`${why}: points are kept in memory only while InfluxDB is away`);
     return undefined;
   }
@@ -169,9 +177,12 @@ export function openSpool(root: string, target: WriteTarget, budget: SpoolBudget
         'there cannot be read back and are lost; every record before and after them is kept',
     );
   }
-  for (const file of spool.skippedFiles) warn(`${file} is not a spool file of its own (a symbolic link?): it is left alone, not replayed`);
+  for (const file of spool.skippedFiles)
+    warn(`${file} is not a spool file of its own (a symbolic link?): it is left alone, not replayed`);
   if (spool.tornRecords > 0) {
-    warn(`the spool's last record was cut short (a crash while it was written, before it was acknowledged); every complete record is kept`);
+    warn(
+      `the spool's last record was cut short (a crash while it was written, before it was acknowledged); every complete record is kept`,
+    );
   }
   return spool;
 }

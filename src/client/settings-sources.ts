@@ -10,13 +10,13 @@ import { ConfigurationException } from '../core';
 import { escapeRegExp } from '../util';
 import type { ClientOptions } from './client';
 
-export interface ClientSettings {
+export interface SourcedSettings {
   url: string;
   options: ClientOptions;
 }
 
 /** Reads the environment (process.env by default). */
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientSettings {
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SourcedSettings {
   const v2 = env.INFLUXDB_V2_URL;
   const url = v2 ?? env.INFLUX_HOST;
   if (url === undefined || url.trim() === '') {
@@ -39,7 +39,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientSet
 }
 
 /** Reads a TOML file (`.toml`) or an INI file (anything else): `[influx2]` and `[tags]`. */
-export function settingsFromFile(path: string): ClientSettings {
+export function settingsFromFile(path: string): SourcedSettings {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -13,9 +13,9 @@ import {
   InfluxDBException,
   UnauthorizedException,
 } from '../../core';
-import { clientOf, targetOf, type ClientSettings } from './client-settings';
+import { clientOfProperties, targetOf, type ConfigProperties } from './properties';
 
-export type ConnectionSettings = ClientSettings;
+export type ConnectionSettings = ConfigProperties;
 
 /** One line of the report: a key of locales/<lang>/config.json under inflow-config.test, and its values. */
 export interface ReportLine {
@@ -37,17 +37,21 @@ export async function testConnection(settings: ConnectionSettings): Promise<Conn
   const took = (): ReportLine => ({ key: 'took', values: { ms: Math.round(performance.now() - started) } });
   let client: Client;
   try {
-    client = clientOf(settings);
+    client = clientOfProperties(settings);
   } catch (error) {
     return { ok: false, lines: [{ key: 'settings', values: { why: messageOf(error) }, problem: true }] };
   }
-  const where = client.database === undefined ? maskDsn(String(settings.dsn)) : maskDsn(String(settings.dsn)).replace(/\/[^/]*$/, '');
+  const where =
+    client.database === undefined ? maskDsn(String(settings.dsn)) : maskDsn(String(settings.dsn)).replace(/\/[^/]*$/, '');
   let api: string;
   try {
     const started = performance.now();
     const server = await client.detectServer();
     api = server.api;
-    lines.push({ key: 'reached', values: { where, server: describeServer(server), ms: Math.round(performance.now() - started) } });
+    lines.push({
+      key: 'reached',
+      values: { where, server: describeServer(server), ms: Math.round(performance.now() - started) },
+    });
   } catch (error) {
     await client.close();
     return { ok: false, lines: [{ key: 'unreachable', values: { where, why: messageOf(error) }, problem: true }, took()] };
@@ -69,12 +73,15 @@ export async function testConnection(settings: ConnectionSettings): Promise<Conn
     const wanted = client.retentionPolicy;
     if (wanted !== undefined) {
       const found = (policies?.values ?? []).some((row) => row.name === wanted);
-      lines.push(found ? { key: 'policy', values: { policy: wanted } } : { key: 'noPolicy', values: { policy: wanted }, problem: true });
+      lines.push(
+        found ? { key: 'policy', values: { policy: wanted } } : { key: 'noPolicy', values: { policy: wanted }, problem: true },
+      );
       ok = found;
     }
   } catch (error) {
     ok = false;
-    if (error instanceof UnauthorizedException) lines.push({ key: credentials ? 'refused' : 'needed', values: { why: messageOf(error) }, problem: true });
+    if (error instanceof UnauthorizedException)
+      lines.push({ key: credentials ? 'refused' : 'needed', values: { why: messageOf(error) }, problem: true });
     else if (error instanceof DatabaseNotFoundException) {
       lines.push({ key: credentials ? 'accepted' : 'open' });
       lines.push({ key: 'noDatabase', values: { database }, problem: true });

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { ConfigurationException, InfluxDBException } from '../../core';
-import { clientOf, configNodeOf, failMessage, logSharedFailuresOnce, StatusThrottle, translatorOf } from '../shared';
+import { sharedClientOf, configNodeOf, failMessage, logSharedFailuresOnce, StatusThrottle, translatorOf } from '../shared';
 import { offerToAdopt, watchForOrphans } from './orphans';
 import { pointsOfMessage, type OutMessage } from './payload';
 import { optionsOf, tuningOf, type OutDef, type OutOptions } from './settings';
@@ -30,7 +30,7 @@ export = function register(RED: NodeAPI): void {
       settingsProblem = error instanceof ConfigurationException ? error : new ConfigurationException(String(error));
       node.error(settingsProblem.message);
     }
-    const { client, problem: configProblem } = clientOf(config);
+    const { client, problem: configProblem } = sharedClientOf(config);
     const problem = settingsProblem ?? configProblem;
     const errorOutput = options?.errorOutput;
 
@@ -52,7 +52,8 @@ export = function register(RED: NodeAPI): void {
     status.now();
     config?.register(node, () => status.changed());
     const adopter = writers;
-    const withdraw = adopter !== undefined && options?.spool === true ? offerToAdopt(def.server, (orphan) => adopter.adopt(orphan)) : undefined;
+    const withdraw =
+      adopter !== undefined && options?.spool === true ? offerToAdopt(def.server, (orphan) => adopter.adopt(orphan)) : undefined;
 
     node.on('input', (msg, send, done) => {
       if (writers === undefined || options === undefined) {
@@ -70,7 +71,8 @@ export = function register(RED: NodeAPI): void {
       const acknowledge =
         errorOutput === undefined
           ? done
-          : (error: InfluxDBException | undefined) => (error === undefined ? done() : failMessage(msg, error, errorOutput, send, done));
+          : (error: InfluxDBException | undefined) =>
+              error === undefined ? done() : failMessage(msg, error, errorOutput, send, done);
       writers.writerFor(points.target).add(points.lines, acknowledge);
       status.changed();
     });

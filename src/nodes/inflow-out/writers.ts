@@ -68,7 +68,9 @@ export class TargetWriters {
   /** Replays the backlog of a node that is gone (removed, or replaced by a copy), then removes its folder. */
   adopt(orphan: Orphan): void {
     const { warn, log } = this.context;
-    log(`replaying the backlog of node ${orphan.nodeId}, which is no longer deployed (${orphan.files} spool file(s) in ${orphan.root})`);
+    log(
+      `replaying the backlog of node ${orphan.nodeId}, which is no longer deployed (${orphan.files} spool file(s) in ${orphan.root})`,
+    );
     const runs: Array<Promise<void>> = [];
     for (const target of spooledTargets(orphan.root, warn)) {
       const spool = openSpool(orphan.root, target, new SpoolBudget(Number.MAX_SAFE_INTEGER), warn);
@@ -92,7 +94,8 @@ export class TargetWriters {
     clearInterval(this.releaseTimer);
     await Promise.allSettled([...this.writers.values(), ...this.adopted.keys()].map((writer) => writer.close()));
     const closed = await Promise.allSettled([...this.spools.values(), ...this.adopted.values()].map((spool) => spool.close()));
-    for (const result of closed) if (result.status === 'rejected') this.context.warn(`closing the spool: ${String(result.reason)}`);
+    for (const result of closed)
+      if (result.status === 'rejected') this.context.warn(`closing the spool: ${String(result.reason)}`);
   }
 
   private makeWriter(target: WriteTarget, spool: Spool | undefined): BatchWriter {

@@ -33,7 +33,9 @@ export function queryOf(configured: string | undefined, fromMessage: unknown): s
   if (configured !== undefined && configured.trim() !== '') return configured;
   if (typeof fromMessage === 'string' && fromMessage.trim() !== '') return fromMessage;
   throw new QueryFailedException(
-    fromMessage === undefined ? 'no query: set one in the node, or send msg.query' : `msg.query must be query text, not ${describeType(fromMessage)}`,
+    fromMessage === undefined
+      ? 'no query: set one in the node, or send msg.query'
+      : `msg.query must be query text, not ${describeType(fromMessage)}`,
   );
 }
 
@@ -45,15 +47,18 @@ export function optionsOf(msg: QueryMessage, def: QueryDef): QueryOptions {
   const options: QueryOptions = {};
   // A node saved without the property (an older flow) has the editor's default, ms; '' is RFC3339 text.
   const epoch = msg.epoch ?? (def.epoch === undefined ? DEFAULT_EPOCH : def.epoch || undefined);
-  if (epoch !== undefined && epoch !== '') options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
+  if (epoch !== undefined && epoch !== '')
+    options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
   options.language = languageOf(msg.language, def.language);
   options.maxAnswerBytes = maxAnswerMbOf(def.maxAnswerMb) * 1024 * 1024;
   if (msg.params !== undefined) {
-    if (!isPlainObject(msg.params)) throw new QueryFailedException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);
+    if (!isPlainObject(msg.params))
+      throw new QueryFailedException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);
     options.params = msg.params as Record<string, QueryParam>;
   }
   if (msg.database !== undefined && msg.database !== '') {
-    if (typeof msg.database !== 'string') throw new QueryFailedException(`msg.database must be a string, not ${describeType(msg.database)}`);
+    if (typeof msg.database !== 'string')
+      throw new QueryFailedException(`msg.database must be a string, not ${describeType(msg.database)}`);
     options.database = msg.database;
   }
   return options;
@@ -75,7 +80,9 @@ export function languageProblem(client: Client, configured: string | undefined):
   if (languages === undefined) return undefined;
   const language = configured === undefined || configured === '' ? DEFAULT_LANGUAGE : configured;
   if (languages.length === 0) {
-    return new ConfigurationException('the server is VictoriaMetrics, which answers no queries (it answers every /query with SHOW DATABASES): read it with its own API');
+    return new ConfigurationException(
+      'the server is VictoriaMetrics, which answers no queries (it answers every /query with SHOW DATABASES): read it with its own API',
+    );
   }
   if (!languages.includes(language as QueryLanguage)) {
     return new ConfigurationException(`the server answers ${languages.join(' and ')}, not ${language}: choose another language`);
@@ -87,7 +94,9 @@ function maxAnswerMbOf(value: string | number | undefined): number {
   if (value === undefined || value === '') return DEFAULT_MAX_ANSWER_MB;
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 1) {
-    throw new ConfigurationException(`largest answer must be a whole number of megabytes of at least 1, not ${JSON.stringify(value)}`);
+    throw new ConfigurationException(
+      `largest answer must be a whole number of megabytes of at least 1, not ${JSON.stringify(value)}`,
+    );
   }
   return number;
 }

@@ -8,7 +8,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { describeServer, parseServerUrl, type ServerInfo } from '../../client';
 import { InfluxDBException } from '../../core';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
-import { clientOf, targetOf } from './client-settings';
+import { clientOfProperties, targetOf } from './properties';
 import { testConnection, type ConnectionSettings, type ReportLine } from './connection-test';
 
 /** What the editor sends for a password field the user did not change. */
@@ -29,7 +29,7 @@ export = function register(RED: NodeAPI): void {
     this.reachability = undefined;
     this.precision = 'ms';
     try {
-      this.client = clientOf({ ...def, password: this.credentials.password, token: this.credentials.token });
+      this.client = clientOfProperties({ ...def, password: this.credentials.password, token: this.credentials.token });
       this.precision = this.client.precision;
     } catch (error) {
       this.problem = error instanceof InfluxDBException ? error.message : String(error);
@@ -40,7 +40,11 @@ export = function register(RED: NodeAPI): void {
     // "connected" and to what (or why not) before their first write, and the first write finds a connection open.
     const client = this.client;
     const found: Promise<ServerInfo> | undefined =
-      client === undefined ? undefined : (def.version || 'auto') === 'auto' ? client.detectServer() : client.ping().then((answer) => answer.server);
+      client === undefined
+        ? undefined
+        : (def.version || 'auto') === 'auto'
+          ? client.detectServer()
+          : client.ping().then((answer) => answer.server);
     found
       ?.then(
         (server): Reachability => ({ server: `${describeServer(server)}, ${targetOf(client as NonNullable<typeof client>)}` }),
@@ -91,7 +95,8 @@ export = function register(RED: NodeAPI): void {
     }
     testConnection({ ...body, password: stored.password, token: stored.token }).then(
       (report) => res.json(report),
-      (error: unknown) => res.status(500).json({ ok: false, lines: [{ key: 'failed', values: { why: String(error) }, problem: true }] }),
+      (error: unknown) =>
+        res.status(500).json({ ok: false, lines: [{ key: 'failed', values: { why: String(error) }, problem: true }] }),
     );
   });
 
@@ -101,7 +106,8 @@ export = function register(RED: NodeAPI): void {
    * was deployed with: a stored secret is never sent to a URL typed into a dialog, nor read for another node.
    */
   function storedSecrets(body: ConnectionSettings & { id?: unknown }): ConfigCredentials | { refused: ReportLine } {
-    const typed = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' && value !== UNCHANGED ? value : undefined);
+    const typed = (value: unknown): string | undefined =>
+      typeof value === 'string' && value !== '' && value !== UNCHANGED ? value : undefined;
     const secrets: ConfigCredentials = { password: typed(body.password), token: typed(body.token) };
     if (body.password !== UNCHANGED && body.token !== UNCHANGED) return secrets;
     const deployed = typeof body.id === 'string' ? (RED.nodes.getNode(body.id) as InflowConfigNode | null) : null;

@@ -6,7 +6,16 @@
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import type { Client, QueryOptions } from '../../client';
 import { InfluxDBException } from '../../core';
-import { clockTime, clientOf, configNodeOf, failMessage, problemStatus, reachabilityStatus, statusText, translatorOf } from '../shared';
+import {
+  clockTime,
+  sharedClientOf,
+  configNodeOf,
+  failMessage,
+  problemStatus,
+  reachabilityStatus,
+  statusText,
+  translatorOf,
+} from '../shared';
 import { languageProblem, optionsOf, outputOf, queryOf, type QueryDef, type QueryMessage } from './settings';
 
 /** How often a streaming answer's row count is shown, at most. */
@@ -20,7 +29,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const config = configNodeOf(RED, node, def.server, text);
     const errorOutput = def.errorOutput ? 1 : undefined;
-    const { client, problem } = clientOf(config);
+    const { client, problem } = sharedClientOf(config);
     let running = 0;
     let answered = false;
     let stopped = false;
@@ -42,7 +51,11 @@ export = function register(RED: NodeAPI): void {
     };
     const succeeded = (): void => {
       finished();
-      node.status(running > 0 ? querying : { fill: 'green', shape: 'dot', text: text('inflow-query.status.answered', { time: clockTime(new Date()) }) });
+      node.status(
+        running > 0
+          ? querying
+          : { fill: 'green', shape: 'dot', text: text('inflow-query.status.answered', { time: clockTime(new Date()) }) },
+      );
     };
     const failed = (msg: NodeMessage, error: unknown, send: Send, done: Done): void => {
       finished();
@@ -72,7 +85,11 @@ export = function register(RED: NodeAPI): void {
         const controller = new AbortController();
         controllers.add(controller);
         sendParts(client, query, { ...options, signal: controller.signal }, msg, send, (rows) => {
-          node.status({ fill: 'blue', shape: 'ring', text: text('inflow-query.status.rows', { rows: rows.toLocaleString('en-US') }) });
+          node.status({
+            fill: 'blue',
+            shape: 'ring',
+            text: text('inflow-query.status.rows', { rows: rows.toLocaleString('en-US') }),
+          });
         }).then(
           () => {
             controllers.delete(controller);
@@ -151,4 +168,3 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('inflow query', InflowQuery);
 };
-

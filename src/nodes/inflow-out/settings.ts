@@ -53,7 +53,14 @@ export interface OutTuning {
   idleRelease: number;
 }
 
-export const DEFAULTS = { batchSize: 1000, flushInterval: 1000, maxBufferLines: 100_000, spoolLimitMb: 100, idleRelease: 60_000, jitter: 0 };
+export const DEFAULTS = {
+  batchSize: 1000,
+  flushInterval: 1000,
+  maxBufferLines: 100_000,
+  spoolLimitMb: 100,
+  idleRelease: 60_000,
+  jitter: 0,
+};
 
 /** The node's options, or a ConfigurationException that says which property is wrong and why. */
 export function optionsOf(def: OutDef, precision: Precision): OutOptions {
@@ -77,7 +84,8 @@ export function optionsOf(def: OutDef, precision: Precision): OutOptions {
     spool: def.spool !== false,
     spoolMaxBytes: wholeNumber(def.spoolLimit, DEFAULTS.spoolLimitMb, 1, 'spool limit') * 1024 * 1024,
     jitterInterval: wholeNumber(def.jitter, DEFAULTS.jitter, 0, 'jitter'),
-    maxRetries: def.maxRetries === undefined || def.maxRetries === '' ? undefined : wholeNumber(def.maxRetries, 0, 0, 'max retries'),
+    maxRetries:
+      def.maxRetries === undefined || def.maxRetries === '' ? undefined : wholeNumber(def.maxRetries, 0, 0, 'max retries'),
     errorOutput: def.errorOutput ? 0 : undefined,
   };
 }

@@ -8,7 +8,7 @@ import { Client, type ClientOptions, type ServerVersion } from '../../client';
 import { assertPrecision, ConfigurationException } from '../../core';
 import { DEFAULT_PRECISION, DEFAULT_VERSION } from './defaults';
 
-export interface ClientSettings {
+export interface ConfigProperties {
   version?: unknown;
   dsn?: unknown;
   org?: unknown;
@@ -27,7 +27,7 @@ export interface ClientSettings {
 
 const VERSIONS: readonly string[] = ['auto', '1', '2', '3', 'victoriametrics'];
 
-export function clientOf(settings: ClientSettings): Client {
+export function clientOfProperties(settings: ConfigProperties): Client {
   const version = text(settings.version) ?? DEFAULT_VERSION;
   if (!VERSIONS.includes(version)) {
     throw new ConfigurationException(`server kind ${JSON.stringify(version)} is not one of ${VERSIONS.join(', ')}`);
@@ -59,7 +59,7 @@ export function targetOf(client: Client): string {
   return `db ${client.database ?? '?'}${policy}`;
 }
 
-function tlsOf(settings: ClientSettings): ClientOptions['tls'] {
+function tlsOf(settings: ConfigProperties): ClientOptions['tls'] {
   const ca = text(settings.tlsCa);
   const verify = settings.tlsVerify !== false && settings.tlsVerify !== 'false';
   if (ca === undefined && verify) return undefined;

@@ -26,13 +26,16 @@ export function outStatus({ problem, writers, reachability }: OutView, text: Tra
     spooled += writer.spooledRecords;
     setAside += writer.setAsideRecords;
     diskError ??= writer.spoolError;
-    if (writer.lastWritten !== undefined && (lastWritten === undefined || writer.lastWritten > lastWritten)) lastWritten = writer.lastWritten;
+    if (writer.lastWritten !== undefined && (lastWritten === undefined || writer.lastWritten > lastWritten))
+      lastWritten = writer.lastWritten;
   }
   const extras =
     (spooled > 0 ? text('inflow-out.status.onDisk', { count: spooled }) : '') +
     (dropped > 0 ? text('inflow-out.status.dropped', { count: dropped }) : '') +
     (setAside > 0 ? text('inflow-out.status.setAside', { count: setAside }) : '') +
-    (diskError === undefined ? '' : text('inflow-out.status.notOnDisk', { why: (diskError as NodeJS.ErrnoException).code ?? diskError.message }));
+    (diskError === undefined
+      ? ''
+      : text('inflow-out.status.notOnDisk', { why: (diskError as NodeJS.ErrnoException).code ?? diskError.message }));
   const pendingText = text('inflow-out.status.pending', { count: pending });
   const retrying = writers.find((writer) => writer.retryAt !== undefined && writer.lastError !== undefined);
   if (retrying?.lastError !== undefined) {
@@ -42,7 +45,10 @@ export function outStatus({ problem, writers, reachability }: OutView, text: Tra
       text:
         pendingText +
         extras +
-        text('inflow-out.status.retrying', { time: clockTime(retrying.retryAt ?? new Date()), why: statusText(retrying.lastError) }),
+        text('inflow-out.status.retrying', {
+          time: clockTime(retrying.retryAt ?? new Date()),
+          why: statusText(retrying.lastError),
+        }),
     };
   }
   const failed = writers.find((writer) => writer.lastError !== undefined)?.lastError;
@@ -51,6 +57,7 @@ export function outStatus({ problem, writers, reachability }: OutView, text: Tra
     const worrying = dropped > 0 || spooled > 0 || setAside > 0 || diskError !== undefined;
     return { fill: worrying ? 'yellow' : 'blue', shape: 'ring', text: pendingText + extras };
   }
-  if (lastWritten !== undefined) return { fill: 'green', shape: 'dot', text: text('inflow-out.status.written', { time: clockTime(lastWritten) }) + extras };
+  if (lastWritten !== undefined)
+    return { fill: 'green', shape: 'dot', text: text('inflow-out.status.written', { time: clockTime(lastWritten) }) + extras };
   return reachabilityStatus(reachability, text);
 }
