@@ -18,7 +18,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'undici';
-import { DEFAULT_MAX_IN_FLIGHT, MAX_LINES_PER_REQUEST } from '../src/delivery';
+import { WRITER_DEFAULTS } from '../src/core';
+
+const MAX_LINES_PER_REQUEST = WRITER_DEFAULTS.maxLinesPerRequest;
 import { InfluxServer } from '../test/support/influxd';
 import { listArg, numberArg } from './args';
 import { BASE_MS, warmupCount } from './runtime';
@@ -43,7 +45,7 @@ const NODE_COMMIT_EVERY = Number(
 /** Commit sizes of the steady case: the node's default, and a tenth of it (the default until it was measured here). */
 const STEADY_COMMITS = [...new Set([NODE_COMMIT_EVERY, Math.max(1, Math.round(NODE_COMMIT_EVERY / 10))])];
 // The raw ceiling is POSTed as inflow out sends its batches: as many lines a request, as many at once.
-const IN_FLIGHT = DEFAULT_MAX_IN_FLIGHT;
+const IN_FLIGHT = WRITER_DEFAULTS.maxInFlight;
 
 interface Result {
   scenario: string;

@@ -1,13 +1,23 @@
 import {
+  API_CHOICES,
   assertPrecision,
+  CLIENT_DEFAULTS,
   ConfigurationException,
+  isApiChoice,
+  isQueryLanguage,
+  LANGUAGE_NAMES,
+  QUERY_LANGUAGES,
   defaultTagsAdder,
   InfluxDBException,
   InvalidMeasurementException,
   QueryFailedException,
+  TimeoutException,
   UnauthorizedException,
+  type ApiChoice,
+  type ApiName,
   type LineProtocol,
   type Precision,
+  type QueryLanguage,
 } from '../core';
 import type { LineSink } from '../delivery';
 import {
@@ -19,7 +29,6 @@ import {
   V3Api,
   VictoriaApi,
   victoriaAnswersNoQueries,
-  type ApiName,
   type Destination,
   type ServerApi,
   type ServerInfo,
@@ -32,7 +41,6 @@ import {
   encodeParams,
   reshapeResults,
   reshapeSeries,
-  type QueryLanguage,
   type QueryOptions,
   type RawQueryResponse,
   type Row,
@@ -45,18 +53,17 @@ import { WriteApi, type WriteApiOptions } from './write-api';
 
 export { describeServer, type ServerInfo } from '../servers';
 
-/** Which API the server speaks: found from its `/ping` ('auto'), or said. */
-export type ServerVersion = 'auto' | '1' | '2' | '3' | 'victoriametrics';
-
 export interface ClientOptions {
   /**
-   * The server's API: '1' (default for a DSN: InfluxDB 1.x's API), '2' (InfluxDB 2.x: `/api/v2/write` to
-   * an org's bucket), '3' (InfluxDB 3 Core and Enterprise: `/api/v3/write_lp`), 'victoriametrics' (string
+   * The server's API: 'auto' (the default: `/ping` is asked once, before the first request, and the API
+   * picked from what the server names), '1' (InfluxDB 1.x's API), '2' (InfluxDB 2.x: `/api/v2/write` to an
+   * org's bucket), '3' (InfluxDB 3 Core and Enterprise: `/api/v3/write_lp`), or 'victoriametrics' (string
    * fields and times below a millisecond refused, as it would store them wrongly, and queries, which it
-   * cannot answer), or 'auto' (default without a DSN): `/ping` is asked once, before the first request,
-   * and the API picked from what the server names.
+   * cannot answer).
    */
-  version?: ServerVersion | 1 | 2 | 3 | undefined;
+  api?: ApiChoice | 1 | 2 | 3 | undefined;
+  /** The same as `api`, by the name earlier versions of this package and InfluxData's clients use. */
+  version?: ApiChoice | 1 | 2 | 3 | undefined;
   /** The server's address (a path in it is where the server's API sits behind a proxy), instead of a DSN. */
   url?: string | undefined;
   /** Database to write to and query: InfluxDB 1.x and 3.x, a label on VictoriaMetrics. Instead of the DSN's. */
@@ -116,14 +123,8 @@ export interface PingResult {
   roundTrip: number;
 }
 
-const DEFAULT_TIMEOUT = 10_000;
-const DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
-const DEFAULT_STREAM_TIMEOUT = 300_000;
-const DEFAULT_GZIP_THRESHOLD = 1000;
-const DEFAULT_MAX_CONNECTIONS = 4;
-
 function defaultGzipThreshold(origin: string): number {
-  return isLoopback(new URL(origin).hostname) ? Infinity : DEFAULT_GZIP_THRESHOLD;
+  return isLoopback(new URL(origin).hostname) ? Infinity : CLIENT_DEFAULTS.gzipThreshold;
 }
 
 function isLoopback(hostname: string): boolean {
@@ -148,11 +149,13 @@ export class Client implements LineSink, AsyncDisposable {
   readonly #addDefaultTags: ((lines: readonly string[]) => string[]) | undefined;
   /** The DSN with its password masked: safe for labels and logs. */
   readonly displayDsn: string;
+  /** Where the server's API is: scheme, host, port and the path in front of it, without credentials. */
+  readonly serverUrl: string;
   // Private (#) so that inspecting or serializing a client never shows its credentials.
   readonly #transport: Transport;
   /** Cuts the password and token, in every form, out of every error before it leaves the client. */
   readonly #redactor: Redactor;
-  readonly #version: ServerVersion;
+  readonly #apiChoice: ApiChoice;
   readonly #acceptLoss: boolean;
   readonly #noSync: boolean;
   readonly #hasToken: boolean;
@@ -171,10 +174,11 @@ export class Client implements LineSink, AsyncDisposable {
     this.bucket = optionalName(options.bucket, 'bucket');
     this.org = optionalName(options.org, 'org');
     this.database = optionalName(options.database, 'database') ?? (this.bucket === undefined ? parsed.database : undefined);
-    this.precision = assertPrecision(options.precision ?? 's');
+    this.precision = assertPrecision(options.precision ?? CLIENT_DEFAULTS.precision);
     this.retentionPolicy = optionalName(options.retentionPolicy, 'retentionPolicy');
-    this.timeout = positiveNumber(options.timeout ?? DEFAULT_TIMEOUT, 'timeout');
+    this.timeout = positiveNumber(options.timeout ?? CLIENT_DEFAULTS.timeout, 'timeout');
     this.displayDsn = maskDsn(address);
+    this.serverUrl = `${parsed.origin}${parsed.basePath}`;
     const username = options.username ?? parsed.username;
     const password = options.password ?? parsed.password;
     this.#hasToken = options.token !== undefined && options.token !== '';
@@ -188,28 +192,20 @@ export class Client implements LineSink, AsyncDisposable {
       authorization: authorization(options.token, username, password),
       redactor: this.#redactor,
       timeout: this.timeout,
-      streamTimeout: positiveNumber(options.streamTimeout ?? DEFAULT_STREAM_TIMEOUT, 'streamTimeout'),
-      maxAnswerBytes: positiveInteger(options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, 'maxAnswerBytes'),
+      streamTimeout: positiveNumber(options.streamTimeout ?? CLIENT_DEFAULTS.streamTimeout, 'streamTimeout'),
+      maxAnswerBytes: positiveInteger(options.maxAnswerBytes ?? CLIENT_DEFAULTS.maxAnswerBytes, 'maxAnswerBytes'),
       gzipThreshold: nonNegativeNumber(options.gzipThreshold ?? defaultGzipThreshold(parsed.origin), 'gzipThreshold'),
-      connections: positiveInteger(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, 'maxConnections'),
+      connections: positiveInteger(options.maxConnections ?? CLIENT_DEFAULTS.maxConnections, 'maxConnections'),
       tls: options.tls,
       proxy: options.proxy,
     });
     this.defaultTags = defaultTagsOf(options.defaultTags);
     this.#addDefaultTags = this.defaultTags === undefined ? undefined : adderOf(this.defaultTags);
-    this.#version = serverVersion(options.version, fromDsn ? '1' : 'auto');
+    this.#apiChoice = apiChoiceOf(options);
     this.#acceptLoss = options.acceptLoss === true;
     this.#noSync = options.noSync === true;
-    if (this.#version !== 'auto') {
-      const api = this.#version;
-      this.#api = Promise.resolve(
-        this.apiFor({
-          api,
-          kind: api === 'victoriametrics' ? 'victoriametrics' : 'influxdb',
-          version: undefined,
-          product: undefined,
-        }),
-      );
+    if (this.#apiChoice !== 'auto') {
+      this.#api = Promise.resolve(this.apiFor({ api: this.#apiChoice, version: undefined, product: undefined }));
     }
   }
 
@@ -366,10 +362,10 @@ export class Client implements LineSink, AsyncDisposable {
 
   private checkLanguage(api: ServerApi, language: QueryLanguage): void {
     if (api.languages.includes(language)) return;
-    const server = describeServer(this.#server ?? { api: api.name, kind: 'influxdb', version: undefined, product: undefined });
+    const server = describeServer(this.#server ?? { api: api.name, version: undefined, product: undefined });
     if (api.languages.length === 0) throw victoriaAnswersNoQueries();
     throw new ConfigurationException(
-      `${server} answers ${api.languages.map(languageName).join(' and ')}, not ${languageName(language)}`,
+      `${server} answers ${api.languages.map((one) => LANGUAGE_NAMES[one]).join(' and ')}, not ${LANGUAGE_NAMES[language]}`,
     );
   }
 
@@ -437,7 +433,7 @@ export class Client implements LineSink, AsyncDisposable {
         throw error;
       },
     );
-    return signal === undefined ? this.#api : raceAbort(this.#api, signal);
+    return signal === undefined ? this.#api : raceAbort(this.#api, signal, this.serverUrl);
   }
 
   /** The call's target with the client's defaults: a call that names a bucket or a database names where it goes. */
@@ -498,17 +494,20 @@ function authorization(
 }
 
 /** The promise's outcome, unless the signal ends the wait first (with its reason). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, where: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal, where));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal));
+    const onAbort = (): void => reject(abortReason(signal, where));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+/** What a request abandoned through its signal fails with, as the transport says it: the reason when it is an InfluxDBException. */
+function abortReason(signal: AbortSignal, where: string): InfluxDBException {
+  const reason: unknown = signal.reason;
+  if (reason instanceof InfluxDBException) return reason;
+  return new TimeoutException(`the request to ${where} was abandoned before its answer`, { cause: reason });
 }
 
 function apiOf(
@@ -551,21 +550,19 @@ function defaultTagsOf(tags: unknown): Readonly<Record<string, string>> | undefi
 }
 
 function queryLanguage(value: unknown): QueryLanguage {
-  if (value === undefined || value === 'influxql' || value === 'sql' || value === 'flux') return value ?? 'influxql';
-  throw new ConfigurationException(`query language ${JSON.stringify(value)} is not one of influxql, sql or flux`);
+  if (value === undefined) return 'influxql';
+  if (isQueryLanguage(value)) return value;
+  throw new ConfigurationException(`query language ${JSON.stringify(value)} is not one of ${QUERY_LANGUAGES.join(', ')}`);
 }
 
-function languageName(language: QueryLanguage): string {
-  return language === 'influxql' ? 'InfluxQL' : language === 'sql' ? 'SQL' : 'Flux';
-}
-
-function serverVersion(value: unknown, byDefault: ServerVersion): ServerVersion {
-  if (value === undefined || value === '') return byDefault;
-  if (value === 'auto' || value === 'victoriametrics') return value;
-  if (value === 1 || value === '1') return '1';
-  if (value === 2 || value === '2') return '2';
-  if (value === 3 || value === '3') return '3';
-  throw new ConfigurationException(`version ${JSON.stringify(value)} is not one of 'auto', 1, 2, 3 or 'victoriametrics'`);
+/** The API a client is told to speak (`api`, or `version` by its older name), 'auto' when it is told none. */
+function apiChoiceOf(options: ClientOptions): ApiChoice {
+  const given: unknown = options.api ?? options.version;
+  const name = options.api === undefined ? 'version' : 'api';
+  if (given === undefined || given === '') return CLIENT_DEFAULTS.api;
+  const text = typeof given === 'number' ? String(given) : given;
+  if (isApiChoice(text)) return text;
+  throw new ConfigurationException(`${name} ${JSON.stringify(given)} is not one of ${API_CHOICES.join(', ')}`);
 }
 
 /**

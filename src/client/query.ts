@@ -1,4 +1,4 @@
-import { QueryFailedException, type JsonValue, type Precision } from '../core';
+import { QueryFailedException, type JsonValue, type Precision, type QueryLanguage } from '../core';
 import { exceptionFromQueryResult } from '../servers';
 import { quote } from '../util';
 
@@ -14,8 +14,6 @@ export interface Series {
   tags?: Record<string, string>;
   values: Row[];
 }
-
-export type QueryLanguage = 'influxql' | 'sql' | 'flux';
 
 export interface QueryOptions {
   /**

@@ -1,5 +1,5 @@
-import { ConfigurationException, InvalidMeasurementException, type WriteTarget } from '../core';
-import { MAX_LINES_PER_REQUEST, type LineSink } from '../delivery';
+import { ConfigurationException, InvalidMeasurementException, WRITER_DEFAULTS, type WriteTarget } from '../core';
+import type { LineSink } from '../delivery';
 import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template } from './measurement';
 import { linesOfRecords, recordsOfArgs } from './records';
 
@@ -75,7 +75,7 @@ export class Session implements AsyncDisposable {
   private async writePending(): Promise<void> {
     let remaining = this.lines.length;
     while (remaining > 0) {
-      const count = Math.min(remaining, MAX_LINES_PER_REQUEST);
+      const count = Math.min(remaining, WRITER_DEFAULTS.maxLinesPerRequest);
       await this.writer.writeLines(this.lines.slice(0, count), this.target);
       // Only commits remove lines, one commit at a time, so the written ones are still the first `count`.
       this.lines.splice(0, count);

@@ -54,7 +54,13 @@ export function settingsFromFile(path: string): SourcedSettings {
   const url = value('url');
   if (url === undefined || url === '') throw new ConfigurationException(`${path}: [influx2] has no url`);
   const options: ClientOptions = { url };
-  assign(options, { org: value('org'), token: value('token'), bucket: value('bucket'), proxy: value('proxy') });
+  assign(options, {
+    org: value('org'),
+    token: value('token'),
+    bucket: value('bucket'),
+    database: value('database'),
+    proxy: value('proxy'),
+  });
   applyCommon(options, FILE_KEYS, value, where);
   const tags = sections.tags;
   if (tags !== undefined && Object.keys(tags).length > 0) {

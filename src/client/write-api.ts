@@ -3,7 +3,7 @@
  * with the seed's retry schedule), or, with WriteOptions.SYNCHRONOUS, writes each call in one awaited
  * request. It runs on the delivery layer's BatchWriter, as inflow out does.
  */
-import { ConfigurationException, InfluxDBException, type Precision, type WriteTarget } from '../core';
+import { ConfigurationException, InfluxDBException, WRITE_API_DEFAULTS, type Precision, type WriteTarget } from '../core';
 import { BatchWriter, RetryPolicy, type LineSink, type Spool } from '../delivery';
 import type { WriteOptions as CallOptions } from './measurement';
 import { linesOfRecords, withShape } from './records';
@@ -48,17 +48,6 @@ export const WriteOptions = Object.freeze({
   SYNCHRONOUS: Object.freeze({ writeType: 'synchronous' }) as WriteApiOptions,
   BATCHING: Object.freeze({ writeType: 'batching' }) as WriteApiOptions,
 });
-
-const DEFAULTS = {
-  batchSize: 1000,
-  flushInterval: 1000,
-  jitterInterval: 0,
-  retryInterval: 5000,
-  maxRetries: 5,
-  maxRetryDelay: 125_000,
-  maxRetryTime: 180_000,
-  exponentialBase: 2,
-};
 
 /** What the write API writes through: the Client, which adds its default tags. */
 export interface RecordSink extends LineSink {
@@ -149,8 +138,8 @@ export class WriteApi implements AsyncDisposable {
   }
 }
 
-function numberOption(options: WriteApiOptions, key: keyof typeof DEFAULTS, least: number): number {
-  const value = options[key] ?? DEFAULTS[key];
+function numberOption(options: WriteApiOptions, key: keyof typeof WRITE_API_DEFAULTS, least: number): number {
+  const value = options[key] ?? WRITE_API_DEFAULTS[key];
   if (typeof value !== 'number' || Number.isNaN(value) || value < least) {
     throw new ConfigurationException(`${key} must be a number of at least ${least}, not ${String(value)}`);
   }

@@ -7,3 +7,4 @@ export { defaultTagsAdder, scaleTimestamps } from './timestamps';
 export { addCheckedLines, lineProblem } from './line-check';
 export { parseJson, type JsonValue } from './json';
 export type { WriteTarget } from './target';
+export * from './vocabulary';

@@ -1,4 +1,4 @@
-import type { InfluxDBException } from '../core';
+import { RETRY_DEFAULTS, type InfluxDBException } from '../core';
 
 export interface RetryOptions {
   /** Milliseconds before the first retry. Default 5000. */
@@ -32,11 +32,11 @@ export class RetryPolicy {
     options: RetryOptions = {},
     private readonly random: () => number = Math.random,
   ) {
-    this.firstDelay = options.firstDelay ?? 5000;
-    this.base = options.base ?? 2;
-    this.maxDelay = options.maxDelay ?? 125_000;
-    this.jitter = options.jitter ?? 0.2;
-    this.maxRetryTime = options.maxRetryTime ?? 180_000;
+    this.firstDelay = options.firstDelay ?? RETRY_DEFAULTS.firstDelay;
+    this.base = options.base ?? RETRY_DEFAULTS.base;
+    this.maxDelay = options.maxDelay ?? RETRY_DEFAULTS.maxDelay;
+    this.jitter = options.jitter ?? RETRY_DEFAULTS.jitter;
+    this.maxRetryTime = options.maxRetryTime ?? RETRY_DEFAULTS.maxRetryTime;
     this.maxRetries = options.maxRetries ?? Infinity;
   }
 

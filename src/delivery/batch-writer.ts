@@ -5,6 +5,7 @@ import {
   restated,
   TimeoutException,
   WriteFailedException,
+  WRITER_DEFAULTS,
   type LineProtocol,
   type WriteTarget,
 } from '../core';
@@ -13,7 +14,7 @@ import { BufferBudget, type BufferHolder } from './buffer-budget';
 import { isolateRejected } from './isolate';
 import { PendingLines, type Acknowledge as AcknowledgeWith, type Batch, type EntryLines } from './pending-lines';
 import { Replay } from './replay';
-import { MAX_LINES_PER_REQUEST, MAX_REQUEST_BYTES, type LineSink } from './sink';
+import type { LineSink } from './sink';
 import type { Spool } from './spool';
 
 export type { EntryLines } from './pending-lines';
@@ -93,10 +94,7 @@ export interface WriterState {
   replaying: boolean;
 }
 
-/** Requests under way at once, unless `maxInFlight` says otherwise. */
-export const DEFAULT_MAX_IN_FLIGHT = 2;
-
-const DEFAULT_MAX_BUFFER_LINES = 100_000;
+const { maxLinesPerRequest: MAX_LINES_PER_REQUEST, maxRequestBytes: MAX_REQUEST_BYTES } = WRITER_DEFAULTS;
 /** Tries of a spool append that failed (a passing I/O error) before a batch stays in memory. */
 const SPOOL_ATTEMPTS = 3;
 const SPOOL_RETRY_DELAY = 50;
@@ -145,8 +143,8 @@ export class BatchWriter implements BufferHolder {
     private readonly sink: LineSink,
     private readonly options: BatchWriterOptions,
   ) {
-    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.budget = options.buffer ?? new BufferBudget(options.maxBufferLines ?? DEFAULT_MAX_BUFFER_LINES);
+    this.maxInFlight = options.maxInFlight ?? WRITER_DEFAULTS.maxInFlight;
+    this.budget = options.buffer ?? new BufferBudget(options.maxBufferLines ?? WRITER_DEFAULTS.maxBufferLines);
     this.budget.join(this);
     this.backoff = new Backoff(options.retry instanceof RetryPolicy ? options.retry : new RetryPolicy(options.retry));
     this.replay =
@@ -311,7 +309,7 @@ export class BatchWriter implements BufferHolder {
    * with its error, then refuses new entries. No timer or retry outlives it.
    */
   async close(): Promise<void> {
-    const closeTimeout = this.options.closeTimeout ?? 10_000;
+    const closeTimeout = this.options.closeTimeout ?? WRITER_DEFAULTS.closeTimeout;
     this.backoff.closeWithin(closeTimeout);
     this.pauses.wakeAll();
     const deadline = setTimeout(() => {

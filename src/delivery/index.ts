@@ -2,15 +2,8 @@
  * What inflow out (and library users who opt in) rely on to lose nothing: batching across messages,
  * retries with backoff, isolating rejected points, the durable spool and its replay.
  */
-export {
-  BatchWriter,
-  DEFAULT_MAX_IN_FLIGHT,
-  type Acknowledge,
-  type BatchWriterOptions,
-  type EntryLines,
-  type WriterState,
-} from './batch-writer';
+export { BatchWriter, type Acknowledge, type BatchWriterOptions, type EntryLines, type WriterState } from './batch-writer';
 export { RetryPolicy, type RetryOptions } from './backoff';
 export { BufferBudget } from './buffer-budget';
-export { MAX_LINES_PER_REQUEST, MAX_REQUEST_BYTES, type LineSink } from './sink';
+export type { LineSink } from './sink';
 export { Spool, SpoolBudget, SpoolLockedError, type SpoolDamage, type SpoolOptions, type SpoolRecord } from './spool';

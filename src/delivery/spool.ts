@@ -45,7 +45,7 @@ import {
 import { open, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { ClientClosedException, InfluxDBException, type WriteTarget } from '../core';
+import { ClientClosedException, InfluxDBException, SPOOL_DEFAULTS, type WriteTarget } from '../core';
 
 export interface SpoolRecord {
   target: WriteTarget;
@@ -152,7 +152,7 @@ export class Spool {
     private readonly segmentBytes: number,
     found: Scanned,
   ) {
-    this.budget = options.budget ?? new SpoolBudget(options.maxBytes ?? 100 * 1024 * 1024);
+    this.budget = options.budget ?? new SpoolBudget(options.maxBytes ?? SPOOL_DEFAULTS.maxBytes);
     this.onSetAside = options.onSetAside;
     this.tornRecords = found.torn;
     this.damage = found.damage;
@@ -169,7 +169,7 @@ export class Spool {
     ownDirectory(directory);
     lock(directory);
     try {
-      const segmentBytes = options.segmentBytes ?? 4 * 1024 * 1024;
+      const segmentBytes = options.segmentBytes ?? SPOOL_DEFAULTS.segmentBytes;
       const found = scanDirectory(directory);
       const spool = new Spool(directory, options, segmentBytes, found);
       for (const { segment, places } of found.segments) {

@@ -1,8 +1,5 @@
-import { ConfigurationException, type JsonValue, type LineProtocol } from '../core';
+import { ConfigurationException, type ApiName, type JsonValue, type LineProtocol, type QueryLanguage } from '../core';
 import type { Table } from './answers';
-
-/** The server APIs the client speaks. */
-export type ApiName = '1' | '2' | '3' | 'victoriametrics';
 
 /** Where a write goes: the call's target with the client's defaults filled in. Each API takes its own kind. */
 export interface Destination {
@@ -20,8 +17,6 @@ export interface QueryRequest {
   /** Instead of the client's cap on an answer read whole. */
   maxAnswerBytes?: number | undefined;
 }
-
-export type QueryLanguage = 'influxql' | 'sql' | 'flux';
 
 /** A query whose answer is read as it arrives. */
 export interface TableQuery {

@@ -1,5 +1,5 @@
 /** One module per server HTTP API: paths, parameters, and what each answer means. */
-export type { ApiName, Destination, QueryLanguage, QueryRequest, ServerApi, TableQuery } from './api';
+export type { Destination, QueryRequest, ServerApi, TableQuery } from './api';
 export { V1Api } from './v1';
 export { V2Api } from './v2';
 export { V3Api, type V3Options } from './v3';

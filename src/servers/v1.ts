@@ -2,25 +2,24 @@
  * InfluxDB 1.x's HTTP API (also what InfluxDB 2.x and 3.x keep for compatibility): `/write`,
  * `/query` and `/ping`, their parameters, and what their answers mean.
  */
-import { parseJson, QueryFailedException, type JsonValue, type LineProtocol, type Precision } from '../core';
+import {
+  LANGUAGES_OF,
+  parseJson,
+  QueryFailedException,
+  type ApiName,
+  type JsonValue,
+  type LineProtocol,
+  type Precision,
+} from '../core';
 import { MAX_ERROR_ANSWER_BYTES, type TokenScheme, type Transport, type TransportResponse } from '../transport';
 import type { Table } from './answers';
-import {
-  bodyOf,
-  databaseAndPolicy,
-  type ApiName,
-  type Destination,
-  type QueryLanguage,
-  type QueryRequest,
-  type ServerApi,
-  type TableQuery,
-} from './api';
+import { bodyOf, databaseAndPolicy, type Destination, type QueryRequest, type ServerApi, type TableQuery } from './api';
 import { influxqlTables } from './queries';
 import { exceptionFromResponse } from './responses';
 
 export class V1Api implements ServerApi {
   readonly name: ApiName = '1';
-  readonly languages: readonly QueryLanguage[] = ['influxql'];
+  readonly languages = LANGUAGES_OF['1'];
 
   constructor(
     protected readonly transport: Transport,

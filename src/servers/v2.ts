@@ -3,17 +3,17 @@
  * its v1 `/write` through the DBRP mapping; either with the precision names it knows. InfluxQL
  * through its v1 `/query`. Read from its source (v2.9: http/write_handler.go, http/legacy/).
  */
-import { ConfigurationException, type JsonValue, type LineProtocol, type Precision } from '../core';
+import { LANGUAGES_OF, ConfigurationException, type ApiName, type JsonValue, type LineProtocol, type Precision } from '../core';
 import type { Transport } from '../transport';
 import type { Table } from './answers';
-import type { ApiName, Destination, QueryLanguage, QueryRequest, ServerApi, TableQuery } from './api';
+import type { Destination, QueryRequest, ServerApi, TableQuery } from './api';
 import { bodyIn, v2Precision } from './precision';
 import { fluxTables, influxqlTables } from './queries';
 import { postWrite, v1Query } from './v1';
 
 export class V2Api implements ServerApi {
   readonly name: ApiName = '2';
-  readonly languages: readonly QueryLanguage[] = ['influxql', 'flux'];
+  readonly languages = LANGUAGES_OF['2'];
 
   constructor(
     private readonly transport: Transport,

@@ -4,10 +4,10 @@
  * policies: its v1 `/write` would store `db` with `rp` in a database named "db/rp", so a retention
  * policy is refused. InfluxQL through its v1 `/query`. Read from its source (influxdb3_server/src/http.rs).
  */
-import { ConfigurationException, type JsonValue, type LineProtocol, type Precision } from '../core';
+import { LANGUAGES_OF, ConfigurationException, type ApiName, type JsonValue, type LineProtocol, type Precision } from '../core';
 import type { Transport } from '../transport';
 import type { Table } from './answers';
-import type { ApiName, Destination, QueryLanguage, QueryRequest, ServerApi, TableQuery } from './api';
+import type { Destination, QueryRequest, ServerApi, TableQuery } from './api';
 import { bodyIn, v3Precision } from './precision';
 import { sqlTables, influxqlTables } from './queries';
 import { postWrite, v1Query } from './v1';
@@ -19,7 +19,7 @@ export interface V3Options {
 
 export class V3Api implements ServerApi {
   readonly name: ApiName = '3';
-  readonly languages: readonly QueryLanguage[] = ['influxql', 'sql'];
+  readonly languages = LANGUAGES_OF['3'];
 
   constructor(
     private readonly transport: Transport,

@@ -6,6 +6,8 @@
  */
 import {
   ConfigurationException,
+  LANGUAGES_OF,
+  type ApiName,
   InvalidMeasurementException,
   linesOfBody,
   nameStep,
@@ -16,21 +18,12 @@ import {
 } from '../core';
 import type { Transport } from '../transport';
 import type { Table } from './answers';
-import {
-  bodyOf,
-  databaseAndPolicy,
-  type ApiName,
-  type Destination,
-  type QueryLanguage,
-  type QueryRequest,
-  type ServerApi,
-  type TableQuery,
-} from './api';
+import { bodyOf, databaseAndPolicy, type Destination, type QueryRequest, type ServerApi, type TableQuery } from './api';
 import { postWrite } from './v1';
 
 export class VictoriaApi implements ServerApi {
   readonly name: ApiName = 'victoriametrics';
-  readonly languages: readonly QueryLanguage[] = [];
+  readonly languages = LANGUAGES_OF.victoriametrics;
 
   constructor(
     private readonly transport: Transport,

@@ -47,7 +47,7 @@ const fresh = (): string => `vm${++counter}`;
 describe('VictoriaMetrics', () => {
   it('is found by /ping: it names no InfluxDB version', async () => {
     const client = new Client(vm.dsn('sensors'), { version: 'auto' });
-    const found = { api: 'victoriametrics', kind: 'victoriametrics', version: undefined, product: undefined };
+    const found = { api: 'victoriametrics', version: undefined, product: undefined };
     assert.deepEqual(await client.detectServer(), found);
     assert.deepEqual(client.server, found);
     await client.close();

@@ -224,6 +224,7 @@ describe('batching as the seed does it', () => {
     const db = await freshDatabase();
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: server.port });
     const client = new Client(proxy.dsn(db), { precision: 's' });
+    await client.detectServer();
     let written = 0;
     const writer = client.writeApi({ flushInterval: 50, jitterInterval: 300, onSuccess: () => written++ });
     const delays: number[] = [];

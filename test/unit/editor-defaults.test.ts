@@ -3,12 +3,14 @@
  * without a property (an older flow, an example) does, and what the validators accept, are one truth.
  */
 import assert from 'node:assert/strict';
+import { runInNewContext } from 'node:vm';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '../../src';
 import { clientOfProperties } from '../../src/nodes/inflow-config/properties';
-import { DEFAULT_PRECISION, DEFAULT_VERSION } from '../../src/nodes/inflow-config/defaults';
+import { DEFAULT_API, DEFAULT_PRECISION } from '../../src/nodes/inflow-config/defaults';
+import { API_CHOICES, LANGUAGES_OF, QUERY_LANGUAGES } from '../../src/core';
 import { optionsOf, type OutDef } from '../../src/nodes/inflow-out/settings';
 import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_MAX_ANSWER_MB, DEFAULT_OUTPUT } from '../../src/nodes/inflow-query/defaults';
 import { optionsOf as optionsOfQuery, outputOf } from '../../src/nodes/inflow-query/settings';
@@ -17,6 +19,15 @@ interface EditorDefault {
   value: unknown;
   required?: boolean;
   validate?: (value: unknown) => boolean;
+}
+
+/** A list the editor template of a node type declares as `var NAME = ...;` (JSON-like), as a value. */
+function editorList(type: string, name: string): unknown {
+  const html = readFileSync(path.join(__dirname, '..', '..', 'src', 'nodes', type, `${type}.html`), 'utf8');
+  const source = new RegExp(`var ${name} = ([\\s\\S]*?);\\n`).exec(html)?.[1];
+  assert.ok(source !== undefined, `${type}.html declares ${name}`);
+  // Made in another realm: through JSON, so that it compares with this realm's arrays and objects.
+  return JSON.parse(JSON.stringify(runInNewContext(`(${source})`))) as unknown;
 }
 
 /** The `defaults` a node type's editor template registers, read by running its script with a stand-in RED. */
@@ -84,10 +95,10 @@ describe('editor defaults', () => {
 
   it('inflow-config: the server kind defaults to finding out, as the runtime does with the property missing', () => {
     const editor = editorDefaults('inflow-config');
-    assert.equal(editor.version?.value, DEFAULT_VERSION);
+    assert.equal(editor.version?.value, DEFAULT_API);
+    assert.deepEqual(editorList('inflow-config', 'KINDS'), [...API_CHOICES], "the kinds offered are the library's");
     const validate = editor.version?.validate as (value: unknown) => boolean;
-    for (const value of [undefined, '', 'auto', '1', '2', '3', 'victoriametrics'])
-      assert.equal(validate(value), true, String(value));
+    for (const value of [undefined, '', ...API_CHOICES]) assert.equal(validate(value), true, String(value));
     assert.equal(validate('4'), false);
     // The address needs a database as its path unless a bucket or database is set apart: as the runtime reads it.
     const dsn = editor.dsn?.validate as (this: unknown, value: unknown) => boolean;
@@ -111,6 +122,8 @@ describe('editor defaults', () => {
 
   it('inflow query: times as ms, InfluxQL, one message, answers up to 32 MB, unless set otherwise', () => {
     const editor = editorDefaults('inflow-query');
+    // The languages offered for each kind of server are those it answers; one that finds out may be any.
+    assert.deepEqual(editorList('inflow-query', 'LANGUAGES'), { auto: [...QUERY_LANGUAGES], ...LANGUAGES_OF });
     assert.equal(editor.maxAnswerMb?.value, DEFAULT_MAX_ANSWER_MB);
     assert.equal(editor.epoch?.value, DEFAULT_EPOCH);
     assert.equal(editor.language?.value, DEFAULT_LANGUAGE);

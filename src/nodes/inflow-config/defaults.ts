@@ -1,4 +1,7 @@
 /** What "inflow-config" uses when its node sets nothing (a new node in the editor shows the same). */
+import { CLIENT_DEFAULTS } from '../../core';
+
+/** JavaScript's own unit, where the library's (Inflow's) is seconds. */
 export const DEFAULT_PRECISION = 'ms';
-/** The server kind: found from the server's answer to /ping. */
-export const DEFAULT_VERSION = 'auto';
+/** The server's API: found from its answer to /ping. */
+export const DEFAULT_API = CLIENT_DEFAULTS.api;

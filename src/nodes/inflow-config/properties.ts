@@ -4,9 +4,9 @@
  * DSN's path is the database; the kind, missing, is 'auto', which finds a 1.x server as 1.x.
  */
 import { readFileSync } from 'node:fs';
-import { Client, type ClientOptions, type ServerVersion } from '../../client';
-import { assertPrecision, ConfigurationException } from '../../core';
-import { DEFAULT_PRECISION, DEFAULT_VERSION } from './defaults';
+import { Client, type ClientOptions } from '../../client';
+import { API_CHOICES, assertPrecision, ConfigurationException, isApiChoice } from '../../core';
+import { DEFAULT_API, DEFAULT_PRECISION } from './defaults';
 
 export interface ConfigProperties {
   version?: unknown;
@@ -25,17 +25,16 @@ export interface ConfigProperties {
   token?: string | undefined;
 }
 
-const VERSIONS: readonly string[] = ['auto', '1', '2', '3', 'victoriametrics'];
-
 export function clientOfProperties(settings: ConfigProperties): Client {
-  const version = text(settings.version) ?? DEFAULT_VERSION;
-  if (!VERSIONS.includes(version)) {
-    throw new ConfigurationException(`server kind ${JSON.stringify(version)} is not one of ${VERSIONS.join(', ')}`);
+  // The property keeps its name, `version`, in flows; the client calls it `api`.
+  const api = text(settings.version) ?? DEFAULT_API;
+  if (!isApiChoice(api)) {
+    throw new ConfigurationException(`server ${JSON.stringify(api)} is not one of ${API_CHOICES.join(', ')}`);
   }
   const bucket = text(settings.bucket);
   const database = text(settings.database);
   const options: ClientOptions = {
-    version: version as ServerVersion,
+    api,
     precision: assertPrecision(text(settings.precision) ?? DEFAULT_PRECISION),
     retentionPolicy: text(settings.retentionPolicy),
     // Empty: the client's own default.

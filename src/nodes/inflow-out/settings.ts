@@ -3,7 +3,14 @@
  * in the writer's vocabulary, and the tuning read from Node-RED's settings.js.
  */
 import type { NodeDef } from 'node-red';
-import { ConfigurationException, type Precision, type Tags } from '../../core';
+import {
+  ConfigurationException,
+  SPOOL_DEFAULTS,
+  WRITE_API_DEFAULTS,
+  WRITER_DEFAULTS,
+  type Precision,
+  type Tags,
+} from '../../core';
 import type { RetryOptions } from '../../delivery';
 import { isPlainObject } from '../../util';
 import type { OutSettings } from './payload';
@@ -53,14 +60,17 @@ export interface OutTuning {
   idleRelease: number;
 }
 
+/** What the node uses when it sets nothing: the writer's own defaults, but where the node needs its own. */
 export const DEFAULTS = {
-  batchSize: 1000,
-  flushInterval: 1000,
-  maxBufferLines: 100_000,
-  spoolLimitMb: 100,
+  /** Messages per commit: the WriteApi's batch size. */
+  batchSize: WRITE_API_DEFAULTS.batchSize,
+  flushInterval: WRITE_API_DEFAULTS.flushInterval,
+  maxBufferLines: WRITER_DEFAULTS.maxBufferLines,
+  spoolLimitMb: SPOOL_DEFAULTS.maxBytes / (1024 * 1024),
+  jitter: WRITE_API_DEFAULTS.jitterInterval,
+  /** A writer for a target of its own (msg.database) is released once unused a minute. */
   idleRelease: 60_000,
-  jitter: 0,
-};
+} as const;
 
 /** The node's options, or a ConfigurationException that says which property is wrong and why. */
 export function optionsOf(def: OutDef, precision: Precision): OutOptions {

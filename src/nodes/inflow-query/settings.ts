@@ -1,7 +1,14 @@
 /** What "inflow query" reads from its settings and from a message, and what it refuses, with why. */
 import type { NodeDef, NodeMessage } from 'node-red';
-import type { Client, QueryLanguage, QueryOptions, QueryParam } from '../../client';
-import { assertPrecision, ConfigurationException, QueryFailedException } from '../../core';
+import type { Client, QueryOptions, QueryParam } from '../../client';
+import {
+  assertPrecision,
+  ConfigurationException,
+  isQueryLanguage,
+  QUERY_LANGUAGES,
+  QueryFailedException,
+  type QueryLanguage,
+} from '../../core';
 import { describeType, isPlainObject } from '../../util';
 import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_MAX_ANSWER_MB, DEFAULT_OUTPUT } from './defaults';
 
@@ -26,8 +33,6 @@ export interface QueryMessage extends NodeMessage {
   database?: unknown;
   language?: unknown;
 }
-
-const LANGUAGES: readonly QueryLanguage[] = ['influxql', 'sql', 'flux'];
 
 export function queryOf(configured: string | undefined, fromMessage: unknown): string {
   if (configured !== undefined && configured.trim() !== '') return configured;
@@ -66,12 +71,14 @@ export function optionsOf(msg: QueryMessage, def: QueryDef): QueryOptions {
 
 function languageOf(fromMessage: unknown, configured: string | undefined): QueryLanguage {
   if (fromMessage !== undefined && fromMessage !== '') {
-    if (LANGUAGES.includes(fromMessage as QueryLanguage)) return fromMessage as QueryLanguage;
-    throw new QueryFailedException(`msg.language must be one of ${LANGUAGES.join(', ')}, not ${JSON.stringify(fromMessage)}`);
+    if (isQueryLanguage(fromMessage)) return fromMessage;
+    throw new QueryFailedException(
+      `msg.language must be one of ${QUERY_LANGUAGES.join(', ')}, not ${JSON.stringify(fromMessage)}`,
+    );
   }
   if (configured === undefined || configured === '') return DEFAULT_LANGUAGE;
-  if (LANGUAGES.includes(configured as QueryLanguage)) return configured as QueryLanguage;
-  throw new ConfigurationException(`language ${JSON.stringify(configured)} is not one of ${LANGUAGES.join(', ')}`);
+  if (isQueryLanguage(configured)) return configured;
+  throw new ConfigurationException(`language ${JSON.stringify(configured)} is not one of ${QUERY_LANGUAGES.join(', ')}`);
 }
 
 /** Why the node's language cannot be asked of its server, once the server is known; undefined when it can. */
@@ -84,7 +91,7 @@ export function languageProblem(client: Client, configured: string | undefined):
       'the server is VictoriaMetrics, which answers no queries (it answers every /query with SHOW DATABASES): read it with its own API',
     );
   }
-  if (!languages.includes(language as QueryLanguage)) {
+  if (!isQueryLanguage(language) || !languages.includes(language)) {
     return new ConfigurationException(`the server answers ${languages.join(' and ')}, not ${language}: choose another language`);
   }
   return undefined;
