@@ -44,7 +44,6 @@ describe('what /ping says the server is', () => {
     assert.equal(serverOfPing(answer(200, '{"version":"3.0.1","revision":"x","process_id":"y"}')).api, '3');
     assert.deepEqual(serverOfPing(answer(204, '')), {
       api: 'victoriametrics',
-      kind: 'victoriametrics',
       version: undefined,
       product: undefined,
     });
