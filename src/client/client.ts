@@ -18,6 +18,7 @@ import {
   type LineProtocol,
   type Precision,
   type QueryLanguage,
+  type WriteTarget,
 } from '../core';
 import type { LineSink } from '../delivery';
 import {
@@ -437,6 +438,17 @@ export class Client implements LineSink, AsyncDisposable {
   }
 
   /** The call's target with the client's defaults: a call that names a bucket or a database names where it goes. */
+  /** Where a write to `target` goes: the target with this client's defaults filled in (what is left out, left out). */
+  resolveTarget(target: WriteTarget): WriteTarget {
+    const { database, retentionPolicy, bucket, org } = this.destination(target);
+    return {
+      ...(database === undefined ? {} : { database }),
+      ...(retentionPolicy === undefined ? {} : { retentionPolicy }),
+      ...(bucket === undefined ? {} : { bucket }),
+      ...(org === undefined ? {} : { org }),
+    };
+  }
+
   private destination(target: WriteOptions): Destination {
     const named = target.bucket !== undefined || target.database !== undefined;
     return {

@@ -3,7 +3,7 @@ export * from './errors';
 export * from './line-protocol';
 export { hasLineBreak, lineEnd, linesOfBody, nameStep, splitLines, timestampStart } from './line-scan';
 export * from './time';
-export { defaultTagsAdder, scaleTimestamps } from './timestamps';
+export { defaultTagsAdder, scaleTimestamps, timestampOf } from './timestamps';
 export { addCheckedLines, lineProblem } from './line-check';
 export { parseJson, type JsonValue } from './json';
 export type { WriteTarget } from './target';

@@ -11,6 +11,20 @@ const FIELD_VALUE = /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|-?\d+i|\d+u|t
 const LINE_BREAK = 'it holds a line break outside a string value';
 const isLineBreak = (char: string): boolean => char === '\n' || char === '\r';
 
+const AMBIGUOUS_BACKSLASH =
+  'a backslash stands before an escaped delimiter (\\\\, \\\\= or \\\\ followed by a space), which InfluxDB reads two ways';
+
+/**
+ * Two backslashes before a delimiter in a name: InfluxDB's key parser reads the second as escaping the
+ * delimiter, its line scanner the two as a pair and the delimiter as real; where they disagree, a string
+ * value may end the line.
+ */
+function isAmbiguousBackslash(line: string, i: number): boolean {
+  if (line.charCodeAt(i) !== 92 || line.charCodeAt(i + 1) !== 92) return false;
+  const after = line[i + 2];
+  return after === ',' || after === '=' || after === ' ';
+}
+
 /**
  * Why a line of line protocol is not valid, or undefined when it is. Comments and blank lines are not
  * checked here. A line break may stand only inside a string field value, where InfluxDB keeps it.
@@ -26,6 +40,7 @@ export function lineProblem(line: string): string | undefined {
   for (; i < line.length && at(i) !== ' '; i++) {
     const char = at(i);
     if (isLineBreak(char)) return LINE_BREAK;
+    if (isAmbiguousBackslash(line, i)) return AMBIGUOUS_BACKSLASH;
     if (nameStep(line, i) === 2) {
       token += at(i + 1);
       i++;
@@ -58,6 +73,7 @@ export function lineProblem(line: string): string | undefined {
         continue;
       }
       if (isLineBreak(at(i))) return LINE_BREAK;
+      if (isAmbiguousBackslash(line, i)) return AMBIGUOUS_BACKSLASH;
       if (at(i) === ' ' || at(i) === ',') return `field ${JSON.stringify(fieldKey)} has no "=" and value`;
       fieldKey += at(i);
     }

@@ -79,8 +79,11 @@ function nameContext(part: Part, escaped: string, notAfterBackslash: string, not
 }
 
 const MEASUREMENT = nameContext('measurement name', ', ', ', ="', '\t\u0000');
-const TAG_KEY = nameContext('tag key', ',= ', '', '');
-const TAG_VALUE = nameContext('tag value', ',= ', '', '');
+// A backslash of the input before a delimiter would be written `\\,`: InfluxDB's key parser reads that pair as
+// an escaped delimiter, but its line scanner (scanLine) as a backslash and a real delimiter, so the two parts
+// of the server would disagree on where the field set begins, and a string value could then end a line.
+const TAG_KEY = nameContext('tag key', ',= ', ',= ', '');
+const TAG_VALUE = nameContext('tag value', ',= ', ',= ', '');
 const FIELD_KEY = nameContext('field key', ',= ', ', ="', '\t\u0000');
 const STRING_CLASSES = asciiTable('"\\', ESCAPED);
 

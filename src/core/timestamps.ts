@@ -1,5 +1,6 @@
 /** Where a line of line protocol keeps its timestamp, a change of unit for the lines that have one, and default tags. */
 import { escapeRegExp } from '../util';
+import { InvalidMeasurementException } from './errors';
 import { escapeTagKey, escapeTagValue } from './line-protocol';
 import { nameStep, timestampStart } from './line-scan';
 
@@ -10,8 +11,22 @@ export function scaleTimestamps(lines: readonly string[], factor: bigint): strin
   return lines.map((line) => {
     const start = timestampStart(line);
     if (start < 0) return line;
-    return `${line.slice(0, start)}${(BigInt(line.slice(start)) * factor).toString()}`;
+    return `${line.slice(0, start)}${(timestampOf(line, start) * factor).toString()}`;
   });
+}
+
+/**
+ * The timestamp of a line, from where it begins; a line whose timestamp is not a whole number is refused
+ * alone (an InvalidMeasurementException, so that isolating a rejected point finds it), never a batch's error.
+ */
+export function timestampOf(line: string, start: number): bigint {
+  const text = line.slice(start);
+  if (!/^-?\d{1,19}$/.test(text)) {
+    throw new InvalidMeasurementException(
+      `the time of line ${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line)} is not a whole number`,
+    );
+  }
+  return BigInt(text);
 }
 
 /** Where a line's measurement and tags end: its first space that is not escaped. */

@@ -403,7 +403,7 @@ export class BatchWriter implements BufferHolder {
     for (let attempt = 1; ; attempt++) {
       let stored: boolean;
       try {
-        stored = await spool.append({ target: this.options.target ?? {}, body: batch.body() });
+        stored = await spool.append({ target: this.spooledTarget(), body: batch.body() });
       } catch (error) {
         if (attempt < SPOOL_ATTEMPTS && !this.backoff.closing) {
           await this.pauses.sleep(SPOOL_RETRY_DELAY * attempt);
@@ -417,6 +417,12 @@ export class BatchWriter implements BufferHolder {
       this.startReplay();
       return true;
     }
+  }
+
+  /** The target as the sink resolves it now, kept with the points on disk. */
+  private spooledTarget(): WriteTarget {
+    const target = this.options.target ?? {};
+    return this.sink.resolveTarget?.(target) ?? target;
   }
 
   private spoolFailed(thrown: unknown, operation: 'write' | 'read'): void {

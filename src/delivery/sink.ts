@@ -6,4 +6,9 @@ export interface LineSink {
   readonly precision: Precision;
   /** Writes the lines in one request to the target (the sink's defaults where left out), or throws why not. */
   writeLines(lines: LineProtocol, options?: WriteTarget & { signal?: AbortSignal | undefined }): Promise<void>;
+  /**
+   * Where a target's points go, with the sink's defaults filled in: what a spool keeps with them, so that
+   * points on disk are replayed where they were sent even after the sink's defaults change.
+   */
+  resolveTarget?(target: WriteTarget): WriteTarget;
 }

@@ -223,6 +223,8 @@ export class Spool {
         await writeDurably(segment, data);
       } catch (error) {
         this.budget.used -= size;
+        // A new segment's file was removed with its failed record: the next append starts another, by another name.
+        if (segment.bytes === 0) this.appendSegment = undefined;
         throw error;
       }
       if (segment.bytes === 0) this.segments.push(segment);
@@ -528,19 +530,31 @@ async function writeDurably(segment: Segment, data: Buffer): Promise<void> {
         written += bytesWritten;
       }
       await handle.sync();
-    } catch (error) {
-      // What was written of the record must not be read back as one; a torn record would be cut at the next open anyway.
-      await handle.truncate(segment.bytes).catch(() => undefined);
-      throw error;
+    } finally {
+      await handle.close();
     }
+    // A new file is durable only once the folder's entry for it is.
+    if (isNew) await syncDirectory(path.dirname(segment.file));
   } catch (error) {
-    await handle.close();
-    // A new file that never held a record is not left behind (the next append makes it anew).
+    // What was written of the record must not be read back as one (a torn record would be cut at the next open
+    // anyway); a new file goes whole, so that its name is free and no record stays in it unacknowledged.
     if (isNew) await unlink(segment.file).catch(() => undefined);
+    else await truncateTo(segment.file, segment.bytes);
     throw error;
   }
-  await handle.close();
-  if (isNew) await syncDirectory(path.dirname(segment.file));
+}
+
+async function truncateTo(file: string, bytes: number): Promise<void> {
+  try {
+    const handle = await open(file, UPDATE_FLAGS);
+    try {
+      await handle.truncate(bytes);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // cut at the next open, as a torn record
+  }
 }
 
 async function syncDirectory(directory: string): Promise<void> {

@@ -33,8 +33,16 @@ export class VictoriaApi implements ServerApi {
 
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
     // Only a string value can hold a line break (or a quote): without one, accepted loss needs no look at the lines.
-    if (!this.acceptLoss || mayHoldString(lines))
-      for (const line of lines instanceof Uint8Array ? linesOfBody(lines) : lines) this.check(line);
+    if (!this.acceptLoss || mayHoldString(lines)) {
+      const each = lines instanceof Uint8Array ? linesOfBody(lines) : lines;
+      for (const line of each) this.check(line);
+      // VictoriaMetrics cuts the body at every line break: it must find exactly the lines the body holds.
+      if (lines instanceof Uint8Array && lineBreaks(lines) !== each.length) {
+        throw new InvalidMeasurementException(
+          'a value holds a line break, which VictoriaMetrics reads as the end of a line: the rest would be read as a point of its own',
+        );
+      }
+    }
     const { database, retentionPolicy } = databaseAndPolicy(destination, 'VictoriaMetrics');
     if (retentionPolicy !== undefined) {
       throw new ConfigurationException(
@@ -57,13 +65,12 @@ export class VictoriaApi implements ServerApi {
   private check(line: string): void {
     if (line === '') return;
     // Its parser cuts lines at every line break, in a string too: the rest would be read as a point of its own.
-    for (const { key, text } of line.includes('\n') ? stringFieldsOf(line) : []) {
-      if (text.includes('\n')) {
-        throw new InvalidMeasurementException(
-          `field ${JSON.stringify(key)} holds a line break, which VictoriaMetrics reads as the end of the line even inside a string: ` +
-            'remove it, or write the text elsewhere',
-        );
-      }
+    if (line.includes('\n')) {
+      const field = [...stringFieldsOf(line)].find(({ text }) => text.includes('\n'));
+      throw new InvalidMeasurementException(
+        `${field === undefined ? 'a value' : `field ${JSON.stringify(field.key)}`} holds a line break, which VictoriaMetrics reads as ` +
+          'the end of the line even inside a string: remove it, or write the text elsewhere',
+      );
     }
     if (this.acceptLoss) return;
     const key = stringFieldOf(line);
@@ -89,6 +96,13 @@ function mayHoldString(lines: LineProtocol): boolean {
 }
 
 const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+
+function lineBreaks(body: Uint8Array): number {
+  let count = 0;
+  for (let at = body.indexOf(NEWLINE); at !== -1; at = body.indexOf(NEWLINE, at + 1)) count++;
+  return count;
+}
 
 export function victoriaAnswersNoQueries(): ConfigurationException {
   return new ConfigurationException(

@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { Spool } from '../../src';
 import { InfluxServer } from '../support/influxd';
 import { ingestFlow, postReading } from '../support/ingest';
 import { NodeRedProcess } from '../support/node-red';
@@ -190,6 +193,49 @@ describe('the disk spool when the disk fails', () => {
       'each point at its own time',
     );
     assert.equal(runtime.running, true);
+  });
+
+  it("fsyncs that fail now and then (libfiu), a new file's folder entry too: later appends go on, and what is on disk is exactly what was acknowledged", async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'inflow-fsync-'));
+    try {
+      const program = path.join(__dirname, '..', 'support', 'programs', 'spool-appends.ts');
+      const run = spawnSync(
+        'fiu-run',
+        [
+          '-x',
+          '-c',
+          'enable_random name=posix/io/sync/fsync,probability=0.3,failinfo=5',
+          '--',
+          process.execPath,
+          '--import',
+          'tsx',
+          program,
+          folder,
+          '200',
+        ],
+        { encoding: 'utf8', env: { ...process.env, UV_USE_IO_URING: '0' } },
+      );
+      assert.equal(run.status, 0, run.stderr);
+      const { acknowledged, failures } = JSON.parse(run.stdout) as { acknowledged: number[]; failures: Record<string, number> };
+      assert.ok((failures.EIO ?? 0) > 10, `fsync failed now and then: ${JSON.stringify(failures)}`);
+      assert.deepEqual(Object.keys(failures), ['EIO'], 'only the injected error, never a file name taken (EEXIST)');
+      assert.ok(acknowledged.length > 100, `${acknowledged.length} of 200 acknowledged`);
+      assert.ok(
+        acknowledged.some((i) => i > 190),
+        'appends went on to the end',
+      );
+      // Opened again without faults: the records on disk are exactly those acknowledged, in order.
+      const spool = Spool.open(folder);
+      const onDisk: number[] = [];
+      for (let record = await spool.first(); record !== undefined; record = await spool.first()) {
+        onDisk.push(Number(/v=(\d+)/.exec(Buffer.from(record.body).toString())?.[1]));
+        await spool.removeFirst();
+      }
+      await spool.close();
+      assert.deepEqual(onDisk, acknowledged);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('two Node-RED runtimes on one user directory: the second keeps its points in memory, and neither loses any', async () => {

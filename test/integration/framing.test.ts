@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BatchWriter, Client, InfluxDBException, linesOfRecords, Spool } from '../../src';
+import { BatchWriter, Client, InfluxDBException, InvalidMeasurementException, linesOfRecords, Spool } from '../../src';
 import { helper, loadFunctionFlow, waitFor } from '../support/flows';
 import { freePort, InfluxServer } from '../support/influxd';
 
@@ -172,6 +172,39 @@ describe('a line break inside a string value, next to a point the server rejects
     assert.deepEqual(await everything(db), [
       { measurement: 'm', tags: { seq: '1' }, fields: { a: INJECTION.a, b: INJECTION.b }, time: 1_700_000_000_001 },
     ]);
+  });
+});
+
+describe('a backslash of the input before a delimiter in a tag, beside a string holding a line break', () => {
+  it('is refused before anything is sent: InfluxDB would read the tag one way and the line another, and store "INJECTED"', async () => {
+    const db = await database();
+    const client = new Client(server.dsn(db), { precision: 'ms' });
+    const crafted = [
+      { tags: { t: 'a\\ b\\,c' }, fields: { s: 'x\nINJECTED,host=evil v=666 0\n' } },
+      { tags: { p: 'p\\ q\\=r"s' }, fields: { s: 'y\nINJECTED,host=evil v=667 0\n' } },
+      { tags: { 'k\\ ': 'v' }, fields: { s: 'z\nINJECTED v=668 0' } },
+    ];
+    for (const { tags, fields } of crafted) {
+      await assert.rejects(
+        client.write([{ measurement: 'm', tags, fields, time: 1_700_000_000_001 }]),
+        (error: unknown) => error instanceof InvalidMeasurementException && /has a backslash before/.test(error.message),
+      );
+    }
+    // Through a batch writer beside an innocent message: the crafted one fails alone, the innocent one is stored.
+    const writer = new BatchWriter(client, { batchSize: 100, flushInterval: 0 });
+    const outcomes: Array<InfluxDBException | undefined> = [];
+    writer.add(linesOf({ seq: 1, tag: 'ok', fields: { v: 1 } }), (error) => outcomes.push(error));
+    let crafting: unknown;
+    try {
+      linesOfRecords([{ measurement: 'm', tags: crafted[0]?.tags, fields: crafted[0]?.fields ?? {}, time: 1 }], 'ms');
+    } catch (error) {
+      crafting = error;
+    }
+    assert.ok(crafting instanceof InvalidMeasurementException);
+    await writer.close();
+    await client.close();
+    assert.deepEqual(outcomes, [undefined]);
+    assert.deepEqual(await everything(db), [pointOf({ seq: 1, tag: 'ok', fields: { v: 1 } })]);
   });
 });
 

@@ -239,6 +239,57 @@ describe('inflow out with the disk spool', () => {
     await waitFor(async () => (await stored(db)) === 60, 'the 60 points in InfluxDB', 15_000);
   });
 
+  it('a node moved to another server while it holds a backlog: the backlog is never written to the new one, and a node of its own server replays it', async () => {
+    const [dbA, dbB] = [`spool_${++counter}_a`, `spool_${counter}_b`];
+    await server.createDatabase(dbA);
+    await server.createDatabase(dbB);
+    const outId = `moved${counter}`;
+    const first = await load(dbA, outId, 1000, 'cfgA');
+    await server.halt();
+    send(outId, 0, 20);
+    await waitFor(() => first.completed.length === 20, 'the 20 messages done once on disk', 15_000);
+    await helper.unload();
+    await server.resume();
+    // The same node, now on server B; server A still deployed, with no inflow out of its own.
+    const config = (id: string, db: string): Record<string, unknown> => ({
+      id,
+      type: 'inflow-config',
+      dsn: server.dsn(db),
+      precision: 'ms',
+      timeout: 1000,
+    });
+    const out = (id: string, cfg: string): Record<string, unknown> => ({
+      id,
+      type: 'inflow out',
+      z: 'tab',
+      server: cfg,
+      measurement: 'm',
+      autocommitEvery: 50,
+      flushInterval: 100,
+      spool: true,
+      wires: [],
+    });
+    await helper.load(inflowNodes, [{ id: 'tab', type: 'tab' }, config('cfgA', dbA), config('cfgB', dbB), out(outId, 'cfgB')]);
+    await waitFor(
+      () => warningsOf(outId).some((text) => text.includes('were written for server cfgA, not this one')),
+      'the backlog set apart',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(await stored(dbB), 0, 'nothing of it on server B');
+    assert.equal(await stored(dbA), 0);
+    // A node of server A with the disk spool takes it over.
+    await helper.unload();
+    await helper.load(inflowNodes, [
+      { id: 'tab', type: 'tab' },
+      config('cfgA', dbA),
+      config('cfgB', dbB),
+      out(outId, 'cfgB'),
+      out(`adopter${counter}`, 'cfgA'),
+    ]);
+    await waitFor(async () => (await stored(dbA)) === 20, 'the 20 points on server A', 15_000);
+    assert.equal(await stored(dbB), 0);
+  });
+
   it('a database named "a~b" is spooled and replayed to "a~b", not to database "a" with retention policy "b"', async () => {
     const db = 'a~b';
     await server.createDatabase(db);

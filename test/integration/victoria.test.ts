@@ -147,6 +147,26 @@ describe('VictoriaMetrics', () => {
     await client.close();
   });
 
+  it('with the loss accepted, in a batch, an entry whose string holds a line break fails alone; nothing of it is stored', async () => {
+    const db = fresh();
+    const client = new Client(vm.dsn(db), { version: 'victoriametrics', precision: 'ms', acceptLoss: true });
+    const writer = new BatchWriter(client, { batchSize: 10, flushInterval: 0 });
+    const outcomes = new Map<number, string | undefined>();
+    const entries = ['kept v=1', 'kept s="x\nINJECTED,host=evil v=666",v=2', 'kept v=3'];
+    entries.forEach((entry, i) => writer.add(`${entry} ${T + i}`, (error) => outcomes.set(i, error?.code)));
+    await writer.close();
+    assert.deepEqual([...outcomes.entries()].sort(), [
+      [0, undefined],
+      [1, 'InvalidMeasurementException'],
+      [2, undefined],
+    ]);
+    assert.deepEqual(
+      (await series(`{db="${db}"}`, 1)).map((s) => [s.metric.__name__, s.values.sort()]),
+      [['kept_v', [1, 3]]],
+    );
+    await client.close();
+  });
+
   it('through a real vmauth: the token goes as Bearer, as vmauth wants it; a wrong one is refused', async () => {
     const db = fresh();
     const client = new Client(`${auth.url}/${db}`, { version: 'auto', precision: 'ms', token: VMAUTH_TOKEN });

@@ -7,14 +7,12 @@ describe('line protocol text, checked', () => {
     for (const line of [
       'm v=1',
       'm,host=a v=1i,w=2u,x=true,y="a \\" b" 17',
-      // A tag key of backslash and comma: the first backslash is itself, the second escapes the comma.
-      'a,\\\\,=a a=0 0',
       'my\\ m,t\\ k=a\\ b v="x y" -5',
       'm\\x,k=v\\y f\\z=1',
     ]) {
       assert.equal(lineProblem(line), undefined, line);
     }
-    assert.equal(timestampStart('a,\\\\,=a a=0 0'), 'a,\\\\,=a a=0 '.length);
+    assert.equal(timestampStart('my\\ m,t\\ k=a\\ b v="x y" -5'), 'my\\ m,t\\ k=a\\ b v="x y" '.length);
   });
 
   it('says what is wrong with the rest', () => {
@@ -28,6 +26,9 @@ describe('line protocol text, checked', () => {
       ['m v=12x', /field "v" has value "12x"/],
       ['m v="open', /string without its closing quote/],
       ['m v=1 soon', /the time "soon" is not a whole number/],
+      // Two backslashes before a delimiter: InfluxDB's key parser and its line scanner disagree on where the fields begin.
+      ['a,\\\\,=a a=0 0', /a backslash stands before an escaped delimiter .* which InfluxDB reads two ways/],
+      ['m,t=a\\\\ b v=1', /reads two ways/],
       ['m v', /field "v" has no "=" and value/],
     ];
     for (const [line, why] of cases) assert.match(lineProblem(line) ?? 'accepted', why, JSON.stringify(line));

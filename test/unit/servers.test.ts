@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { scaleTimestamps, timestampStart } from '../../src/core';
+import { InvalidMeasurementException, scaleTimestamps, timestampStart } from '../../src/core';
 import { Batch } from '../../src/delivery/pending-lines';
 import { describeServer, exceptionFromResponse, serverOfPing } from '../../src/servers';
 import type { TransportResponse } from '../../src/transport';
@@ -27,6 +27,13 @@ describe('where a line keeps its timestamp', () => {
       'm v=2 -120',
     ]);
     assert.deepEqual(scaleTimestamps(['m v=1 472222'], 3600n), ['m v=1 1699999200']);
+  });
+
+  it('a line whose time is not a whole number is refused alone, as a point (so that isolating a rejected point finds it)', () => {
+    assert.throws(
+      () => scaleTimestamps(['m v=1 1', 'm s="x" 12\nm v=2 3'], 60n),
+      (error: unknown) => error instanceof InvalidMeasurementException && /is not a whole number/.test(error.message),
+    );
   });
 });
 

@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
@@ -55,6 +65,17 @@ describe('where inflow out keeps points on disk', () => {
     assert.equal(readFileSync(path.join(root, 'owner.json'), 'utf8'), '{"server":"cfg"}');
     assert.equal(statSync(path.join(root, 'owner.json')).mode & 0o777, 0o600);
     assert.equal(statSync(path.join(userDir, 'inflow-spool')).mode & 0o777, 0o700);
+  });
+
+  it('a node folder that is a link to another folder: nothing is kept on disk (memory only, said in a warning), nothing written there', () => {
+    const userDir = folder();
+    const elsewhere = folder();
+    mkdirSync(path.join(userDir, 'inflow-spool'), { recursive: true });
+    symlinkSync(elsewhere, path.join(userDir, 'inflow-spool', 'n2'));
+    const warnings: string[] = [];
+    assert.equal(spoolRootOf(runtimeWith(userDir), nodeWith('n2', warnings), 'cfg'), undefined);
+    assert.match(warnings.join('\n'), /not a folder of its own \(a symbolic link\?\).*points are kept in memory only/);
+    assert.deepEqual(readdirSync(elsewhere), []);
   });
 
   it("a node's folder is read back as its id, and a folder that no id makes is no node's", () => {

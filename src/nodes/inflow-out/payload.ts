@@ -12,6 +12,7 @@ import {
   isPrecision,
   lineProblem,
   likelyPrecision,
+  timestampOf,
   timestampStart,
   millisecondsPer,
   serializeLine,
@@ -166,7 +167,7 @@ function linesOfText(payload: unknown, settings: OutSettings): string[] {
 function convertLineTimes(lines: string[], from: Precision, to: Precision): string[] {
   return lines.map((text) => {
     const start = timestampStart(text);
-    return start < 0 ? text : `${text.slice(0, start)}${convertTimestamp(BigInt(text.slice(start)), from, to).toString()}`;
+    return start < 0 ? text : `${text.slice(0, start)}${convertTimestamp(timestampOf(text, start), from, to).toString()}`;
   });
 }
 

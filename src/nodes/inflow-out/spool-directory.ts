@@ -54,6 +54,22 @@ export function spoolRootOf(RED: NodeAPI, node: Node, serverId: string): string 
   try {
     ownFolder(base);
     ownFolder(root);
+  } catch (error) {
+    node.warn(`cannot keep points on disk in ${root} (${String(error)}): points are kept in memory only while InfluxDB is away`);
+    return undefined;
+  }
+  try {
+    const before = ownerOf(root);
+    if (before !== undefined && before !== serverId && countSpoolFiles(root) > 0) {
+      // Written for another server (the node was moved to another config node): never replayed to this one.
+      const apart = path.join(base, nodeFolder(`${node.id}~${before}~${Date.now()}`));
+      renameSync(root, apart);
+      ownFolder(root);
+      node.warn(
+        `the points this node kept on disk were written for server ${before}, not this one: they are set apart in ${apart}, ` +
+          'for a node of that server with the disk spool to replay',
+      );
+    }
     const owner = JSON.stringify({ server: serverId });
     if (readOwnFile(path.join(root, OWNER_FILE)) !== owner) replaceFile(path.join(root, OWNER_FILE), owner);
   } catch (error) {
