@@ -249,9 +249,23 @@ export class Client implements LineSink, AsyncDisposable {
     await this.writeLines(this.withDefaultTags(lines), options);
   }
 
-  /** What was thrown, with the client's secrets cut out of it in every form. */
+  /**
+   * What was thrown, with the client's secrets cut out of it in every form. Anything else that holds one
+   * (a parser's error quoting what a server sent) becomes an InfluxDBException with the secret cut out.
+   */
   #clean(thrown: unknown): unknown {
-    return thrown instanceof InfluxDBException ? redactException(thrown, this.#redactor) : thrown;
+    if (thrown instanceof InfluxDBException) return redactException(thrown, this.#redactor);
+    const text = thrown instanceof Error ? `${thrown.message}\n${thrown.stack ?? ''}` : String(thrown);
+    if (this.#redactor.redact(text) === text) return thrown;
+    return new InfluxDBException(this.#redactor.redact(thrown instanceof Error ? thrown.message : String(thrown)));
+  }
+
+  /** What a /ping answer says the server is, its names cut to a few printable words, with no secret in them. */
+  #serverInfo(response: TransportResponse): ServerInfo {
+    const server = serverOfPing(response);
+    const clean = (name: string | undefined): string | undefined =>
+      name === undefined ? undefined : this.#redactor.redact(name.replace(/[^\x20-\x7e]/g, '').slice(0, 64));
+    return { api: server.api, version: clean(server.version), product: clean(server.product) };
   }
 
   /** Lines with the client's default tags added where a line lacks them. */
@@ -286,7 +300,8 @@ export class Client implements LineSink, AsyncDisposable {
     // Tables of one series follow each other in an answer: those of one name and tags are one series.
     const series: Series[] = [];
     let last: { key: string; series: Series } | undefined;
-    for await (const chunk of this.querySeries(query, options)) {
+    // Read whole into one answer: the answer as a whole within maxAnswerBytes, not only each line of it.
+    for await (const chunk of this.#series(query, options, true)) {
       const key = JSON.stringify([chunk.name, chunk.tags ?? null]);
       if (last?.key === key) for (const row of chunk.values) last.series.values.push(row);
       else {
@@ -318,7 +333,12 @@ export class Client implements LineSink, AsyncDisposable {
    * the chunks of one long series follow each other with the same name and tags): memory stays bounded
    * by a chunk, however large the answer. Leaving the loop early ends the request.
    */
-  async *querySeries(query: string, options: QueryOptions = {}): AsyncGenerator<Series, void, undefined> {
+  querySeries(query: string, options: QueryOptions = {}): AsyncGenerator<Series, void, undefined> {
+    return this.#series(query, options, false);
+  }
+
+  /** The series of an answer as it arrives; `whole`: the whole answer is kept, so it is held to maxAnswerBytes as a whole. */
+  async *#series(query: string, options: QueryOptions, whole: boolean): AsyncGenerator<Series, void, undefined> {
     try {
       const language = queryLanguage(options.language);
       const { api, epoch, params } = await this.prepareQuery(query, options, language);
@@ -330,6 +350,7 @@ export class Client implements LineSink, AsyncDisposable {
         params,
         signal: options.signal,
         maxAnswerBytes: options.maxAnswerBytes,
+        whole,
       });
       for await (const table of tables) yield reshapeSeries(table, epoch === 'ns');
     } catch (error) {
@@ -385,7 +406,7 @@ export class Client implements LineSink, AsyncDisposable {
     const started = performance.now();
     try {
       const response = await this.pingAnswer(signal);
-      const server = serverOfPing(response);
+      const server = this.#serverInfo(response);
       return { version: server.version, server, roundTrip: performance.now() - started };
     } catch (error) {
       throw this.#clean(error);
@@ -428,7 +449,7 @@ export class Client implements LineSink, AsyncDisposable {
     // Once known, no wait at all: nothing is added to a long-lived signal for each request.
     if (this.#resolvedApi !== undefined) return Promise.resolve(this.#resolvedApi);
     this.#api ??= this.pingAnswer(undefined).then(
-      (response) => this.apiFor(serverOfPing(response)),
+      (response) => this.apiFor(this.#serverInfo(response)),
       (error: unknown) => {
         this.#api = undefined;
         throw error;

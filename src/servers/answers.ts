@@ -5,10 +5,13 @@
  * are raised where they appear.
  */
 import { answerTime, parseJson, QueryFailedException, type JsonValue, type Precision } from '../core';
+import { tooLarge } from '../transport';
 import { exceptionFromQueryResult } from './responses';
 
 /** Rows a table holds at most: enough to be cheap per row, small enough to keep memory flat. */
 export const CHUNK_ROWS = 5000;
+/** The text a table is read from at most (rows of long strings): a chunk is bounded in bytes too, not in rows alone. */
+const CHUNK_UNITS = 4 * 1024 * 1024;
 
 export type Cell = string | number | bigint | boolean | null;
 
@@ -54,7 +57,9 @@ export async function* tablesOfJsonLines(
   epoch: Precision | undefined,
 ): AsyncGenerator<Table, void, undefined> {
   let rows: Array<Record<string, JsonValue>> = [];
+  let units = 0;
   const flush = (): Table => {
+    units = 0;
     const seen = new Set<string>();
     for (const row of rows) for (const key of Object.keys(row)) seen.add(key);
     const columns = [...seen];
@@ -75,7 +80,8 @@ export async function* tablesOfJsonLines(
     if (typeof value.error === 'string' && Object.keys(value).length <= 2)
       throw new QueryFailedException(`query failed: ${value.error}`, { status: 200, serverMessage: value.error });
     rows.push(value);
-    if (rows.length >= CHUNK_ROWS) yield flush();
+    units += line.length;
+    if (rows.length >= CHUNK_ROWS || units >= CHUNK_UNITS) yield flush();
   }
   if (rows.length > 0) yield flush();
 }
@@ -104,10 +110,11 @@ const FLUX_META = new Set(['', 'result', 'table', '_start', '_stop']);
 export async function* tablesOfFlux(
   lines: AsyncIterable<string>,
   epoch: Precision | undefined,
+  longest: number,
 ): AsyncGenerator<Table, void, undefined> {
   let block: FluxTable = { datatypes: [], groups: [], defaults: [], header: undefined };
-  let current: { id: string; table: Table; columns: number[] } | undefined;
-  for await (const record of csvRecords(lines)) {
+  let current: { id: string; table: Table; columns: number[]; units: number } | undefined;
+  for await (const { fields: record, units } of csvRecords(lines, longest)) {
     if (record.length === 1 && record[0] === '') {
       // An empty line ends a block: the next one has its own annotations.
       if (current !== undefined) yield current.table;
@@ -130,7 +137,12 @@ export async function* tablesOfFlux(
       const cell = (index: number): Cell =>
         fluxCell(record[index] || block.defaults[index] || '', block.datatypes[index] ?? 'string', epoch);
       const id = `${record[1] ?? ''}\u0000${record[2] ?? ''}`;
-      if (current === undefined || current.id !== id || current.table.values.length >= CHUNK_ROWS) {
+      if (
+        current === undefined ||
+        current.id !== id ||
+        current.table.values.length >= CHUNK_ROWS ||
+        current.units >= CHUNK_UNITS
+      ) {
         if (current !== undefined) yield current.table;
         const tags: Record<string, string> = {};
         let name = '';
@@ -149,9 +161,10 @@ export async function* tablesOfFlux(
           values: [],
         };
         if (Object.keys(tags).length > 0) table.tags = tags;
-        current = { id, table, columns };
+        current = { id, table, columns, units: 0 };
       }
       current.table.values.push(current.columns.map(cell));
+      current.units += units;
     }
   }
   if (current !== undefined) yield current.table;
@@ -162,6 +175,8 @@ function fluxCell(text: string, datatype: string, epoch: Precision | undefined):
   switch (datatype) {
     case 'long':
     case 'unsignedLong': {
+      if (!/^-?\d+$/.test(text))
+        throw new QueryFailedException(`a ${datatype} cell of the Flux answer is not a whole number`, { status: 200 });
       const value = BigInt(text);
       return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
     }
@@ -174,12 +189,21 @@ function fluxCell(text: string, datatype: string, epoch: Precision | undefined):
   }
 }
 
-/** CSV records (RFC 4180: quoted fields may hold commas, quotes doubled, and line breaks), from lines. */
-async function* csvRecords(lines: AsyncIterable<string>): AsyncGenerator<string[], void, undefined> {
+/**
+ * CSV records (RFC 4180: quoted fields may hold commas, quotes doubled, and line breaks), from lines, each
+ * with the text it was read from; a record longer than `longest` (a quote never closed) is refused.
+ */
+async function* csvRecords(
+  lines: AsyncIterable<string>,
+  longest: number,
+): AsyncGenerator<{ fields: string[]; units: number }, void, undefined> {
   let fields: string[] = [];
   let field = '';
   let quoted = false;
+  let units = 0;
   for await (const line of lines) {
+    units += line.length + 1;
+    if (units > longest) throw tooLarge(longest, 'a record of the answer');
     for (let i = 0; i < line.length; i++) {
       const char = line[i];
       if (quoted) {
@@ -199,9 +223,10 @@ async function* csvRecords(lines: AsyncIterable<string>): AsyncGenerator<string[
       continue;
     }
     fields.push(field);
-    yield fields;
+    yield { fields, units };
     fields = [];
     field = '';
+    units = 0;
   }
 }
 

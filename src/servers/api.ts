@@ -29,6 +29,8 @@ export interface TableQuery {
   signal: AbortSignal | undefined;
   /** Instead of the client's cap on a line of the answer. */
   maxAnswerBytes?: number | undefined;
+  /** The whole answer is kept (not handed on a chunk at a time): the cap holds for the answer as a whole. */
+  whole?: boolean | undefined;
 }
 
 /** One server HTTP API: where writes and queries go, with which parameters, and what the answers mean. */

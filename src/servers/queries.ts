@@ -17,6 +17,7 @@ export function influxqlTables(transport: Transport, text: string, query: TableQ
       contentType: 'application/x-www-form-urlencoded',
       signal: query.signal,
       maxAnswerBytes: query.maxAnswerBytes,
+      whole: query.whole,
     }),
     tablesOfInfluxQL,
   );
@@ -33,6 +34,7 @@ export function sqlTables(transport: Transport, text: string, query: TableQuery)
       contentType: 'application/json',
       signal: query.signal,
       maxAnswerBytes: query.maxAnswerBytes,
+      whole: query.whole,
     }),
     (lines) => tablesOfJsonLines(lines, tableOfSql(text), query.epoch as Precision | undefined),
   );
@@ -51,9 +53,15 @@ export function fluxTables(transport: Transport, text: string, query: TableQuery
       contentType: 'application/json',
       signal: query.signal,
       maxAnswerBytes: query.maxAnswerBytes,
+      whole: query.whole,
     }),
-    (lines) => tablesOfFlux(lines, query.epoch as Precision | undefined),
+    (lines) => tablesOfFlux(lines, query.epoch as Precision | undefined, longestOf(transport, query)),
   );
+}
+
+/** The longest a line (a CSV record) of an answer may be: the query's cap, or the client's. */
+function longestOf(transport: Transport, query: TableQuery): number {
+  return query.maxAnswerBytes ?? transport.maxAnswerBytes;
 }
 
 async function* tablesFrom(

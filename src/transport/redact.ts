@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { InfluxDBException, restated } from '../core';
 
 /**
@@ -27,6 +28,9 @@ export class Redactor {
   private readonly forms: string[];
   /** Every FRAGMENT-long stretch of every form. */
   private readonly fragments: Set<string>;
+  /** The secrets themselves, normalized as text is for the last look, and every FRAGMENT-long stretch of them. */
+  private readonly secrets: string[];
+  private readonly secretWindows: Set<string>;
 
   constructor({ secrets, basic }: Secrets) {
     const forms = new Set<string>();
@@ -35,6 +39,7 @@ export class Redactor {
     };
     const addEncoded = (text: string): void => {
       add(text);
+      add(Buffer.from(text).toString('hex'));
       add(encodeURIComponent(text));
       add(new URLSearchParams({ s: text }).toString().slice(2));
       add(JSON.stringify(text).slice(1, -1));
@@ -47,10 +52,17 @@ export class Redactor {
       // The Basic header's value is itself base64: encoded again, it is found too.
       addEncoded(Buffer.from(pair).toString('base64'));
     }
-    this.forms = [...forms].sort((a, b) => b.length - a.length);
+    // Compared in lower case: a secret written in capitals (hex, say) is found too, and cutting a little too
+    // much (a base64 form matched regardless of case) is the safe side.
+    this.forms = [...new Set([...forms].map((form) => form.toLowerCase()))].sort((a, b) => b.length - a.length);
     this.fragments = new Set();
     for (const form of this.forms) {
       for (let i = 0; i + FRAGMENT <= form.length; i++) this.fragments.add(form.slice(i, i + FRAGMENT));
+    }
+    this.secrets = secrets.filter((secret) => secret.length >= SHORTEST).map((secret) => normalized(secret));
+    this.secretWindows = new Set();
+    for (const secret of this.secrets) {
+      for (let i = 0; i + FRAGMENT <= secret.length; i++) this.secretWindows.add(secret.slice(i, i + FRAGMENT));
     }
   }
 
@@ -58,21 +70,33 @@ export class Redactor {
     return this.forms.length === 0;
   }
 
-  /** The text with every form of a secret, and every fragment of one, replaced by `***`. */
+  /**
+   * The text with every form of a secret, and every fragment of one, replaced by `***`; or, when a secret
+   * can still be read in what is left once character references are decoded and white space taken out
+   * (a token wrapped over lines, spelt as HTML entities), a sentence that says the text was left out.
+   */
   redact(text: string): string {
     if (this.forms.length === 0 || text.length < SHORTEST) return text;
+    const cut = this.cut(text);
+    return this.stillReadable(cut) ? LEFT_OUT : cut;
+  }
+
+  private cut(text: string): string {
+    const lower = text.toLowerCase();
+    // A few characters change length in lower case: then the places found would not be the text's own.
+    if (lower.length !== text.length) return this.stillReadable(text) ? LEFT_OUT : text;
     // Marks each character that belongs to a secret, then writes the text with each marked stretch as one mask.
     const marked = new Uint8Array(text.length);
     let found = false;
     for (const form of this.forms) {
-      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+      for (let at = lower.indexOf(form); at !== -1; at = lower.indexOf(form, at + 1)) {
         marked.fill(1, at, at + form.length);
         found = true;
       }
     }
     if (this.fragments.size > 0) {
-      for (let i = 0; i + FRAGMENT <= text.length; i++) {
-        if (this.fragments.has(text.slice(i, i + FRAGMENT))) {
+      for (let i = 0; i + FRAGMENT <= lower.length; i++) {
+        if (this.fragments.has(lower.slice(i, i + FRAGMENT))) {
           marked.fill(1, i, i + FRAGMENT);
           found = true;
         }
@@ -92,6 +116,34 @@ export class Redactor {
     }
     return out;
   }
+
+  /** Whether a secret, or FRAGMENT characters of one, can still be read in the text, normalized. */
+  private stillReadable(text: string): boolean {
+    if (this.secrets.length === 0) return false;
+    const plain = normalized(text);
+    if (this.secrets.some((secret) => secret.length <= FRAGMENT && plain.includes(secret))) return true;
+    for (let i = 0; i + FRAGMENT <= plain.length; i++) if (this.secretWindows.has(plain.slice(i, i + FRAGMENT))) return true;
+    return false;
+  }
+}
+
+const LEFT_OUT = "(the server's words are left out: they held the password or the token)";
+
+/** Text as a person would read it: character references decoded, percent-escapes too, no white space, in lower case. */
+function normalized(text: string): string {
+  let plain = text
+    .replace(/&#x([0-9a-f]{1,6});?/gi, (_all, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
+    .replace(/&#(\d{1,7});?/g, (_all, decimal: string) => String.fromCodePoint(Math.min(Number(decimal), 0x10ffff)))
+    .replace(
+      /&(amp|lt|gt|quot|apos);/g,
+      (_all, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name] ?? '',
+    );
+  try {
+    plain = decodeURIComponent(plain);
+  } catch {
+    // not percent-encoded as a whole: as it is
+  }
+  return plain.replace(/\s+/g, '').toLowerCase();
 }
 
 /**
@@ -124,7 +176,8 @@ export function redactException<E extends InfluxDBException>(error: E, redactor:
   const serverMessage = error.serverMessage === undefined ? undefined : redactor.redact(error.serverMessage);
   const rejectedLines = error.rejectedLines?.map((line) => ({ ...line, message: redactor.redact(line.message) }));
   const cause: unknown = error.cause;
-  const causeText = cause instanceof Error ? `${cause.message} ${cause.stack ?? ''}` : cause === undefined ? '' : String(cause);
+  // Everything an inspection of the cause shows: an HTTP parser's error keeps the bytes it choked on, for one.
+  const causeText = cause === undefined ? '' : inspect(cause, { depth: 4 });
   const causeClean = redactor.redact(causeText) === causeText;
   const linesClean = rejectedLines?.every((line, i) => line.message === error.rejectedLines?.[i]?.message) ?? true;
   if (message === error.message && serverMessage === error.serverMessage && linesClean && causeClean) return error;

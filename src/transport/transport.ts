@@ -64,6 +64,8 @@ export interface TransportRequest {
   cut?: number | undefined;
   /** Instead of the client's `maxAnswerBytes`, for this request. */
   maxAnswerBytes?: number | undefined;
+  /** A streamed answer that is kept whole by its reader: `maxAnswerBytes` holds for all of it, not for each line. */
+  whole?: boolean | undefined;
 }
 
 /** What is read of an error answer, at most: enough for any server's words, never a flood. */
@@ -109,6 +111,11 @@ export class Transport {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The most of an answer read into memory at once. */
+  get maxAnswerBytes(): number {
+    return this.#options.maxAnswerBytes;
   }
 
   async request(request: TransportRequest): Promise<TransportResponse> {
@@ -165,8 +172,12 @@ export class Transport {
     const body = response.body as unknown as Readable;
     const source: Readable =
       response.headers['content-encoding'] === 'gzip' ? pipeline(body, createGunzip(), () => undefined) : body;
-    const longest = request.maxAnswerBytes ?? this.#options.maxAnswerBytes;
-    return { status: response.statusCode, headers: response.headers, lines: this.linesOf(source, body, ending, longest) };
+    const limit = request.maxAnswerBytes ?? this.#options.maxAnswerBytes;
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      lines: this.linesOf(source, body, ending, limit, request.whole === true),
+    };
   }
 
   private headersOf(request: TransportRequest, acceptGzip: boolean): Record<string, string> {
@@ -232,20 +243,27 @@ export class Transport {
       : { status: response.statusCode, headers: response.headers, body: text };
   }
 
-  /** The lines of a streamed answer, as they arrive; a line longer than `longest` bytes ends it with an AnswerTooLargeException. */
+  /**
+   * The lines of a streamed answer, as they arrive; a line longer than `limit` bytes, or with `whole` the
+   * answer as a whole, ends it with an AnswerTooLargeException.
+   */
   private async *linesOf(
     source: Readable,
     body: Readable,
     ending: RequestEnding,
-    longest: number,
+    limit: number,
+    whole: boolean,
   ): AsyncGenerator<string, void, undefined> {
     const decoder = new StringDecoder('utf8');
+    let total = 0;
     // The unfinished line: its parts, joined once its end comes (so a long line costs its length, not its length squared).
     let parts: string[] = [];
     let partBytes = 0;
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
         const text = decoder.write(chunk);
+        total += text.length;
+        if (whole && total > limit) throw tooLarge(limit);
         let from = 0;
         for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', from)) {
           parts.push(text.slice(from, newline));
@@ -259,7 +277,7 @@ export class Transport {
           parts.push(text.slice(from));
           // UTF-16 units: no more than the bytes they came as.
           partBytes += text.length - from;
-          if (partBytes > longest) throw tooLarge(longest, 'a line of the answer');
+          if (partBytes > limit) throw tooLarge(limit, 'a line of the answer');
         }
       }
       const rest = parts.join('') + decoder.end();
@@ -419,7 +437,7 @@ async function gunzipCapped(bytes: Buffer, limit: number, cut: boolean): Promise
   return { bytes: Buffer.concat(chunks, length), truncated };
 }
 
-function tooLarge(limit: number, what = 'the answer'): AnswerTooLargeException {
+export function tooLarge(limit: number, what = 'the answer'): AnswerTooLargeException {
   return new AnswerTooLargeException(
     `${what} is larger than ${limit} bytes, more than is read into memory at once (maxAnswerBytes; in inflow query, ` +
       '"Largest"): ask for less (a shorter time range, LIMIT, GROUP BY time()), read it a chunk at a time (querySeries; in ' +

@@ -42,22 +42,28 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** Writes `chunk` again and again, as fast as the client reads, until the client goes away. */
-function endless(chunk: Buffer, headers: Record<string, string> = {}): Handler {
+/** Writes `chunk` again and again, as fast as the client reads, until the client goes away; `sent` counts it. */
+function pumpForever(response: ServerResponse, chunk: Buffer): void {
+  const pump = (): void => {
+    while (!response.destroyed) {
+      sent += chunk.length;
+      if (!response.write(chunk)) {
+        response.once('drain', pump);
+        return;
+      }
+    }
+  };
+  response.on('close', () => response.removeAllListeners('drain'));
+  pump();
+}
+
+/** An answer of `start`, then `chunk` forever. */
+function endless(chunk: Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }, start = ''): Handler {
   return (_request, response) => {
     sent = 0;
-    response.writeHead(200, { 'content-type': 'application/json', ...headers });
-    const pump = (): void => {
-      while (!response.destroyed) {
-        sent += chunk.length;
-        if (!response.write(chunk)) {
-          response.once('drain', pump);
-          return;
-        }
-      }
-    };
-    response.on('close', () => response.removeAllListeners('drain'));
-    pump();
+    response.writeHead(200, headers);
+    response.write(start);
+    pumpForever(response, chunk);
   };
 }
 
@@ -200,6 +206,37 @@ describe('answers without an end, or too large', () => {
     const answers = collect(helper.getNode('answers'));
     helper.getNode('query').receive({ payload: 'again' });
     await waitFor(() => answers.length === 1, 'the answer');
+  });
+
+  it('a Flux answer without end, kept whole by query(): AnswerTooLargeException at the cap for the whole answer', async () => {
+    const header =
+      '#datatype,string,long,dateTime:RFC3339,double\n#group,false,false,false,false\n#default,_result,,,\n,result,table,_time,_value\n';
+    handle = endless(Buffer.from(',,0,2024-01-01T00:00:00Z,1.5\n'.repeat(1000)), { 'content-type': 'text/csv' }, header);
+    const reader = new Client({ url, token: 't', org: 'o', bucket: 'b', api: 2, maxAnswerBytes: 2 * MiB, timeout: 5000 });
+    await assert.rejects(reader.query('from(bucket: "b")', { language: 'flux' }), (error: unknown) => {
+      assert.ok(error instanceof AnswerTooLargeException);
+      assert.match(error.message, /the answer is larger than 2097152 bytes/);
+      return true;
+    });
+    assert.ok(sent < 2 * MiB + 16 * MiB, `the server sent ${sent} bytes before the client stopped reading`);
+    await reader.close();
+  });
+
+  it('a Flux answer whose quoted cell never closes: AnswerTooLargeException at the cap, read a chunk at a time too', async () => {
+    const header = '#datatype,string,long,string\n#group,false,false,false\n#default,_result,,\n,result,table,_value\n,,0,"';
+    handle = endless(Buffer.from('still inside the quotes\n'.repeat(2000)), { 'content-type': 'text/csv' }, header);
+    const reader = new Client({ url, token: 't', org: 'o', bucket: 'b', api: 2, maxAnswerBytes: 2 * MiB, timeout: 5000 });
+    await assert.rejects(
+      (async () => {
+        for await (const series of reader.querySeries('from(bucket: "b")', { language: 'flux' })) void series;
+      })(),
+      (error: unknown) => {
+        assert.ok(error instanceof AnswerTooLargeException);
+        assert.match(error.message, /a record of the answer is larger than 2097152 bytes/);
+        return true;
+      },
+    );
+    await reader.close();
   });
 
   it('a query answer that is not JSON is a QueryFailedException, quoting the start of it', async () => {

@@ -7,19 +7,27 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { Client } from '../../src';
+import { Client, describeServer } from '../../src';
 import { collect, helper, inflowNodes, statusTexts, waitFor } from '../support/flows';
 
 const USER = 'admin';
 const PASSWORD = 'p@ss"wo\\rd/%:é-the-Longer-Secret';
 const TOKEN = 'tok_Zm9vYmFyYmF6cXV4LXNlY3JldC10b2tlbi0xMjM0NTY3ODkw';
 
-/** Every form a secret could be found in: as it is, escaped, encoded, and any ten characters of one of those. */
-function leaksIn(text: string): string[] {
+/** Text as a person reads it: HTML character references decoded, no white space, in lower case. */
+const readable = (text: string): string =>
+  text
+    .replace(/&#(\d+);/g, (_all, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/\s+/g, '')
+    .toLowerCase();
+
+/** Every form a secret could be found in: as it is, escaped, encoded, and any ten characters of one of those, whatever their case. */
+function leaksIn(shown: string): string[] {
+  const text = readable(shown);
   const forms = new Map<string, string>();
   for (const [name, secret] of [
     ['password', PASSWORD],
@@ -30,6 +38,7 @@ function leaksIn(text: string): string[] {
     forms.set(`${name}, percent-encoded`, encodeURIComponent(secret));
     forms.set(`${name}, JSON-escaped`, JSON.stringify(secret).slice(1, -1));
     forms.set(`${name}, base64`, Buffer.from(secret).toString('base64').replace(/=+$/, ''));
+    forms.set(`${name}, hex`, Buffer.from(secret).toString('hex'));
   }
   for (const scheme of ['Basic', 'Token', 'Bearer']) {
     const value = scheme === 'Basic' ? `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` : `${scheme} ${TOKEN}`;
@@ -37,7 +46,8 @@ function leaksIn(text: string): string[] {
     forms.set(`the ${scheme} header, base64`, Buffer.from(value).toString('base64').slice(8, -4));
   }
   const found: string[] = [];
-  for (const [name, form] of forms) {
+  for (const [name, shape] of forms) {
+    const form = readable(shape);
     if (text.includes(form)) found.push(name);
     else
       for (let i = 0; i + 10 <= form.length; i++) {
@@ -59,6 +69,11 @@ const ECHOES: Record<string, Echo> = {
   'the header in base64': (_secret, authorization) => `you sent ${Buffer.from(authorization).toString('base64')}`,
   'the header as it is': (_secret, authorization) => `you sent ${authorization}`,
   'cut in two': (secret) => `part one ${secret.slice(0, secret.length >> 1)} and part two ${secret.slice(secret.length >> 1)}`,
+  'in capitals': (secret) => `credentials ${secret.toUpperCase()} refused`,
+  'in hex, in capitals': (secret) => `credentials ${Buffer.from(secret).toString('hex').toUpperCase()} refused`,
+  'as HTML character references': (secret) =>
+    `credentials ${[...secret].map((char) => `&#${char.codePointAt(0)};`).join('')} refused`,
+  'wrapped over lines': (secret) => `credentials\n  ${(secret.match(/.{1,7}/g) ?? []).join('\n  ')}\n refused`,
 };
 
 /** The secret a request carried: the password of Basic credentials, or the token. */
@@ -101,6 +116,8 @@ const PATHS: Record<string, { operation: 'write' | 'query' | 'stream'; answer: (
 let server: Server;
 let url = '';
 let answerWith: ((authorization: string) => Answer) | undefined;
+/** Whether /ping names its version with the credentials it was sent in it. */
+let pingEchoes = false;
 
 before(async () => {
   server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -109,7 +126,7 @@ before(async () => {
       const authorization = request.headers.authorization ?? '';
       // A ping names an InfluxDB 1.x, so the client speaks its API; every other request gets the answer of the test.
       if (request.url?.startsWith('/ping')) {
-        response.writeHead(204, { 'x-influxdb-version': '1.8.10' });
+        response.writeHead(204, { 'x-influxdb-version': pingEchoes ? `1.8.10 (${authorization})` : '1.8.10' });
         response.end();
         return;
       }
@@ -122,6 +139,7 @@ before(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterEach(async () => {
+  pingEchoes = false;
   await helper.unload();
 });
 after(async () => {
@@ -172,7 +190,8 @@ describe('secrets echoed by a server', () => {
     });
   }
 
-  it('in a flow: the Catch node, the status and the log of inflow out and inflow query hold none', async () => {
+  it('in a flow: the Catch node, the status and the log of inflow out and inflow query hold none, a /ping that names its version with them too', async () => {
+    pingEchoes = true;
     answerWith = (authorization) => ({
       status: 401,
       headers: { 'x-influxdb-error': `bad ${Buffer.from(authorization).toString('base64')}` },
@@ -211,8 +230,12 @@ describe('secrets echoed by a server', () => {
     helper.getNode('out').receive({ payload: 1 });
     helper.getNode('query').receive({ payload: 'go' });
     await waitFor(() => caught.length === 2, 'both failures caught');
+    // What the config node's ping found, which its users show on their status ("connected, InfluxDB ...").
+    const reachability = (helper.getNode('cfg') as unknown as { reachability?: { server?: string } }).reachability;
+    assert.match(String(reachability?.server), /^InfluxDB 1\.8\.10/);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const seen = [
+      String(reachability?.server),
       ...caught.map((msg) => exposed(msg.error)),
       ...statusTexts(helper.getNode('out')),
       ...statusTexts(helper.getNode('query')),
@@ -220,5 +243,62 @@ describe('secrets echoed by a server', () => {
     ].join('\n');
     assert.match(seen, /UnauthorizedException/, 'the failures are there to be seen');
     assert.deepEqual(leaksIn(seen), []);
+  });
+
+  it('a server that names its version with the credentials in it: what the client says of the server holds none', async () => {
+    pingEchoes = true;
+    for (const makeClient of Object.values(clients)) {
+      const client = makeClient();
+      const found = await client.detectServer();
+      assert.deepEqual(
+        leaksIn(`${JSON.stringify(found)} ${describeServer(found)} ${JSON.stringify((await client.ping()).server)}`),
+        [],
+      );
+      await client.close();
+    }
+  });
+
+  it('a Flux answer with the token in a cell that should hold a number: the error holds none', async () => {
+    answerWith = (authorization) => ({
+      status: 200,
+      headers: { 'content-type': 'text/csv' },
+      body: `#datatype,string,long,long\n#group,false,false,false\n#default,_result,,\n,result,table,_value\n,,0,${secretOf(authorization)}\n`,
+    });
+    const client = new Client({ url, token: TOKEN, org: 'o', bucket: 'b', api: 2, timeout: 2000 });
+    const error = await client.query('from(bucket: "b")', { language: 'flux' }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(error !== undefined);
+    assert.deepEqual(leaksIn(exposed(error)), []);
+    await client.close();
+  });
+
+  it('an answer an HTTP parser chokes on, quoting the credentials: neither the error nor its cause holds them', async () => {
+    const raw = createNetServer((socket) => {
+      socket.once('data', (request: Buffer) => {
+        const authorization = /authorization: ([^\r\n]*)/i.exec(request.toString())?.[1] ?? '';
+        socket.end(`HTTP/1.1 200 OK\r\nX-Echo: \u0001${authorization}\r\n\r\n`);
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      for (const options of [{ token: TOKEN }, { username: USER, password: PASSWORD }]) {
+        const client = new Client(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/db`, {
+          ...options,
+          api: 1,
+          timeout: 2000,
+        });
+        const error = await client.write('m', { v: 1 }).then(
+          () => undefined,
+          (thrown: unknown) => thrown,
+        );
+        assert.ok(error !== undefined);
+        assert.deepEqual(leaksIn(exposed(error)), []);
+        await client.close();
+      }
+    } finally {
+      await new Promise((resolve) => raw.close(resolve));
+    }
   });
 });

@@ -30,7 +30,7 @@ describe('Flux annotated CSV', () => {
       ',,1,1970-01-01T00:00:00Z,2030-01-01T00:00:00Z,2024-01-01T00:00:02Z,,temp,air',
       '',
     ].join('\r\n');
-    const tables = await collect(tablesOfFlux(linesOf(csv), 'ms'));
+    const tables = await collect(tablesOfFlux(linesOf(csv), 'ms', 1024 * 1024));
     assert.deepEqual(tables, [
       {
         name: 'log',
@@ -52,7 +52,7 @@ describe('Flux annotated CSV', () => {
 
   it('an error table raises its message', async () => {
     const csv = '#datatype,string,string\n#group,true,true\n#default,,\n,error,reference\n,"type error: missing bucket",897\n';
-    await assert.rejects(collect(tablesOfFlux(linesOf(csv), undefined)), /query failed: type error: missing bucket/);
+    await assert.rejects(collect(tablesOfFlux(linesOf(csv), undefined, 1024 * 1024)), /query failed: type error: missing bucket/);
   });
 });
 

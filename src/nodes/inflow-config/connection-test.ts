@@ -5,7 +5,7 @@
  * The report is locale keys with their values, so the editor shows it in the user's language; it never
  * holds a secret.
  */
-import { describeServer, maskDsn, parseServerUrl, type Client } from '../../client';
+import { describeServer, parseServerUrl, type Client } from '../../client';
 import {
   ConfigurationException,
   DatabaseNotFoundException,
@@ -41,8 +41,7 @@ export async function testConnection(settings: ConnectionSettings): Promise<Conn
   } catch (error) {
     return { ok: false, lines: [{ key: 'settings', values: { why: messageOf(error) }, problem: true }] };
   }
-  const where =
-    client.database === undefined ? maskDsn(String(settings.dsn)) : maskDsn(String(settings.dsn)).replace(/\/[^/]*$/, '');
+  const where = client.serverUrl;
   let api: string;
   try {
     const started = performance.now();
