@@ -7,10 +7,9 @@ import {
   isQueryLanguage,
   LANGUAGE_NAMES,
   QUERY_LANGUAGES,
-  defaultTagsAdder,
   InfluxDBException,
+  InvalidArgumentException,
   InvalidMeasurementException,
-  QueryFailedException,
   TimeoutException,
   UnauthorizedException,
   type ApiChoice,
@@ -36,7 +35,8 @@ import {
 } from '../servers';
 import { redactException, Redactor, Transport, type TlsOptions, type TokenScheme, type TransportResponse } from '../transport';
 import { parseDsn, parseServerUrl, maskDsn } from './dsn';
-import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template, type WriteOptions } from './measurement';
+import type { Kwargs, MeasurementLike, Template, WriteCallOptions } from './measurement';
+import type { Point } from './point';
 import {
   checkQueryResponse,
   encodeParams,
@@ -47,10 +47,11 @@ import {
   type Row,
   type Series,
 } from './query';
-import { linesOfRecords, recordsOfArgs } from './records';
+import type { RecordShape, WriteRecord } from './records';
 import { Session, type SessionOptions } from './session';
 import { settingsFromEnv, settingsFromFile } from './settings-sources';
 import { WriteApi, type WriteApiOptions } from './write-api';
+import { LineMaker, linesOfRecords } from './write-input';
 
 export { describeServer, type ServerInfo } from '../servers';
 
@@ -77,7 +78,7 @@ export interface ClientOptions {
   noSync?: boolean | undefined;
   /** On VictoriaMetrics, write string fields (stored as 0) and times below a millisecond (cut) all the same. */
   acceptLoss?: boolean | undefined;
-  /** Unit of number timestamps and of the times sent. Default `s`, as in the Python seed. */
+  /** Unit of number timestamps and of the times sent. Default `s`, as in Inflow. */
   precision?: Precision | undefined;
   /** Retention policy for writes (InfluxDB 1.x, and 2.x's DBRP mapping). Default: the database's default policy. */
   retentionPolicy?: string | undefined;
@@ -147,7 +148,8 @@ export class Client implements LineSink, AsyncDisposable {
   readonly timeout: number;
   /** Tags on every point written, unless the point has its own. */
   readonly defaultTags: Readonly<Record<string, string>> | undefined;
-  readonly #addDefaultTags: ((lines: readonly string[]) => string[]) | undefined;
+  /** Makes the lines of every write form, in this client's precision, with its default tags. */
+  readonly lineMaker: LineMaker;
   /** The DSN with its password masked: safe for labels and logs. */
   readonly displayDsn: string;
   /** Where the server's API is: scheme, host, port and the path in front of it, without credentials. */
@@ -201,7 +203,7 @@ export class Client implements LineSink, AsyncDisposable {
       proxy: options.proxy,
     });
     this.defaultTags = defaultTagsOf(options.defaultTags);
-    this.#addDefaultTags = this.defaultTags === undefined ? undefined : adderOf(this.defaultTags);
+    this.lineMaker = lineMakerOf(this.precision, this.defaultTags);
     this.#apiChoice = apiChoiceOf(options);
     this.#acceptLoss = options.acceptLoss === true;
     this.#noSync = options.noSync === true;
@@ -232,21 +234,18 @@ export class Client implements LineSink, AsyncDisposable {
    * `write('temperature', { value: 21.3 })`, `write([measurements])`, `write(measurement)`,
    * `write({ name, tags }, [rows])`, each with optional `{ retentionPolicy, database, bucket, org }` last.
    */
-  write(name: string, kwargs: Kwargs, options?: WriteOptions): Promise<void>;
-  write(measurements: readonly MeasurementLike[], options?: WriteOptions): Promise<void>;
-  write(measurement: MeasurementLike, options?: WriteOptions): Promise<void>;
-  write(template: Template, rows: readonly Kwargs[], options?: WriteOptions): Promise<void>;
-  write(lineProtocol: string): Promise<void>;
-  write(...records: unknown[]): Promise<void>;
+  write(name: string, kwargs: Kwargs, options?: WriteCallOptions): Promise<void>;
+  write(measurements: readonly MeasurementLike[], options?: WriteCallOptions): Promise<void>;
+  write(measurement: MeasurementLike, options?: WriteCallOptions): Promise<void>;
+  write(template: Template, rows: readonly Kwargs[], options?: WriteCallOptions): Promise<void>;
+  write(lineProtocol: string | Uint8Array): Promise<void>;
+  write(...points: Point[]): Promise<void>;
+  write(records: readonly WriteRecord[]): Promise<void>;
+  write(...recordsAndShape: [...records: WriteRecord[], shape: RecordShape]): Promise<void>;
   async write(...args: unknown[]): Promise<void> {
     // The WriteApi's records too (line protocol text, Points, Buffers, records with a shape), in this client's precision.
-    const records = recordsOfArgs(args);
-    if (records !== undefined) {
-      await this.writeLines(this.withDefaultTags(linesOfRecords(records.records, this.precision, records.shape)));
-      return;
-    }
-    const { lines, options } = linesOfWriteArgs(args, this.precision);
-    await this.writeLines(this.withDefaultTags(lines), options);
+    const { lines, options } = this.lineMaker.call(args);
+    await this.writeLines(lines, options);
   }
 
   /**
@@ -268,17 +267,12 @@ export class Client implements LineSink, AsyncDisposable {
     return { api: server.api, version: clean(server.version), product: clean(server.product) };
   }
 
-  /** Lines with the client's default tags added where a line lacks them. */
-  withDefaultTags(lines: string[]): string[] {
-    return this.#addDefaultTags === undefined ? lines : this.#addDefaultTags(lines);
-  }
-
   /**
    * Writes line protocol already in this client's precision, in one request: lines, or UTF-8 bytes
    * of lines separated by newlines. On InfluxDB 3, the lines it refuses are named in the exception's
    * `rejectedLines`; it stored the others.
    */
-  async writeLines(lines: LineProtocol | string, options: WriteOptions = {}): Promise<void> {
+  async writeLines(lines: LineProtocol | string, options: WriteCallOptions = {}): Promise<void> {
     // Text from a user is checked line by line: a bad line fails named, never forwarded blind.
     if (typeof lines === 'string') lines = linesOfRecords([lines], this.precision);
     if (lines.length === 0) return;
@@ -369,9 +363,9 @@ export class Client implements LineSink, AsyncDisposable {
     options: QueryOptions,
     language: QueryLanguage,
   ): Promise<{ api: ServerApi; epoch: Precision | undefined; params: string | undefined }> {
-    if (typeof query !== 'string' || query.trim() === '') throw new QueryFailedException('the query is empty');
-    const epoch = options.epoch === undefined ? undefined : assertPrecision(options.epoch, 'epoch');
-    if (options.maxAnswerBytes !== undefined) positiveInteger(options.maxAnswerBytes, 'maxAnswerBytes');
+    if (typeof query !== 'string' || query.trim() === '') throw new InvalidArgumentException('the query is empty');
+    const epoch = options.epoch === undefined ? undefined : asArgument(() => assertPrecision(options.epoch, 'epoch'));
+    if (options.maxAnswerBytes !== undefined) asArgument(() => positiveInteger(options.maxAnswerBytes, 'maxAnswerBytes'));
     const params = options.params === undefined ? undefined : encodeParams(options.params);
     const api = await this.api(options.signal);
     this.checkLanguage(api, language);
@@ -393,12 +387,12 @@ export class Client implements LineSink, AsyncDisposable {
 
   /** The WriteApi of InfluxData's clients: batched (1,000 points or 1 s), or `WriteOptions.SYNCHRONOUS`. */
   writeApi(options: WriteApiOptions = {}): WriteApi {
-    return new WriteApi(this, options);
+    return new WriteApi(this, options, this.lineMaker);
   }
 
   /** A session that accumulates writes and commits them together. */
   session(options: SessionOptions = {}): Session {
-    return new Session(this, options);
+    return new Session(this, options, this.lineMaker);
   }
 
   /** Checks the server answers; what it is, its version, and the round-trip time. */
@@ -470,7 +464,7 @@ export class Client implements LineSink, AsyncDisposable {
     };
   }
 
-  private destination(target: WriteOptions): Destination {
+  private destination(target: WriteCallOptions): Destination {
     const named = target.bucket !== undefined || target.database !== undefined;
     return {
       bucket: named ? target.bucket : this.bucket,
@@ -561,10 +555,10 @@ function apiOf(
   }
 }
 
-/** What adds the default tags; a ConfigurationException (naming the tag) for one InfluxDB could not store as given. */
-function adderOf(tags: Readonly<Record<string, string>>): (lines: readonly string[]) => string[] {
+/** The client's line maker; a ConfigurationException (naming the tag) for a default tag InfluxDB could not store as given. */
+function lineMakerOf(precision: Precision, defaultTags: Readonly<Record<string, string>> | undefined): LineMaker {
   try {
-    return defaultTagsAdder(tags);
+    return new LineMaker({ precision, defaultTags });
   } catch (error) {
     if (error instanceof InvalidMeasurementException) throw new ConfigurationException(`default tags: ${error.message}`);
     throw error;
@@ -585,7 +579,17 @@ function defaultTagsOf(tags: unknown): Readonly<Record<string, string>> | undefi
 function queryLanguage(value: unknown): QueryLanguage {
   if (value === undefined) return 'influxql';
   if (isQueryLanguage(value)) return value;
-  throw new ConfigurationException(`query language ${JSON.stringify(value)} is not one of ${QUERY_LANGUAGES.join(', ')}`);
+  throw new InvalidArgumentException(`query language ${JSON.stringify(value)} is not one of ${QUERY_LANGUAGES.join(', ')}`);
+}
+
+/** A check of a call's argument: what it refuses is an InvalidArgumentException (the same check on a client option is a ConfigurationException). */
+function asArgument<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ConfigurationException) throw new InvalidArgumentException(error.message);
+    throw error;
+  }
 }
 
 /** The API a client is told to speak (`api`, or `version` by its older name), 'auto' when it is told none. */

@@ -9,9 +9,11 @@ export {
   type MeasurementInit,
   type MeasurementLike,
   type Template,
+  type WriteCallOptions,
 } from './measurement';
 export type { QueryOptions, QueryParam, QueryValue, RawQueryResponse, RawSeries, RawStatementResult, Row, Series } from './query';
 export { Session, type SessionOptions } from './session';
 export { Point } from './point';
-export { isRecordShape, linesOfRecords, type RecordShape, type WriteRecord } from './records';
+export { isRecordShape, type RecordShape, type WriteRecord } from './records';
+export { LineMaker, linesOfRecords, type LineMakerOptions, type RecordOutcome, type Where } from './write-input';
 export { WriteApi, WriteOptions, type WriteApiOptions } from './write-api';

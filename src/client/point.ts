@@ -1,5 +1,5 @@
 /**
- * Point: the fluent builder of InfluxData's clients (seed 004), serialized by the same code as every
+ * Point: the fluent builder of InfluxData's clients (influxdb-client-python's Point), serialized by the same code as every
  * other write form, so a Point and a Measurement of the same data give the same line, byte for byte.
  */
 import {

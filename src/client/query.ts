@@ -1,4 +1,4 @@
-import { QueryFailedException, type JsonValue, type Precision, type QueryLanguage } from '../core';
+import { InvalidArgumentException, QueryFailedException, type JsonValue, type Precision, type QueryLanguage } from '../core';
 import { exceptionFromQueryResult } from '../servers';
 import { quote } from '../util';
 
@@ -69,13 +69,13 @@ export function encodeParams(params: Readonly<Record<string, QueryParam>>): stri
       case 'bigint':
         return `${JSON.stringify(key)}:${value.toString()}`;
       case 'number':
-        if (!Number.isFinite(value)) throw new QueryFailedException(`query parameter ${quote(key)} is ${value}`);
+        if (!Number.isFinite(value)) throw new InvalidArgumentException(`query parameter ${quote(key)} is ${value}`);
         return `${JSON.stringify(key)}:${JSON.stringify(value)}`;
       case 'string':
       case 'boolean':
         return `${JSON.stringify(key)}:${JSON.stringify(value)}`;
       default:
-        throw new QueryFailedException(
+        throw new InvalidArgumentException(
           `query parameter ${quote(key)} must be a string, number, bigint or boolean, not ${value === null ? 'null' : typeof value}`,
         );
     }

@@ -1,7 +1,9 @@
-import { ConfigurationException, InvalidMeasurementException, WRITER_DEFAULTS, type WriteTarget } from '../core';
+import { ConfigurationException, InvalidArgumentException, WRITER_DEFAULTS, type WriteTarget } from '../core';
 import type { LineSink } from '../delivery';
-import { linesOfWriteArgs, type Kwargs, type MeasurementLike, type Template } from './measurement';
-import { linesOfRecords, recordsOfArgs } from './records';
+import type { Kwargs, MeasurementLike, Template } from './measurement';
+import type { Point } from './point';
+import type { RecordShape, WriteRecord } from './records';
+import { LineMaker } from './write-input';
 
 export interface SessionOptions {
   /** Commit by itself whenever this many points are pending. */
@@ -24,9 +26,11 @@ export class Session implements AsyncDisposable {
   private readonly lines: string[] = [];
   private commits: Promise<void> = Promise.resolve();
 
+  /** `maker`: how the write forms become lines (the client's, with its default tags); by default the sink's precision alone. */
   constructor(
-    private readonly writer: LineSink & { withDefaultTags?(lines: string[]): string[] },
+    private readonly writer: LineSink,
     options: SessionOptions = {},
+    private readonly maker: LineMaker = new LineMaker({ precision: writer.precision }),
   ) {
     const { autocommitEvery, retentionPolicy, database } = options;
     if (autocommitEvery !== undefined && !(Number.isSafeInteger(autocommitEvery) && autocommitEvery > 0)) {
@@ -45,19 +49,18 @@ export class Session implements AsyncDisposable {
   write(measurements: readonly MeasurementLike[]): Promise<void>;
   write(measurement: MeasurementLike): Promise<void>;
   write(template: Template, rows: readonly Kwargs[]): Promise<void>;
-  write(...records: unknown[]): Promise<void>;
+  write(lineProtocol: string | Uint8Array): Promise<void>;
+  write(...points: Point[]): Promise<void>;
+  write(records: readonly WriteRecord[]): Promise<void>;
+  write(...recordsAndShape: [...records: WriteRecord[], shape: RecordShape]): Promise<void>;
   async write(...args: unknown[]): Promise<void> {
-    const records = recordsOfArgs(args);
-    const { lines, options } =
-      records === undefined
-        ? linesOfWriteArgs(args, this.writer.precision)
-        : { lines: linesOfRecords(records.records, this.writer.precision, records.shape), options: undefined };
+    const { lines, options } = this.maker.call(args);
     if (options !== undefined) {
-      throw new InvalidMeasurementException(
+      throw new InvalidArgumentException(
         'a session writes every point to its own database and retention policy: give them in client.session({ ... })',
       );
     }
-    for (const line of this.writer.withDefaultTags?.(lines) ?? lines) this.lines.push(line);
+    for (const line of lines) this.lines.push(line);
     if (this.autocommitEvery !== undefined && this.lines.length >= this.autocommitEvery) await this.commit();
   }
 

@@ -1,5 +1,5 @@
 /**
- * Client options from where users keep them (seed 004): the environment (`INFLUXDB_V2_*`, and InfluxDB 3's
+ * Client options from where users keep them, as influxdb-client-python reads them: the environment (`INFLUXDB_V2_*`, and InfluxDB 3's
  * `INFLUX_HOST`, `INFLUX_TOKEN`, `INFLUX_DATABASE`) and TOML or INI files with an `[influx2]` section and a
  * `[tags]` section of default tags. A bad value is a ConfigurationException naming the variable, or the
  * file, line and key; never with a secret in it.
@@ -120,7 +120,7 @@ function applyCommon(
     options.tls = { ...(ca === undefined ? {} : { ca }), ...(verify === false ? { rejectUnauthorized: false } : {}) };
   }
   if (values.authBasic !== undefined && flag(values.authBasic, name('authBasic'))) {
-    // The seed's auth_basic: the token is "user:password", sent as Basic (InfluxDB 1.8's 2.x compatibility API).
+    // influxdb-client-python's auth_basic: the token is "user:password", sent as Basic (InfluxDB 1.8's 2.x compatibility API).
     const token = options.token;
     const colon = token?.indexOf(':') ?? -1;
     if (token === undefined || colon < 0)

@@ -1,15 +1,22 @@
 /**
- * The WriteApi of seed 004: `client.writeApi(options)` batches records (1,000 points or 1 s by default,
- * with the seed's retry schedule), or, with WriteOptions.SYNCHRONOUS, writes each call in one awaited
- * request. It runs on the delivery layer's BatchWriter, as inflow out does.
+ * The WriteApi of influxdb-client-python: `client.writeApi(options)` batches records (1,000 points or 1 s by
+ * default, with its retry schedule), or, with WriteOptions.SYNCHRONOUS, writes each call in one awaited
+ * request. It runs on the delivery layer's BatchWriter, as inflow out does. Each malformed record fails
+ * alone, named; the others are written. It logs nothing: failures go to `onError`, or to the caller.
  */
-import { ConfigurationException, InfluxDBException, WRITE_API_DEFAULTS, type Precision, type WriteTarget } from '../core';
+import {
+  ClientClosedException,
+  ConfigurationException,
+  InvalidMeasurementException,
+  restated,
+  WRITE_API_DEFAULTS,
+  type InfluxDBException,
+  type Precision,
+  type WriteTarget,
+} from '../core';
 import { BatchWriter, RetryPolicy, type LineSink, type Spool } from '../delivery';
-import type { WriteOptions as CallOptions } from './measurement';
-import { linesOfRecords, withShape } from './records';
-
-/** The options of one write call (`{ database, retentionPolicy, bucket, org, signal }`); as a value, the seed's modes. */
-export type WriteOptions = CallOptions;
+import { withShape } from './records';
+import { LineMaker } from './write-input';
 
 export interface WriteApiOptions extends WriteTarget {
   /** 'batching' (default) or 'synchronous': each `write` one request, awaited. */
@@ -37,32 +44,32 @@ export interface WriteApiOptions extends WriteTarget {
   /** Told of a batch of points written. */
   onSuccess?: ((lines: readonly string[]) => void) | undefined;
   /**
-   * Told of points that could not be written, with why. Default: a line on the console, so that no
-   * failure goes unsaid.
+   * Told of points that could not be written, with why (for a record that could not be made into points,
+   * with no lines). Without it, the next `flush()` or `close()` rejects with what failed since the last one.
    */
   onError?: ((error: InfluxDBException, lines: readonly string[]) => void) | undefined;
 }
 
-/** The seed's two modes, as options. */
+/** influxdb-client-python's two modes, as options. */
 export const WriteOptions = Object.freeze({
   SYNCHRONOUS: Object.freeze({ writeType: 'synchronous' }) as WriteApiOptions,
   BATCHING: Object.freeze({ writeType: 'batching' }) as WriteApiOptions,
 });
 
-/** What the write API writes through: the Client, which adds its default tags. */
-export interface RecordSink extends LineSink {
-  withDefaultTags(lines: string[]): string[];
-}
-
 export class WriteApi implements AsyncDisposable {
-  readonly #sink: RecordSink;
+  readonly #sink: LineSink;
+  readonly #maker: LineMaker;
+  /** Failures no onError was told of, for the next flush or close to report. */
+  readonly #unreported: InfluxDBException[] = [];
   readonly #options: WriteApiOptions;
   readonly #target: WriteTarget;
   readonly #writer: BatchWriter | undefined;
   #closed = false;
 
-  constructor(sink: RecordSink, options: WriteApiOptions = {}) {
+  /** `maker`: how records become lines (the client's, with its default tags); by default the sink's precision alone. */
+  constructor(sink: LineSink, options: WriteApiOptions = {}, maker: LineMaker = new LineMaker({ precision: sink.precision })) {
     this.#sink = sink;
+    this.#maker = maker;
     this.#options = options;
     this.#target = {
       database: options.database,
@@ -83,7 +90,7 @@ export class WriteApi implements AsyncDisposable {
       jitterInterval: numberOption(options, 'jitterInterval', 0),
       maxBufferLines: options.maxBufferLines,
       spool: options.spool,
-      // The seed's schedule: each wait at random between retryInterval * base^(n-1) and retryInterval * base^n.
+      // Its schedule: each wait at random between retryInterval * base^(n-1) and retryInterval * base^n.
       retry: new RetryPolicy({
         firstDelay: numberOption(options, 'retryInterval', 0),
         base,
@@ -103,34 +110,55 @@ export class WriteApi implements AsyncDisposable {
   /**
    * Writes records: line protocol text, Points, Measurements, dicts, and objects read through a shape
    * given last (`{ measurementName, tagKeys, fieldKeys, timeKey }`, or a data frame's `tagColumns`,
-   * `timeColumn`). Batching: resolves once they are queued (a malformed record rejects at once, and
-   * nothing of the call is queued); SYNCHRONOUS: once they are written.
+   * `timeColumn`). A record that cannot be made into points fails alone, named (`records[1]: ...`), and the
+   * others are written. Batching: resolves once they are queued, a malformed record told to `onError` (or
+   * to the next flush); SYNCHRONOUS: once they are written, rejecting for a malformed record after the others.
    */
   async write(...records: unknown[]): Promise<void> {
-    if (this.#closed) throw new ConfigurationException('the write API is closed');
+    if (this.#closed) throw new ClientClosedException('the write API is closed');
     const { records: given, shape } = withShape(records);
-    const lines = this.#sink.withDefaultTags(linesOfRecords(given, this.#sink.precision, shape));
-    if (lines.length === 0) return;
+    const lines: string[] = [];
+    const refused: InvalidMeasurementException[] = [];
+    for (const outcome of this.#maker.eachRecord(given, shape)) {
+      if (outcome.error !== undefined) refused.push(outcome.error);
+      else for (const line of outcome.lines) lines.push(line);
+    }
     if (this.#writer === undefined) {
-      await this.#sink.writeLines(lines, this.#target);
+      if (lines.length > 0) await this.#sink.writeLines(lines, this.#target);
+      if (refused.length > 0) throw summary(refused, 'record');
       return;
     }
+    for (const error of refused) this.#failed(error, []);
+    if (lines.length === 0) return;
     this.#writer.add(lines, (error) => {
       if (error === undefined) this.#options.onSuccess?.(lines);
-      else if (this.#options.onError !== undefined) this.#options.onError(error, lines);
-      else console.error(`inflow writeApi: ${lines.length} point(s) not written: ${error.message}`);
+      else this.#failed(error, lines);
     });
   }
 
-  /** Writes everything queued; resolves when it is written or failed. */
+  /** Writes everything queued; resolves when it is written or failed, rejecting with what failed when no onError was told. */
   async flush(): Promise<void> {
     await this.#writer?.flush();
+    this.#report();
   }
 
-  /** Writes what is queued (retrying within the close timeout), then refuses further writes. */
+  /** Writes what is queued (retrying within the close timeout), then refuses further writes; rejects as flush does. */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#writer?.close();
+    this.#report();
+  }
+
+  #failed(error: InfluxDBException, lines: readonly string[]): void {
+    if (this.#options.onError !== undefined) this.#options.onError(error, lines);
+    else this.#unreported.push(error);
+  }
+
+  /** Throws what failed since the last report and was told to no onError. */
+  #report(): void {
+    if (this.#unreported.length === 0) return;
+    const failures = this.#unreported.splice(0);
+    throw summary(failures, 'write');
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -144,4 +172,12 @@ function numberOption(options: WriteApiOptions, key: keyof typeof WRITE_API_DEFA
     throw new ConfigurationException(`${key} must be a number of at least ${least}, not ${String(value)}`);
   }
   return value;
+}
+
+/** One exception for several failures: the first, its count said in front (give onError to be told of each). */
+function summary(failures: readonly InfluxDBException[], what: 'record' | 'write'): InfluxDBException {
+  const [first] = failures as [InfluxDBException, ...InfluxDBException[]];
+  if (failures.length === 1) return first;
+  const count = what === 'record' ? `${failures.length} records could not be written` : `${failures.length} writes failed`;
+  return restated(first, `${count}; the first: ${first.message} (give onError to be told of each)`);
 }

@@ -122,6 +122,12 @@ export class InvalidMeasurementException extends InfluxDBException {}
 /** A DSN or option that cannot work. */
 export class ConfigurationException extends InfluxDBException {}
 
+/**
+ * An argument of a call that cannot work, found before anything is sent: an empty query, a bound
+ * parameter that is no value, write options that are no object, a message property of the wrong type.
+ */
+export class InvalidArgumentException extends InfluxDBException {}
+
 /** Points were dropped, oldest first, because more were waiting than the buffer may hold. */
 export class BufferOverflowException extends InfluxDBException {}
 

@@ -8,7 +8,7 @@ import {
   DatabaseNotFoundException,
   ForbiddenException,
   InfluxDBException,
-  InvalidMeasurementException,
+  InvalidArgumentException,
   QueryFailedException,
   RetentionPolicyNotFoundException,
   TimeoutException,
@@ -146,7 +146,7 @@ describe('exceptions from a real server', () => {
       assert.ok(Date.now() - started < 2500, 'each write gave up when abandoned, not when the answer came');
       await rejectsWith(
         client.write('cpu', { v: 1 }, { signal: 'soon' as never }),
-        InvalidMeasurementException,
+        InvalidArgumentException,
         /write option signal must be an AbortSignal, not string/,
       );
     } finally {

@@ -37,7 +37,7 @@ async function database(): Promise<string> {
   const db = `framing_${++databases}`;
   await server.createDatabase(db);
   // In the same shard as the points (1.x checks field types per shard).
-  await server.rawWrite(db, 'm,seq=seed v=1 1700000000000', 'ms');
+  await server.rawWrite(db, 'm,seq=baseline v=1 1700000000000', 'ms');
   return db;
 }
 
@@ -48,7 +48,7 @@ interface StoredPoint {
   time: number;
 }
 
-/** Every point of every measurement in the database, the seed left out, sorted by measurement, series and time. */
+/** Every point of every measurement in the database, the baseline left out, sorted by measurement, series and time. */
 async function everything(db: string): Promise<StoredPoint[]> {
   const answer = await server.rawQuery('SELECT * FROM /.*/ GROUP BY *', { db, epoch: 'ms' });
   const points: StoredPoint[] = [];
@@ -63,7 +63,7 @@ async function everything(db: string): Promise<StoredPoint[]> {
       points.push({ measurement: series.name, tags, fields, time: row[0] as number });
     }
   }
-  return sorted(points.filter((point) => point.tags.seq !== 'seed'));
+  return sorted(points.filter((point) => point.tags.seq !== 'baseline'));
 }
 
 const keyOf = (point: StoredPoint): string => `${point.measurement}\u0000${JSON.stringify(point.tags)}\u0000${point.time}`;
@@ -248,7 +248,7 @@ describe('property: random string values and tags in batches with random rejecti
       await fc.assert(
         fc.asyncProperty(messages, async (drawn) => {
           const run = `run${++runs}`;
-          await server.rawQuery(`DROP SERIES FROM m WHERE seq != 'seed'`, { db });
+          await server.rawQuery(`DROP SERIES FROM m WHERE seq != 'baseline'`, { db });
           const readings = readingsOf(drawn);
           const writer = new BatchWriter(client, { batchSize: 1000, flushInterval: 0 });
           const outcomes = await writeTogether(writer, readings);
@@ -276,7 +276,7 @@ describe('property: random string values and tags in batches with random rejecti
     try {
       await fc.assert(
         fc.asyncProperty(messages, async (drawn) => {
-          await server.rawQuery(`DROP SERIES FROM m WHERE seq != 'seed'`, { db });
+          await server.rawQuery(`DROP SERIES FROM m WHERE seq != 'baseline'`, { db });
           const folder = mkdtempSync(path.join(tmpdir(), 'inflow-framing-'));
           folders.push(folder);
           const readings = readingsOf(drawn);

@@ -158,7 +158,7 @@ describe('inflow query', () => {
     const messages = caught.map((msg) => (msg.error as { message: string }).message);
     assert.match(messages[0] ?? '', /no query: set one in the node, or send msg.query/);
     assert.match(messages[1] ?? '', /msg.params must be an object of bound parameters, not string/);
-    assert.match(messages[2] ?? '', /msg.epoch "us" is not one of h, m, s, ms, u, ns/);
+    assert.match(messages[2] ?? '', /msg.epoch must be one of h, m, s, ms, u, ns, not "us"/);
   });
 
   it('errors go to the second output when the node is set so', async () => {

@@ -27,7 +27,7 @@ after(async () => {
 });
 
 describe('query', () => {
-  it('reshapes rows to [{ name, values: [{ time, ...columns }] }] with epoch (seed: query_measurements_unix)', async () => {
+  it('reshapes rows to [{ name, values: [{ time, ...columns }] }] with epoch (the Inflow example query_measurements_unix)', async () => {
     const results = await client.query('SELECT * FROM "temperatures" WHERE location = \'groningen\'', { epoch: 's' });
     assert.deepEqual(results, [
       {
@@ -40,7 +40,7 @@ describe('query', () => {
     ]);
   });
 
-  it('gives RFC3339 times without epoch (seed: query_measurements)', async () => {
+  it('gives RFC3339 times without epoch (the Inflow example query_measurements)', async () => {
     const results = await client.query('SELECT value FROM "temperatures" WHERE location = \'amsterdam\'');
     assert.deepEqual(results, [{ name: 'temperatures', values: [{ time: '2016-10-07T14:01:04.123456789Z', value: 19.5 }] }]);
   });

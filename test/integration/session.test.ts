@@ -23,7 +23,7 @@ after(async () => {
 });
 
 describe('session', () => {
-  it('writes nothing until commit, then everything at once (seed: sessions)', async () => {
+  it('writes nothing until commit, then everything at once (the Inflow example sessions)', async () => {
     const db = await freshDb();
     const client = new Client(server.dsn(db));
     const session = client.session();
@@ -59,7 +59,7 @@ describe('session', () => {
     await client.close();
   });
 
-  it("commits at the end of an await using scope (the seed's context manager)", async () => {
+  it("commits at the end of an await using scope (Inflow's context manager)", async () => {
     const db = await freshDb();
     const client = new Client(server.dsn(db));
     {

@@ -1,5 +1,5 @@
 /**
- * The WriteApi of seed 004, each of its examples in TypeScript and read back from a real InfluxDB 1.6:
+ * influxdb-client-python's WriteApi, each of its examples in TypeScript and read back from a real InfluxDB 1.6:
  * settings from a TOML file, an INI file and the environment; batching defaults (1,000 points or 1 s),
  * flush jitter, the retry schedule on a fault proxy with short timings, SYNCHRONOUS; and every record form.
  */
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   Client,
+  ClientClosedException,
   ConfigurationException,
   InvalidMeasurementException,
   Measurement,
@@ -191,7 +192,7 @@ describe('an HTTP proxy', () => {
   });
 });
 
-describe('batching as the seed does it', () => {
+describe('batching as influxdb-client-python does it', () => {
   it('by default: a batch of 1,000 points at once, or whatever is there after 1 s', async () => {
     const db = await freshDatabase();
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: server.port });
@@ -371,6 +372,52 @@ describe('every record form, read back', () => {
       [1, 2, 3, 4, 5, 6, 7].map((n) => [n, n]),
     );
     await client.close();
+  });
+
+  it('write(good, bad, good): the good records are written and the bad one fails alone, named; the write API logs nothing', async () => {
+    const db = await freshDatabase();
+    const client = new Client(server.dsn(db), { precision: 's' });
+    const logged: unknown[] = [];
+    const console_error = console.error;
+    console.error = (...args: unknown[]) => logged.push(args);
+    try {
+      // Batching, with onError: told of the bad record, with no lines.
+      const told: Array<[string, number]> = [];
+      const batching = client.writeApi({
+        flushInterval: 10,
+        onError: (error, lines) => told.push([error.message, lines.length]),
+      });
+      await batching.write('good v=1 1', 'bad v= 2', 'good v=3 3');
+      await batching.close();
+      assert.equal(told.length, 1);
+      assert.match(told[0]?.[0] ?? '', /^records\[1\]: line 1 is not line protocol: field "v" has value ""/);
+      assert.equal(told[0]?.[1], 0);
+      // SYNCHRONOUS: the good ones written, then the call rejects, naming the bad one.
+      const synchronous = client.writeApi(WriteOptions.SYNCHRONOUS);
+      await assert.rejects(
+        synchronous.write(
+          new Point('good').floatField('v', 5).time(5),
+          { measurement: 'good', fields: { v: Number.NaN }, time: 6 },
+          'good v=7 7',
+        ),
+        (error: unknown) => error instanceof InvalidMeasurementException && /^records\[1\]: field "v" is NaN/.test(error.message),
+      );
+      await synchronous.close();
+      // Batching without onError: the next flush rejects with what failed; the good ones are written.
+      const quiet = client.writeApi({ flushInterval: 10 });
+      await quiet.write('good v=8 8', 'good v=', 'good v=9 9');
+      await assert.rejects(quiet.flush(), /^InvalidMeasurementException: records\[1\]: line 1 is not line protocol/);
+      await quiet.close();
+      await assert.rejects(quiet.write('good v=10 10'), ClientClosedException);
+      assert.deepEqual(
+        (await server.rows('SELECT v FROM good', db, 's')).map((row) => row.v),
+        [1, 3, 5, 7, 8, 9],
+      );
+      assert.deepEqual(logged, [], 'nothing on the console');
+    } finally {
+      console.error = console_error;
+      await client.close();
+    }
   });
 
   it('a bad line fails alone, named by its number; a class instance without keys says what to give', async () => {

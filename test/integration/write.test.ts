@@ -21,7 +21,7 @@ after(async () => {
 });
 
 describe('write, read back over plain HTTP', () => {
-  it('one value, time stamped now by the client (seed: single_write)', async () => {
+  it('one value, time stamped now by the client (the Inflow example single_write)', async () => {
     const { client, db } = await fresh();
     const before = Math.floor(Date.now() / 1000);
     await client.write('temperature', { value: 21.3 });
@@ -33,7 +33,7 @@ describe('write, read back over plain HTTP', () => {
     await client.close();
   });
 
-  it('tags, value and timestamp (seed: single_write_more)', async () => {
+  it('tags, value and timestamp (the Inflow example single_write_more)', async () => {
     const { client, db } = await fresh();
     await client.write('temperature', {
       tags: { location: 'groningen', sensor_type: 'ni1000' },
@@ -46,7 +46,7 @@ describe('write, read back over plain HTTP', () => {
     await client.close();
   });
 
-  it('a list of Measurements (seed: write_multiple_verbose)', async () => {
+  it('a list of Measurements (the Inflow example write_multiple_verbose)', async () => {
     const { client, db } = await fresh();
     const tags = { location: 'groningen', sensor_type: 'ni1000' };
     await client.write([
@@ -60,7 +60,7 @@ describe('write, read back over plain HTTP', () => {
     await client.close();
   });
 
-  it('a template and rows (seed: write_multiple_succinct)', async () => {
+  it('a template and rows (the Inflow example write_multiple_succinct)', async () => {
     const { client, db } = await fresh();
     await client.write({ name: 'temperature', tags: { location: 'groningen', sensor_type: 'ni1000' } }, [
       { value: 21.3, timestamp: 1475845863 },
@@ -75,7 +75,7 @@ describe('write, read back over plain HTTP', () => {
     await client.close();
   });
 
-  it('several fields at once (seed: write_multiple_values)', async () => {
+  it('several fields at once (the Inflow example write_multiple_values)', async () => {
     const { client, db } = await fresh();
     await client.write('temperature', { timestamp: 1475846182, lower_sensor: 20.9, upper_sensor: 23.2 });
     assert.deepEqual(await server.rows('SELECT * FROM temperature', db, 's'), [
@@ -91,7 +91,7 @@ describe('write, read back over plain HTTP', () => {
     await client.close();
   });
 
-  it('ms precision takes ms timestamps (seed: different_precision)', async () => {
+  it('ms precision takes ms timestamps (the Inflow example different_precision)', async () => {
     const { client, db } = await fresh({ precision: 'ms' });
     await client.write('temperature', { value: 21.3, timestamp: 1476191999000 });
     assert.deepEqual(await server.rows('SELECT * FROM temperature', db, 'ms'), [{ time: 1476191999000, value: 21.3 }]);
@@ -148,7 +148,7 @@ describe('write, read back over plain HTTP', () => {
     await client.close();
   });
 
-  it('per-client retention policy (seed: explicit_retention_policy)', async () => {
+  it('per-client retention policy (the Inflow example explicit_retention_policy)', async () => {
     const db = `write_${++counter}`;
     await server.createDatabase(db);
     await server.rawQuery(`CREATE RETENTION POLICY rp_four_weeks ON ${db} DURATION 4w REPLICATION 1`);
@@ -159,7 +159,7 @@ describe('write, read back over plain HTTP', () => {
     await client.close();
   });
 
-  it('per-write retention policy overrides the client one (seed: single_write_retention_policy)', async () => {
+  it('per-write retention policy overrides the client one (the Inflow example single_write_retention_policy)', async () => {
     const db = `write_${++counter}`;
     await server.createDatabase(db);
     await server.rawQuery(`CREATE RETENTION POLICY rp_four_weeks ON ${db} DURATION 4w REPLICATION 1`);

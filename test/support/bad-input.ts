@@ -3,8 +3,8 @@
 const circular: Record<string, unknown> = { value: 1 };
 circular.self = circular;
 
-// [what, msg properties, what the error must say]
-export const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
+// [what, msg properties, what the error must say, its class when it is not InvalidMeasurementException]
+export const BAD: Array<[string, Record<string, unknown>, RegExp, string?]> = [
   ['NaN', { payload: Number.NaN }, /is NaN/],
   ['Infinity', { payload: Number.POSITIVE_INFINITY }, /is Infinity/],
   ['-Infinity', { payload: Number.NEGATIVE_INFINITY }, /is -Infinity/],
@@ -36,6 +36,7 @@ export const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
     'a msg.precision that is no unit',
     { precision: 'sec', payload: { value: 1, timestamp: 5 } },
     /msg.precision must be one of h, m, s, ms, u, ns, not "sec"/,
+    'InvalidArgumentException',
   ],
   ['msg.tags that are text', { tags: 'room=hall', payload: 1 }, /msg.tags must be an object of tags, not string/],
   ['a Buffer field', { payload: { value: Buffer.from('x') } }, /field "value" is of type Buffer/],
@@ -73,8 +74,13 @@ export const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
   ['a field key with a backslash before a quote', { payload: { 'a\\"': 1 } }, /backslash before/],
   ['a lone surrogate in a string field', { payload: { text: 'a\ud800' } }, /lone UTF-16 surrogate/],
   ['a number measurement', { measurement: 5, payload: 1 }, /msg.measurement must be a string, not number/],
-  ['a number database', { database: 5, payload: 1 }, /msg.database must be a string, not number/],
-  ['an object retention policy', { retentionPolicy: {}, payload: 1 }, /msg.retentionPolicy must be a string, not Object/],
+  ['a number database', { database: 5, payload: 1 }, /msg.database must be a string, not number/, 'InvalidArgumentException'],
+  [
+    'an object retention policy',
+    { retentionPolicy: {}, payload: 1 },
+    /msg.retentionPolicy must be a string, not Object/,
+    'InvalidArgumentException',
+  ],
   ['a text template', { template: 'power', payload: [{ value: 1 }] }, /msg.template must be an object/],
   [
     'template tags that are a number',

@@ -19,6 +19,9 @@ describe('exception classes', () => {
     'InvalidMeasurementException',
     'ConfigurationException',
     'ClientClosedException',
+    'BufferOverflowException',
+    'AnswerTooLargeException',
+    'InvalidArgumentException',
   ] as const;
   for (const name of names) {
     it(`${name} has name and an own code equal to its class name`, () => {
@@ -32,6 +35,25 @@ describe('exception classes', () => {
       assert.equal(error.message, 'boom');
     });
   }
+
+  it("the spool's lock error is one of them, its code its name", () => {
+    const error = new inflow.SpoolLockedError('/tmp/x', 42);
+    assert.ok(error instanceof inflow.InfluxDBException);
+    assert.equal(error.code, 'SpoolLockedError');
+    assert.match(error.message, /in use by process 42/);
+  });
+
+  it('every exception the package exports is one of them, and tested here', () => {
+    const exported = Object.entries(inflow)
+      .filter(
+        ([, value]) =>
+          typeof value === 'function' &&
+          (value === inflow.InfluxDBException || value.prototype instanceof inflow.InfluxDBException),
+      )
+      .map(([name]) => name)
+      .sort();
+    assert.deepEqual(exported, [...names, 'SpoolLockedError'].sort());
+  });
 });
 
 // [operation, status, body, headers, exception name, message must include]

@@ -1,21 +1,27 @@
 /** msg -> line protocol for inflow out, without a server: every payload form, and every kind of bad input. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidMeasurementException } from '../../src';
+import { InfluxDBException, LineMaker, type Tags } from '../../src';
 import { DEFAULT_TARGET, pointsOfMessage, type OutSettings } from '../../src/nodes/inflow-out/payload';
 import { BAD } from '../support/bad-input';
 
-const settings: OutSettings = {
+/** What the node's settings make of its tags and integer fields, as optionsOf makes them. */
+interface NodeChoices {
+  tags?: Tags;
+  integerFields?: ReadonlySet<string>;
+}
+
+const settingsOf = ({ tags, integerFields }: NodeChoices = {}): OutSettings => ({
   measurement: 'reading',
-  tags: undefined,
-  integerFields: new Set(),
-  precision: 'ms',
+  maker: new LineMaker({ precision: 'ms', defaultTags: tags, integerFields, checkTimestampUnits: true }),
+  tags,
   format: 'fields',
-};
+});
+const settings = settingsOf();
 const T = 1_700_000_000_000;
 
 describe('the points of a message', () => {
-  const forms: Array<[string, Record<string, unknown>, string | string[], Partial<OutSettings>?]> = [
+  const forms: Array<[string, Record<string, unknown>, string | string[], NodeChoices?]> = [
     ['a number is the field "value"', { payload: 21.5, measurement: 'temperature' }, 'temperature value=21.5'],
     ['a boolean', { payload: true }, 'reading value=true'],
     ['a string', { payload: 'on' }, 'reading value="on"'],
@@ -57,7 +63,7 @@ describe('the points of a message', () => {
   ];
   for (const [what, msg, expected, overrides] of forms) {
     it(what, () => {
-      const { lines, target } = pointsOfMessage(msg, { ...settings, ...overrides });
+      const { lines, target } = pointsOfMessage(msg, settingsOf(overrides));
       const compared = (Array.isArray(lines) ? lines : [lines]).map((line) =>
         msg.payload !== null && typeof msg.payload === 'object' ? line : line.replace(/ \d+$/, ''),
       );
@@ -73,12 +79,12 @@ describe('the points of a message', () => {
     });
   });
 
-  for (const [what, msg, words] of BAD) {
+  for (const [what, msg, words, kind = 'InvalidMeasurementException'] of BAD) {
     it(`refuses ${what}, saying why`, () => {
       assert.throws(
         () => pointsOfMessage(msg, settings),
         (error: unknown) => {
-          assert.ok(error instanceof InvalidMeasurementException, `${what}: ${String(error)}`);
+          assert.ok(error instanceof InfluxDBException && error.code === kind, `${what}: ${String(error)}`);
           assert.match(error.message, words);
           assert.ok(error.message.length < 400, `${what}: a message of ${error.message.length} characters`);
           return true;

@@ -15,14 +15,12 @@ describe('the settings of inflow out', () => {
     assert.equal(options.spool, true);
     assert.equal(options.spoolMaxBytes, 100 * 1024 * 1024);
     assert.equal(options.errorOutput, undefined);
-    assert.deepEqual(options.payload, {
-      measurement: '',
-      tags: undefined,
-      integerFields: new Set(),
-      precision: 'ms',
-      format: 'fields',
-      maxPoints: 100_000,
-    });
+    assert.equal(options.payload.measurement, '');
+    assert.equal(options.payload.tags, undefined);
+    assert.equal(options.payload.format, 'fields');
+    assert.equal(options.payload.maxPoints, 100_000);
+    assert.equal(options.payload.maker.precision, 'ms');
+    assert.equal(options.payload.maker.point('', 'm', undefined, { count: 3 }, 'fields', 1), 'm count=3 1', 'no integer fields');
   });
 
   it("reads the editor's properties in the writer's vocabulary: autocommitEvery is the batch size", () => {
@@ -58,7 +56,10 @@ describe('the settings of inflow out', () => {
   it('static tags and integer fields', () => {
     const options = optionsOf(def({ tags: '{"location":"garden"}', integerFields: ' count, , errors ' }), 'ms');
     assert.deepEqual(options.payload.tags, { location: 'garden' });
-    assert.deepEqual([...options.payload.integerFields], ['count', 'errors']);
+    assert.equal(
+      options.payload.maker.point('', 'm', undefined, { count: 3, errors: 0, level: 3 }, 'fields', 1),
+      'm,location=garden count=3i,errors=0i,level=3 1',
+    );
   });
 
   for (const [properties, words] of [

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Measurement } from '../../src';
-import { linesOfWriteArgs } from '../../src/client/measurement';
+import { LineMaker, Measurement } from '../../src';
 
-const lines = (...args: unknown[]) => linesOfWriteArgs(args, 's');
+const lines = (...args: unknown[]) => new LineMaker({ precision: 's' }).call(args);
 
 describe('write argument forms', () => {
   it('(name, kwargs): tags and timestamp are reserved, every other key is a field', () => {
@@ -74,7 +73,7 @@ describe('write argument forms', () => {
       /^InvalidMeasurementException: measurements\[1\]: field "v" is NaN/,
     );
     assert.throws(() => lines({ name: 'm' }, [{ v: 1 }, { v: 2 }, { v: {} }]), /rows\[2\]: field "v" is of type Object/);
-    assert.throws(() => lines({ tags: {} }, [{ v: 1 }]), /rows\[0\]: the template has no measurement name/);
+    assert.throws(() => lines({ tags: {} }, [{ v: 1 }]), /^InvalidMeasurementException: the template has no measurement name/);
     assert.throws(() => lines('m', 21.3), /must be given as an object such as \{ value: 21.3 \}, not number/);
     assert.throws(() => lines(42), /cannot make measurements of a number/);
     assert.throws(() => lines([5]), /measurements\[0\]: a measurement must be an object, not number/);

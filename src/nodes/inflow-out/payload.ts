@@ -2,42 +2,28 @@
  * msg -> line protocol for "inflow out": the payload forms of the node contract, the node's static
  * tags and integer fields, and checks a flow author needs (which message part is wrong, and why).
  */
-import { isDictForm } from '../../client';
+import { isDictForm, type LineMaker, type Where } from '../../client';
 import {
-  addCheckedLines,
   BufferOverflowException,
-  convertTimestamp,
-  defaultTagsAdder,
+  InvalidArgumentException,
   InvalidMeasurementException,
   isPrecision,
   lineProblem,
-  likelyPrecision,
-  timestampOf,
-  timestampStart,
-  millisecondsPer,
-  serializeLine,
-  unitName,
-  type FieldSource,
-  type Fields,
-  type Precision,
   type Tags,
   type Timestamp,
   type WriteTarget,
 } from '../../core';
-import { describeType, isPlainObject, quote } from '../../util';
+import { describeType, isPlainObject } from '../../util';
 
 export interface OutSettings {
   /** The node's measurement, when the message names none. */
   measurement: string;
-  /** Tags the node adds to every point (a message's own tags win); undefined for none. */
+  /** Makes the points: in the server's precision, with the node's tags and integer fields, timestamps checked. */
+  maker: LineMaker;
+  /** The node's own tags (a message's msg.tags go over them, each point's own over both); undefined for none. */
   tags: Tags | undefined;
-  /** Fields whose numbers are written as integers. */
-  integerFields: ReadonlySet<string>;
-  precision: Precision;
   /** How a payload is read: fields (this package's forms), line protocol text, or node-red-contrib-influxdb's shapes. */
   format: 'fields' | 'lineProtocol' | 'influxdb';
-  /** The unit of the message's number timestamps (msg.precision), when it is not `precision`. */
-  messagePrecision?: Precision | undefined;
   /** Most points the node may hold ("Hold at most"): a payload of more rows is refused before any is serialized. */
   maxPoints?: number | undefined;
 }
@@ -104,16 +90,11 @@ function messageSettings(msg: OutMessage, settings: OutSettings): OutSettings {
       throw new InvalidMeasurementException(`msg.tags must be an object of tags, not ${describeType(msg.tags)}`);
     tags = { ...settings.tags, ...(msg.tags as Tags) };
   }
-  let messagePrecision: Precision | undefined;
-  if (!isAbsent(msg.precision)) {
-    if (!isPrecision(msg.precision)) {
-      throw new InvalidMeasurementException(
-        `msg.precision must be one of h, m, s, ms, u, ns, not ${JSON.stringify(msg.precision)}`,
-      );
-    }
-    messagePrecision = msg.precision === settings.precision ? undefined : msg.precision;
+  if (!isAbsent(msg.precision) && !isPrecision(msg.precision)) {
+    throw new InvalidArgumentException(`msg.precision must be one of h, m, s, ms, u, ns, not ${JSON.stringify(msg.precision)}`);
   }
-  return { ...settings, tags, messagePrecision };
+  const timestampUnit = isPrecision(msg.precision) ? msg.precision : undefined;
+  return { ...settings, tags, maker: settings.maker.with({ defaultTags: tags, timestampUnit }) };
 }
 
 /** Whether text is line protocol (a measurement, fields and maybe a time), and not a word or sentence. */
@@ -147,47 +128,15 @@ function linesOfText(payload: unknown, settings: OutSettings): string[] {
   const lines: string[] = [];
   texts.forEach((text, index) => {
     const where = Array.isArray(payload) ? `msg.payload[${index}]` : 'msg.payload';
-    const content =
-      text instanceof Uint8Array ? Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8') : text;
-    if (typeof content !== 'string') {
+    if (typeof text !== 'string' && !(text instanceof Uint8Array)) {
       throw new InvalidMeasurementException(
         `${where} is a ${describeType(text)}: in the line protocol payload format, send text or a Buffer`,
       );
     }
-    addCheckedLines(content, lines, (number) => `${where}, line ${number},`);
+    for (const line of settings.maker.text(text, (number) => `${where}, line ${number},`)) lines.push(line);
   });
   if (lines.length === 0) throw new InvalidMeasurementException('msg.payload holds no line of line protocol: nothing to write');
-  const tagged = settings.tags === undefined ? lines : tagAdderOf(settings.tags)(lines);
-  return settings.messagePrecision === undefined
-    ? tagged
-    : convertLineTimes(tagged, settings.messagePrecision, settings.precision);
-}
-
-/** Times of lines from one unit into another, rounded down as Dates are. */
-function convertLineTimes(lines: string[], from: Precision, to: Precision): string[] {
-  return lines.map((text) => {
-    const start = timestampStart(text);
-    return start < 0 ? text : `${text.slice(0, start)}${convertTimestamp(timestampOf(text, start), from, to).toString()}`;
-  });
-}
-
-/** The node's own tags are the same object for every message: what adds them is made once. */
-const tagAdders = new WeakMap<Tags, (lines: readonly string[]) => string[]>();
-
-function tagAdderOf(tags: Tags): (lines: readonly string[]) => string[] {
-  let adder = tagAdders.get(tags);
-  if (adder === undefined) {
-    adder = defaultTagsAdder(stringTags(tags));
-    tagAdders.set(tags, adder);
-  }
-  return adder;
-}
-
-function stringTags(tags: Tags): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(tags))
-    if (value !== null && value !== undefined && value !== '') out[key] = String(value);
-  return out;
+  return lines;
 }
 
 /**
@@ -215,7 +164,7 @@ function linesOfInfluxdbShapes(payload: unknown, msg: OutMessage, settings: OutS
     const own: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(rest))
       own[key] = typeof value === 'string' && /^-?\d+i$/.test(value) ? BigInt(value.slice(0, -1)) : value;
-    return line(where, name, tags as Tags | undefined, own, 'fields', (time ?? undefined) as Timestamp | undefined, settings);
+    return settings.maker.point(where, name, tags, own, 'fields', time as Timestamp | undefined);
   });
 }
 
@@ -239,7 +188,7 @@ function isAbsent(value: unknown): boolean {
 function optionalText(value: unknown, what: string): string | undefined {
   if (isAbsent(value)) return undefined;
   if (typeof value === 'string') return value;
-  throw new InvalidMeasurementException(`${what} must be a string, not ${describeType(value)}`);
+  throw new InvalidArgumentException(`${what} must be a string, not ${describeType(value)}`);
 }
 
 function measurementOf(msg: OutMessage, settings: OutSettings): string {
@@ -251,9 +200,6 @@ function measurementOf(msg: OutMessage, settings: OutSettings): string {
   throw new InvalidMeasurementException('no measurement name: set one in the node, or send msg.measurement');
 }
 
-/** Which part of the message a point comes from, for errors: built only when there is one. */
-type Where = string | (() => string);
-
 const nameOf = (where: Where): string => (typeof where === 'string' ? where : where());
 
 function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings, where: Where): string {
@@ -262,7 +208,7 @@ function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings,
     case 'bigint':
     case 'boolean':
     case 'string':
-      return line(where, measurementOf(msg, settings), undefined, { value: payload }, 'fields', undefined, settings);
+      return settings.maker.point(where, measurementOf(msg, settings), undefined, { value: payload }, 'fields', undefined);
     default:
       if (!isPlainObject(payload)) {
         throw new InvalidMeasurementException(
@@ -271,41 +217,31 @@ function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings,
         );
       }
       if (isDictForm(payload)) {
-        const name = payload.measurement ?? payload.name ?? measurementOf(msg, settings);
-        return line(where, name, payload.tags, payload.fields, 'fields', payload.time ?? payload.timestamp, settings);
+        const named = payload.measurement !== undefined || payload.name !== undefined;
+        return settings.maker.dict(
+          where,
+          payload as unknown as Record<string, unknown>,
+          named ? undefined : measurementOf(msg, settings),
+        );
       }
-      return line(
+      return settings.maker.point(
         where,
         measurementOf(msg, settings),
-        payload.tags as Tags | undefined,
+        payload.tags,
         payload,
         'kwargs',
         payload.timestamp as Timestamp | undefined,
-        settings,
       );
   }
 }
 
 function linesOfArray(rows: unknown[], msg: OutMessage, settings: OutSettings): string[] {
   if (rows.length === 0) throw new InvalidMeasurementException('msg.payload is an empty array: nothing to write');
-  const lines = new Array<string>(rows.length);
-  let i = 0;
-  const where = (): string => `msg.payload[${i}]`;
-  if (rows.every((row) => isPlainObject(row) && isDictForm(row))) {
-    for (; i < rows.length; i++) lines[i] = lineOfPayload(rows[i], msg, settings, where);
-    return lines;
-  }
+  const where = (i: number): string => `msg.payload[${i}]`;
+  if (rows.every((row) => isPlainObject(row) && isDictForm(row)))
+    return rows.map((row, i) => lineOfPayload(row, msg, settings, () => where(i)));
   const template = templateOf(msg, settings);
-  for (; i < rows.length; i++) {
-    const row = rows[i];
-    if (!isPlainObject(row)) {
-      throw new InvalidMeasurementException(`${where()} is a ${describeType(row)}: each row must be an object of fields`);
-    }
-    const tags =
-      template.tags === undefined ? (row.tags as Tags | undefined) : { ...template.tags, ...(row.tags as Tags | undefined) };
-    lines[i] = line(where, template.name, tags, row, 'kwargs', row.timestamp as Timestamp | undefined, settings);
-  }
-  return lines;
+  return settings.maker.rows(where, template.name, template.tags, rows);
 }
 
 function templateOf(msg: OutMessage, settings: OutSettings): { name: string; tags: Tags | undefined } {
@@ -324,62 +260,4 @@ function templateOf(msg: OutMessage, settings: OutSettings): { name: string; tag
     name: typeof templateName === 'string' && templateName !== '' ? templateName : measurementOf(msg, settings),
     tags: tags as Tags | undefined,
   };
-}
-
-/** One serialized point, with the node's tags and integer fields applied and its time checked. */
-function line(
-  where: Where,
-  name: unknown,
-  tags: Tags | undefined,
-  fields: unknown,
-  source: FieldSource,
-  timestamp: Timestamp | undefined,
-  settings: OutSettings,
-): string {
-  try {
-    if (tags !== undefined && tags !== null && !isPlainObject(tags)) {
-      throw new InvalidMeasurementException(`tags must be an object, not ${describeType(tags)}`);
-    }
-    const allTags = settings.tags === undefined ? tags : { ...settings.tags, ...tags };
-    const fieldObject =
-      settings.integerFields.size > 0 && isPlainObject(fields) ? withIntegers(fields, settings.integerFields) : fields;
-    let time = timestamp;
-    if (typeof timestamp === 'number' || typeof timestamp === 'bigint') {
-      const unit = settings.messagePrecision ?? settings.precision;
-      checkPrecision(timestamp, unit);
-      if (unit !== settings.precision) time = convertTimestamp(timestamp, unit, settings.precision);
-    }
-    return serializeLine(name as string, allTags, fieldObject as Fields, source, time, settings.precision);
-  } catch (error) {
-    if (error instanceof InvalidMeasurementException) throw new InvalidMeasurementException(`${nameOf(where)}: ${error.message}`);
-    throw error;
-  }
-}
-
-function withIntegers(fields: Record<string, unknown>, integerFields: ReadonlySet<string>): Record<string, unknown> {
-  let copy: Record<string, unknown> | undefined;
-  for (const key of integerFields) {
-    const value = fields[key];
-    if (typeof value !== 'number') continue;
-    if (!Number.isSafeInteger(value)) {
-      throw new InvalidMeasurementException(
-        `field ${quote(key)} is set to be written as an integer, but is ${value}` +
-          (Number.isInteger(value) ? ' (beyond 2^53: send a bigint)' : ''),
-      );
-    }
-    copy ??= { ...fields };
-    copy[key] = BigInt(value);
-  }
-  return copy ?? fields;
-}
-
-function checkPrecision(timestamp: number | bigint, precision: Precision): void {
-  const likely = likelyPrecision(timestamp, precision);
-  if (likely === undefined) return;
-  const year = new Date(Number(timestamp) * millisecondsPer(precision)).getUTCFullYear();
-  throw new InvalidMeasurementException(
-    `timestamp ${String(timestamp)} read as ${unitName(precision)} (precision "${precision}") is in the year ` +
-      `${Number.isFinite(year) ? year : 'beyond 275760'}; it looks like ${unitName(likely)}: ` +
-      `set the precision to "${likely}" or convert the timestamp`,
-  );
 }

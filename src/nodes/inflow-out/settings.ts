@@ -3,8 +3,10 @@
  * in the writer's vocabulary, and the tuning read from Node-RED's settings.js.
  */
 import type { NodeDef } from 'node-red';
+import { LineMaker, type LineMakerOptions } from '../../client';
 import {
   ConfigurationException,
+  InvalidMeasurementException,
   SPOOL_DEFAULTS,
   WRITE_API_DEFAULTS,
   WRITER_DEFAULTS,
@@ -74,17 +76,18 @@ export const DEFAULTS = {
 
 /** The node's options, or a ConfigurationException that says which property is wrong and why. */
 export function optionsOf(def: OutDef, precision: Precision): OutOptions {
+  const tags = staticTags(def.tags);
+  const integerFields = new Set(
+    (def.integerFields ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  );
   return {
     payload: {
       measurement: (def.measurement ?? '').trim(),
-      tags: staticTags(def.tags),
-      integerFields: new Set(
-        (def.integerFields ?? '')
-          .split(',')
-          .map((name) => name.trim())
-          .filter((name) => name !== ''),
-      ),
-      precision,
+      maker: makerOf({ precision, defaultTags: tags, integerFields, checkTimestampUnits: true }),
+      tags,
       format: payloadFormat(def.payloadFormat),
       maxPoints: wholeNumber(def.bufferLimit, DEFAULTS.maxBufferLines, 1, 'buffer limit'),
     },
@@ -136,4 +139,14 @@ function staticTags(text: string | undefined): Tags | undefined {
   }
   if (!isPlainObject(parsed)) throw new ConfigurationException('tags must be a JSON object such as {"location":"garden"}');
   return Object.keys(parsed).length === 0 ? undefined : (parsed as Tags);
+}
+
+/** The node's line maker; a ConfigurationException (naming the tag) for a node tag InfluxDB could not store as given. */
+function makerOf(options: LineMakerOptions): LineMaker {
+  try {
+    return new LineMaker(options);
+  } catch (error) {
+    if (error instanceof InvalidMeasurementException) throw new ConfigurationException(`tags: ${error.message}`);
+    throw error;
+  }
 }

@@ -6,7 +6,8 @@ import {
   ConfigurationException,
   isQueryLanguage,
   QUERY_LANGUAGES,
-  QueryFailedException,
+  InvalidArgumentException,
+  isPrecision,
   type QueryLanguage,
 } from '../../core';
 import { describeType, isPlainObject } from '../../util';
@@ -37,7 +38,7 @@ export interface QueryMessage extends NodeMessage {
 export function queryOf(configured: string | undefined, fromMessage: unknown): string {
   if (configured !== undefined && configured.trim() !== '') return configured;
   if (typeof fromMessage === 'string' && fromMessage.trim() !== '') return fromMessage;
-  throw new QueryFailedException(
+  throw new InvalidArgumentException(
     fromMessage === undefined
       ? 'no query: set one in the node, or send msg.query'
       : `msg.query must be query text, not ${describeType(fromMessage)}`,
@@ -52,18 +53,20 @@ export function optionsOf(msg: QueryMessage, def: QueryDef): QueryOptions {
   const options: QueryOptions = {};
   // A node saved without the property (an older flow) has the editor's default, ms; '' is RFC3339 text.
   const epoch = msg.epoch ?? (def.epoch === undefined ? DEFAULT_EPOCH : def.epoch || undefined);
-  if (epoch !== undefined && epoch !== '')
-    options.epoch = assertPrecision(epoch, msg.epoch === undefined ? 'epoch' : 'msg.epoch');
+  if (msg.epoch !== undefined && !isPrecision(msg.epoch)) {
+    throw new InvalidArgumentException(`msg.epoch must be one of h, m, s, ms, u, ns, not ${JSON.stringify(msg.epoch)}`);
+  }
+  if (epoch !== undefined && epoch !== '') options.epoch = assertPrecision(epoch, 'epoch');
   options.language = languageOf(msg.language, def.language);
   options.maxAnswerBytes = maxAnswerMbOf(def.maxAnswerMb) * 1024 * 1024;
   if (msg.params !== undefined) {
     if (!isPlainObject(msg.params))
-      throw new QueryFailedException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);
+      throw new InvalidArgumentException(`msg.params must be an object of bound parameters, not ${describeType(msg.params)}`);
     options.params = msg.params as Record<string, QueryParam>;
   }
   if (msg.database !== undefined && msg.database !== '') {
     if (typeof msg.database !== 'string')
-      throw new QueryFailedException(`msg.database must be a string, not ${describeType(msg.database)}`);
+      throw new InvalidArgumentException(`msg.database must be a string, not ${describeType(msg.database)}`);
     options.database = msg.database;
   }
   return options;
@@ -72,7 +75,7 @@ export function optionsOf(msg: QueryMessage, def: QueryDef): QueryOptions {
 function languageOf(fromMessage: unknown, configured: string | undefined): QueryLanguage {
   if (fromMessage !== undefined && fromMessage !== '') {
     if (isQueryLanguage(fromMessage)) return fromMessage;
-    throw new QueryFailedException(
+    throw new InvalidArgumentException(
       `msg.language must be one of ${QUERY_LANGUAGES.join(', ')}, not ${JSON.stringify(fromMessage)}`,
     );
   }

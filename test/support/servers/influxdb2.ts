@@ -1,7 +1,7 @@
 /**
  * A test server for InfluxDB 2.x's HTTP API, written from its source (v2.9.1: http/write_handler.go,
  * http/legacy/, http/points/, kit/transport/http/error_handler.go, models/points.go) and its API
- * reference, because 2.x cannot be installed here:
+ * reference, so that every test run can start one beside the tests (InfluxData ships no 2.x package to test with):
  * - `/api/v2/write?org=&bucket=&precision=ns|us|ms|s` with `Authorization: Token`; 204; errors as JSON
  *   `{ code, message }` with the status its error code maps to; a line that does not parse fails the
  *   whole request (400 "invalid"); a field type conflict stores the other points and answers 422.

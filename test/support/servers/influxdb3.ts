@@ -1,7 +1,7 @@
 /**
  * A test server for InfluxDB 3 Core's HTTP API, written from its source (influxdb3_server/src/http.rs,
  * influxdb3_types/src/write.rs and http.rs, influxdb3_write's validator, iox_v1_query_api) and its API
- * reference, because 3.x cannot be installed here:
+ * reference, so that every test run can start one beside the tests (InfluxData ships no 3.x package to test with):
  * - `/api/v3/write_lp?db=&precision=&accept_partial=&no_sync=`: precision `auto` (the default, guessed
  *   from the magnitude), `second` `millisecond` `microsecond` `nanosecond` and the short names `s ms us u ns
  *   n`; nothing else (no minutes or hours: "serde error"). A database is made on its first write.
