@@ -227,13 +227,22 @@ describe('inflow out: errors and status', () => {
     assert.deepEqual(errorLines('out'), []);
   });
 
-  for (const [what, others] of [
+  for (const [what, others, group] of [
     ['no Catch node', []],
     [
       'a Catch node for other nodes only',
       [{ id: 'elsewhere', type: 'catch', z: 'tab', scope: ['cfg'], uncaught: false, wires: [] }],
     ],
-  ] as const) {
+    [
+      "a Catch node for another group's nodes (this one is in a group of its own)",
+      [
+        { id: 'ours', type: 'group', z: 'tab', nodes: ['out'] },
+        { id: 'theirs', type: 'group', z: 'tab', nodes: ['theirCatch'] },
+        { id: 'theirCatch', type: 'catch', z: 'tab', g: 'theirs', scope: 'group', uncaught: false, wires: [] },
+      ],
+      'ours',
+    ],
+  ] as Array<readonly [string, readonly Record<string, unknown>[], string?]>) {
     it(`a failed commit of many messages with ${what}: one log line that counts them, each message failed once`, async () => {
       const failures = new Map<unknown, number>();
       hooks.add('onComplete.inflow-test', (event: { node: { id: string }; msg: Message; error?: unknown }) => {
@@ -248,6 +257,7 @@ describe('inflow out: errors and status', () => {
             id: 'out',
             type: 'inflow out',
             z: 'tab',
+            ...(group === undefined ? {} : { g: group }),
             server: 'cfg',
             measurement: 'm',
             autocommitEvery: 50,

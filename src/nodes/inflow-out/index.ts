@@ -20,7 +20,7 @@ export = function register(RED: NodeAPI): void {
   function InflowOut(this: Node, def: OutDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    logSharedFailuresOnce(RED, node, def.g);
+    logSharedFailuresOnce(node);
     const config = configNodeOf(RED, node, def.server, text);
     let options: OutOptions | undefined;
     let settingsProblem: ConfigurationException | undefined;
