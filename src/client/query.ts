@@ -83,18 +83,74 @@ export function encodeParams(params: Readonly<Record<string, QueryParam>>): stri
   return `{${entries.join(',')}}`;
 }
 
-/** Checks the shape of a /query answer and raises the first error reported inside it. */
+/** Checks the shape of a /query answer, all of it, and raises the first error reported inside it. */
 export function checkQueryResponse(body: JsonValue): RawQueryResponse {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new QueryFailedException('query answer is not a JSON object');
-  }
-  const response = body as unknown as RawQueryResponse;
-  if (typeof response.error === 'string') throw exceptionFromQueryResult(response.error, 0);
-  if (!Array.isArray(response.results)) throw new QueryFailedException('query answer has no "results"');
-  for (const result of response.results) {
+  if (!isObject(body)) throw new QueryFailedException('query answer is not a JSON object');
+  if (typeof body.error === 'string') throw exceptionFromQueryResult(body.error, 0);
+  const results = body.results;
+  if (!Array.isArray(results)) throw new QueryFailedException('query answer has no "results"');
+  const checked: RawStatementResult[] = results.map((result, index) => statementOf(result, index));
+  for (const result of checked) {
     if (typeof result.error === 'string') throw exceptionFromQueryResult(result.error, result.statement_id);
   }
-  return response;
+  return { results: checked };
+}
+
+function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function statementOf(result: JsonValue, index: number): RawStatementResult {
+  const where = `statement ${index}`;
+  if (!isObject(result)) throw new QueryFailedException(`query answer: ${where} is not a JSON object`);
+  const id = typeof result.statement_id === 'number' ? result.statement_id : index;
+  const out: RawStatementResult = { statement_id: id };
+  if (typeof result.error === 'string') out.error = result.error;
+  if (Array.isArray(result.messages)) out.messages = result.messages.filter(isMessage);
+  if (result.series !== undefined) {
+    if (!Array.isArray(result.series)) throw new QueryFailedException(`query answer: the series of ${where} are not a list`);
+    out.series = result.series.map((series, place) => seriesOf(series, `series ${place} of ${where}`));
+  }
+  return out;
+}
+
+function seriesOf(series: JsonValue, where: string): RawSeries {
+  if (!isObject(series)) throw new QueryFailedException(`query answer: ${where} is not a JSON object`);
+  const { name, tags, columns, values } = series;
+  if (!Array.isArray(columns) || !columns.every((column): column is string => typeof column === 'string'))
+    throw new QueryFailedException(`query answer: ${where} has no list of column names`);
+  const out: RawSeries = { columns };
+  if (name !== undefined) {
+    if (typeof name !== 'string') throw new QueryFailedException(`query answer: the name of ${where} is not text`);
+    out.name = name;
+  }
+  if (tags !== undefined) {
+    if (!isObject(tags) || !isTextRecord(tags)) throw new QueryFailedException(`query answer: the tags of ${where} are not text`);
+    out.tags = tags;
+  }
+  if (values !== undefined) {
+    if (!Array.isArray(values) || !values.every(isRow))
+      throw new QueryFailedException(`query answer: the rows of ${where} are not lists of values`);
+    out.values = values;
+  }
+  if (series.partial === true) out.partial = true;
+  return out;
+}
+
+function isMessage(value: JsonValue): value is { level: string; text: string } {
+  return isObject(value) && typeof value.level === 'string' && typeof value.text === 'string';
+}
+
+function isTextRecord(value: { [key: string]: JsonValue }): value is Record<string, string> {
+  return Object.values(value).every((entry) => typeof entry === 'string');
+}
+
+function isRow(row: JsonValue): row is QueryValue[] {
+  return Array.isArray(row) && row.every(isQueryValue);
+}
+
+function isQueryValue(value: JsonValue): value is QueryValue {
+  return value === null || typeof value !== 'object';
 }
 
 /** Reshapes every statement's series, in order, into `{ name, tags?, values: [{ time, ...columns }] }`. */

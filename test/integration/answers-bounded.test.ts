@@ -249,3 +249,69 @@ describe('answers without an end, or too large', () => {
     await reader.close();
   });
 });
+
+describe('answers of the wrong shape', () => {
+  const shapes: Array<[string, unknown, RegExp]> = [
+    ['results that are not a list', { results: 5 }, /no "results"/],
+    ['a statement that is not an object', { results: [7] }, /statement 0 is not a JSON object/],
+    ['series that are not a list', { results: [{ statement_id: 0, series: {} }] }, /series of statement 0 are not a list/],
+    [
+      'a series without column names',
+      { results: [{ statement_id: 0, series: [{ name: 'm', columns: 5 }] }] },
+      /series 0 of statement 0 has no list of column names/,
+    ],
+    [
+      'rows that are not lists',
+      { results: [{ statement_id: 0, series: [{ name: 'm', columns: ['time'], values: 5 }] }] },
+      /rows of series 0/,
+    ],
+    [
+      'a cell that is an object',
+      { results: [{ statement_id: 0, series: [{ name: 'm', columns: ['time', 'v'], values: [[1, { x: 1 }]] }] }] },
+      /rows of series 0/,
+    ],
+    [
+      'tags that are not text',
+      { results: [{ statement_id: 0, series: [{ name: 'm', tags: { host: 1 }, columns: ['time'], values: [] }] }] },
+      /tags of series 0/,
+    ],
+    [
+      'a name that is not text',
+      { results: [{ statement_id: 0, series: [{ name: ['m'], columns: ['time'] }] }] },
+      /name of series 0/,
+    ],
+  ];
+  for (const [what, answer, words] of shapes) {
+    it(`${what}: a QueryFailedException that says where, not a TypeError or rows made up`, async () => {
+      handle = (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(answer));
+      };
+      const reader = client();
+      await assert.rejects(
+        reader.query('SELECT * FROM m'),
+        (error: unknown) => error instanceof QueryFailedException && words.test(error.message),
+      );
+      await reader.close();
+    });
+  }
+
+  it("a well-formed answer keeps the server's messages and a partial series' mark in queryRaw", async () => {
+    const answer = {
+      results: [
+        {
+          statement_id: 0,
+          messages: [{ level: 'warning', text: 'deprecated' }],
+          series: [{ name: 'm', columns: ['time', 'v'], values: [[1, 2]], partial: true }],
+        },
+      ],
+    };
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer));
+    };
+    const reader = client();
+    assert.deepEqual(await reader.queryRaw('SELECT * FROM m'), answer);
+    await reader.close();
+  });
+});
