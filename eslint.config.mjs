@@ -38,7 +38,23 @@ const layering = folders.map((folder) => ({
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.influxdb/', '.node-red/', 'coverage/', 'bench/sink/'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    // The sources, the tests and the benchmarks are one program to the type checker (tsconfig.test.json).
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // node:test's describe and it return promises the runner itself waits for.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', name: ['describe', 'it', 'test', 'suite'], package: 'node:test' }] },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
   {
     languageOptions: {
       globals: {
@@ -64,6 +80,8 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
+      // An async function that throws before its first await rejects, as callers expect of every write and query.
+      '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },

@@ -31,7 +31,7 @@ export function warmupCount(messages: number): number {
 
 export interface Runtime {
   /** Sends a message from the source node, through its wire, to the node under test ("target"). */
-  send(msg: Record<string, unknown>): void;
+  send: (msg: Record<string, unknown>) => void;
   /** Messages the target has finished, and how many of them with an error. */
   readonly finished: { ok: number; failed: number };
   /** Milliseconds from send to finish of each message finished since the last clear (`lifetimes.length = 0`). */

@@ -98,12 +98,12 @@ export class Measurement implements PointData {
       throw new InvalidMeasurementException(`a measurement must be an object, not ${describeType(value)}`);
     }
     if (isDictForm(value)) {
-      const name = (value.measurement ?? value.name) as string;
+      const name = value.measurement ?? value.name;
       const measurement = new Measurement({ name, tags: value.tags, timestamp: value.time ?? value.timestamp });
       measurement.fields = value.fields;
       return measurement;
     }
-    return new Measurement(value as MeasurementInit);
+    return new Measurement(value);
   }
 
   /** This measurement as one line of line protocol in the given precision. */

@@ -158,7 +158,7 @@ type Sections = Record<string, Record<string, { value: string; line: number }>>;
 function tomlSections(text: string, path: string): Sections {
   let parsed: Record<string, unknown>;
   try {
-    parsed = parseToml(text) as Record<string, unknown>;
+    parsed = parseToml(text);
   } catch (error) {
     if (error instanceof TomlError)
       throw new ConfigurationException(`${path}:${error.line}: not valid TOML: ${error.message.split('\n')[0] ?? ''}`);

@@ -52,8 +52,8 @@ export interface WriteApiOptions extends WriteTarget {
 
 /** influxdb-client-python's two modes, as options. */
 export const WriteOptions = Object.freeze({
-  SYNCHRONOUS: Object.freeze({ writeType: 'synchronous' }) as WriteApiOptions,
-  BATCHING: Object.freeze({ writeType: 'batching' }) as WriteApiOptions,
+  SYNCHRONOUS: Object.freeze({ writeType: 'synchronous' }),
+  BATCHING: Object.freeze({ writeType: 'batching' }),
 });
 
 export class WriteApi implements AsyncDisposable {

@@ -133,7 +133,7 @@ export class LineMaker {
   /** A dict-form measurement (`{ measurement | name, tags, fields, time | timestamp }`); `name` when it names none. */
   dict(where: Where, value: Record<string, unknown>, name?: string): string {
     const { tags, fields, time, timestamp } = value as { tags?: Tags; fields: Fields; time?: Timestamp; timestamp?: Timestamp };
-    const own = (value.measurement ?? value.name) as unknown;
+    const own = value.measurement ?? value.name;
     return this.point(where, own ?? name, tags, fields, 'fields', time ?? timestamp);
   }
 
@@ -329,7 +329,7 @@ function callOptions(value: unknown): WriteCallOptions | undefined {
       throw new InvalidArgumentException(`write option ${key} must be a non-empty string`);
     }
   }
-  return value as WriteCallOptions;
+  return value;
 }
 
 /** The error with where it happened in front, when it is a point's; anything else as it is. */

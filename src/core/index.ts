@@ -1,7 +1,18 @@
 /** What every layer shares: the exception classes, line protocol, time and precision, exact JSON, write targets. */
 export * from './errors';
 export * from './line-protocol';
-export { hasLineBreak, lineEnd, linesOfBody, nameStep, splitLines, timestampStart } from './line-scan';
+export {
+  bodyOf,
+  hasLineBreak,
+  keyEnd,
+  lineEnd,
+  linesOf,
+  linesOfBody,
+  nameStep,
+  splitLines,
+  stringFieldsOf,
+  timestampStart,
+} from './line-scan';
 export * from './time';
 export { defaultTagsAdder, scaleTimestamps, timestampOf } from './timestamps';
 export { addCheckedLines, lineProblem } from './line-check';

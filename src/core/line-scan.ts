@@ -4,6 +4,7 @@
  * a string value belongs to the value. Every place that cuts a body into points cuts it here, so no
  * fragment of a string can ever be read as a point of its own.
  */
+import type { LineProtocol } from './line-protocol';
 
 const BACKSLASH = 92;
 const SPACE = 32;
@@ -94,4 +95,43 @@ export function hasLineBreak(text: string): boolean {
 /** The lines of a request body: UTF-8 line protocol, each line ending in a line break. */
 export function linesOfBody(body: Uint8Array): string[] {
   return splitLines(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+}
+
+/** The lines of line protocol to send, whichever form it comes in (lines, or the bytes of a batch). */
+export function linesOf(lines: LineProtocol): readonly string[] {
+  return lines instanceof Uint8Array ? linesOfBody(lines) : lines;
+}
+
+/** Line protocol to send as a request body: the bytes as they are, or the lines joined. */
+export function bodyOf(lines: LineProtocol): string | Uint8Array {
+  return lines instanceof Uint8Array ? lines : lines.join('\n');
+}
+
+/** Where a line's measurement and tags end: its first space that is not escaped (as InfluxDB's key parser reads it). */
+export function keyEnd(line: string): number {
+  let i = 0;
+  while (i < line.length && line.charCodeAt(i) !== SPACE) i += nameStep(line, i);
+  return i;
+}
+
+/** The string fields of a line: each key, unescaped, and its value as written (quotes and escapes kept). */
+export function* stringFieldsOf(line: string): Generator<{ key: string; text: string }, void, undefined> {
+  let i = keyEnd(line) + 1;
+  while (i < line.length) {
+    let key = '';
+    while (i < line.length && line.charCodeAt(i) !== EQUALS) {
+      if (nameStep(line, i) === 2) i++;
+      key += line[i] ?? '';
+      i++;
+    }
+    i++;
+    if (line.charCodeAt(i) === QUOTE) {
+      const start = i;
+      for (i++; i < line.length && line.charCodeAt(i) !== QUOTE; i++) if (line.charCodeAt(i) === BACKSLASH) i++;
+      i++;
+      yield { key, text: line.slice(start, i) };
+    } else while (i < line.length && line.charCodeAt(i) !== COMMA && line.charCodeAt(i) !== SPACE) i++;
+    if (line.charCodeAt(i) !== COMMA) return;
+    i++;
+  }
 }

@@ -2,9 +2,7 @@
 import { escapeRegExp } from '../util';
 import { InvalidMeasurementException } from './errors';
 import { escapeTagKey, escapeTagValue } from './line-protocol';
-import { nameStep, timestampStart } from './line-scan';
-
-const SPACE = 32;
+import { keyEnd, timestampStart } from './line-scan';
 
 /** The lines with every timestamp multiplied by `factor` (a coarser unit made finer, exactly). */
 export function scaleTimestamps(lines: readonly string[], factor: bigint): string[] {
@@ -27,13 +25,6 @@ export function timestampOf(line: string, start: number): bigint {
     );
   }
   return BigInt(text);
-}
-
-/** Where a line's measurement and tags end: its first space that is not escaped. */
-function keyEnd(line: string): number {
-  let i = 0;
-  while (i < line.length && line.charCodeAt(i) !== SPACE) i += nameStep(line, i);
-  return i;
 }
 
 /**

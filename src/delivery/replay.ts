@@ -1,4 +1,4 @@
-import { linesOfBody, type InfluxDBException, type LineProtocol, type WriteTarget } from '../core';
+import { linesOf, type InfluxDBException, type LineProtocol, type WriteTarget } from '../core';
 import type { Backoff, Pauses } from './backoff';
 import { isolateRejected, isRejection } from './isolate';
 import type { Spool } from './spool';
@@ -70,14 +70,14 @@ export class Replay {
         write: (lines) => this.context.attempt(lines, target),
         // Only a rejected record is taken apart into its lines.
         split: (lines) => {
-          const each = lines instanceof Uint8Array ? linesOfBody(lines) : lines;
+          const each = linesOf(lines);
           const middle = each.length >> 1;
           return each.length > 1 ? [each.slice(0, middle), each.slice(middle)] : undefined;
         },
         end: (lines, failure) => {
           if (failure === undefined) return true;
           if (isRejection(failure)) {
-            this.context.rejected(failure, lines instanceof Uint8Array ? linesOfBody(lines) : lines);
+            this.context.rejected(failure, linesOf(lines));
             return true;
           }
           backoff.schedule(failure);
@@ -85,7 +85,7 @@ export class Replay {
           return false;
         },
         endPartial: (lines, rejected, failure) => {
-          const each = lines instanceof Uint8Array ? linesOfBody(lines) : lines;
+          const each = linesOf(lines);
           this.context.rejected(
             failure,
             rejected.map(({ line }) => each[line - 1] ?? `(line ${line})`),

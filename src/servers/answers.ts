@@ -76,7 +76,7 @@ export async function* tablesOfJsonLines(
   };
   for await (const line of lines) {
     if (line.trim() === '') continue;
-    const value = parseLine(line) as Record<string, JsonValue>;
+    const value = parseLine(line);
     if (typeof value.error === 'string' && Object.keys(value).length <= 2)
       throw new QueryFailedException(`query failed: ${value.error}`, { status: 200, serverMessage: value.error });
     rows.push(value);

@@ -61,8 +61,3 @@ export function databaseAndPolicy(
   }
   return { database: destination.database, retentionPolicy: destination.retentionPolicy };
 }
-
-/** The lines of a body as one request body: lines joined, or the bytes as they are. */
-export function bodyOf(lines: LineProtocol): string | Uint8Array {
-  return lines instanceof Uint8Array ? lines : lines.join('\n');
-}

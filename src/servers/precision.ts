@@ -3,7 +3,7 @@
  * sent in seconds, scaled exactly, so that an instant never changes meaning on the way (2.x's v1
  * `/write` would read `m` and `h` as nanoseconds, and 3.x refuses them).
  */
-import { linesOfBody, scaleTimestamps, type LineProtocol, type Precision } from '../core';
+import { bodyOf, linesOf, scaleTimestamps, type LineProtocol, type Precision } from '../core';
 
 export interface SentPrecision {
   /** The `precision` parameter as the API spells it. */
@@ -40,6 +40,6 @@ export function v3Precision(precision: Precision): SentPrecision {
 
 /** A request body of the lines, in the unit sent. */
 export function bodyIn(lines: LineProtocol, sent: SentPrecision): string | Uint8Array {
-  if (sent.factor === 1n) return lines instanceof Uint8Array ? lines : lines.join('\n');
-  return scaleTimestamps(lines instanceof Uint8Array ? linesOfBody(lines) : lines, sent.factor).join('\n');
+  if (sent.factor === 1n) return bodyOf(lines);
+  return scaleTimestamps(linesOf(lines), sent.factor).join('\n');
 }

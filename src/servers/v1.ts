@@ -3,6 +3,7 @@
  * `/query` and `/ping`, their parameters, and what their answers mean.
  */
 import {
+  bodyOf,
   LANGUAGES_OF,
   parseJson,
   QueryFailedException,
@@ -13,7 +14,7 @@ import {
 } from '../core';
 import { MAX_ERROR_ANSWER_BYTES, type TokenScheme, type Transport, type TransportResponse } from '../transport';
 import type { Table } from './answers';
-import { bodyOf, databaseAndPolicy, type Destination, type QueryRequest, type ServerApi, type TableQuery } from './api';
+import { databaseAndPolicy, type Destination, type QueryRequest, type ServerApi, type TableQuery } from './api';
 import { influxqlTables } from './queries';
 import { exceptionFromResponse } from './responses';
 

@@ -9,8 +9,9 @@ import {
   LANGUAGES_OF,
   type ApiName,
   InvalidMeasurementException,
-  linesOfBody,
-  nameStep,
+  bodyOf,
+  linesOf,
+  stringFieldsOf,
   timestampStart,
   type JsonValue,
   type LineProtocol,
@@ -18,7 +19,7 @@ import {
 } from '../core';
 import type { Transport } from '../transport';
 import type { Table } from './answers';
-import { bodyOf, databaseAndPolicy, type Destination, type QueryRequest, type ServerApi, type TableQuery } from './api';
+import { databaseAndPolicy, type Destination, type QueryRequest, type ServerApi, type TableQuery } from './api';
 import { postWrite } from './v1';
 
 export class VictoriaApi implements ServerApi {
@@ -34,7 +35,7 @@ export class VictoriaApi implements ServerApi {
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
     // Only a string value can hold a line break (or a quote): without one, accepted loss needs no look at the lines.
     if (!this.acceptLoss || mayHoldString(lines)) {
-      const each = lines instanceof Uint8Array ? linesOfBody(lines) : lines;
+      const each = linesOf(lines);
       for (const line of each) this.check(line);
       // VictoriaMetrics cuts the body at every line break: it must find exactly the lines the body holds.
       if (lines instanceof Uint8Array && lineBreaks(lines) !== each.length) {
@@ -114,29 +115,4 @@ export function victoriaAnswersNoQueries(): ConfigurationException {
 /** The key of the first string field of a line of line protocol, or undefined. */
 export function stringFieldOf(line: string): string | undefined {
   return stringFieldsOf(line).next().value?.key;
-}
-
-/** The string fields of a line of line protocol: each key, and its value as written (quotes and escapes kept). */
-function* stringFieldsOf(line: string): Generator<{ key: string; text: string }, void, undefined> {
-  let i = 0;
-  // The measurement and tags end at the first space that is not escaped.
-  while (i < line.length && line[i] !== ' ') i += nameStep(line, i);
-  i++;
-  while (i < line.length) {
-    let key = '';
-    while (i < line.length && line[i] !== '=') {
-      if (nameStep(line, i) === 2) i++;
-      key += line[i] ?? '';
-      i++;
-    }
-    i++;
-    if (line[i] === '"') {
-      const start = i;
-      for (i++; i < line.length && line[i] !== '"'; i++) if (line[i] === '\\') i++;
-      i++;
-      yield { key, text: line.slice(start, i) };
-    } else while (i < line.length && line[i] !== ',' && line[i] !== ' ') i++;
-    if (line[i] !== ',') return;
-    i++;
-  }
 }

@@ -169,7 +169,7 @@ export class Transport {
       throw error;
     }
     ending.startTimer(this.#options.streamTimeout);
-    const body = response.body as unknown as Readable;
+    const body: Readable = response.body;
     const source: Readable =
       response.headers['content-encoding'] === 'gzip' ? pipeline(body, createGunzip(), () => undefined) : body;
     const limit = request.maxAnswerBytes ?? this.#options.maxAnswerBytes;
@@ -378,7 +378,7 @@ class RequestEnding {
   }
 
   get abandonReason(): unknown {
-    return this.abandon?.reason;
+    return this.abandon?.reason as unknown;
   }
 
   startTimer(timeout: number): void {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ADMIN, InfluxServer, WRITER } from '../support/influxd';
 import { NodeRedProcess } from '../support/node-red';
 
-const { hashSync } = require('bcryptjs') as { hashSync(text: string, rounds: number): string };
+const { hashSync } = require('bcryptjs') as { hashSync: (text: string, rounds: number) => string };
 
 let influx: InfluxServer;
 let nodeRed: NodeRedProcess;

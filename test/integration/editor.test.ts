@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { InfluxServer } from '../support/influxd';
 
-const { demoFlow } = require('../../scripts/demo-flow.js') as { demoFlow(dsn: string): unknown[] };
+const { demoFlow } = require('../../scripts/demo-flow.js') as { demoFlow: (dsn: string) => unknown[] };
 import { NodeRedProcess } from '../support/node-red';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -164,7 +164,7 @@ describe('the editor, in Chromium', () => {
     page.evaluate((ids) => {
       const RED = (window as unknown as { RED: EditorRED }).RED;
       return ids.map((id) => {
-        const node = RED.nodes.node(id) as unknown as Record<string, unknown> & {
+        const node = RED.nodes.node(id) as Record<string, unknown> & {
           type: string;
           valid: boolean;
           _def: { defaults: Record<string, unknown> };

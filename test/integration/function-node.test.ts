@@ -27,7 +27,7 @@ interface FunctionFlow {
   caught: Message[];
   completed: Message[];
   /** Triggers the Function node, and resolves once `messages` messages are done or caught. */
-  run(messages: number, within?: number): Promise<void>;
+  run: (messages: number, within?: number) => Promise<void>;
 }
 
 /** Function node body -> inflow out -> influxd, in a database of its own. */

@@ -61,7 +61,9 @@ describe('the InfluxDB 2.x test server, proven with the official client', () => 
     writeApi.writePoint(new Point('official').tag('room', 'attic').intField('count', 3).timestamp('1700000000000000000'));
     await writeApi.close();
     const rows = await fluxRows('sensors', 'official');
-    const byRoom = Object.fromEntries(rows.map((row) => [row.room, row]));
+    const byRoom: Record<string, Record<string, unknown> | undefined> = Object.fromEntries(
+      rows.map((row) => [String(row.room), row]),
+    );
     assert.equal(byRoom.hall?._value, 21.5);
     assert.equal(byRoom.hall?._time, '2023-11-14T22:13:20.123456789Z');
     assert.equal(byRoom.attic?._value, 3);

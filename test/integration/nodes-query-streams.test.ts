@@ -144,6 +144,6 @@ describe('inflow query in each language', () => {
     await load({ dsn: v1.dsn('long'), version: '1' }, { language: 'flux', query: 'from(bucket: "x")' });
     const query = helper.getNode('query');
     await waitFor(() => statusTexts(query).some((text) => /answers influxql, not flux/.test(text)), 'the status saying why');
-    assert.match(String((query.error as unknown as { args: unknown[][] }).args.at(-1)?.[0]), /answers influxql, not flux/);
+    assert.match(String((query.error as { args: unknown[][] }).args.at(-1)?.[0]), /answers influxql, not flux/);
   });
 });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseJson } from '../../src/core';
 import { InfluxServer } from '../support/influxd';
-import { helper, inflowNodes, waitFor, type Message, watched, watchersOf } from '../support/flows';
+import { helper, inflowNodes, waitFor, watched, watchersOf } from '../support/flows';
 
 const text = fc.string({
   unit: fc.oneof(
@@ -83,7 +83,7 @@ function expectedTags(sent: unknown): Record<string, string> {
   const tags = (typeof sent === 'object' && sent !== null ? (sent as { tags?: Record<string, unknown> }).tags : undefined) ?? {};
   return Object.fromEntries(
     Object.entries(tags)
-      .map(([key, value]) => [key, String(value)])
+      .map(([key, value]): [string, string] => [key, String(value)])
       .filter(([, value]) => value !== ''),
   );
 }
@@ -110,7 +110,7 @@ describe('payload property through inflow out', () => {
           const error = msg.error as { code: string; message: string };
           assert.match(error.message, CLEAR, `unclear: ${error.message}`);
         }
-        for (const msg of completed as Message[]) {
+        for (const msg of completed) {
           const i = msg.seq as number;
           const response = await fetch(
             `${server.url}/query?db=prop&epoch=ms&q=${encodeURIComponent(`SELECT * FROM "r${run}_${i}" GROUP BY *`)}`,

@@ -74,7 +74,7 @@ function forms(p: Generated): Array<[string, unknown[]]> {
 function linesOf(records: unknown[]): string[] | InvalidMeasurementException {
   try {
     const shape = records.length > 1 ? (records.at(-1) as object) : undefined;
-    return linesOfRecords(shape === undefined ? records : records.slice(0, -1), 'ns', shape as never);
+    return linesOfRecords(shape === undefined ? records : records.slice(0, -1), 'ns', shape);
   } catch (error) {
     if (error instanceof InvalidMeasurementException) return error;
     throw error;

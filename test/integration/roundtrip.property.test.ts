@@ -76,7 +76,7 @@ describe('round trip through a real influxd', () => {
         assert.equal(
           series.length,
           1,
-          `one series expected, got ${JSON.stringify(series, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+          `one series expected, got ${JSON.stringify(series, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`,
         );
         const [stored] = series;
         assert.ok(stored);

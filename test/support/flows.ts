@@ -48,7 +48,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /** The status texts a node has shown, in order. */
 export function statusTexts(node: TestNode): string[] {
-  return node.status.args.map((args) => String((args[0] as { text?: unknown } | undefined)?.text ?? ''));
+  return node.status.args.map((args) => {
+    const text = (args[0] as { text?: unknown } | undefined)?.text;
+    return typeof text === 'string' ? text : '';
+  });
 }
 
 /** The warnings a node has logged (node.warn), as Node-RED's log shows them. */

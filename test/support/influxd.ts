@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 const { influxdConfig } = require('../../scripts/influxd-config.js') as {
-  influxdConfig(options: { dataDir: string; port: number; rpcPort: number; auth?: boolean; http?: string[] }): string;
+  influxdConfig: (options: { dataDir: string; port: number; rpcPort: number; auth?: boolean; http?: string[] }) => string;
 };
 const { findProgram, freePort: sharedFreePort } = require('../../scripts/programs-and-ports.js') as {
-  findProgram(binary: string, env: string): string | undefined;
-  freePort(preferred: number | undefined): Promise<number>;
+  findProgram: (binary: string, env: string) => string | undefined;
+  freePort: (preferred: number | undefined) => Promise<number>;
 };
 
 export const ADMIN = { username: 'admin', password: 'admin-secret-Pa55' };

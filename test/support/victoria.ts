@@ -10,7 +10,7 @@ import path from 'node:path';
 import { freePort, killOnExit, startOnFreePorts } from './influxd';
 
 const { findProgram } = require('../../scripts/programs-and-ports.js') as {
-  findProgram(binary: string, env: string): string | undefined;
+  findProgram: (binary: string, env: string) => string | undefined;
 };
 
 export interface Exported {

@@ -40,7 +40,8 @@ function editorDefaults(type: string): Record<string, EditorDefault> {
       registerType: (_type: string, definition: { defaults: Record<string, EditorDefault> }) => (defaults = definition.defaults),
     },
   };
-  new Function('RED', '$', script)(RED, () => ({}));
+  // The template's script, run as the editor runs it: with a stand-in RED and jQuery, and the browser's URL.
+  runInNewContext(script, { RED, $: () => ({}), URL });
   return defaults;
 }
 
@@ -72,11 +73,11 @@ describe('editor defaults', () => {
       assert.equal(editor[key]?.required, undefined, `${key} is not required: empty is the default`);
       for (const value of [undefined, '', editor[key]?.value, '5']) {
         assert.equal(validate(value), true, `${key} = ${JSON.stringify(value)}`);
-        assert.doesNotThrow(() => optionsOf({ ...missing, [key]: value } as OutDef, 'ms'));
+        assert.doesNotThrow(() => optionsOf({ ...missing, [key]: value }, 'ms'));
       }
       for (const value of ['x', '1.5', '-1']) {
         assert.equal(validate(value), false, `${key} = ${JSON.stringify(value)}`);
-        assert.throws(() => optionsOf({ ...missing, [key]: value } as OutDef, 'ms'));
+        assert.throws(() => optionsOf({ ...missing, [key]: value }, 'ms'));
       }
     }
     assert.equal((editor.autocommitEvery?.validate as (value: unknown) => boolean)('0'), false);

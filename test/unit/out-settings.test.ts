@@ -71,7 +71,7 @@ describe('the settings of inflow out', () => {
   ] as const) {
     it(`refuses ${JSON.stringify(properties)}, saying which property and why`, () => {
       assert.throws(
-        () => optionsOf(def(properties as Partial<OutDef>), 'ms'),
+        () => optionsOf(def(properties), 'ms'),
         (error: unknown) => error instanceof ConfigurationException && words.test(error.message),
       );
     });
@@ -85,4 +85,23 @@ describe('the settings of inflow out', () => {
       idleRelease: 10,
     });
   });
+
+  for (const [settings, words] of [
+    [{ inflowOutRetry: { firstDelay: '5000' } }, /inflowOutRetry\.firstDelay .* number of at least 0, not "5000"/],
+    [{ inflowOutRetry: { firstDelay: -1 } }, /inflowOutRetry\.firstDelay/],
+    [{ inflowOutRetry: { base: 0.5 } }, /inflowOutRetry\.base .* at least 1/],
+    [{ inflowOutRetry: { jitter: 3 } }, /inflowOutRetry\.jitter .* from 0 to 1/],
+    [{ inflowOutRetry: { maxRetryTime: Number.NaN } }, /inflowOutRetry\.maxRetryTime/],
+    [{ inflowOutRetry: { firstdelay: 10 } }, /inflowOutRetry\.firstdelay .* not a setting: use firstDelay/],
+    [{ inflowOutRetry: 5000 }, /inflowOutRetry .* must be an object/],
+    [{ inflowOutCloseTimeout: '10s' }, /inflowOutCloseTimeout .* whole number of milliseconds, not "10s"/],
+    [{ inflowOutIdleRelease: -5 }, /inflowOutIdleRelease/],
+  ] as const) {
+    it(`refuses settings.js's ${JSON.stringify(settings)}, saying which setting and why`, () => {
+      assert.throws(
+        () => tuningOf(settings),
+        (error: unknown) => error instanceof ConfigurationException && words.test(error.message),
+      );
+    });
+  }
 });

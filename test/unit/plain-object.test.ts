@@ -14,7 +14,7 @@ describe('isPlainObject', () => {
   it('refuses arrays, class instances, Dates, Maps and boxed values, from either realm', () => {
     class Reading {}
     for (const value of [[], new Reading(), new Date(), new Map(), Buffer.from('x'), null, 'text', 1]) {
-      assert.equal(isPlainObject(value), false, String(value));
+      assert.equal(isPlainObject(value), false, Object.prototype.toString.call(value));
     }
     for (const source of ['[]', 'new (class Reading {})()', 'new Date()', 'new Map()', 'Object.create(Object.create(null))']) {
       assert.equal(isPlainObject(runInNewContext(source)), false, source);

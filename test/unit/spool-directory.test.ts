@@ -13,8 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import type { Node, NodeAPI } from 'node-red';
-import { findOrphans, nodeFolder, spoolRootOf, targetFolder } from '../../src/nodes/inflow-out/spool-directory';
+import { findOrphans, nodeFolder, spoolRootOf, targetFolder, type SpoolOwner } from '../../src/nodes/inflow-out/spool-directory';
 
 const folders: string[] = [];
 function folder(): string {
@@ -26,10 +25,7 @@ afterEach(() => {
   for (const made of folders.splice(0)) rmSync(made, { recursive: true, force: true });
 });
 
-/** What spoolRootOf reads of Node-RED: the user directory; of the node: its id and warn. */
-const runtimeWith = (userDir: string): NodeAPI => ({ settings: { userDir } }) as unknown as NodeAPI;
-const nodeWith = (id: string, warnings: string[] = []): Node =>
-  ({ id, warn: (text: string) => warnings.push(text) }) as unknown as Node;
+const nodeWith = (id: string, warnings: string[] = []): SpoolOwner => ({ id, warn: (text: string) => warnings.push(text) });
 
 describe('where inflow out keeps points on disk', () => {
   it('a node id names a folder inside the spool folder, whatever it holds', () => {
@@ -58,7 +54,7 @@ describe('where inflow out keeps points on disk', () => {
     mkdirSync(root, { recursive: true });
     symlinkSync(outside, path.join(root, 'owner.json'));
     const warnings: string[] = [];
-    assert.equal(spoolRootOf(runtimeWith(userDir), nodeWith('n1', warnings), 'cfg'), root);
+    assert.equal(spoolRootOf(userDir, nodeWith('n1', warnings), 'cfg'), root);
     assert.deepEqual(warnings, []);
     assert.equal(readFileSync(outside, 'utf8'), 'keep me');
     assert.ok(lstatSync(path.join(root, 'owner.json')).isFile());
@@ -73,7 +69,7 @@ describe('where inflow out keeps points on disk', () => {
     mkdirSync(path.join(userDir, 'inflow-spool'), { recursive: true });
     symlinkSync(elsewhere, path.join(userDir, 'inflow-spool', 'n2'));
     const warnings: string[] = [];
-    assert.equal(spoolRootOf(runtimeWith(userDir), nodeWith('n2', warnings), 'cfg'), undefined);
+    assert.equal(spoolRootOf(userDir, nodeWith('n2', warnings), 'cfg'), undefined);
     assert.match(warnings.join('\n'), /not a folder of its own \(a symbolic link\?\).*points are kept in memory only/);
     assert.deepEqual(readdirSync(elsewhere), []);
   });

@@ -45,7 +45,7 @@ export = function register(RED: NodeAPI): void {
         : (def.version || 'auto') === 'auto'
           ? client.detectServer()
           : client.ping().then((answer) => answer.server);
-    found
+    void found
       ?.then(
         (server): Reachability => ({ server: `${describeServer(server)}, ${targetOf(client as NonNullable<typeof client>)}` }),
         (error: unknown): Reachability => ({ error: InfluxDBException.from(error) }),

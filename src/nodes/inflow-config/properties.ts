@@ -46,7 +46,7 @@ export function clientOfProperties(settings: ConfigProperties): Client {
     database,
     tls: tlsOf(settings),
   };
-  const address = String(settings.dsn ?? '');
+  const address = typeof settings.dsn === 'string' ? settings.dsn : '';
   // With a bucket or database named apart, the URL is the server's alone; otherwise it is a DSN, database last.
   return bucket !== undefined || database !== undefined ? new Client({ ...options, url: address }) : new Client(address, options);
 }
@@ -85,8 +85,9 @@ function pemOf(ca: string): string {
   return text;
 }
 
+/** A property's text: a string or number as typed, trimmed; anything else, or nothing, is none. */
 function text(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const string = String(value).trim();
   return string === '' ? undefined : string;
 }

@@ -3,12 +3,12 @@
  * commits every `autocommitEvery` messages, `flushInterval` ms at the latest, and on close.
  * Each message's done() is called once its points are written or on disk, or with the error that ended them.
  */
-import type { Node, NodeAPI, NodeMessage } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import { ConfigurationException, InfluxDBException } from '../../core';
 import { sharedClientOf, configNodeOf, failMessage, logSharedFailuresOnce, StatusThrottle, translatorOf } from '../shared';
 import { offerToAdopt, watchForOrphans } from './orphans';
-import { pointsOfMessage, type OutMessage } from './payload';
-import { optionsOf, tuningOf, type OutDef, type OutOptions } from './settings';
+import { pointsOfMessage } from './payload';
+import { optionsOf, tuningOf, userDirOf, type OutDef, type OutOptions, type OutTuning } from './settings';
 import { spoolRootOf } from './spool-directory';
 import { outStatus } from './status';
 import { TargetWriters } from './writers';
@@ -23,9 +23,11 @@ export = function register(RED: NodeAPI): void {
     logSharedFailuresOnce(node);
     const config = configNodeOf(RED, node, def.server, text);
     let options: OutOptions | undefined;
+    let tuning: OutTuning | undefined;
     let settingsProblem: ConfigurationException | undefined;
     try {
       options = optionsOf(def, config?.precision ?? 'ms');
+      tuning = tuningOf(RED.settings);
     } catch (error) {
       settingsProblem = error instanceof ConfigurationException ? error : new ConfigurationException(String(error));
       node.error(settingsProblem.message);
@@ -38,12 +40,12 @@ export = function register(RED: NodeAPI): void {
     const status = new StatusThrottle(node, () =>
       outStatus({ problem, writers: writers?.states() ?? [], reachability: config?.reachability }, text),
     );
-    if (problem === undefined && client !== undefined && options !== undefined) {
+    if (problem === undefined && client !== undefined && options !== undefined && tuning !== undefined) {
       writers = new TargetWriters({
         client,
         options,
-        tuning: tuningOf(RED.settings),
-        spoolRoot: options.spool ? spoolRootOf(RED, node, def.server) : undefined,
+        tuning,
+        spoolRoot: options.spool ? spoolRootOf(userDirOf(RED.settings), node, def.server) : undefined,
         changed: () => status.changed(),
         warn: (text) => node.warn(text),
         log: (text) => node.log(text),
@@ -62,7 +64,7 @@ export = function register(RED: NodeAPI): void {
       }
       let points;
       try {
-        points = pointsOfMessage(msg as NodeMessage & OutMessage, options.payload);
+        points = pointsOfMessage(msg, options.payload);
       } catch (error) {
         failMessage(msg, InfluxDBException.from(error), errorOutput, send, done);
         return;
@@ -79,7 +81,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       withdraw?.();
-      (writers?.close() ?? Promise.resolve()).finally(() => {
+      void (writers?.close() ?? Promise.resolve()).finally(() => {
         status.stop();
         config?.deregister(node);
         done();

@@ -3,6 +3,7 @@
  * goes to a node of the same server that keeps a spool, or is reported in the log (and kept).
  */
 import type { NodeAPI } from 'node-red';
+import { userDirOf } from './settings';
 import { findOrphans, spoolBaseOf, type Orphan } from './spool-directory';
 
 /** Nodes that may take over a backlog whose node is gone, by the id of their config node. */
@@ -25,7 +26,7 @@ export function offerToAdopt(server: string, adopt: (orphan: Orphan) => void): (
 }
 
 function sweepOrphans(RED: NodeAPI): void {
-  const base = spoolBaseOf(RED);
+  const base = spoolBaseOf(userDirOf(RED.settings));
   if (base === undefined) return;
   let orphans: Orphan[];
   try {

@@ -218,11 +218,7 @@ function lineOfPayload(payload: unknown, msg: OutMessage, settings: OutSettings,
       }
       if (isDictForm(payload)) {
         const named = payload.measurement !== undefined || payload.name !== undefined;
-        return settings.maker.dict(
-          where,
-          payload as unknown as Record<string, unknown>,
-          named ? undefined : measurementOf(msg, settings),
-        );
+        return settings.maker.dict(where, payload, named ? undefined : measurementOf(msg, settings));
       }
       return settings.maker.point(
         where,

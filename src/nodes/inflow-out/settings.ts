@@ -111,13 +111,51 @@ function payloadFormat(value: string | undefined): OutSettings['format'] {
   throw new ConfigurationException(`payload format ${JSON.stringify(value)} is not one of ${FORMATS.join(', ')}`);
 }
 
-export function tuningOf(settings: unknown): OutTuning {
-  const tuning = settings as { inflowOutRetry?: RetryOptions; inflowOutCloseTimeout?: number; inflowOutIdleRelease?: number };
+/** The node's tuning in Node-RED's settings.js; a value that cannot work is a ConfigurationException naming it. */
+export function tuningOf(settings: object): OutTuning {
   return {
-    retry: tuning.inflowOutRetry,
-    closeTimeout: tuning.inflowOutCloseTimeout,
-    idleRelease: tuning.inflowOutIdleRelease ?? DEFAULTS.idleRelease,
+    retry: retryOf(Reflect.get(settings, 'inflowOutRetry')),
+    closeTimeout: millisecondsSetting(settings, 'inflowOutCloseTimeout'),
+    idleRelease: millisecondsSetting(settings, 'inflowOutIdleRelease') ?? DEFAULTS.idleRelease,
   };
+}
+
+/** The Node-RED user directory, where the disk spool lives; undefined without one. */
+export function userDirOf(settings: object): string | undefined {
+  const userDir: unknown = Reflect.get(settings, 'userDir');
+  return typeof userDir === 'string' && userDir !== '' ? userDir : undefined;
+}
+
+const RETRY_KEYS = ['firstDelay', 'base', 'maxDelay', 'jitter', 'maxRetryTime', 'maxRetries'] as const;
+
+function retryOf(value: unknown): RetryOptions | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value))
+    throw new ConfigurationException(`inflowOutRetry in settings.js must be an object such as { firstDelay: 5000 }`);
+  const retry: RetryOptions = {};
+  for (const key of Object.keys(value)) {
+    const known = RETRY_KEYS.find((name) => name === key);
+    if (known === undefined)
+      throw new ConfigurationException(`inflowOutRetry.${key} in settings.js is not a setting: use ${RETRY_KEYS.join(', ')}`);
+    const number = value[key];
+    const least = known === 'base' ? 1 : 0;
+    if (typeof number !== 'number' || !Number.isFinite(number) || number < least || (known === 'jitter' && number > 1))
+      throw new ConfigurationException(
+        `inflowOutRetry.${key} in settings.js must be a number ${known === 'jitter' ? 'from 0 to 1' : `of at least ${least}`}, not ${JSON.stringify(number)}`,
+      );
+    retry[known] = number;
+  }
+  return retry;
+}
+
+function millisecondsSetting(settings: object, name: string): number | undefined {
+  const value: unknown = Reflect.get(settings, name);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new ConfigurationException(
+      `${name} in settings.js must be a whole number of milliseconds, not ${JSON.stringify(value)}`,
+    );
+  return value;
 }
 
 function wholeNumber(value: string | number | undefined, fallback: number, minimum: number, what: string): number {

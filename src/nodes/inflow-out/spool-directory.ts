@@ -23,7 +23,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { Node, NodeAPI } from 'node-red';
 import type { WriteTarget } from '../../core';
 import { Spool, SpoolLockedError, type SpoolBudget } from '../../delivery';
 import { DEFAULT_TARGET } from './payload';
@@ -33,8 +32,7 @@ const OWNER_FILE = 'owner.json';
 const DEFAULT_FOLDER = 'default';
 
 /** The folder under the user directory that holds every node's spool. */
-export function spoolBaseOf(RED: NodeAPI): string | undefined {
-  const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
+export function spoolBaseOf(userDir: string | undefined): string | undefined {
   return userDir ? path.join(userDir, 'inflow-spool') : undefined;
 }
 
@@ -43,9 +41,15 @@ export function nodeFolder(nodeId: string): string {
   return encodeName(nodeId);
 }
 
+/** What the spool folder needs of a node: its id, and a way to warn its flow's author. */
+export interface SpoolOwner {
+  readonly id: string;
+  warn(text: string): void;
+}
+
 /** Where a node keeps its spools, with its server noted in it; undefined without a user directory (said in a warning). */
-export function spoolRootOf(RED: NodeAPI, node: Node, serverId: string): string | undefined {
-  const base = spoolBaseOf(RED);
+export function spoolRootOf(userDir: string | undefined, node: SpoolOwner, serverId: string): string | undefined {
+  const base = spoolBaseOf(userDir);
   if (base === undefined) {
     node.warn('no Node-RED user directory is set: points are kept in memory only while InfluxDB is away');
     return undefined;

@@ -16,9 +16,9 @@ export interface WritersContext {
   tuning: OutTuning;
   /** Where this node's spools live, or undefined: memory only. */
   spoolRoot: string | undefined;
-  changed(): void;
-  warn(text: string): void;
-  log(text: string): void;
+  changed: () => void;
+  warn: (text: string) => void;
+  log: (text: string) => void;
 }
 
 export class TargetWriters {
