@@ -14,6 +14,7 @@ import {
   likelyPrecision,
   millisecondsPer,
   serializeLine,
+  textOfBytes,
   timestampOf,
   timestampStart,
   unitName,
@@ -142,7 +143,7 @@ export class LineMaker {
    * the lines' unit; a bad line is named by `label(number)`.
    */
   text(text: string | Uint8Array, label: (number: number) => string): string[] {
-    const content = typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8');
+    const content = typeof text === 'string' ? text : textOfBytes(text);
     const lines: string[] = [];
     addCheckedLines(content, lines, label);
     return this.converted(this.tagged(lines));

@@ -11,6 +11,7 @@ export {
   nameStep,
   splitLines,
   stringFieldsOf,
+  textOfBytes,
   timestampStart,
 } from './line-scan';
 export * from './time';

@@ -92,9 +92,14 @@ export function hasLineBreak(text: string): boolean {
   return text.includes('\n') && lineEnd(text, 0) < text.length;
 }
 
+/** Line protocol bytes as text (UTF-8), without copying them first. */
+export function textOfBytes(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
 /** The lines of a request body: UTF-8 line protocol, each line ending in a line break. */
 export function linesOfBody(body: Uint8Array): string[] {
-  return splitLines(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  return splitLines(textOfBytes(body));
 }
 
 /** The lines of line protocol to send, whichever form it comes in (lines, or the bytes of a batch). */

@@ -1,4 +1,11 @@
-import { ConfigurationException, type ApiName, type JsonValue, type LineProtocol, type QueryLanguage } from '../core';
+import {
+  ConfigurationException,
+  type ApiName,
+  type JsonValue,
+  type LineProtocol,
+  type Precision,
+  type QueryLanguage,
+} from '../core';
 import type { Table } from './answers';
 
 /** Where a write goes: the call's target with the client's defaults filled in. Each API takes its own kind. */
@@ -11,7 +18,7 @@ export interface Destination {
 
 export interface QueryRequest {
   database: string | undefined;
-  epoch: string | undefined;
+  epoch: Precision | undefined;
   /** Bound parameters, already encoded as the `params` form field. */
   params: string | undefined;
   /** Instead of the client's cap on an answer read whole. */
@@ -23,7 +30,7 @@ export interface TableQuery {
   language: QueryLanguage;
   database: string | undefined;
   org: string | undefined;
-  epoch: string | undefined;
+  epoch: Precision | undefined;
   /** Bound parameters, already encoded as a JSON object. */
   params: string | undefined;
   signal: AbortSignal | undefined;

@@ -1,5 +1,4 @@
 /** Queries whose answers are read as they arrive: InfluxQL on `/query` (chunked), SQL on 3.x, Flux on 2.x. */
-import type { Precision } from '../core';
 import type { StreamedResponse, Transport } from '../transport';
 import { CHUNK_ROWS, tablesOfFlux, tablesOfInfluxQL, tablesOfJsonLines, tableOfSql, type Table } from './answers';
 import type { TableQuery } from './api';
@@ -36,7 +35,7 @@ export function sqlTables(transport: Transport, text: string, query: TableQuery)
       maxAnswerBytes: query.maxAnswerBytes,
       whole: query.whole,
     }),
-    (lines) => tablesOfJsonLines(lines, tableOfSql(text), query.epoch as Precision | undefined),
+    (lines) => tablesOfJsonLines(lines, tableOfSql(text), query.epoch),
   );
 }
 
@@ -55,7 +54,7 @@ export function fluxTables(transport: Transport, text: string, query: TableQuery
       maxAnswerBytes: query.maxAnswerBytes,
       whole: query.whole,
     }),
-    (lines) => tablesOfFlux(lines, query.epoch as Precision | undefined, longestOf(transport, query)),
+    (lines) => tablesOfFlux(lines, query.epoch, longestOf(transport, query)),
   );
 }
 

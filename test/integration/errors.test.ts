@@ -193,10 +193,15 @@ describe('exceptions from a server with authentication', () => {
     await reader.close();
   });
 
-  it('takes credentials from options instead of the DSN', async () => {
+  it('takes credentials from options instead of the DSN: the point is stored', async () => {
     const client = new Client(server.dsn('authdb'), { username: WRITER.username, password: WRITER.password });
     await client.write('cpu', { v: 2, timestamp: 2 });
     await client.close();
+    const reader = new Client(server.dsn('authdb', READER));
+    assert.deepEqual(await reader.query("SELECT v FROM cpu WHERE time = '1970-01-01T00:00:02Z'", { epoch: 's' }), [
+      { name: 'cpu', values: [{ time: 2, v: 2 }] },
+    ]);
+    await reader.close();
   });
 
   it('UnauthorizedException without credentials', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Measurement, type ClientOptions } from '../../src';
 import { InfluxServer } from '../support/influxd';
+import { FaultProxy } from '../support/proxy';
 
 let server: InfluxServer;
 let counter = 0;
@@ -190,9 +191,20 @@ describe('write, read back over plain HTTP', () => {
   });
 
   it('an empty list sends nothing and succeeds', async () => {
-    const { client } = await fresh();
-    await client.write([]);
-    await client.close();
+    const { db } = await fresh();
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    const client = new Client(`http://127.0.0.1:${proxy.port}/${db}`, { api: '1' });
+    try {
+      await client.write([]);
+      assert.deepEqual(
+        proxy.requests.map((request) => `${request.method} ${request.url}`),
+        [],
+        'no request at all',
+      );
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
   });
 
   it('keeps the sign of -0, which InfluxDB stores as sent', async () => {

@@ -1,7 +1,7 @@
 /**
  * The config node's settings (as deployed, or as typed in the dialog for Test connection) -> the
- * Client they describe. A flow from before server kinds (a DSN alone) reads as it always did: the
- * DSN's path is the database; the kind, missing, is 'auto', which finds a 1.x server as 1.x.
+ * Client they describe. A node with a DSN alone (written by hand) works: the DSN's path is the
+ * database, and the kind, missing, is 'auto': the server is asked what it is.
  */
 import { readFileSync } from 'node:fs';
 import { Client, type ClientOptions } from '../../client';

@@ -32,7 +32,7 @@ export interface OutDef extends NodeDef {
   spool: boolean;
   /** Megabytes on disk at most. */
   spoolLimit: string | number;
-  /** 'fields' (missing in older flows), 'lineProtocol', or 'influxdb' (node-red-contrib-influxdb's shapes). */
+  /** 'fields' (also when missing), 'lineProtocol', or 'influxdb' (node-red-contrib-influxdb's shapes). */
   payloadFormat?: string;
   /** Milliseconds at most added at random to each commit. */
   jitter?: string | number;

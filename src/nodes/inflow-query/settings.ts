@@ -16,13 +16,13 @@ import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_MAX_ANSWER_MB, DEFAULT_OUTPUT 
 export interface QueryDef extends NodeDef {
   server: string;
   query: string;
-  /** 'influxql' (missing in flows from before languages), 'sql' or 'flux'. */
+  /** 'influxql' (also when missing), 'sql' or 'flux'. */
   language?: string;
   epoch: string;
   raw: boolean;
-  /** 'message' (one message, missing in older flows) or 'parts' (one per chunk, with msg.parts). */
+  /** 'message' (one message, also when missing) or 'parts' (one per chunk, with msg.parts). */
   output?: string;
-  /** Megabytes of an answer read at once, at most (empty, or missing in older flows: the default). */
+  /** Megabytes of an answer read at once, at most (empty or missing: the default). */
   maxAnswerMb?: string | number;
   errorOutput: boolean;
 }
@@ -51,7 +51,7 @@ export function outputOf(def: QueryDef): 'message' | 'parts' {
 
 export function optionsOf(msg: QueryMessage, def: QueryDef): QueryOptions {
   const options: QueryOptions = {};
-  // A node saved without the property (an older flow) has the editor's default, ms; '' is RFC3339 text.
+  // A node without the property (written by hand) has the editor's default, ms; '' is RFC3339 text.
   const epoch = msg.epoch ?? (def.epoch === undefined ? DEFAULT_EPOCH : def.epoch || undefined);
   if (msg.epoch !== undefined && !isPrecision(msg.epoch)) {
     throw new InvalidArgumentException(`msg.epoch must be one of h, m, s, ms, u, ns, not ${JSON.stringify(msg.epoch)}`);

@@ -4,7 +4,7 @@ import type { Client } from '../../client';
 import type { InfluxDBException, Precision } from '../../core';
 
 export interface ConfigDef extends NodeDef {
-  /** The server kind: 'auto', '1', '2', '3' or 'victoriametrics'; missing in flows from before kinds ('auto'). */
+  /** The server kind: 'auto', '1', '2', '3' or 'victoriametrics'; missing (a flow written by hand): 'auto'. */
   version?: string;
   /** The DSN (database as the path), or the server's URL when a bucket or database is set apart. */
   dsn: string;
