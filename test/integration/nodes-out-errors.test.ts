@@ -93,6 +93,25 @@ describe('inflow out: errors and status', () => {
     }
   });
 
+  it("a retry delay in settings.js that cannot work ('5000' in quotes): the node says which setting, and fails each message with it", async () => {
+    helper.settings({ inflowOutRetry: { firstDelay: '5000' } });
+    try {
+      const { caught, send } = await setup({});
+      await waitFor(
+        () => statusTexts(helper.getNode('out')).some((text) => /inflowOutRetry\.firstDelay in settings\.js/.test(text)),
+        'a status naming the setting',
+        3000,
+      );
+      send({ payload: 1 });
+      await waitFor(() => caught.length === 1, 'the error');
+      const error = caught[0]?.error as { code: string; message: string };
+      assert.equal(error.code, 'ConfigurationException');
+      assert.match(error.message, /inflowOutRetry\.firstDelay in settings\.js must be a number of at least 0, not "5000"/);
+    } finally {
+      helper.settings({ inflowOutRetry: undefined });
+    }
+  });
+
   it('past its buffer limit, drops the oldest points with BufferOverflowException, counted on the status', async () => {
     helper.settings({ inflowOutRetry: { firstDelay: 60_000 }, inflowOutCloseTimeout: 100 });
     try {
