@@ -15,7 +15,7 @@ import {
   type WriteTarget,
 } from '../core';
 import { BatchWriter, RetryPolicy, type LineSink, type Spool } from '../delivery';
-import { withShape } from './records';
+import { withShape, type WriteRecord } from './records';
 import { LineMaker } from './write-input';
 
 export interface WriteApiOptions extends WriteTarget {
@@ -114,7 +114,7 @@ export class WriteApi implements AsyncDisposable {
    * others are written. Batching: resolves once they are queued, a malformed record told to `onError` (or
    * to the next flush); SYNCHRONOUS: once they are written, rejecting for a malformed record after the others.
    */
-  async write(...records: unknown[]): Promise<void> {
+  async write(...records: Array<WriteRecord | readonly WriteRecord[]>): Promise<void> {
     if (this.#closed) throw new ClientClosedException('the write API is closed');
     const { records: given, shape } = withShape(records);
     const lines: string[] = [];

@@ -15,6 +15,7 @@ import {
   WriteOptions,
   linesOfRecords,
   type FieldValue,
+  type WriteRecord,
 } from '../../src';
 import { parseJson } from '../../src/core';
 import { InfluxServer } from '../support/influxd';
@@ -45,7 +46,7 @@ class Reading {
 }
 
 /** The point in every record form, each with the shape to read it by (when it needs one). */
-function forms(p: Generated): Array<[string, unknown[]]> {
+function forms(p: Generated): Array<[string, WriteRecord[]]> {
   const built = new Point(p.name);
   for (const [key, value] of Object.entries(p.tags)) built.tag(key, value);
   for (const [key, value] of Object.entries(p.fields)) built.field(key, value);
@@ -53,7 +54,7 @@ function forms(p: Generated): Array<[string, unknown[]]> {
   const tagKeys = Object.keys(p.tags);
   const fieldKeys = Object.keys(p.fields);
   const flat: Record<string, unknown> = { ...p.fields, ...p.tags, __time: p.time };
-  const forms: Array<[string, unknown[]]> = [
+  const forms: Array<[string, WriteRecord[]]> = [
     ['Point', [built]],
     ['dict', [{ measurement: p.name, tags: p.tags, fields: p.fields, time: p.time }]],
     ['Measurement', [new Measurement({ name: p.name, tags: p.tags, timestamp: p.time, ...p.fields })]],
@@ -115,7 +116,7 @@ describe('records in every form', () => {
         // One form of them, written through the WriteApi and read back.
         const db = `rec_${++databases}`;
         await server.createDatabase(db);
-        const [form, records] = forms(p)[pick % forms(p).length] as [string, unknown[]];
+        const [form, records] = forms(p)[pick % forms(p).length] as [string, WriteRecord[]];
         const writer = new Client(server.dsn(db), { precision: 'ns' }).writeApi(WriteOptions.SYNCHRONOUS);
         await writer.write(...records);
         await writer.close();
