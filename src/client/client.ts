@@ -29,7 +29,10 @@ import {
   V3Api,
   VictoriaApi,
   victoriaAnswersNoQueries,
+  type AccessReport,
   type Destination,
+  type ListKind,
+  type TargetState,
   type ServerApi,
   type ServerInfo,
 } from '../servers';
@@ -53,7 +56,16 @@ import { settingsFromEnv, settingsFromFile } from './settings-sources';
 import { WriteApi, type WriteApiOptions } from './write-api';
 import { LineMaker, linesOfRecords } from './write-input';
 
-export { describeServer, type ServerInfo } from '../servers';
+export {
+  describeServer,
+  type AccessReport,
+  type CredentialsVerdict,
+  type ListKind,
+  type ServerInfo,
+  type TargetKind,
+  type TargetState,
+  type TargetVerdict,
+} from '../servers';
 
 export interface ClientOptions {
   /**
@@ -162,6 +174,7 @@ export class Client implements LineSink, AsyncDisposable {
   readonly #acceptLoss: boolean;
   readonly #noSync: boolean;
   readonly #hasToken: boolean;
+  readonly #hasCredentials: boolean;
   #api: Promise<ServerApi> | undefined;
   #resolvedApi: ServerApi | undefined;
   #server: ServerInfo | undefined;
@@ -185,6 +198,7 @@ export class Client implements LineSink, AsyncDisposable {
     const username = options.username ?? parsed.username;
     const password = options.password ?? parsed.password;
     this.#hasToken = options.token !== undefined && options.token !== '';
+    this.#hasCredentials = this.#hasToken || (username !== undefined && username !== '');
     this.#redactor = new Redactor({
       secrets: [options.token, password].filter((secret): secret is string => typeof secret === 'string' && secret !== ''),
       basic: username !== undefined && password !== undefined ? { username, password } : undefined,
@@ -415,6 +429,64 @@ export class Client implements LineSink, AsyncDisposable {
       throw this.#clean(error);
     }
     return this.#server as ServerInfo;
+  }
+
+  /**
+   * What the server says of these settings, asked without writing: what it is (by `/ping`, whatever kind
+   * was chosen), whether it took the credentials, and whether each part of the target is there (`target`,
+   * or the client's own). A server of another kind than the one chosen is said so (`chosen`), and nothing
+   * more is asked of it.
+   */
+  async checkAccess(target: WriteTarget = {}, signal?: AbortSignal): Promise<AccessReport> {
+    try {
+      const started = performance.now();
+      let response: TransportResponse;
+      try {
+        response = await this.pingAnswer(signal);
+      } catch (error) {
+        if (!(error instanceof UnauthorizedException)) throw error;
+        // InfluxDB 3 and vmauth ask for credentials on /ping too.
+        const credentials = this.#hasCredentials ? 'refused' : 'needed';
+        return { server: undefined, roundTrip: undefined, credentials, serverMessage: error.serverMessage, targets: [] };
+      }
+      const roundTrip = performance.now() - started;
+      const server = this.#serverInfo(response);
+      if (this.#apiChoice !== 'auto' && this.#apiChoice !== server.api) {
+        return { server, roundTrip, chosen: this.#apiChoice, credentials: undefined, targets: [] };
+      }
+      const check = await this.#apiOfServer(server).checkAccess(this.destination(target), this.#hasCredentials);
+      return { server, roundTrip, ...check };
+    } catch (error) {
+      throw this.#clean(error);
+    }
+  }
+
+  /** What the server has of a kind, for a person to pick from: databases, a database's retention policies, an org's buckets, orgs. */
+  async listTargets(kind: ListKind, target: WriteTarget = {}): Promise<string[]> {
+    try {
+      return await (await this.api()).list(kind, this.destination(target));
+    } catch (error) {
+      throw this.#clean(error);
+    }
+  }
+
+  /**
+   * Makes the target's database (1.x) or bucket (2.x) when it is missing, where the credentials may;
+   * InfluxDB 3 and VictoriaMetrics make theirs with the first write. What the target is now.
+   */
+  async createTarget(target: WriteTarget = {}): Promise<TargetState> {
+    try {
+      return await (await this.api()).create(this.destination(target));
+    } catch (error) {
+      throw this.#clean(error);
+    }
+  }
+
+  /** The API of a server found by a ping: the client's own once it knows it, or one for this check. */
+  #apiOfServer(server: ServerInfo): ServerApi {
+    if (this.#resolvedApi?.name === server.api) return this.#resolvedApi;
+    if (this.#apiChoice === 'auto' && this.#resolvedApi === undefined) return this.apiFor(server);
+    return apiOf(server.api, this.#transport, this.precision, { acceptLoss: this.#acceptLoss, noSync: this.#noSync });
   }
 
   /** What the server was found to be, once known (after `detectServer()` or a first request). */

@@ -1,5 +1,17 @@
 /** The Inflow port: a Client made from a DSN, its write forms, Sessions, and queries reshaped into series. */
-export { Client, describeServer, type ClientOptions, type PingResult, type ServerInfo } from './client';
+export {
+  Client,
+  describeServer,
+  type AccessReport,
+  type ClientOptions,
+  type CredentialsVerdict,
+  type ListKind,
+  type PingResult,
+  type ServerInfo,
+  type TargetKind,
+  type TargetState,
+  type TargetVerdict,
+} from './client';
 export { maskDsn, parseDsn, parseServerUrl, type Dsn } from './dsn';
 export {
   isDictForm,

@@ -6,6 +6,7 @@ import {
   type Precision,
   type QueryLanguage,
 } from '../core';
+import type { AccessCheck, CheckTarget, ListKind, TargetState } from './access';
 import type { Table } from './answers';
 
 /** Where a write goes: the call's target with the client's defaults filled in. Each API takes its own kind. */
@@ -51,6 +52,12 @@ export interface ServerApi {
   write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void>;
   /** Runs InfluxQL and returns the answer in 1.x's JSON shape, big integers exact. */
   query(text: string, request: QueryRequest): Promise<JsonValue>;
+  /** What the server says of the credentials and of each part of the target, asked without writing. */
+  checkAccess(target: CheckTarget, withCredentials: boolean): Promise<AccessCheck>;
+  /** The names the server has of a kind (databases, a database's retention policies, an org's buckets, orgs). */
+  list(kind: ListKind, target: CheckTarget): Promise<string[]>;
+  /** Makes the target's database or bucket if it is missing; what it is now. */
+  create(target: CheckTarget): Promise<TargetState>;
 }
 
 /** The 1.x database and retention policy of a destination: a bucket reads as `database/retention-policy`. */

@@ -1,4 +1,5 @@
 /** One module per server HTTP API: paths, parameters, and what each answer means. */
+export type { AccessCheck, AccessReport, CredentialsVerdict, ListKind, TargetKind, TargetState, TargetVerdict } from './access';
 export type { Destination, QueryRequest, ServerApi, TableQuery } from './api';
 export { V1Api } from './v1';
 export { V2Api } from './v2';

@@ -12,7 +12,7 @@ import {
 } from '../core';
 import type { TransportResponse } from '../transport';
 
-export type Operation = 'write' | 'query' | 'ping';
+export type Operation = 'write' | 'query' | 'ping' | 'check';
 
 const MAX_QUOTED_BODY = 300;
 

@@ -4,11 +4,23 @@
  * through its v1 `/query`. Read from its source (v2.9: http/write_handler.go, http/legacy/).
  */
 import { LANGUAGES_OF, ConfigurationException, type ApiName, type JsonValue, type LineProtocol, type Precision } from '../core';
-import type { Transport } from '../transport';
+import type { Transport, TransportRequest } from '../transport';
+import {
+  ask,
+  fieldOf,
+  jsonOf,
+  namesIn,
+  type AccessCheck,
+  type CheckTarget,
+  type ListKind,
+  type TargetState,
+  type TargetVerdict,
+} from './access';
 import type { Table } from './answers';
 import type { Destination, QueryRequest, ServerApi, TableQuery } from './api';
 import { bodyIn, v2Precision } from './precision';
 import { fluxTables, influxqlTables } from './queries';
+import { exceptionFromResponse } from './responses';
 import { postWrite, v1Query } from './v1';
 
 export class V2Api implements ServerApi {
@@ -57,5 +69,110 @@ export class V2Api implements ServerApi {
 
   query(text: string, request: QueryRequest): Promise<JsonValue> {
     return v1Query(this.transport, text, request);
+  }
+
+  /**
+   * The org by `/api/v2/orgs`, its bucket by `/api/v2/buckets`, a database by its DBRP mappings. 2.x always
+   * checks a token, and lists only what the token may read: a bucket it does not list may still take writes.
+   */
+  async checkAccess(target: CheckTarget, withCredentials: boolean): Promise<AccessCheck> {
+    const { org, bucket, database, retentionPolicy } = target;
+    const first: TransportRequest =
+      org === undefined
+        ? { method: 'GET', path: '/api/v2/buckets', query: { limit: '1' } }
+        : { method: 'GET', path: '/api/v2/orgs', query: { org } };
+    const asked = await this.ask(first, withCredentials);
+    if (asked.refused !== undefined) return asked.refused;
+    const credentials = withCredentials ? 'accepted' : 'open';
+    if (org === undefined) {
+      const named = bucket ?? database;
+      return {
+        credentials,
+        targets:
+          named === undefined ? [] : [{ kind: bucket === undefined ? 'database' : 'bucket', name: named, state: 'unchecked' }],
+      };
+    }
+    const orgState: TargetVerdict =
+      asked.response.status === 404
+        ? 'missing'
+        : namesIn(fieldOf(jsonOf(asked.response, 'orgs'), 'orgs'), 'name').includes(org)
+          ? 'found'
+          : 'hidden';
+    const targets: TargetState[] = [{ kind: 'org', name: org, state: orgState }];
+    if (orgState !== 'found') {
+      if (bucket !== undefined) targets.push({ kind: 'bucket', name: bucket, state: 'unchecked' });
+      return { credentials, targets };
+    }
+    if (bucket !== undefined) {
+      targets.push({ kind: 'bucket', name: bucket, state: await this.bucketState(org, bucket) });
+    } else if (database !== undefined) {
+      const mappings = await this.mappings(org, database);
+      targets.push({ kind: 'database', name: database, state: mappings.length > 0 ? 'found' : 'missing' });
+      if (retentionPolicy !== undefined) {
+        const state = mappings.length === 0 ? 'unchecked' : mappings.includes(retentionPolicy) ? 'found' : 'missing';
+        targets.push({ kind: 'retentionPolicy', name: retentionPolicy, state });
+      }
+    }
+    return { credentials, targets };
+  }
+
+  async list(kind: ListKind, target: CheckTarget): Promise<string[]> {
+    if (kind === 'orgs') return namesIn(fieldOf(await this.get('/api/v2/orgs', {}), 'orgs'), 'name');
+    const org = target.org;
+    if (org === undefined)
+      throw new ConfigurationException('set the org first: InfluxDB 2.x lists buckets and databases by organization');
+    if (kind === 'buckets') {
+      const buckets = namesIn(fieldOf(await this.get('/api/v2/buckets', { org, limit: '100' }), 'buckets'), 'name');
+      // Names starting with "_" are 2.x's own (_monitoring, _tasks).
+      return buckets.filter((name) => !name.startsWith('_'));
+    }
+    if (kind === 'databases')
+      return [...new Set(namesIn(fieldOf(await this.get('/api/v2/dbrps', { org }), 'content'), 'database'))];
+    if (target.database === undefined) throw new ConfigurationException('name a database to list its retention policies');
+    return this.mappings(org, target.database);
+  }
+
+  /** A bucket of the org, made with the org's default retention when it is missing. */
+  async create(target: CheckTarget): Promise<TargetState> {
+    const { org, bucket } = target;
+    if (org === undefined || bucket === undefined) {
+      throw new ConfigurationException('InfluxDB 2.x makes buckets in an organization: set the org and the bucket');
+    }
+    const state = await this.bucketState(org, bucket);
+    if (state !== 'missing') return { kind: 'bucket', name: bucket, state };
+    const orgs = fieldOf(await this.get('/api/v2/orgs', { org }), 'orgs');
+    const id = Array.isArray(orgs) && orgs[0] !== undefined ? fieldOf(orgs[0], 'id') : undefined;
+    if (typeof id !== 'string')
+      throw new ConfigurationException(`organization ${JSON.stringify(org)} has no ID in the server's answer`);
+    const response = await this.transport.request({
+      method: 'POST',
+      path: '/api/v2/buckets',
+      body: JSON.stringify({ orgID: id, name: bucket, retentionRules: [] }),
+      contentType: 'application/json',
+    });
+    if (response.status !== 201) throw exceptionFromResponse('check', response);
+    return { kind: 'bucket', name: bucket, state: 'created' };
+  }
+
+  private async bucketState(org: string, bucket: string): Promise<TargetVerdict> {
+    const response = await this.transport.request({ method: 'GET', path: '/api/v2/buckets', query: { org, name: bucket } });
+    if (response.status === 404) return 'missing';
+    if (response.status !== 200) throw exceptionFromResponse('check', response);
+    return namesIn(fieldOf(jsonOf(response, 'buckets'), 'buckets'), 'name').includes(bucket) ? 'found' : 'hidden';
+  }
+
+  /** The retention policies a database is mapped for in the org (none: no mapping). */
+  private async mappings(org: string, database: string): Promise<string[]> {
+    return namesIn(fieldOf(await this.get('/api/v2/dbrps', { org, db: database }), 'content'), 'retention_policy');
+  }
+
+  private ask(request: TransportRequest, withCredentials: boolean): ReturnType<typeof ask> {
+    return ask(this.transport, request, withCredentials, [404]);
+  }
+
+  private async get(path: string, query: Record<string, string>): Promise<JsonValue> {
+    const response = await this.transport.request({ method: 'GET', path, query });
+    if (response.status !== 200) throw exceptionFromResponse('check', response);
+    return jsonOf(response, path);
   }
 }

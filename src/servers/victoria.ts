@@ -17,7 +17,16 @@ import {
   type LineProtocol,
   type Precision,
 } from '../core';
-import type { Transport } from '../transport';
+import type { Transport, TransportRequest } from '../transport';
+import {
+  ask,
+  credentialsVerdict,
+  nothingToList,
+  type AccessCheck,
+  type CheckTarget,
+  type ListKind,
+  type TargetState,
+} from './access';
 import type { Table } from './answers';
 import { databaseAndPolicy, type Destination, type QueryRequest, type ServerApi, type TableQuery } from './api';
 import { postWrite } from './v1';
@@ -52,6 +61,24 @@ export class VictoriaApi implements ServerApi {
     }
     // The database becomes the label `db` of every series. A token goes as vmauth wants it.
     await postWrite(this.transport, '/write', { db: database, precision: this.timePrecision }, bodyOf(lines), signal, 'Bearer');
+  }
+
+  /** The credentials on a read path (vmauth checks them on every path); a database is only a label, made by writing. */
+  async checkAccess(target: CheckTarget, withCredentials: boolean): Promise<AccessCheck> {
+    const asked = await ask(this.transport, LABELS, withCredentials);
+    if (asked.refused !== undefined) return asked.refused;
+    const credentials = await credentialsVerdict(this.transport, LABELS, withCredentials);
+    const database = target.bucket ?? target.database;
+    return { credentials, targets: database === undefined ? [] : [{ kind: 'database', name: database, state: 'onFirstWrite' }] };
+  }
+
+  list(kind: ListKind): Promise<string[]> {
+    return Promise.reject(nothingToList('VictoriaMetrics', kind));
+  }
+
+  create(target: CheckTarget): Promise<TargetState> {
+    const database = target.bucket ?? target.database ?? '';
+    return Promise.resolve({ kind: 'database', name: database, state: 'onFirstWrite' });
   }
 
   query(_text: string, _request: QueryRequest): Promise<JsonValue> {
@@ -116,3 +143,6 @@ export function victoriaAnswersNoQueries(): ConfigurationException {
 export function stringFieldOf(line: string): string | undefined {
   return stringFieldsOf(line).next().value?.key;
 }
+
+/** A read path every VictoriaMetrics answers, and vmauth checks credentials on, as on every path. */
+const LABELS: TransportRequest = { method: 'GET', path: '/api/v1/labels', query: { limit: '1' }, tokenScheme: 'Bearer' };

@@ -66,6 +66,8 @@ export interface TransportRequest {
   maxAnswerBytes?: number | undefined;
   /** A streamed answer that is kept whole by its reader: `maxAnswerBytes` holds for all of it, not for each line. */
   whole?: boolean | undefined;
+  /** Sent without credentials: to learn whether the server asks for any. */
+  anonymous?: boolean | undefined;
 }
 
 /** What is read of an error answer, at most: enough for any server's words, never a flood. */
@@ -182,7 +184,7 @@ export class Transport {
 
   private headersOf(request: TransportRequest, acceptGzip: boolean): Record<string, string> {
     const headers: Record<string, string> = {};
-    if (this.#options.authorization !== undefined)
+    if (this.#options.authorization !== undefined && request.anonymous !== true)
       headers.authorization = this.#options.authorization(request.tokenScheme ?? 'Token');
     if (acceptGzip) headers['accept-encoding'] = 'gzip';
     if (request.body !== undefined) headers['content-type'] = request.contentType ?? 'text/plain; charset=utf-8';

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InfluxDB, Point, setLogger } from '@influxdata/influxdb-client';
+import { BucketsAPI, DbrpsAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import {
   BatchWriter,
   Client,
@@ -68,6 +69,45 @@ describe('the InfluxDB 2.x test server, proven with the official client', () => 
     assert.equal(byRoom.hall?._time, '2023-11-14T22:13:20.123456789Z');
     assert.equal(byRoom.attic?._value, 3);
     assert.equal(byRoom.attic?._field, 'count');
+  });
+
+  it("answers the official client's OrgsAPI, BucketsAPI and DbrpsAPI: lists, a bucket made, and 2.x's not-found answers", async () => {
+    const influx = official();
+    const orgs = await new OrgsAPI(influx).getOrgs({ org: ORG });
+    assert.deepEqual(
+      orgs.orgs?.map((org) => org.name),
+      [ORG],
+    );
+    const orgID = orgs.orgs?.[0]?.id ?? '';
+    const buckets = new BucketsAPI(influx);
+    const made = await buckets.postBuckets({ body: { orgID, name: 'made-by-official', retentionRules: [] } });
+    assert.equal(made.name, 'made-by-official');
+    const found = await buckets.getBuckets({ org: ORG, name: 'made-by-official' });
+    assert.deepEqual(
+      found.buckets?.map((bucket) => [bucket.name, bucket.id]),
+      [['made-by-official', made.id]],
+    );
+    await assert.rejects(
+      buckets.getBuckets({ org: ORG, name: 'no-such-bucket' }),
+      (error: { statusCode?: number; body?: string }) => {
+        assert.equal(error.statusCode, 404);
+        assert.deepEqual(JSON.parse(String(error.body)), { code: 'not found', message: 'bucket "no-such-bucket" not found' });
+        return true;
+      },
+    );
+    await assert.rejects(
+      new OrgsAPI(influx).getOrgs({ org: 'work' }),
+      (error: { statusCode?: number }) => error.statusCode === 404,
+    );
+    await assert.rejects(
+      buckets.postBuckets({ body: { orgID, name: 'made-by-official', retentionRules: [] } }),
+      (error: { statusCode?: number }) => error.statusCode === 422,
+    );
+    const mappings = await new DbrpsAPI(influx).getDBRPs({ org: ORG, db: 'sensors' });
+    assert.deepEqual(
+      mappings.content?.map((mapping) => [mapping.database, mapping.retention_policy, mapping.virtual]),
+      [['sensors', 'autogen', true]],
+    );
   });
 
   it('refuses its writes with a wrong token, as 2.x does: 401 {code: "unauthorized"}', async () => {

@@ -212,6 +212,13 @@ export class InfluxServer {
     if (response.status !== 204) throw new Error(`raw write failed with ${response.status}: ${await response.text()}`);
   }
 
+  /** The databases the server has (as an admin sees them), but its own `_internal`. */
+  async databases(): Promise<string[]> {
+    const answer = await this.rawQuery('SHOW DATABASES');
+    const values = answer.results[0]?.series?.[0]?.values ?? [];
+    return values.map((row) => String(row[0])).filter((name) => name !== '_internal');
+  }
+
   async createDatabase(name: string): Promise<void> {
     await this.rawQuery(`CREATE DATABASE ${quoteIdentifier(name)}`);
   }

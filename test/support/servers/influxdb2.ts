@@ -10,6 +10,11 @@
  *   knows `us`, `ms` and `s` only, so `u`, `m`, `h` (and anything else) are read as nanoseconds.
  * - `/ping` (204, `X-Influxdb-Version: v2.9.1`), `/health`, v1 `/query` (see influxql.ts) and Flux on
  *   `/api/v2/query` (see flux.ts).
+ * - The tenant API as tenant/http_server_org.go, http_server_bucket.go and dbrp/http_server_dbrp.go answer
+ *   it: `GET /api/v2/orgs[?org=]` (a name that is no org: 404 `organization name "x" not found`),
+ *   `GET /api/v2/buckets?org=|orgID=[&name=]` (a named bucket that is not there: 404 `bucket "x" not
+ *   found`), `POST /api/v2/buckets {orgID, name}` (201; a name taken: 422), and `GET /api/v2/dbrps?org=|orgID=[&db=]`
+ *   with every bucket's virtual mapping among the explicit ones.
  */
 import { answerFlux } from './flux';
 import { json, TestHttpServer, type Answer, type Received } from './http';
@@ -25,6 +30,9 @@ export interface InfluxDB2Options {
   dbrp?: Readonly<Record<string, string>>;
   version?: string;
 }
+
+/** The one organization's ID, 16 hex digits as 2.x writes IDs. */
+const ORG_ID = '0a1b2c3d4e5f6071';
 
 const PRECISION_NS: Record<string, bigint> = { ns: 1n, us: 1000n, ms: 1_000_000n, s: 1_000_000_000n };
 const MSG_INVALID_PRECISION = 'invalid precision; valid precision units are ns, us, ms, and s';
@@ -73,6 +81,10 @@ export class InfluxDB2Server {
     if (path === '/write' && method === 'POST') return this.authorized(request, () => this.writeV1(request));
     if (path === '/query') return this.authorized(request, () => this.queryV1(request));
     if (path === '/api/v2/query' && method === 'POST') return this.authorized(request, () => this.queryFlux(request));
+    if (path === '/api/v2/orgs' && method === 'GET') return this.authorized(request, () => this.orgs(request));
+    if (path === '/api/v2/buckets' && method === 'GET') return this.authorized(request, () => this.buckets(request));
+    if (path === '/api/v2/buckets' && method === 'POST') return this.authorized(request, () => this.createBucket(request));
+    if (path === '/api/v2/dbrps' && method === 'GET') return this.authorized(request, () => this.dbrps(request));
     return error('not found', 'path not found');
   }
 
@@ -86,6 +98,76 @@ export class InfluxDB2Server {
         : (request.query.get('p') ?? '');
     if (token !== this.options.token) return error('unauthorized', 'unauthorized access');
     return then();
+  }
+
+  private orgs(request: Received): Answer {
+    const name = request.query.get('org');
+    if (name && name !== this.options.org) return error('not found', `organization name "${name}" not found`);
+    return json(200, { links: { self: '/api/v2/orgs' }, orgs: [{ id: ORG_ID, name: this.options.org }] });
+  }
+
+  /** The org a request names by name or ID, or the error 2.x answers. */
+  private orgOf(request: Received): Answer | undefined {
+    const id = request.query.get('orgID');
+    const name = request.query.get('org');
+    if (id) return id === ORG_ID ? undefined : error('not found', 'organization not found');
+    if (name) return name === this.options.org ? undefined : error('not found', `organization name "${name}" not found`);
+    return undefined;
+  }
+
+  private buckets(request: Received): Answer {
+    const wrongOrg = this.orgOf(request);
+    if (wrongOrg !== undefined) return wrongOrg;
+    const name = request.query.get('name');
+    const names = this.store.names().filter((bucket) => !name || bucket === name);
+    if (name && names.length === 0) return error('not found', `bucket "${name}" not found`);
+    const buckets = names.map((bucket) => ({
+      id: bucketId(bucket),
+      orgID: ORG_ID,
+      type: 'user',
+      name: bucket,
+      retentionRules: [],
+    }));
+    return json(200, { links: { self: '/api/v2/buckets' }, buckets });
+  }
+
+  private createBucket(request: Received): Answer {
+    let body: { orgID?: unknown; name?: unknown };
+    try {
+      body = JSON.parse(request.body) as { orgID?: unknown; name?: unknown };
+    } catch {
+      return error('invalid', 'malformed JSON');
+    }
+    if (typeof body.orgID !== 'string' || body.orgID === '') return error('invalid', 'organization id must be provided');
+    if (body.orgID !== ORG_ID) return error('not found', 'organization not found');
+    if (typeof body.name !== 'string' || body.name === '') return error('invalid', 'bucket name is required');
+    if (body.name.startsWith('_'))
+      return error('invalid', `bucket name ${body.name} is invalid. Buckets may not start with underscore`);
+    if (this.store.has(body.name)) return error('conflict', `bucket with name ${body.name} already exists`);
+    this.store.create(body.name);
+    return json(201, { id: bucketId(body.name), orgID: ORG_ID, type: 'user', name: body.name, retentionRules: [] });
+  }
+
+  private dbrps(request: Received): Answer {
+    if (!request.query.get('orgID') && !request.query.get('org')) return error('invalid', 'either org or orgID must be provided');
+    const wrongOrg = this.orgOf(request);
+    if (wrongOrg !== undefined) return wrongOrg;
+    const db = request.query.get('db');
+    const explicit = Object.entries(this.options.dbrp ?? {}).map(([key, bucket]) => {
+      const [database = '', policy = 'autogen'] = key.split('/');
+      return { database, retention_policy: policy, default: !key.includes('/'), bucketID: bucketId(bucket), virtual: false };
+    });
+    const virtual = this.store.names().map((bucket) => ({
+      database: bucket,
+      retention_policy: 'autogen',
+      default: true,
+      bucketID: bucketId(bucket),
+      virtual: true,
+    }));
+    const content = [...explicit, ...virtual]
+      .filter((mapping) => !db || mapping.database === db)
+      .map((mapping) => ({ id: bucketId(`${mapping.database}/${mapping.retention_policy}`), orgID: ORG_ID, ...mapping }));
+    return json(200, { content });
   }
 
   private writeV2(request: Received): Answer {
@@ -185,6 +267,13 @@ export class InfluxDB2Server {
   }
 }
 
+/** A bucket's ID: 16 hex digits, the same for the same name. */
+function bucketId(name: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(name)) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return hash.toString(16).padStart(16, '0');
+}
+
 /** An error answer as 2.x's error handler writes it: `X-Platform-Error-Code`, JSON `{ code, message }`. */
 function error(code: string, message: string): Answer {
   const status: Record<string, number> = {
@@ -192,6 +281,7 @@ function error(code: string, message: string): Answer {
     invalid: 400,
     'unprocessable entity': 422,
     'not found': 404,
+    conflict: 422,
     unavailable: 503,
     forbidden: 403,
     'too many requests': 429,

@@ -16,6 +16,8 @@
  *   like every endpoint it needs the token (`Bearer` or `Token`, or Basic with the token as password),
  *   401 `{"error": "..."}` without.
  * - v1 `/query` (see influxql.ts), where a missing database is "Database x not found" inside a 200.
+ * - `GET /api/v3/configure/database?format=json`: the databases as its `SHOW DATABASES` answers them,
+ *   `[{"iox::database": "_internal", "deleted": false}, ...]`, its own `_internal` first.
  */
 import { randomUUID } from 'node:crypto';
 import { json, TestHttpServer, type Answer, type Received } from './http';
@@ -132,6 +134,13 @@ export class InfluxDB3Server {
         (name) => `Database ${name} not found`,
       );
       return { status: 200, headers: { 'content-type': 'application/json' }, body: influxqlBody(documents, chunked) };
+    }
+    if (method === 'GET' && path === '/api/v3/configure/database') {
+      const names = ['_internal', ...this.store.names()];
+      return json(
+        200,
+        names.map((name) => ({ 'iox::database': name, deleted: false })),
+      );
     }
     if (path === '/api/v3/query_sql') return answerSql(this.store, method === 'POST' ? request.body : undefined, query);
     return { status: 404, body: 'not found' };

@@ -17,6 +17,11 @@ export class PointStore {
     return this.databases.has(database);
   }
 
+  /** Every database (or bucket), in the order they were made. */
+  names(): string[] {
+    return [...this.databases.keys()];
+  }
+
   create(database: string): void {
     if (!this.databases.has(database)) this.databases.set(database, new Map());
   }
