@@ -1,6 +1,8 @@
 /**
  * A real Node-RED runtime in a child process, with this package installed in a temporary user
  * directory (as `npm install` would: a link in its node_modules), for tests through the Admin API.
+ * It runs the Node-RED in node_modules on the current `node`, or the one in NODE_RED_HOME when that is
+ * set (the folder of Node-RED's package, as Node-RED itself names it), to try another version by hand.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -9,6 +11,9 @@ import path from 'node:path';
 import { freePort, killOnExit } from './influxd';
 
 const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The folder of the Node-RED package the runtimes are started from. */
+export const NODE_RED_HOME = process.env.NODE_RED_HOME ?? path.dirname(require.resolve('node-red/package.json'));
 
 export class NodeRedProcess {
   private child: ChildProcess | undefined;
@@ -23,7 +28,8 @@ export class NodeRedProcess {
   /**
    * Starts Node-RED with this package installed. `settings` adds entries to settings.js (JavaScript
    * source, such as `inflowOutRetry: { firstDelay: 200 }`); `env` is added to the process's
-   * environment; `userDir` shares a user directory with another runtime (made when not given).
+   * environment; `userDir` is a user directory made by the caller, shared with another runtime or with
+   * this package installed by npm, into which nothing is linked (one is made when not given).
    */
   static async start(
     options: { settings?: string; env?: Record<string, string>; userDir?: string; wrap?: string[] } = {},
@@ -34,7 +40,7 @@ export class NodeRedProcess {
       symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
     }
     const port = await freePort();
-    // A second runtime on a shared user directory keeps its own settings and flows beside the first's.
+    // A second runtime on a given user directory keeps its own settings and flows beside the first's.
     const ownFiles = options.userDir === undefined ? '' : `-${port}`;
     const settingsFile = `settings${ownFiles}.js`;
     writeFileSync(
@@ -59,7 +65,7 @@ export class NodeRedProcess {
 
   /** Starts Node-RED on the same user directory and waits until the Admin API answers. */
   async resume(): Promise<void> {
-    const [command = process.execPath, ...args] = [...this.wrap, process.execPath, require.resolve('node-red/red.js')];
+    const [command = process.execPath, ...args] = [...this.wrap, process.execPath, path.join(NODE_RED_HOME, 'red.js')];
     const child = spawn(command, [...args, '--userDir', this.userDir, '--settings', this.settingsFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...this.env },
