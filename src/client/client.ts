@@ -447,7 +447,8 @@ export class Client implements LineSink, AsyncDisposable {
         if (!(error instanceof UnauthorizedException)) throw error;
         // InfluxDB 3 and vmauth ask for credentials on /ping too.
         const credentials = this.#hasCredentials ? 'refused' : 'needed';
-        return { server: undefined, roundTrip: undefined, credentials, serverMessage: error.serverMessage, targets: [] };
+        const serverMessage = error.serverMessage === undefined ? undefined : this.#redactor.redact(error.serverMessage);
+        return { server: undefined, roundTrip: undefined, credentials, serverMessage, targets: [] };
       }
       const roundTrip = performance.now() - started;
       const server = this.#serverInfo(response);
@@ -455,7 +456,8 @@ export class Client implements LineSink, AsyncDisposable {
         return { server, roundTrip, chosen: this.#apiChoice, credentials: undefined, targets: [] };
       }
       const check = await this.#apiOfServer(server).checkAccess(this.destination(target), this.#hasCredentials);
-      return { server, roundTrip, ...check };
+      const serverMessage = check.serverMessage === undefined ? undefined : this.#redactor.redact(check.serverMessage);
+      return { server, roundTrip, ...check, serverMessage };
     } catch (error) {
       throw this.#clean(error);
     }
@@ -464,7 +466,9 @@ export class Client implements LineSink, AsyncDisposable {
   /** What the server has of a kind, for a person to pick from: databases, a database's retention policies, an org's buckets, orgs. */
   async listTargets(kind: ListKind, target: WriteTarget = {}): Promise<string[]> {
     try {
-      return await (await this.api()).list(kind, this.destination(target));
+      // A name is the server's to choose: one that holds a secret is not handed on.
+      const names = await (await this.api()).list(kind, this.destination(target));
+      return names.filter((name) => this.#redactor.redact(name) === name);
     } catch (error) {
       throw this.#clean(error);
     }

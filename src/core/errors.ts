@@ -46,6 +46,14 @@ export class InfluxDBException extends Error {
   }
 
   /**
+   * The message alone, without the class name: what Node-RED puts in `msg.error.message` (the class is
+   * in `code`), and what a flow author reads first.
+   */
+  override toString(): string {
+    return this.message;
+  }
+
+  /**
    * Whether sending the same request again may succeed: network failures, timeouts, 5xx and 429.
    * A plain Client never retries by itself; the delivery layer asks this.
    */

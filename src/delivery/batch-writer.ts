@@ -11,7 +11,7 @@ import {
 } from '../core';
 import { Backoff, Pauses, RetryPolicy, type RetryOptions } from './backoff';
 import { BufferBudget, type BufferHolder } from './buffer-budget';
-import { isolateRejected } from './isolate';
+import { isolateRejected, isRejection } from './isolate';
 import { PendingLines, type Acknowledge as AcknowledgeWith, type Batch, type EntryLines } from './pending-lines';
 import { Replay } from './replay';
 import type { LineSink } from './sink';
@@ -85,8 +85,13 @@ export interface WriterState {
   /** Records set aside on disk since the spool was opened: they could not be read back, and are not written. */
   setAsideRecords: number;
   lastWritten: Date | undefined;
-  /** The error of the last request, undefined once one succeeds. */
+  /**
+   * Why the last request failed for the server's state (away, refusing the credentials, without the
+   * target); undefined once one succeeds. Points the server refused for what they hold are not this.
+   */
   lastError: InfluxDBException | undefined;
+  /** The last time the server refused points for what they hold (a bad line, a field type conflict), and its words. */
+  lastRejected: { at: Date; error: InfluxDBException } | undefined;
   /** When the next retry is due while writes are failing. */
   retryAt: Date | undefined;
   /** Why the spool could not be used the last time it was tried; undefined once it works again. */
@@ -117,6 +122,7 @@ export class BatchWriter implements BufferHolder {
   added = 0;
   private lastWritten: Date | undefined;
   private lastError: InfluxDBException | undefined;
+  private lastRejected: { at: Date; error: InfluxDBException } | undefined;
   private dropped = 0;
   private spoolError: Error | undefined;
   private readonly pending = new PendingLines<InfluxDBException>();
@@ -170,6 +176,7 @@ export class BatchWriter implements BufferHolder {
       setAsideRecords: this.options.spool?.setAside ?? 0,
       lastWritten: this.lastWritten,
       lastError: this.lastError,
+      lastRejected: this.lastRejected,
       retryAt: this.lastError === undefined ? undefined : this.backoff.retryAt,
       spoolError: this.spoolError,
       replaying: this.replay?.running === true,
@@ -443,6 +450,11 @@ export class BatchWriter implements BufferHolder {
       return undefined;
     } catch (thrown) {
       const error = InfluxDBException.from(thrown);
+      // Refused points say nothing of the server: the writer is not failing, and their messages fail alone.
+      if (isRejection(error)) {
+        this.lastRejected = { at: new Date(), error };
+        return error;
+      }
       this.lastError = error;
       this.backoff.failed();
       return error;

@@ -105,34 +105,34 @@ describe('Test connection', () => {
     assert.equal((await test(settings, viewerToken)).status, 401);
   });
 
-  it('the right credentials: the server and its version, credentials accepted, the database there, the time it took', async () => {
+  it('the right credentials: the server and its version, credentials accepted, the database there (or hidden from a writer), the time it took', async () => {
     const answer = await report({ dsn: influx.dsn('authdb').replace('//', `//${WRITER.username}@`), password: WRITER.password });
     assert.equal(answer.ok, true);
-    assert.deepEqual(keys(answer), ['reached', 'cannotRead', 'took']);
+    assert.deepEqual(keys(answer), ['reached', 'credentials.accepted', 'database.hidden', 'took']);
     assert.match(String(answer.lines[0]?.values?.server), /^InfluxDB 1\.6/);
     const admin = await report({ dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`), password: ADMIN.password });
-    assert.deepEqual(keys(admin), ['reached', 'accepted', 'database', 'took']);
+    assert.deepEqual(keys(admin), ['reached', 'credentials.accepted', 'database.found', 'took']);
     assert.equal(admin.ok, true);
   });
 
   it("a wrong password: credentials refused, in the server's words", async () => {
     const answer = await report({ dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`), password: 'not-it' });
     assert.equal(answer.ok, false);
-    assert.deepEqual(keys(answer), ['reached', 'refused', 'took']);
+    assert.deepEqual(keys(answer), ['reached', 'credentials.refused', 'took']);
     assert.match(String(answer.lines[1]?.values?.why), /authorization failed/);
   });
 
   it('a database that does not exist, and a retention policy that does not', async () => {
     const missing = await report({ dsn: influx.dsn('nowhere').replace('//', `//${ADMIN.username}@`), password: ADMIN.password });
     assert.equal(missing.ok, false);
-    assert.deepEqual(keys(missing), ['reached', 'accepted', 'noDatabase', 'took']);
+    assert.deepEqual(keys(missing), ['reached', 'credentials.accepted', 'database.missing', 'took']);
     const policy = await report({
       dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
       password: ADMIN.password,
       retentionPolicy: 'weekly',
     });
     assert.equal(policy.ok, false);
-    assert.deepEqual(keys(policy), ['reached', 'accepted', 'database', 'noPolicy', 'took']);
+    assert.deepEqual(keys(policy), ['reached', 'credentials.accepted', 'database.found', 'retentionPolicy.missing', 'took']);
   });
 
   it('settings that cannot work, and a server that does not answer', async () => {
@@ -141,7 +141,7 @@ describe('Test connection', () => {
     assert.match(String(bad.lines[0]?.values?.why), /names no database/);
     const away = await report({ dsn: 'http://127.0.0.1:9/db', timeout: 1000 });
     assert.equal(away.ok, false);
-    assert.deepEqual(keys(away), ['unreachable', 'took']);
+    assert.deepEqual(keys(away), ['unreachable.refused', 'took']);
   });
 
   it("a password left unchanged in the dialog (the editor's placeholder) is the deployed node's", async () => {
@@ -158,7 +158,7 @@ describe('Test connection', () => {
       dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
       password: '__PWRD__',
     });
-    assert.deepEqual(keys(answer), ['reached', 'accepted', 'database', 'took']);
+    assert.deepEqual(keys(answer), ['reached', 'credentials.accepted', 'database.found', 'took']);
   });
 
   it("a stored secret goes only to the server its node was deployed with: a test of another URL, or with another node's id, sends none", async () => {
@@ -195,7 +195,7 @@ describe('Test connection', () => {
         dsn: influx.dsn('authdb').replace('//', `//${ADMIN.username}@`),
         password: '__PWRD__',
       });
-      assert.deepEqual(keys(same), ['reached', 'accepted', 'database', 'took']);
+      assert.deepEqual(keys(same), ['reached', 'credentials.accepted', 'database.found', 'took']);
     } finally {
       await capture.close();
     }

@@ -56,7 +56,7 @@ describe('inflow out and inflow query on InfluxDB 2.x', () => {
       { dsn: v2.url, org: 'home', bucket: 'sensors' },
       `msg.payload = { temperature: msg.value, timestamp: ${T} + msg.value }; if (msg.value === 2) msg.bucket = 'garden'; return msg;`,
     );
-    await connected(/^connected, InfluxDB 2\.9\.1, bucket sensors$/);
+    await connected(/^connected: InfluxDB 2\.9\.1, bucket sensors$/);
     for (const value of [1, 2, 3]) helper.getNode('fn').receive({ value });
     await waitFor(() => completed.length + caught.length === 3, 'three messages done');
     assert.equal(caught.length, 0);
@@ -127,7 +127,7 @@ describe('inflow out and inflow query on InfluxDB 3', () => {
       { dsn: v3.url, database: 'sensors' },
       `msg.payload = { level: msg.value, timestamp: ${T} + msg.value }; if (msg.value === 2) msg.database = 'cellar'; return msg;`,
     );
-    await connected(/^connected, InfluxDB 3\.5\.0 Core, db sensors$/);
+    await connected(/^connected: InfluxDB 3\.5\.0 Core, db sensors \(made by the first write\)$/);
     for (const value of [1, 2, 3]) helper.getNode('fn').receive({ value });
     await waitFor(() => completed.length + caught.length === 3, 'three messages done');
     assert.equal(caught.length, 0);
@@ -178,7 +178,7 @@ describe('inflow out on VictoriaMetrics', () => {
       { dsn: vm.dsn('flows') },
       `msg.payload = msg.value === 2 ? { state: 'on', timestamp: ${T} } : { power: msg.value, timestamp: ${T} + msg.value }; return msg;`,
     );
-    await connected(/^connected, VictoriaMetrics, db flows$/);
+    await connected(/^connected: VictoriaMetrics, db flows$/);
     for (const value of [1, 2, 3]) helper.getNode('fn').receive({ value });
     await waitFor(() => completed.length + caught.length === 3, 'three messages done');
     assert.equal(caught.length, 1);

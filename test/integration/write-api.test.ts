@@ -406,7 +406,11 @@ describe('every record form, read back', () => {
       // Batching without onError: the next flush rejects with what failed; the good ones are written.
       const quiet = client.writeApi({ flushInterval: 10 });
       await quiet.write('good v=8 8', 'good v=', 'good v=9 9');
-      await assert.rejects(quiet.flush(), /^InvalidMeasurementException: records\[1\]: line 1 is not line protocol/);
+      await assert.rejects(
+        quiet.flush(),
+        (error: unknown) =>
+          error instanceof InvalidMeasurementException && /^records\[1\]: line 1 is not line protocol/.test(error.message),
+      );
       await quiet.close();
       await assert.rejects(quiet.write('good v=10 10'), ClientClosedException);
       assert.deepEqual(

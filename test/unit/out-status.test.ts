@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigurationException, ConnectionFailedException, DatabaseNotFoundException, type WriterState } from '../../src';
+import {
+  ConfigurationException,
+  ConnectionFailedException,
+  DatabaseNotFoundException,
+  InvalidMeasurementException,
+  WriteFailedException,
+  type WriterState,
+} from '../../src';
 import { outStatus as statusIn } from '../../src/nodes/inflow-out/status';
 import { english, translatorOf } from '../../src/nodes/shared';
 
@@ -14,6 +21,7 @@ const idle: WriterState = {
   setAsideRecords: 0,
   lastWritten: undefined,
   lastError: undefined,
+  lastRejected: undefined,
   retryAt: undefined,
   spoolError: undefined,
   replaying: false,
@@ -26,12 +34,54 @@ const view = (...writers: Array<Partial<WriterState>>) => ({
 });
 
 describe('the status of inflow out', () => {
-  it('before anything is written: what the ping at start found', () => {
+  it("before anything is written: what the config node's check found, connected or what is wrong", () => {
     assert.deepEqual(outStatus(view()), { fill: 'grey', shape: 'ring', text: 'connecting' });
-    assert.deepEqual(outStatus({ ...view(), reachability: { server: 'InfluxDB 1.6.7, db mydb' } }), {
+    const connected = { ok: true, key: 'connected', values: { server: 'InfluxDB 1.6.7', target: 'db mydb' } };
+    assert.deepEqual(outStatus({ ...view(), reachability: connected }), {
       fill: 'green',
       shape: 'ring',
-      text: 'connected, InfluxDB 1.6.7, db mydb',
+      text: 'connected: InfluxDB 1.6.7, db mydb',
+    });
+    const missing = { ok: false, key: 'missing.database', values: { name: 'ux' } };
+    assert.deepEqual(outStatus({ ...view(), reachability: missing }), {
+      fill: 'red',
+      shape: 'ring',
+      text: 'database ux not found: create it, or tick "Create if missing"',
+    });
+    const wrongKind = { ok: false, key: 'wrongKind', values: { found: 'InfluxDB 2.9.1', chosen: '3' } };
+    assert.equal(
+      outStatus({ ...view(), reachability: wrongKind }).text,
+      'the server is InfluxDB 2.9.1, not InfluxDB 3 Core / Enterprise',
+    );
+  });
+
+  it('one batch on disk, and several: the words agree with the count', () => {
+    assert.equal(outStatus(view({ pendingPoints: 1, spooledRecords: 1 })).text, '1 pending, 1 batch on disk');
+    assert.equal(outStatus(view({ pendingPoints: 1, spooledRecords: 3 })).text, '1 pending, 3 batches on disk');
+  });
+
+  it('points refused for what they hold, after the last write: yellow, when and why; a later write clears it', () => {
+    const conflict = new WriteFailedException('write failed with HTTP 400: partial write', {
+      status: 400,
+      serverMessage:
+        'partial write: field type conflict: input field "a" on measurement "m" is type string, already exists as type float dropped=1',
+    });
+    const before = new Date(at.getTime() - 1000);
+    assert.deepEqual(outStatus(view({ lastWritten: before, lastRejected: { at, error: conflict } })), {
+      fill: 'yellow',
+      shape: 'dot',
+      text: 'refused 09:30:05: field a is a float in the database, not a string',
+    });
+    const bad = new InvalidMeasurementException('msg.payload: field "value" is NaN');
+    assert.equal(
+      outStatus({ ...view({ lastWritten: before }), refused: { at, error: bad } }).text,
+      'refused 09:30:05: msg.payload: field "value" is NaN',
+    );
+    const later = new Date(at.getTime() + 1000);
+    assert.deepEqual(outStatus(view({ lastWritten: later, lastRejected: { at, error: conflict } })), {
+      fill: 'green',
+      shape: 'dot',
+      text: 'written 09:30:06',
     });
   });
 
@@ -39,7 +89,7 @@ describe('the status of inflow out', () => {
     assert.deepEqual(outStatus(view({ setAsideRecords: 2, lastWritten: at })), {
       fill: 'yellow',
       shape: 'ring',
-      text: '0 pending, 2 set aside on disk (unreadable)',
+      text: '0 pending, 2 batches set aside on disk (unreadable)',
     });
   });
 
@@ -69,11 +119,13 @@ describe('the status of inflow out', () => {
   });
 
   it('retrying: yellow, with what is pending and on disk, and why', () => {
-    const lastError = new ConnectionFailedException('could not reach http://127.0.0.1:8086: connect ECONNREFUSED');
+    const lastError = new ConnectionFailedException('could not reach http://127.0.0.1:8086: connect ECONNREFUSED', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8086'), { code: 'ECONNREFUSED' }),
+    });
     assert.deepEqual(outStatus(view({ pendingPoints: 10, spooledRecords: 2, lastError, retryAt: at })), {
       fill: 'yellow',
       shape: 'ring',
-      text: '10 pending, 2 batches on disk, retrying at 09:30:05: ConnectionFailedException: could not reach http://127.0.0...',
+      text: '10 pending, 2 batches on disk, retrying at 09:30:05: connection refused',
     });
   });
 
@@ -86,7 +138,7 @@ describe('the status of inflow out', () => {
     });
   });
 
-  it("a failure that is not retried: red, with the server's words", () => {
+  it("a failure that is not retried: red, what happened and the server's words, no class name", () => {
     const lastError = new DatabaseNotFoundException('write failed with HTTP 404: database not found: "nodb"', {
       status: 404,
       serverMessage: 'database not found: "nodb"',
@@ -94,7 +146,7 @@ describe('the status of inflow out', () => {
     assert.deepEqual(outStatus(view({ lastWritten: at }, { lastError })), {
       fill: 'red',
       shape: 'dot',
-      text: 'DatabaseNotFoundException: database not found: "nodb"',
+      text: 'not written: database not found: "nodb"',
     });
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineMaker, Measurement } from '../../src';
+import { InvalidMeasurementException, LineMaker, Measurement } from '../../src';
 
 const lines = (...args: unknown[]) => new LineMaker({ precision: 's' }).call(args);
 
@@ -70,10 +70,15 @@ describe('write argument forms', () => {
           { name: 'm', v: 1 },
           { name: 'm', v: Number.NaN },
         ]),
-      /^InvalidMeasurementException: measurements\[1\]: field "v" is NaN/,
+      (error: unknown) =>
+        error instanceof InvalidMeasurementException && /^measurements\[1\]: field "v" is NaN/.test(error.message),
     );
     assert.throws(() => lines({ name: 'm' }, [{ v: 1 }, { v: 2 }, { v: {} }]), /rows\[2\]: field "v" is of type Object/);
-    assert.throws(() => lines({ tags: {} }, [{ v: 1 }]), /^InvalidMeasurementException: the template has no measurement name/);
+    assert.throws(
+      () => lines({ tags: {} }, [{ v: 1 }]),
+      (error: unknown) =>
+        error instanceof InvalidMeasurementException && /^the template has no measurement name/.test(error.message),
+    );
     assert.throws(() => lines('m', 21.3), /must be given as an object such as \{ value: 21.3 \}, not number/);
     assert.throws(() => lines(42), /cannot make measurements of a number/);
     assert.throws(() => lines([5]), /measurements\[0\]: a measurement must be an object, not number/);

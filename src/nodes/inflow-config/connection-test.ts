@@ -1,23 +1,19 @@
 /**
- * "Test connection" in the config dialog: with the settings as typed (or as stored), ping the server
- * and run a harmless read, and say in words what was found: the server and its version, whether the
- * credentials were accepted, whether the database (and retention policy) are there, how long it took.
- * The report is locale keys with their values, so the editor shows it in the user's language; it never
- * holds a secret.
+ * "Test connection" in the config dialog: the settings as typed (or as stored) against the server,
+ * without writing. It reaches the server or says why not, says what the server is (and whether it is the
+ * kind chosen), whether it took the credentials, and whether each part of the target is there. The
+ * report is locale keys with their values, so the editor shows it in the user's language; it never holds
+ * a secret.
  */
-import { describeServer, parseServerUrl, type Client } from '../../client';
-import {
-  ConfigurationException,
-  DatabaseNotFoundException,
-  ForbiddenException,
-  InfluxDBException,
-  UnauthorizedException,
-} from '../../core';
-import { clientOfProperties, targetOf, type ConfigProperties } from './properties';
+import type { AccessReport, Client, ListKind } from '../../client';
+import { describeServer } from '../../client';
+import { InfluxDBException } from '../../core';
+import { reasonOf } from '../shared';
+import { clientOfProperties, type ConfigProperties } from './properties';
 
 export type ConnectionSettings = ConfigProperties;
 
-/** One line of the report: a key of locales/<lang>/config.json under inflow-config.test, and its values. */
+/** One line of the report: a key of locales/<lang>/inflow-config.json under inflow-config.test, and its values. */
 export interface ReportLine {
   key: string;
   values?: Record<string, string | number>;
@@ -26,14 +22,13 @@ export interface ReportLine {
 }
 
 export interface ConnectionReport {
-  /** Whether writes with these settings can work. */
+  /** Whether writes with these settings can work, as far as the server tells without a write. */
   ok: boolean;
   lines: ReportLine[];
 }
 
 export async function testConnection(settings: ConnectionSettings): Promise<ConnectionReport> {
   const started = performance.now();
-  const lines: ReportLine[] = [];
   const took = (): ReportLine => ({ key: 'took', values: { ms: Math.round(performance.now() - started) } });
   let client: Client;
   try {
@@ -41,63 +36,74 @@ export async function testConnection(settings: ConnectionSettings): Promise<Conn
   } catch (error) {
     return { ok: false, lines: [{ key: 'settings', values: { why: messageOf(error) }, problem: true }] };
   }
-  const where = client.serverUrl;
-  let api: string;
   try {
-    const started = performance.now();
-    const server = await client.detectServer();
-    api = server.api;
-    lines.push({
-      key: 'reached',
-      values: { where, server: describeServer(server), ms: Math.round(performance.now() - started) },
-    });
+    const lines = linesOfReport(await client.checkAccess(), client.serverUrl);
+    lines.push(took());
+    return { ok: !lines.some((line) => line.problem), lines };
   } catch (error) {
-    await client.close();
-    return { ok: false, lines: [{ key: 'unreachable', values: { where, why: messageOf(error) }, problem: true }, took()] };
-  }
-  if (api !== '1') {
-    // Only 1.x has a read that is harmless for every user; elsewhere the first write tells.
-    lines.push({ key: 'target', values: { target: targetOf(client) } }, took());
-    await client.close();
-    return { ok: true, lines };
-  }
-  const database = client.database ?? '';
-  // The DSN parsed already when the client was made: a user name in it is a credential too.
-  const credentials = Boolean(settings.password || settings.token || parseServerUrl(String(settings.dsn)).username);
-  let ok = true;
-  try {
-    const [policies] = await client.query(`SHOW RETENTION POLICIES ON "${database.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
-    lines.push({ key: credentials ? 'accepted' : 'open' });
-    lines.push({ key: 'database', values: { database } });
-    const wanted = client.retentionPolicy;
-    if (wanted !== undefined) {
-      const found = (policies?.values ?? []).some((row) => row.name === wanted);
-      lines.push(
-        found ? { key: 'policy', values: { policy: wanted } } : { key: 'noPolicy', values: { policy: wanted }, problem: true },
-      );
-      ok = found;
-    }
-  } catch (error) {
-    ok = false;
-    if (error instanceof UnauthorizedException)
-      lines.push({ key: credentials ? 'refused' : 'needed', values: { why: messageOf(error) }, problem: true });
-    else if (error instanceof DatabaseNotFoundException) {
-      lines.push({ key: credentials ? 'accepted' : 'open' });
-      lines.push({ key: 'noDatabase', values: { database }, problem: true });
-    } else if (error instanceof ForbiddenException) {
-      // A user who may write but not read: writes can still work.
-      ok = true;
-      lines.push({ key: 'cannotRead', values: { database, why: messageOf(error) } });
-    } else lines.push({ key: 'failed', values: { why: messageOf(error) }, problem: true });
+    const { reason, why, status } = reasonOf(InfluxDBException.from(error));
+    const values = { where: client.serverUrl, why, status: status ?? '' };
+    return { ok: false, lines: [{ key: `unreachable.${reason}`, values, problem: true }, took()] };
   } finally {
     await client.close();
   }
-  lines.push(took());
-  return { ok, lines };
+}
+
+/** The names a server has of a kind, for the dialog's pick buttons, or the line that says why not. */
+export async function listNames(
+  settings: ConnectionSettings,
+  kind: ListKind,
+): Promise<{ names: string[] } | { line: ReportLine }> {
+  let client: Client;
+  try {
+    client = clientOfProperties(settings);
+  } catch (error) {
+    return { line: { key: 'settings', values: { why: messageOf(error) }, problem: true } };
+  }
+  try {
+    return { names: await client.listTargets(kind) };
+  } catch (error) {
+    const exception = InfluxDBException.from(error);
+    return { line: { key: 'cannotList', values: { why: reasonOf(exception).why }, problem: true } };
+  } finally {
+    await client.close();
+  }
+}
+
+/** The report of a check, a line each: the server, the credentials, each part of the target. */
+export function linesOfReport(report: AccessReport, where: string): ReportLine[] {
+  const { server } = report;
+  if (server === undefined) {
+    return [
+      {
+        key: `credentials.${report.credentials ?? 'refused'}`,
+        values: { why: report.serverMessage ?? '', where },
+        problem: true,
+      },
+    ];
+  }
+  const lines: ReportLine[] = [
+    { key: 'reached', values: { server: describeServer(server), where, ms: Math.round(report.roundTrip ?? 0) } },
+  ];
+  if (report.chosen !== undefined) {
+    // The editor names the kind chosen in the user's language (inflow-config.version.<kind>).
+    lines.push({ key: 'wrongKind', values: { found: describeServer(server), chosen: report.chosen }, problem: true });
+    return lines;
+  }
+  const credentials = report.credentials ?? 'refused';
+  lines.push({
+    key: `credentials.${credentials}`,
+    values: { why: report.serverMessage ?? '', where },
+    problem: credentials === 'refused' || credentials === 'needed',
+  });
+  for (const target of report.targets) {
+    const state = server.api === 'victoriametrics' && target.state === 'onFirstWrite' ? 'label' : target.state;
+    lines.push({ key: `${target.kind}.${state}`, values: { name: target.name }, problem: target.state === 'missing' });
+  }
+  return lines;
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof ConfigurationException) return error.message;
-  if (error instanceof InfluxDBException) return error.serverMessage ?? error.message;
+  if (error instanceof InfluxDBException) return error.message;
   return String(error);
 }

@@ -5,17 +5,21 @@
  * whatever order Node-RED closes them in.
  */
 import type { Node, NodeAPI } from 'node-red';
-import { describeServer, parseServerUrl, type ServerInfo } from '../../client';
+import { parseServerUrl, type Client } from '../../client';
 import { InfluxDBException } from '../../core';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
-import { clientOfProperties, targetOf } from './properties';
-import { testConnection, type ConnectionSettings, type ReportLine } from './connection-test';
+import { listNames, testConnection, type ConnectionSettings, type ReportLine } from './connection-test';
+import { clientOfProperties } from './properties';
+import { reachabilityOfError, reachabilityOfReport } from './reachability';
 
 /** What the editor sends for a password field the user did not change. */
 const UNCHANGED = '__PWRD__';
 
 /** When the flows stop, requests still without an answer this long after the last writer is done are abandoned. */
 const ABANDON_AFTER = 1000;
+
+/** A refused write asks the server again, at most this often. */
+const RECHECK_AFTER = 5000;
 
 export = function register(RED: NodeAPI): void {
   function InflowConfig(this: InflowConfigNode, def: ConfigDef): void {
@@ -29,32 +33,47 @@ export = function register(RED: NodeAPI): void {
     this.reachability = undefined;
     this.precision = 'ms';
     try {
-      this.client = clientOfProperties({ ...def, password: this.credentials.password, token: this.credentials.token });
+      this.client = clientOfProperties({ ...def, ...this.credentials });
       this.precision = this.client.precision;
     } catch (error) {
       this.problem = error instanceof InfluxDBException ? error.message : String(error);
       this.error(`InfluxDB settings cannot work: ${this.problem}`);
     }
 
-    // One ping when the flows start, which is also how 'auto' finds the server's kind: users can show
-    // "connected" and to what (or why not) before their first write, and the first write finds a connection open.
+    // One check when the flows start (which is also how 'auto' finds the server's kind), and again when a
+    // write is refused for its credentials or its target: users show "connected" only once the server has
+    // taken the credentials and has the target, or say what is wrong, before their first write.
     const client = this.client;
-    const found: Promise<ServerInfo> | undefined =
-      client === undefined
-        ? undefined
-        : (def.version || 'auto') === 'auto'
-          ? client.detectServer()
-          : client.ping().then((answer) => answer.server);
-    void found
-      ?.then(
-        (server): Reachability => ({ server: `${describeServer(server)}, ${targetOf(client as NonNullable<typeof client>)}` }),
-        (error: unknown): Reachability => ({ error: InfluxDBException.from(error) }),
-      )
-      .then((reachability) => {
-        if (closing !== undefined || this.client?.closed) return;
+    const createTarget = def.createTarget === true || def.createTarget === 'true';
+    let checking = false;
+    let lastCheck = 0;
+    const check = async (found: Client): Promise<Reachability> => {
+      try {
+        const report = await found.checkAccess();
+        const missing = report.targets.some((target) => target.state === 'missing');
+        if (!createTarget || !missing || report.chosen !== undefined) return reachabilityOfReport(report, found);
+        const made = await found.createTarget();
+        if (made.state === 'created') this.log(`created ${made.kind} ${made.name}`);
+        return reachabilityOfReport(await found.checkAccess(), found);
+      } catch (error) {
+        return reachabilityOfError(error);
+      }
+    };
+    const checkNow = (): void => {
+      if (client === undefined || checking) return;
+      checking = true;
+      lastCheck = Date.now();
+      void check(client).then((reachability) => {
+        checking = false;
+        if (closing !== undefined || client.closed) return;
         this.reachability = reachability;
         for (const tell of users.values()) tell?.(reachability);
       });
+    };
+    checkNow();
+    this.recheck = (): void => {
+      if (Date.now() - lastCheck >= RECHECK_AFTER) checkNow();
+    };
 
     const finishClose = (): void => {
       const done = closing;
@@ -80,25 +99,47 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  // "Test connection" in the config dialog: the settings as typed. JSON bodies only: a form posted by another
-  // site's page (which needs no preflight) is refused before anything is done.
+  // "Test connection" and the pick buttons in the config dialog: the settings as typed. JSON bodies only: a
+  // form posted by another site's page (which needs no preflight) is refused before anything is done.
   RED.httpAdmin.post('/inflow-config/test', RED.auth.needsPermission('inflow-config.write'), (req, res) => {
-    if (!req.is('application/json')) {
-      res.status(415).json({ ok: false, lines: [{ key: 'jsonOnly', problem: true }] });
+    const settings = settingsOf(req.body, req.is('application/json') !== false);
+    if ('refused' in settings) {
+      res.status(settings.status).json({ ok: false, lines: [settings.refused] });
       return;
     }
-    const body = (req.body ?? {}) as ConnectionSettings & { id?: unknown };
-    const stored = storedSecrets(body);
-    if ('refused' in stored) {
-      res.json({ ok: false, lines: [stored.refused] });
-      return;
-    }
-    testConnection({ ...body, password: stored.password, token: stored.token }).then(
+    testConnection(settings).then(
       (report) => res.json(report),
       (error: unknown) =>
         res.status(500).json({ ok: false, lines: [{ key: 'failed', values: { why: String(error) }, problem: true }] }),
     );
   });
+
+  RED.httpAdmin.post('/inflow-config/list', RED.auth.needsPermission('inflow-config.write'), (req, res) => {
+    const settings = settingsOf(req.body, req.is('application/json') !== false);
+    const kind: unknown = (req.body as { kind?: unknown } | undefined)?.kind;
+    if ('refused' in settings) {
+      res.status(settings.status).json({ line: settings.refused });
+      return;
+    }
+    if (kind !== 'databases' && kind !== 'retentionPolicies' && kind !== 'buckets' && kind !== 'orgs') {
+      res.status(400).json({ line: { key: 'failed', values: { why: 'no such list' }, problem: true } });
+      return;
+    }
+    listNames(settings, kind).then(
+      (answer) => res.json(answer),
+      (error: unknown) => res.status(500).json({ line: { key: 'failed', values: { why: String(error) }, problem: true } }),
+    );
+  });
+
+  /** The settings of a request, with the secrets to use, or why the request is refused. */
+  function settingsOf(body: unknown, isJson: boolean): ConnectionSettings | { refused: ReportLine; status: number } {
+    if (!isJson) return { refused: { key: 'jsonOnly', problem: true }, status: 415 };
+    const typed = (typeof body === 'object' && body !== null ? body : {}) as ConnectionSettings & { id?: unknown };
+    const stored = storedSecrets(typed);
+    if ('refused' in stored) return { refused: stored.refused, status: 200 };
+    const username = typeof typed.username === 'string' ? typed.username : undefined;
+    return { ...typed, username, password: stored.password, token: stored.token };
+  }
 
   /**
    * The secrets to test with: as typed, or, for one left unchanged in the dialog (it comes as Node-RED's
@@ -124,7 +165,7 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<InflowConfigNode, ConfigDef, unknown, ConfigCredentials>('inflow-config', InflowConfig, {
-    credentials: { password: { type: 'password' }, token: { type: 'password' } },
+    credentials: { username: { type: 'text' }, password: { type: 'password' }, token: { type: 'password' } },
   });
 };
 

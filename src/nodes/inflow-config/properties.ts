@@ -21,6 +21,8 @@ export interface ConfigProperties {
   tlsCa?: unknown;
   /** false (or "false") accepts any certificate. */
   tlsVerify?: unknown;
+  /** A user name set apart from the URL (a credential, so exported flows do not carry it). */
+  username?: string | undefined;
   password?: string | undefined;
   token?: string | undefined;
 }
@@ -39,6 +41,7 @@ export function clientOfProperties(settings: ConfigProperties): Client {
     retentionPolicy: text(settings.retentionPolicy),
     // Empty: the client's own default.
     timeout: settings.timeout === '' || settings.timeout === undefined ? undefined : Number(settings.timeout),
+    username: settings.username || undefined,
     password: settings.password || undefined,
     token: settings.token || undefined,
     org: text(settings.org),

@@ -5,12 +5,20 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { ConfigurationException, InfluxDBException } from '../../core';
-import { sharedClientOf, configNodeOf, failMessage, logSharedFailuresOnce, StatusThrottle, translatorOf } from '../shared';
+import {
+  asksForRecheck,
+  sharedClientOf,
+  configNodeOf,
+  failMessage,
+  logSharedFailuresOnce,
+  StatusThrottle,
+  translatorOf,
+} from '../shared';
 import { offerToAdopt, watchForOrphans } from './orphans';
 import { pointsOfMessage } from './payload';
 import { optionsOf, tuningOf, userDirOf, type OutDef, type OutOptions, type OutTuning } from './settings';
 import { spoolRootOf } from './spool-directory';
-import { outStatus } from './status';
+import { outStatus, type Refusal } from './status';
 import { TargetWriters } from './writers';
 
 export = function register(RED: NodeAPI): void {
@@ -37,16 +45,22 @@ export = function register(RED: NodeAPI): void {
     const errorOutput = options?.errorOutput;
 
     let writers: TargetWriters | undefined;
+    let refused: Refusal | undefined;
     const status = new StatusThrottle(node, () =>
-      outStatus({ problem, writers: writers?.states() ?? [], reachability: config?.reachability }, text),
+      outStatus({ problem, writers: writers?.states() ?? [], reachability: config?.reachability, refused }, text),
     );
+    // A write refused for its credentials or its target has the config node look at the server again.
+    const changed = (): void => {
+      status.changed();
+      if (writers?.states().some((state) => state.lastError !== undefined && asksForRecheck(state.lastError))) config?.recheck();
+    };
     if (problem === undefined && client !== undefined && options !== undefined && tuning !== undefined) {
       writers = new TargetWriters({
         client,
         options,
         tuning,
         spoolRoot: options.spool ? spoolRootOf(userDirOf(RED.settings), node, def.server) : undefined,
-        changed: () => status.changed(),
+        changed,
         warn: (text) => node.warn(text),
         log: (text) => node.log(text),
       });
@@ -66,7 +80,10 @@ export = function register(RED: NodeAPI): void {
       try {
         points = pointsOfMessage(msg, options.payload);
       } catch (error) {
-        failMessage(msg, InfluxDBException.from(error), errorOutput, send, done);
+        const exception = InfluxDBException.from(error);
+        refused = { at: new Date(), error: exception };
+        status.changed();
+        failMessage(msg, exception, errorOutput, send, done);
         return;
       }
       // Without an errors output, done itself is the acknowledgement: no closure kept per message.

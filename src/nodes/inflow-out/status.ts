@@ -8,11 +8,19 @@ export interface OutView {
   /** Why the node cannot work at all (its settings, its server's), or undefined. */
   problem: InfluxDBException | undefined;
   writers: readonly WriterState[];
-  /** What the server's ping at start found. */
+  /** What the config node's check of the server found. */
   reachability: Reachability | undefined;
+  /** The last message refused before it reached a writer (its payload could not be made into points). */
+  refused?: Refusal | undefined;
 }
 
-export function outStatus({ problem, writers, reachability }: OutView, text: Translate): NodeStatus {
+/** Points refused for what they hold: when, and why. */
+export interface Refusal {
+  at: Date;
+  error: InfluxDBException;
+}
+
+export function outStatus({ problem, writers, reachability, refused }: OutView, text: Translate): NodeStatus {
   if (problem !== undefined) return problemStatus(problem);
   let pending = 0;
   let dropped = 0;
@@ -20,7 +28,10 @@ export function outStatus({ problem, writers, reachability }: OutView, text: Tra
   let setAside = 0;
   let diskError: Error | undefined;
   let lastWritten: Date | undefined;
+  let refusal = refused;
   for (const writer of writers) {
+    if (writer.lastRejected !== undefined && (refusal === undefined || writer.lastRejected.at > refusal.at))
+      refusal = writer.lastRejected;
     pending += writer.pendingPoints;
     dropped += writer.dropped;
     spooled += writer.spooledRecords;
@@ -47,12 +58,17 @@ export function outStatus({ problem, writers, reachability }: OutView, text: Tra
         extras +
         text('inflow-out.status.retrying', {
           time: clockTime(retrying.retryAt ?? new Date()),
-          why: statusText(retrying.lastError),
+          why: statusText(retrying.lastError, text),
         }),
     };
   }
   const failed = writers.find((writer) => writer.lastError !== undefined)?.lastError;
-  if (failed !== undefined) return { fill: 'red', shape: 'dot', text: statusText(failed) };
+  if (failed !== undefined)
+    return { fill: 'red', shape: 'dot', text: text('inflow-out.status.failing', { why: statusText(failed, text) }) };
+  if (refusal !== undefined && (lastWritten === undefined || refusal.at >= lastWritten)) {
+    const words = text('inflow-out.status.refused', { time: clockTime(refusal.at), why: statusText(refusal.error, text) });
+    return { fill: 'yellow', shape: 'dot', text: words + extras };
+  }
   if (pending > 0 || spooled > 0 || setAside > 0) {
     const worrying = dropped > 0 || spooled > 0 || setAside > 0 || diskError !== undefined;
     return { fill: worrying ? 'yellow' : 'blue', shape: 'ring', text: pendingText + extras };

@@ -7,6 +7,7 @@ import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import type { Client, QueryOptions } from '../../client';
 import { InfluxDBException } from '../../core';
 import {
+  asksForRecheck,
   clockTime,
   sharedClientOf,
   configNodeOf,
@@ -38,7 +39,7 @@ export = function register(RED: NodeAPI): void {
     config?.register(node, (reachability) => {
       if (problem !== undefined || running > 0 || answered) return;
       // Once the server is known: a language it does not answer is said at deploy, not at the first message.
-      const wrong = client === undefined || reachability.error !== undefined ? undefined : languageProblem(client, def.language);
+      const wrong = client === undefined || !reachability.ok ? undefined : languageProblem(client, def.language);
       if (wrong !== undefined) {
         node.status(problemStatus(wrong));
         node.error(wrong.message);
@@ -60,7 +61,8 @@ export = function register(RED: NodeAPI): void {
     const failed = (msg: NodeMessage, error: unknown, send: Send, done: Done): void => {
       finished();
       const exception = InfluxDBException.from(error);
-      node.status({ fill: 'red', shape: 'dot', text: statusText(exception) });
+      node.status({ fill: 'red', shape: 'dot', text: statusText(exception, text) });
+      if (asksForRecheck(exception)) config?.recheck();
       failMessage(msg, exception, errorOutput, send, done);
     };
 

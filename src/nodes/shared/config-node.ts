@@ -1,7 +1,14 @@
 /** A node's config node, and the shared client it owns (or why there is none). */
 import type { Node, NodeAPI } from 'node-red';
 import type { Client } from '../../client';
-import { ConfigurationException } from '../../core';
+import {
+  ConfigurationException,
+  DatabaseNotFoundException,
+  ForbiddenException,
+  RetentionPolicyNotFoundException,
+  UnauthorizedException,
+  type InfluxDBException,
+} from '../../core';
 import type { Translate } from './texts';
 import type { InflowConfigNode } from './types';
 
@@ -23,4 +30,14 @@ export function sharedClientOf(config: InflowConfigNode | undefined): ClientOrPr
   if (config.client === undefined)
     return { problem: new ConfigurationException(`the InfluxDB server settings cannot work: ${config.problem}`) };
   return { client: config.client };
+}
+
+/** Whether an error says something the config node's check should look at again: credentials, or a target gone. */
+export function asksForRecheck(error: InfluxDBException): boolean {
+  return (
+    error instanceof UnauthorizedException ||
+    error instanceof ForbiddenException ||
+    error instanceof DatabaseNotFoundException ||
+    error instanceof RetentionPolicyNotFoundException
+  );
 }

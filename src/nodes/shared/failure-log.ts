@@ -40,9 +40,10 @@ export function logSharedFailuresOnce(node: Node): void {
     setImmediate(() => {
       const count = pending.get(logMessage) ?? 1;
       pending.delete(logMessage);
+      // Words, not the exception object: the debug sidebar shows an object collapsed, with its stack.
       original(
         count === 1
-          ? logMessage
+          ? logMessage.message
           : `${logMessage.message} (${count} messages failed with this error; a Catch node gets each of them)`,
       );
     });

@@ -15,7 +15,8 @@ export function translatorOf(RED: NodeAPI): Translate {
   // A status is made several times a second: the runtime's translation (i18next's lookup, plural rules and
   // interpolation) runs once per text, with each value standing for itself, and the values are filled in here.
   const templates = new Map<string, string>();
-  return (key, values = {}) => {
+  return (plain, values = {}) => {
+    const key = pluralOf(plain, values);
     const names = Object.keys(values);
     const cacheKey = names.length === 0 ? key : `${key}\u0000${names.join(',')}`;
     let template = templates.get(cacheKey);
@@ -32,10 +33,21 @@ export function translatorOf(RED: NodeAPI): Translate {
 }
 
 /** The English text of a key, from the package's own catalog. */
-export const english: Translate = (key, values = {}) => {
+export const english: Translate = (plain, values = {}) => {
+  const key = pluralOf(plain, values);
   const template = englishTemplate(key);
   return template === undefined ? key : fill(template, values);
 };
+
+/**
+ * The key of the text for a count: `key_one` for 1 and `key_other` for any other, when the catalog has
+ * them (i18next's names for plural forms); the key itself otherwise.
+ */
+function pluralOf(key: string, values: TextValues): string {
+  const { count } = values;
+  if (typeof count !== 'number' || englishTemplate(`${key}_other`) === undefined) return key;
+  return `${key}_${count === 1 ? 'one' : 'other'}`;
+}
 
 function englishTemplate(key: string): string | undefined {
   const set = key.slice(0, key.indexOf('.'));

@@ -1,7 +1,8 @@
 /** Types shared by the node modules (each node module's own export is its Node-RED initializer). */
 import type { Node, NodeDef } from 'node-red';
 import type { Client } from '../../client';
-import type { InfluxDBException, Precision } from '../../core';
+import type { Precision } from '../../core';
+import type { TextValues } from './texts';
 
 export interface ConfigDef extends NodeDef {
   /** The server kind: 'auto', '1', '2', '3' or 'victoriametrics'; missing (a flow written by hand): 'auto'. */
@@ -16,18 +17,26 @@ export interface ConfigDef extends NodeDef {
   precision: string;
   retentionPolicy: string;
   timeout: string | number;
+  /** Make the database (1.x) or bucket (2.x) when the check finds it missing. */
+  createTarget?: boolean | string;
 }
 
 export interface ConfigCredentials {
+  username?: string;
   password?: string;
   token?: string;
 }
 
 /**
- * What the config node's ping found when the flows started: the server and where it writes
- * ("InfluxDB 3.5.0 Core, db sensors"), or why it did not answer.
+ * What the config node's check of its server found: whether writes can work as far as the server tells
+ * without one, and the status that says so, a key under `inflow-config.status` with its values
+ * ("connected: InfluxDB 3.5.0 Core, db sensors", "database ux not found").
  */
-export type Reachability = { server: string; error?: undefined } | { error: InfluxDBException; server?: undefined };
+export interface Reachability {
+  ok: boolean;
+  key: string;
+  values: TextValues;
+}
 
 export interface InflowConfigNode extends Node<ConfigCredentials> {
   /** The shared client, or undefined when the settings cannot work (see `problem`). */
@@ -37,10 +46,12 @@ export interface InflowConfigNode extends Node<ConfigCredentials> {
   /** Why there is no client, in words for the status of the nodes that use this one. */
   problem: string | undefined;
   precision: Precision;
-  /** Undefined until the ping at start has answered. */
+  /** Undefined until the check at start has answered. */
   reachability: Reachability | undefined;
   /** A user is told of the ping's answer (at once if it is in); it keeps the client open until it deregisters. */
   register(user: Node, onReachability?: (reachability: Reachability) => void): void;
   /** Called by a user once its final commit is done. */
   deregister(user: Node): void;
+  /** Asks the server again (a write was refused for its credentials or its target); at most every few seconds. */
+  recheck(): void;
 }
