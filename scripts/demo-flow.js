@@ -1,6 +1,6 @@
 'use strict';
 // The demo flow `npm start` deploys (and the editor test shows): the examples it is made of, with their
-// shared server pointed at a given InfluxDB.
+// servers (one each, so that the examples import one after another) pointed at a given InfluxDB.
 const fs = require('node:fs');
 const path = require('node:path');
 

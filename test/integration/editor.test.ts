@@ -3,16 +3,15 @@
  * password typed into it to the password credential, so the deployed flow carries no secret.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { InfluxServer } from '../support/influxd';
 
 const { demoFlow } = require('../../scripts/demo-flow.js') as { demoFlow: (dsn: string) => unknown[] };
+import { editorReady, launchChromium, openEditor } from '../support/editor';
 import { NodeRedProcess } from '../support/node-red';
-
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 let nodeRed: NodeRedProcess;
 let influx: InfluxServer;
@@ -20,40 +19,11 @@ let browser: Browser;
 let page: Page;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is needed at ${CHROMIUM} for the editor test: apt-get install chromium (npm test does so as root), or set CHROMIUM`,
-    );
-  }
+  browser = await launchChromium();
   influx = await InfluxServer.start();
   await influx.createDatabase('sensors');
   nodeRed = await NodeRedProcess.start();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(nodeRed.url);
-  // The test's functions run in the page as the TypeScript loader compiled them: give them its naming helper.
-  await page.evaluate('window.__name = (target) => target');
-  await page.waitForFunction(
-    () => {
-      const RED = (
-        window as unknown as { RED?: { nodes?: { getType(type: string): unknown }; workspaces?: { active(): string } } }
-      ).RED;
-      return RED?.nodes?.getType('inflow out') !== undefined && Boolean(RED.workspaces?.active());
-    },
-    null,
-    { timeout: 60_000 },
-  );
+  page = await openEditor(browser, nodeRed.url);
 });
 after(async () => {
   await browser?.close();
@@ -384,14 +354,8 @@ describe('the editor, in Chromium', () => {
     const demo = demoFlow(influx.dsn('sensors')) as Array<{ id: string; type: string }>;
     await nodeRed.deploy(demo);
     await page.reload();
-    await page.waitForFunction(
-      "window.RED && RED.nodes && RED.nodes.getType('inflow out') && RED.workspaces.active() && RED.nodes.node('a1a1a1a1a1a1a105')",
-      null,
-      {
-        timeout: 60_000,
-      },
-    );
-    await page.evaluate('window.__name = (target) => target');
+    await editorReady(page);
+    await page.waitForFunction("RED.nodes.node('a1a1a1a1a1a1a105')", null, { timeout: 60_000 });
     const tabs = demo.filter((node) => node.type === 'tab').map((node) => node.id);
     const statusOn = async (tab: string, text: RegExp): Promise<string[]> => {
       await page.evaluate(
