@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openEditor } from '../support/editor';
+import { launchChromium, openEditorPage } from '../support/editor';
 import { NodeRedProcess } from '../support/node-red';
 
 let nodeRed: NodeRedProcess;
@@ -18,7 +18,7 @@ let page: Page;
 before(async () => {
   browser = await launchChromium();
   nodeRed = await NodeRedProcess.start();
-  page = await openEditor(browser, nodeRed.url);
+  page = await openEditorPage(browser, nodeRed.url);
 });
 after(async () => {
   await browser?.close();

@@ -6,28 +6,34 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import {
+  importInflowNodes,
+  openAndDone,
+  openEditor,
+  propertiesOf,
+  waitForEditor,
+  type Editor,
+  type EditorRED,
+} from '../support/editor';
 import { InfluxServer } from '../support/influxd';
+import type { NodeRedProcess } from '../support/node-red';
 
 const { demoFlow } = require('../../scripts/demo-flow.js') as { demoFlow: (dsn: string) => unknown[] };
-import { editorReady, launchChromium, openEditor } from '../support/editor';
-import { NodeRedProcess } from '../support/node-red';
 
+let editor: Editor;
 let nodeRed: NodeRedProcess;
 let influx: InfluxServer;
-let browser: Browser;
 let page: Page;
 
 before(async () => {
-  browser = await launchChromium();
   influx = await InfluxServer.start();
   await influx.createDatabase('sensors');
-  nodeRed = await NodeRedProcess.start();
-  page = await openEditor(browser, nodeRed.url);
+  editor = await openEditor({ width: 1400, height: 900 });
+  ({ nodeRed, page } = editor);
 });
 after(async () => {
-  await browser?.close();
-  await nodeRed?.remove();
+  await editor?.close();
   await influx?.stop();
 });
 
@@ -112,71 +118,20 @@ describe('the editor, in Chromium', () => {
     assert.equal(label, '127.0.0.1:8086/sensors');
   });
 
-  /** Imports nodes with new ids; the ids of the imported nodes of our types, config nodes included. */
-  const importInflowNodes = (nodes: unknown[]): Promise<string[]> =>
-    page.evaluate((nodes) => {
-      const RED = (window as unknown as { RED: EditorRED }).RED;
-      const before = new Set<string>();
-      RED.nodes.eachNode((node) => void before.add(node.id));
-      RED.nodes.eachConfig((node) => void before.add(node.id));
-      RED.view.importNodes(nodes, { generateIds: true, addFlow: false });
-      const added: string[] = [];
-      const take = (node: { id: string; type: string }): void => {
-        if (!before.has(node.id) && /^inflow/.test(node.type)) added.push(node.id);
-      };
-      RED.nodes.eachNode(take);
-      RED.nodes.eachConfig(take);
-      return added;
-    }, nodes);
-
-  /** Each node's properties (those its type defines) and whether the editor finds it valid. */
-  const propertiesOf = (ids: string[]): Promise<Array<{ type: string; valid: boolean; properties: Record<string, unknown> }>> =>
-    page.evaluate((ids) => {
-      const RED = (window as unknown as { RED: EditorRED }).RED;
-      return ids.map((id) => {
-        const node = RED.nodes.node(id) as Record<string, unknown> & {
-          type: string;
-          valid: boolean;
-          _def: { defaults: Record<string, unknown> };
-        };
-        const properties: Record<string, unknown> = {};
-        for (const key of Object.keys(node._def.defaults)) properties[key] = node[key];
-        return { type: node.type, valid: node.valid, properties };
-      });
-    }, ids);
-
-  /** Opens a node's dialog, as a double click does, and presses Done. */
-  async function openAndDone(id: string, type: string): Promise<void> {
-    const config = type === 'inflow-config';
-    await page.evaluate(
-      ({ id, type, config }) => {
-        const RED = (window as unknown as { RED: EditorRED }).RED;
-        if (config) RED.editor.editConfig('', type, id);
-        else RED.editor.edit(RED.nodes.node(id));
-      },
-      { id, type, config },
-    );
-    const done = config ? '#node-config-dialog-ok' : '#node-dialog-ok';
-    await page.waitForSelector(done, { state: 'visible' });
-    await page.waitForTimeout(200);
-    await page.click(done);
-    await page.waitForSelector(done, { state: 'detached' });
-  }
-
   const byType = (a: { type: string }, b: { type: string }): number => a.type.localeCompare(b.type);
   const examples = path.join(__dirname, '..', '..', 'examples');
   for (const file of readdirSync(examples).filter((name) => name.endsWith('.json'))) {
     it(`"${file}": imported, every node is valid, opening each dialog and pressing Done changes nothing, and so does exporting and importing it again`, async () => {
-      const ids = await importInflowNodes(JSON.parse(readFileSync(path.join(examples, file), 'utf8')) as unknown[]);
+      const ids = await importInflowNodes(page, JSON.parse(readFileSync(path.join(examples, file), 'utf8')) as unknown[]);
       assert.ok(ids.length >= 2, `${ids.length} inflow nodes imported`);
-      const before = await propertiesOf(ids);
+      const before = await propertiesOf(page, ids);
       assert.deepEqual(
         before.filter((node) => !node.valid).map((node) => node.type),
         [],
         'nodes marked invalid',
       );
-      for (const node of before) await openAndDone(ids[before.indexOf(node)] as string, node.type);
-      assert.deepEqual(await propertiesOf(ids), before);
+      for (const node of before) await openAndDone(page, ids[before.indexOf(node)] as string, node.type);
+      assert.deepEqual(await propertiesOf(page, ids), before);
       // Exported (as the Export menu does) and imported again: the same nodes, the same settings (an identical
       // config node is not imported twice: the editor reuses the one it has).
       const exported = await page.evaluate((ids) => {
@@ -185,7 +140,7 @@ describe('the editor, in Chromium', () => {
         ).RED;
         return JSON.stringify(RED.nodes.createExportableNodeSet(ids.map((id) => RED.nodes.node(id))));
       }, ids);
-      const again = await propertiesOf(await importInflowNodes(JSON.parse(exported) as unknown[]));
+      const again = await propertiesOf(page, await importInflowNodes(page, JSON.parse(exported) as unknown[]));
       const withoutIds = (nodes: typeof before) =>
         nodes
           .filter((node) => node.type !== 'inflow-config')
@@ -195,20 +150,20 @@ describe('the editor, in Chromium', () => {
   }
 
   it('a node saved by an older version, without the newer properties, is valid, and shows and saves the defaults', async () => {
-    const imported = await importInflowNodes([
+    const imported = await importInflowNodes(page, [
       { id: 'oldCfg', type: 'inflow-config', dsn: 'http://localhost:8086/old' },
       { id: 'oldOut', type: 'inflow out', server: 'oldCfg', measurement: 'm', x: 200, y: 400, wires: [] },
       { id: 'oldQuery', type: 'inflow query', server: 'oldCfg', query: 'SELECT 1', x: 200, y: 460, wires: [[]] },
     ]);
     const types = ['inflow-config', 'inflow out', 'inflow query'];
-    const found = await propertiesOf(imported);
+    const found = await propertiesOf(page, imported);
     const ids = types.map((type) => imported[found.findIndex((node) => node.type === type)] as string);
     assert.deepEqual(
-      (await propertiesOf(ids)).map((node) => node.valid),
+      (await propertiesOf(page, ids)).map((node) => node.valid),
       [true, true, true],
     );
-    for (const [i, id] of ids.entries()) await openAndDone(id, types[i] as string);
-    const [config, out, query] = (await propertiesOf(ids)).map((node) => node.properties);
+    for (const [i, id] of ids.entries()) await openAndDone(page, id, types[i] as string);
+    const [config, out, query] = (await propertiesOf(page, ids)).map((node) => node.properties);
     assert.deepEqual(
       { precision: config?.precision, timeout: Number(config?.timeout), version: config?.version, dsn: config?.dsn },
       { precision: 'ms', timeout: 10000, version: 'auto', dsn: 'http://localhost:8086/old' },
@@ -228,7 +183,7 @@ describe('the editor, in Chromium', () => {
   });
 
   it('the server kind shows the fields that server uses; saving keeps only those', async () => {
-    const [id] = await importInflowNodes([
+    const [id] = await importInflowNodes(page, [
       {
         id: 'kinds',
         type: 'inflow-config',
@@ -271,7 +226,7 @@ describe('the editor, in Chromium', () => {
     assert.equal((await page.textContent('#inflow-config-dsn-check')) ?? '', 'Writes to 127.0.0.1:8086/bucket sensors');
     await page.click('#node-config-dialog-ok');
     await page.waitForSelector('#node-config-dialog-ok', { state: 'detached' });
-    const [saved] = await propertiesOf([id as string]);
+    const [saved] = await propertiesOf(page, [id as string]);
     assert.equal(saved?.valid, true);
     assert.deepEqual(
       { ...saved?.properties, name: undefined, precision: undefined, timeout: undefined },
@@ -292,12 +247,12 @@ describe('the editor, in Chromium', () => {
   });
 
   it("inflow query's dialog offers the languages its server answers", async () => {
-    const ids = await importInflowNodes([
+    const ids = await importInflowNodes(page, [
       { id: 'srv2', type: 'inflow-config', version: '2', dsn: 'http://127.0.0.1:8086', org: 'o', bucket: 'b' },
       { id: 'srv3', type: 'inflow-config', version: '3', dsn: 'http://127.0.0.1:8181', database: 'd' },
       { id: 'askQ', type: 'inflow query', server: 'srv2', query: '', language: 'flux', x: 200, y: 520, wires: [[]] },
     ]);
-    const types = await propertiesOf(ids);
+    const types = await propertiesOf(page, ids);
     const queryId = ids[types.findIndex((node) => node.type === 'inflow query')] as string;
     const v3Id = ids.find((_, i) => types[i]?.type === 'inflow-config' && types[i]?.properties.version === '3') as string;
     await page.evaluate((id) => {
@@ -322,7 +277,7 @@ describe('the editor, in Chromium', () => {
   });
 
   it('Test connection in the config dialog says, in words, what it found: the server, its version, the database', async () => {
-    const [id] = await importInflowNodes([
+    const [id] = await importInflowNodes(page, [
       { id: 'probe', type: 'inflow-config', dsn: influx.dsn('sensors'), precision: 'ms', timeout: 5000 },
     ]);
     await page.evaluate(
@@ -354,7 +309,7 @@ describe('the editor, in Chromium', () => {
     const demo = demoFlow(influx.dsn('sensors')) as Array<{ id: string; type: string }>;
     await nodeRed.deploy(demo);
     await page.reload();
-    await editorReady(page);
+    await waitForEditor(page);
     await page.waitForFunction("RED.nodes.node('a1a1a1a1a1a1a105')", null, { timeout: 60_000 });
     const tabs = demo.filter((node) => node.type === 'tab').map((node) => node.id);
     const statusOn = async (tab: string, text: RegExp): Promise<string[]> => {
@@ -383,14 +338,3 @@ describe('the editor, in Chromium', () => {
       await page.screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'editor.png') });
   });
 });
-
-interface EditorRED {
-  view: { importNodes(nodes: unknown[], options?: Record<string, unknown>): void };
-  workspaces: { active(): string };
-  editor: { edit(node: unknown): void; editConfig(a: string, type: string, id: string): void };
-  nodes: {
-    node(id: string): unknown;
-    eachNode(each: (node: { id: string; type: string }) => void): void;
-    eachConfig(each: (node: { id: string; type: string }) => void): void;
-  };
-}
