@@ -30,7 +30,7 @@ async function waitForInflux(url, child) {
   throw new Error('influxd did not answer within 30 s');
 }
 
-function prepareUserDir(dsn) {
+function prepareUserDir(url) {
   fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
   // Node-RED finds packages in its user directory's node_modules: link this one in.
   const link = path.join(userDir, 'node_modules', 'node-red-contrib-inflow');
@@ -56,12 +56,16 @@ function prepareUserDir(dsn) {
 `,
   );
   const flowFile = path.join(userDir, 'flows.json');
-  let flow = demoFlow(dsn);
+  let flow = demoFlow(url, DATABASE);
   if (fs.existsSync(flowFile)) {
     // Keep what was edited in the editor; only point the demo's servers at this run's influxd.
     const demoServers = new Set(flow.filter((node) => node.type === 'inflow-config').map((node) => node.id));
     flow = JSON.parse(fs.readFileSync(flowFile, 'utf8'));
-    for (const node of flow) if (demoServers.has(node.id)) node.dsn = dsn;
+    for (const node of flow) {
+      if (!demoServers.has(node.id)) continue;
+      node.dsn = url;
+      node.database ||= DATABASE;
+    }
   }
   fs.writeFileSync(flowFile, JSON.stringify(flow, null, 2));
 }
@@ -87,7 +91,7 @@ async function main() {
   await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${DATABASE}` }) });
   console.log(`InfluxDB: ${influxUrl} (database "${DATABASE}", data in ${path.relative(root, influxDir)}/)`);
 
-  prepareUserDir(`${influxUrl}/${DATABASE}`);
+  prepareUserDir(influxUrl);
   const nodeRed = spawn(
     process.execPath,
     [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],

@@ -92,6 +92,8 @@ export interface WriterState {
   lastError: InfluxDBException | undefined;
   /** The last time the server refused points for what they hold (a bad line, a field type conflict), and its words. */
   lastRejected: { at: Date; error: InfluxDBException } | undefined;
+  /** Points the server refused for what they hold, since the writer was made (their messages failed, or, replayed from disk, were dropped). */
+  refusedPoints: number;
   /** When the next retry is due while writes are failing. */
   retryAt: Date | undefined;
   /** Why the spool could not be used the last time it was tried; undefined once it works again. */
@@ -123,6 +125,7 @@ export class BatchWriter implements BufferHolder {
   private lastWritten: Date | undefined;
   private lastError: InfluxDBException | undefined;
   private lastRejected: { at: Date; error: InfluxDBException } | undefined;
+  private refusedPoints = 0;
   private dropped = 0;
   private spoolError: Error | undefined;
   private readonly pending = new PendingLines<InfluxDBException>();
@@ -161,7 +164,10 @@ export class BatchWriter implements BufferHolder {
             pauses: this.pauses,
             attempt: (lines, target) => this.attempt(lines, target),
             spoolFailed: (error) => this.spoolFailed(error, 'read'),
-            rejected: (error, lines) => this.options.onRejectedFromSpool?.(error, lines),
+            rejected: (error, lines) => {
+              this.refusedPoints += lines.length;
+              this.options.onRejectedFromSpool?.(error, lines);
+            },
             changed: () => this.options.onChange?.(),
           });
   }
@@ -177,6 +183,7 @@ export class BatchWriter implements BufferHolder {
       lastWritten: this.lastWritten,
       lastError: this.lastError,
       lastRejected: this.lastRejected,
+      refusedPoints: this.refusedPoints,
       retryAt: this.lastError === undefined ? undefined : this.backoff.retryAt,
       spoolError: this.spoolError,
       replaying: this.replay?.running === true,
@@ -367,10 +374,12 @@ export class BatchWriter implements BufferHolder {
       write: (part) => this.deliver(part),
       split: (part) => (part.entries > 1 ? part.halves() : undefined),
       end: (part, failure) => {
+        if (failure !== undefined && isRejection(failure)) this.refusedPoints += part.lineCount;
         part.acknowledge(failure);
         return true;
       },
       endPartial: (part, rejected, failure) => {
+        this.refusedPoints += rejected.length;
         part.acknowledgeLines(rejected, (own) => rejectionOf(own, failure));
         return true;
       },

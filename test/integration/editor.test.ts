@@ -19,7 +19,7 @@ import {
 import { InfluxServer } from '../support/influxd';
 import type { NodeRedProcess } from '../support/node-red';
 
-const { demoFlow } = require('../../scripts/demo-flow.js') as { demoFlow: (dsn: string) => unknown[] };
+const { demoFlow } = require('../../scripts/demo-flow.js') as { demoFlow: (url: string, database: string) => unknown[] };
 
 let editor: Editor;
 let nodeRed: NodeRedProcess;
@@ -38,7 +38,7 @@ after(async () => {
 });
 
 describe('the editor, in Chromium', () => {
-  it('checks the DSN as it is typed, and moves a typed password into the credential', async () => {
+  it('says where writes go as the URL is typed, and moves a user name and password typed into it to their credentials', async () => {
     await page.evaluate(() => {
       const RED = (
         window as unknown as {
@@ -78,16 +78,19 @@ describe('the editor, in Chromium', () => {
     await page.waitForSelector('#node-config-input-dsn', { state: 'visible' });
 
     await page.fill('#node-config-input-dsn', 'http://localhost:8086');
-    assert.match(
-      (await page.textContent('#inflow-config-dsn-check')) ?? '',
-      /Say where to write: a bucket, a database, or the database as the URL's path/,
+    await page.fill('#node-config-input-database', '');
+    await page.dispatchEvent('#node-config-input-database', 'input');
+    assert.equal(
+      await page.textContent('#inflow-config-dsn-check'),
+      'Say where to write: a database (or, on InfluxDB 2.x, a bucket)',
     );
 
     await page.fill('#node-config-input-dsn', 'http://writer:s3cr%40t@127.0.0.1:8086/sensors');
     await page.dispatchEvent('#node-config-input-dsn', 'change');
-    assert.equal(await page.inputValue('#node-config-input-dsn'), 'http://writer@127.0.0.1:8086/sensors');
+    assert.equal(await page.inputValue('#node-config-input-dsn'), 'http://127.0.0.1:8086/sensors');
+    assert.equal(await page.inputValue('#node-config-input-username'), 'writer');
     assert.equal(await page.inputValue('#node-config-input-password'), 's3cr@t');
-    assert.match((await page.textContent('#inflow-config-dsn-check')) ?? '', /Writes to 127.0.0.1:8086\/sensors/);
+    assert.equal(await page.textContent('#inflow-config-dsn-check'), 'Writes to database sensors at http://127.0.0.1:8086');
 
     await page.click('#node-config-dialog-ok');
     await page.click('#red-ui-header-button-deploy');
@@ -96,10 +99,11 @@ describe('the editor, in Chromium', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       flows = await (await fetch(`${nodeRed.url}/flows`)).text();
     }
-    assert.ok(flows.includes('"dsn":"http://writer@127.0.0.1:8086/sensors"'), flows);
-    assert.ok(!flows.includes('s3cr'), 'the deployed flow holds the password');
+    assert.ok(flows.includes('"dsn":"http://127.0.0.1:8086/sensors"'), flows);
+    assert.ok(!flows.includes('s3cr') && !flows.includes('writer'), 'the deployed flow holds the user name or password');
     assert.ok(!readFileSync(path.join(nodeRed.userDir, 'flows.json'), 'utf8').includes('s3cr'));
     assert.deepEqual(await (await fetch(`${nodeRed.url}/credentials/inflow-config/cfg1`)).json(), {
+      username: 'writer',
       has_password: true,
       has_token: false,
     });
@@ -149,7 +153,7 @@ describe('the editor, in Chromium', () => {
     });
   }
 
-  it('a node saved by an older version, without the newer properties, is valid, and shows and saves the defaults', async () => {
+  it('nodes written by hand with only some properties are valid, and show and save the defaults', async () => {
     const imported = await importInflowNodes(page, [
       { id: 'oldCfg', type: 'inflow-config', dsn: 'http://localhost:8086/old' },
       { id: 'oldOut', type: 'inflow out', server: 'oldCfg', measurement: 'm', x: 200, y: 400, wires: [] },
@@ -199,18 +203,19 @@ describe('the editor, in Chromium', () => {
     );
     await page.waitForSelector('#node-config-input-version', { state: 'visible' });
     assert.equal(await page.inputValue('#node-config-input-version'), 'auto', 'a flow of today, without a kind, shows auto');
-    const rows = ['org', 'bucket', 'database', 'retentionPolicy', 'password', 'token'];
+    const rows = ['org', 'bucket', 'database', 'retentionPolicy', 'username', 'password', 'token'];
     const shown = async (): Promise<string[]> => {
       const visible: string[] = [];
       for (const row of rows) if (await page.isVisible(`#inflow-config-row-${row}`)) visible.push(row);
       return visible;
     };
+    // "Find out" shows the fields every kind may use, and any other that holds a value (the retention policy here).
     const expected: Record<string, string[]> = {
-      auto: rows,
-      '1': ['retentionPolicy', 'password', 'token'],
-      '2': ['org', 'bucket', 'token'],
+      auto: ['database', 'retentionPolicy', 'username', 'password', 'token'],
+      '1': ['database', 'retentionPolicy', 'username', 'password'],
+      '2': ['org', 'bucket', 'database', 'token'],
       '3': ['database', 'token'],
-      victoriametrics: ['password', 'token'],
+      victoriametrics: ['database', 'username', 'password', 'token'],
     };
     for (const [kind, fields] of Object.entries(expected)) {
       await page.selectOption('#node-config-input-version', kind);
@@ -223,7 +228,7 @@ describe('the editor, in Chromium', () => {
     await page.fill('#node-config-input-org', 'home');
     await page.fill('#node-config-input-bucket', 'sensors');
     await page.dispatchEvent('#node-config-input-bucket', 'input');
-    assert.equal((await page.textContent('#inflow-config-dsn-check')) ?? '', 'Writes to 127.0.0.1:8086/bucket sensors');
+    assert.equal(await page.textContent('#inflow-config-dsn-check'), 'Writes to bucket sensors of home at http://127.0.0.1:8086');
     await page.click('#node-config-dialog-ok');
     await page.waitForSelector('#node-config-dialog-ok', { state: 'detached' });
     const [saved] = await propertiesOf(page, [id as string]);
@@ -240,6 +245,7 @@ describe('the editor, in Chromium', () => {
         bucket: 'sensors',
         database: '',
         retentionPolicy: '',
+        createTarget: false,
         tlsCa: '',
         tlsVerify: true,
       },
@@ -306,7 +312,7 @@ describe('the editor, in Chromium', () => {
   });
 
   it('the demo deployed: its nodes show, in words from the locale files, that they write and answer', async () => {
-    const demo = demoFlow(influx.dsn('sensors')) as Array<{ id: string; type: string }>;
+    const demo = demoFlow(influx.url, 'sensors') as Array<{ id: string; type: string }>;
     await nodeRed.deploy(demo);
     await page.reload();
     await waitForEditor(page);

@@ -9,7 +9,17 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { InfluxServer } from '../support/influxd';
-import { helper, inflowNodes, statusTexts, waitFor, type Message, warningsOf, watched, watchersOf } from '../support/flows';
+import {
+  helper,
+  inflowNodes,
+  sleep,
+  statusTexts,
+  waitFor,
+  type Message,
+  warningsOf,
+  watched,
+  watchersOf,
+} from '../support/flows';
 
 let server: InfluxServer;
 let userDir: string;
@@ -165,6 +175,38 @@ describe('inflow out with the disk spool', () => {
     assert.match(warnings[0] as string, /rejected 1 point\(s\) replayed from disk, which are dropped: .*field type conflict/);
     const values = (await server.rows('SELECT value FROM m', db)).map((row) => row.value);
     assert.deepEqual(values, [0.5, ...Array.from({ length: 100 }, (_, i) => i).filter((i) => i !== 37)]);
+  });
+
+  it('the status once a replayed point was refused and dropped: written, and how many were refused, never "retrying"; a refusal and a write after it each show as the latest', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `spooler${counter}`;
+    const first = await fetch(`${server.url}/write?db=${db}&precision=ms`, { method: 'POST', body: 'm value=0.5 1699999999000' });
+    assert.equal(first.status, 204);
+    const { completed } = await load(db, outId);
+    await server.halt();
+    const node = helper.getNode(outId);
+    for (let i = 0; i < 20; i++) node.receive({ payload: { value: i === 7 ? 'seven' : i, timestamp: 1_700_000_000_000 + i } });
+    await waitFor(() => completed.length === 20, 'every message done once on disk', 15_000);
+    await server.resume();
+    await waitFor(() => spoolFiles(path.join(userDir, 'inflow-spool', outId, 'default')) === 0, 'the disk emptied', 15_000);
+    // Time enough for a stale "retrying" to show, had one been left behind.
+    await sleep(1500);
+    const latest = (): string => statusTexts(node).at(-1) ?? '';
+    assert.equal(latest().replace(/\d\d:\d\d:\d\d/, 'HH:MM:SS'), 'written HH:MM:SS, 1 refused');
+    // A message refused now is the latest news; the next one written is, after it.
+    node.receive({ payload: { value: 'a string again', timestamp: 1_700_000_001_000 } });
+    await waitFor(
+      () => /^refused \d\d:\d\d:\d\d: field value is a float in the database, not a string, 2 refused$/.test(latest()),
+      'a refused status, with why',
+      5000,
+    );
+    node.receive({ payload: { value: 21, timestamp: 1_700_000_002_000 } });
+    await waitFor(
+      () => /^written \d\d:\d\d:\d\d, 2 refused$/.test(latest()),
+      'a written status once the next write is stored',
+      5000,
+    );
   });
 
   it('a redeploy while InfluxDB hangs ends within the close timeout: the writes under way go to disk, and land later', async () => {

@@ -22,6 +22,7 @@ const idle: WriterState = {
   lastWritten: undefined,
   lastError: undefined,
   lastRejected: undefined,
+  refusedPoints: 0,
   retryAt: undefined,
   spoolError: undefined,
   replaying: false,
@@ -110,9 +111,15 @@ describe('the status of inflow out', () => {
     });
   });
 
-  it('written: green, with the time of the latest write and what was dropped', () => {
+  it('written: green with the time of the latest write, yellow when points were dropped or refused, counted', () => {
+    assert.deepEqual(outStatus(view({ lastWritten: at })), { fill: 'green', shape: 'dot', text: 'written 09:30:05' });
+    assert.deepEqual(outStatus(view({ lastWritten: new Date(at.getTime() - 5000), refusedPoints: 1 }, { lastWritten: at })), {
+      fill: 'yellow',
+      shape: 'dot',
+      text: 'written 09:30:05, 1 refused',
+    });
     assert.deepEqual(outStatus(view({ lastWritten: new Date(at.getTime() - 5000) }, { lastWritten: at, dropped: 2 })), {
-      fill: 'green',
+      fill: 'yellow',
       shape: 'dot',
       text: 'written 09:30:05, 2 dropped',
     });

@@ -56,7 +56,7 @@ export async function listNames(
 ): Promise<{ names: string[] } | { line: ReportLine }> {
   let client: Client;
   try {
-    client = clientOfProperties(settings);
+    client = clientOfProperties(settings, true);
   } catch (error) {
     return { line: { key: 'settings', values: { why: messageOf(error) }, problem: true } };
   }
@@ -75,6 +75,7 @@ export function linesOfReport(report: AccessReport, where: string): ReportLine[]
   const { server } = report;
   if (server === undefined) {
     return [
+      { key: 'reachedLocked', values: { where } },
       {
         key: `credentials.${report.credentials ?? 'refused'}`,
         values: { why: report.serverMessage ?? '', where },

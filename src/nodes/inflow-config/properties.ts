@@ -4,7 +4,7 @@
  * database, and the kind, missing, is 'auto': the server is asked what it is.
  */
 import { readFileSync } from 'node:fs';
-import { Client, type ClientOptions } from '../../client';
+import { Client, parseServerUrl, type ClientOptions } from '../../client';
 import { API_CHOICES, assertPrecision, ConfigurationException, isApiChoice } from '../../core';
 import { DEFAULT_API, DEFAULT_PRECISION } from './defaults';
 
@@ -27,7 +27,8 @@ export interface ConfigProperties {
   token?: string | undefined;
 }
 
-export function clientOfProperties(settings: ConfigProperties): Client {
+/** The Client the settings describe; with `targetOptional`, one that may name no database (to list what there is). */
+export function clientOfProperties(settings: ConfigProperties, targetOptional = false): Client {
   // The property keeps its name, `version`, in flows; the client calls it `api`.
   const api = text(settings.version) ?? DEFAULT_API;
   if (!isApiChoice(api)) {
@@ -51,7 +52,11 @@ export function clientOfProperties(settings: ConfigProperties): Client {
   };
   const address = typeof settings.dsn === 'string' ? settings.dsn : '';
   // With a bucket or database named apart, the URL is the server's alone; otherwise it is a DSN, database last.
-  return bucket !== undefined || database !== undefined ? new Client({ ...options, url: address }) : new Client(address, options);
+  if (bucket !== undefined || database !== undefined) return new Client({ ...options, url: address });
+  if (!targetOptional) return new Client(address, options);
+  // To list what the server has, no target is needed: a URL without a database's path is the server's.
+  const named = parseServerUrl(address).basePath.replace(/\/+$/, '') !== '';
+  return named ? new Client(address, options) : new Client({ ...options, url: address });
 }
 
 /** Where the client writes, for a status line: "db sensors", "db sensors, rp week", "bucket home". */

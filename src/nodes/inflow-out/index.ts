@@ -46,8 +46,12 @@ export = function register(RED: NodeAPI): void {
 
     let writers: TargetWriters | undefined;
     let refused: Refusal | undefined;
+    let refusedMessages = 0;
     const status = new StatusThrottle(node, () =>
-      outStatus({ problem, writers: writers?.states() ?? [], reachability: config?.reachability, refused }, text),
+      outStatus(
+        { problem, writers: writers?.states() ?? [], reachability: config?.reachability, refused, refusedMessages },
+        text,
+      ),
     );
     // A write refused for its credentials or its target has the config node look at the server again.
     const changed = (): void => {
@@ -82,6 +86,7 @@ export = function register(RED: NodeAPI): void {
       } catch (error) {
         const exception = InfluxDBException.from(error);
         refused = { at: new Date(), error: exception };
+        refusedMessages++;
         status.changed();
         failMessage(msg, exception, errorOutput, send, done);
         return;

@@ -12,6 +12,8 @@ export interface OutView {
   reachability: Reachability | undefined;
   /** The last message refused before it reached a writer (its payload could not be made into points). */
   refused?: Refusal | undefined;
+  /** Messages refused so, since the node started. */
+  refusedMessages?: number | undefined;
 }
 
 /** Points refused for what they hold: when, and why. */
@@ -20,7 +22,10 @@ export interface Refusal {
   error: InfluxDBException;
 }
 
-export function outStatus({ problem, writers, reachability, refused }: OutView, text: Translate): NodeStatus {
+export function outStatus(
+  { problem, writers, reachability, refused, refusedMessages = 0 }: OutView,
+  text: Translate,
+): NodeStatus {
   if (problem !== undefined) return problemStatus(problem);
   let pending = 0;
   let dropped = 0;
@@ -29,7 +34,9 @@ export function outStatus({ problem, writers, reachability, refused }: OutView, 
   let diskError: Error | undefined;
   let lastWritten: Date | undefined;
   let refusal = refused;
+  let refusedCount = refusedMessages;
   for (const writer of writers) {
+    refusedCount += writer.refusedPoints;
     if (writer.lastRejected !== undefined && (refusal === undefined || writer.lastRejected.at > refusal.at))
       refusal = writer.lastRejected;
     pending += writer.pendingPoints;
@@ -43,6 +50,7 @@ export function outStatus({ problem, writers, reachability, refused }: OutView, 
   const extras =
     (spooled > 0 ? text('inflow-out.status.onDisk', { count: spooled }) : '') +
     (dropped > 0 ? text('inflow-out.status.dropped', { count: dropped }) : '') +
+    (refusedCount > 0 ? text('inflow-out.status.refusedCount', { count: refusedCount }) : '') +
     (setAside > 0 ? text('inflow-out.status.setAside', { count: setAside }) : '') +
     (diskError === undefined
       ? ''
@@ -73,7 +81,13 @@ export function outStatus({ problem, writers, reachability, refused }: OutView, 
     const worrying = dropped > 0 || spooled > 0 || setAside > 0 || diskError !== undefined;
     return { fill: worrying ? 'yellow' : 'blue', shape: 'ring', text: pendingText + extras };
   }
-  if (lastWritten !== undefined)
-    return { fill: 'green', shape: 'dot', text: text('inflow-out.status.written', { time: clockTime(lastWritten) }) + extras };
+  if (lastWritten !== undefined) {
+    const lost = dropped > 0 || refusedCount > 0;
+    return {
+      fill: lost ? 'yellow' : 'green',
+      shape: 'dot',
+      text: text('inflow-out.status.written', { time: clockTime(lastWritten) }) + extras,
+    };
+  }
   return reachabilityStatus(reachability, text);
 }
