@@ -155,7 +155,7 @@ describe('the dialogs and the help at the editor’s default size, in Chromium',
     );
     const open: Record<string, boolean> = {};
     for (const [i, id] of ids.entries()) {
-      await openDialog(page, id, 'inflow out');
+      await openDialog(page, id, 'inflow out', false);
       open[written[i]?.[0] ?? id] = await advancedOpen();
       await closeDialog(page, 'inflow out', 'Cancel');
     }
@@ -210,7 +210,7 @@ describe('the dialogs and the help at the editor’s default size, in Chromium',
     };
     const before = nodes.map((node) => whatItDoes(node.type, node.properties));
     for (const node of nodes) {
-      await openDialog(page, node.id, node.type);
+      await openDialog(page, node.id, node.type, false);
       await closeDialog(page, node.type, 'Done');
     }
     const after = await propertiesOf(

@@ -259,7 +259,7 @@ describe('the examples whose payloads a Function node builds, run as they are', 
       await server.createDatabase(db);
       const flow = JSON.parse(readFileSync(path.join(examples, file), 'utf8')) as Array<Record<string, unknown>>;
       for (const node of flow) {
-        if (node.type === 'inflow-config') node.dsn = server.dsn(db);
+        if (node.type === 'inflow-config') Object.assign(node, { dsn: server.url, database: db });
         if (node.type === 'inject') Object.assign(node, { repeat: '', once: false });
       }
       const out = flow.find((node) => node.type === 'inflow out') as { id: string; z: string };

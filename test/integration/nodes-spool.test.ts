@@ -401,7 +401,7 @@ describe('inflow out with the disk spool', () => {
       /a record of points on disk was set aside in .*set-aside-0000000001-0\.record and is not written: its target .* cannot be read/,
     );
     await waitFor(
-      () => statusTexts(helper.getNode(outId)).some((text) => text.includes('1 set aside on disk')),
+      () => statusTexts(helper.getNode(outId)).some((text) => text.includes('1 batch set aside on disk (unreadable)')),
       'the status counting it',
       3000,
     );

@@ -144,8 +144,11 @@ export function propertiesOf(page: Page, ids: string[]): Promise<NodeInEditor[]>
   }, ids);
 }
 
-/** Opens a node's dialog, as a double click does, and waits until it shows. */
-export async function openDialog(page: Page, id: string, type: string): Promise<void> {
+/**
+ * Opens a node's dialog, as a double click does, and waits until it shows; with `settled`, also until the
+ * tray has slid in and its fields have their widths (for measuring them).
+ */
+export async function openDialog(page: Page, id: string, type: string, settled = true): Promise<void> {
   const config = type === 'inflow-config';
   await page.evaluate(
     ({ id, type, config }) => {
@@ -156,13 +159,12 @@ export async function openDialog(page: Page, id: string, type: string): Promise<
     { id, type, config },
   );
   await page.waitForSelector(config ? '#node-config-dialog-ok' : '#node-dialog-ok', { state: 'visible' });
-  // The tray slides in: its width and its fields settle after.
-  await page.waitForTimeout(400);
+  if (settled) await page.waitForTimeout(400);
 }
 
 /** Opens a node's dialog, as a double click does, and presses Done. */
 export async function openAndDone(page: Page, id: string, type: string): Promise<void> {
-  await openDialog(page, id, type);
+  await openDialog(page, id, type, false);
   await closeDialog(page, type, 'Done');
 }
 

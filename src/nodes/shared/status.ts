@@ -90,7 +90,7 @@ function errorWords(error: InfluxDBException, text: Translate): string {
 /** InfluxDB's words for a field type conflict (1.x, 2.x: `input field "a" on measurement "m" is type float, already exists as type string`). */
 const FIELD_CONFLICT = /input field "([^"]*)" on measurement "[^"]*" is type (\w+), already exists as type (\w+)/;
 
-const MOST = 90;
+const MOST = 120;
 
 /** Text for a status line: whole up to MOST characters, else cut at a word with an ellipsis. */
 function shorten(words: string): string {
