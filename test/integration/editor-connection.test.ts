@@ -55,26 +55,41 @@ afterEach(async () => {
 });
 
 type Kind = '1' | '2' | '3' | 'victoriametrics';
+const FIELDS = ['org', 'bucket', 'database', 'retentionPolicy', 'username', 'password', 'token'];
 
-/** Opens the dialog of a new server, as from a node's server field, and sets the kind, the URL and the fields typed. */
-async function typeIn(kind: Kind, url: string, fields: Record<string, string>): Promise<void> {
+/** Opens the dialog of a new server, as from a node's server field. */
+async function openNew(): Promise<void> {
   const [id] = await importInflowNodes(page, [{ id: 'fresh', type: 'inflow-config' }]);
   await page.evaluate(
     (id) => (window as unknown as { RED: EditorRED }).RED.editor.editConfig('', 'inflow-config', id),
     id as string,
   );
   await page.waitForSelector('#node-config-input-version', { state: 'visible' });
+}
+
+/** In the open dialog: the kind, the URL and the fields typed (the other fields of the kind emptied). */
+async function typeInto(kind: Kind, url: string, fields: Record<string, string>): Promise<void> {
   await page.selectOption('#node-config-input-version', kind);
   await page.fill('#node-config-input-dsn', url);
   await page.dispatchEvent('#node-config-input-dsn', 'change');
-  for (const [field, value] of Object.entries(fields)) {
-    await page.fill(`#node-config-input-${field}`, value);
+  for (const field of FIELDS) {
+    if (!(await page.isVisible(`#node-config-input-${field}`))) continue;
+    await page.fill(`#node-config-input-${field}`, fields[field] ?? '');
     await page.dispatchEvent(`#node-config-input-${field}`, 'input');
   }
 }
 
+async function typeIn(kind: Kind, url: string, fields: Record<string, string>): Promise<void> {
+  await openNew();
+  await typeInto(kind, url, fields);
+}
+
 /** The lines Test connection shows, times as N. */
 async function tested(): Promise<string[]> {
+  await page.evaluate(() => {
+    const result = document.querySelector('#inflow-config-test-result');
+    if (result !== null) result.textContent = '';
+  });
   await page.click('#inflow-config-test');
   await page.waitForFunction(() =>
     /Took \d+ ms|may not test|cannot work/.test(document.querySelector('#inflow-config-test-result')?.textContent ?? ''),
@@ -83,11 +98,11 @@ async function tested(): Promise<string[]> {
   return lines.map((line) => line.replace(/\d+ ms/g, 'N ms').replace(/127\.0\.0\.1:\d+/g, 'HOST'));
 }
 
+/** Test connection in the open dialog, with these settings typed, as a user trying one thing after another. */
 async function test(kind: Kind, url: string, fields: Record<string, string>): Promise<string[]> {
-  await typeIn(kind, url, fields);
-  const lines = await tested();
-  await closeDialog(page, 'inflow-config', 'Cancel');
-  return lines;
+  if (!(await page.isVisible('#node-config-input-version'))) await openNew();
+  await typeInto(kind, url, fields);
+  return tested();
 }
 
 const REFUSED_PORT = 'Could not reach http://HOST: the connection was refused. Is the server running, and is this its port?';

@@ -304,6 +304,30 @@ describe('inflow out: errors and status', () => {
     });
   }
 
+  it('a database that is not there: named on the status at deploy; with "Create if missing", made, said, and written to', async () => {
+    await setup({}, { dsn: server.dsn('not_there_yet') });
+    const out = helper.getNode('out');
+    await waitFor(
+      () => statusTexts(out).includes('database not_there_yet not found: create it, or tick "Create if missing"'),
+      'a status naming the database',
+      3000,
+    );
+    assert.equal((await server.databases()).includes('not_there_yet'), false);
+    await helper.unload();
+    const { completed, send } = await setup({}, { dsn: server.dsn('not_there_yet'), createTarget: true });
+    await waitFor(
+      () =>
+        statusTexts(helper.getNode('out')).some((text) =>
+          /^connected: InfluxDB 1\.\S+, db not_there_yet \(created\)$/.test(text),
+        ),
+      'a status saying it was created',
+      3000,
+    );
+    send({ payload: 1 });
+    await waitFor(() => completed.length === 1, 'the write');
+    assert.equal((await server.rows('SELECT * FROM temperature', 'not_there_yet')).length, 1);
+  });
+
   it('shows pending points, then the time of the last write, then the last error', async () => {
     const { completed, send } = await setup({ autocommitEvery: 1000, flushInterval: 400 });
     const out = helper.getNode('out');

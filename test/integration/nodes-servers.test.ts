@@ -51,6 +51,24 @@ const connected = (pattern: RegExp): Promise<void> =>
   waitFor(() => statusTexts(helper.getNode('out')).some((text) => pattern.test(text)), `a status matching ${pattern}`, 5000);
 
 describe('inflow out and inflow query on InfluxDB 2.x', () => {
+  it('with "Create if missing", a bucket that is not there is made when the flows start, said on the status, and written to', async () => {
+    const { completed, caught } = await flow(
+      { dsn: v2.url, org: 'home', bucket: 'made-at-start', createTarget: true },
+      `msg.payload = { temperature: 1, timestamp: ${T} }; return msg;`,
+    );
+    await connected(/^connected: InfluxDB 2\.9\.1, bucket made-at-start \(created\)$/);
+    helper.getNode('fn').receive({});
+    await waitFor(() => completed.length + caught.length === 1, 'the message done');
+    assert.equal(caught.length, 0);
+    assert.equal(v2.store.points('made-at-start', 'reading').length, 1);
+  });
+
+  it('without it, a bucket that is not there is named on the status, and nothing is made', async () => {
+    await flow({ dsn: v2.url, org: 'home', bucket: 'not-made' }, 'return msg;');
+    await connected(/^bucket not-made not found: create it, or tick "Create if missing"$/);
+    assert.equal(v2.store.has('not-made'), false);
+  });
+
   it("finds the server ('auto'), writes to the bucket, routes msg.bucket, and reads back in InfluxQL", async () => {
     const { completed, caught, results } = await flow(
       { dsn: v2.url, org: 'home', bucket: 'sensors' },

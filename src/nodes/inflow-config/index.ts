@@ -54,7 +54,14 @@ export = function register(RED: NodeAPI): void {
         if (!createTarget || !missing || report.chosen !== undefined) return reachabilityOfReport(report, found);
         const made = await found.createTarget();
         if (made.state === 'created') this.log(`created ${made.kind} ${made.name}`);
-        return reachabilityOfReport(await found.checkAccess(), found);
+        // Asked again, the server has it: the status says it was made now.
+        const after = await found.checkAccess();
+        const targets = after.targets.map((target) =>
+          target.kind === made.kind && target.name === made.name && target.state === 'found' && made.state === 'created'
+            ? made
+            : target,
+        );
+        return reachabilityOfReport({ ...after, targets }, found);
       } catch (error) {
         return reachabilityOfError(error);
       }
