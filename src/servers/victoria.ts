@@ -104,7 +104,7 @@ export class VictoriaApi implements ServerApi {
     const key = stringFieldOf(line);
     if (key !== undefined) {
       throw new InvalidMeasurementException(
-        `field ${JSON.stringify(key)} is a string, which VictoriaMetrics stores as 0: send a number, or accept the loss (acceptLoss)`,
+        `field ${JSON.stringify(key)} is a string, which VictoriaMetrics stores as 0: send a number (a client made with acceptLoss stores it anyway)`,
       );
     }
     const zeros = this.timePrecision === 'u' ? 3 : this.timePrecision === 'ns' ? 6 : 0;
@@ -113,7 +113,7 @@ export class VictoriaApi implements ServerApi {
     if (time !== '' && !time.endsWith('0'.repeat(zeros))) {
       throw new InvalidMeasurementException(
         `time ${time} (precision "${this.timePrecision}") is finer than a millisecond, which VictoriaMetrics cuts off: ` +
-          'use precision ms, or accept the loss (acceptLoss)',
+          'use precision ms (a client made with acceptLoss stores it anyway)',
       );
     }
   }

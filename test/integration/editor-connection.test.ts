@@ -126,7 +126,7 @@ describe('Test connection, word for word, on every kind of server', () => {
     assert.deepEqual(await test('1', v1.url, { ...user, database: 'nodb' }), [
       `Reached ${v1Name} at http://HOST (ping N ms)`,
       'Credentials accepted',
-      'Database "nodb" does not exist: create it (CREATE DATABASE "nodb"), tick "Create if missing", or correct its name',
+      'Database "nodb" does not exist: create it (CREATE DATABASE "nodb"), tick "Create the database or bucket if missing", or correct its name',
       TOOK,
     ]);
     assert.deepEqual(await test('2', v1.url, { org: 'home', bucket: 'sensors', token: TOKEN }), [
@@ -143,7 +143,7 @@ describe('Test connection, word for word, on every kind of server', () => {
     ]);
   });
 
-  it('InfluxDB 2.x: nobody at the port, a wrong token, a missing bucket, the wrong kind, and a good server', async () => {
+  it('InfluxDB 2.x: nobody at the port, a wrong token, a missing bucket, a database without a mapping, the wrong kind, and a good server', async () => {
     const good = { org: 'home', bucket: 'sensors', token: TOKEN };
     assert.deepEqual(await test('2', closed, good), [REFUSED_PORT, TOOK]);
     assert.deepEqual(await test('2', v2.url, { ...good, token: 'not-the-token' }), [
@@ -155,7 +155,14 @@ describe('Test connection, word for word, on every kind of server', () => {
       'Reached InfluxDB 2.9.1 at http://HOST (ping N ms)',
       'Credentials accepted',
       'Organization "home" is there',
-      'Bucket "garden" does not exist: create it, tick "Create if missing", or correct its name',
+      'Bucket "garden" does not exist: create it, tick "Create the database or bucket if missing", or correct its name',
+      TOOK,
+    ]);
+    assert.deepEqual(await test('2', v2.url, { org: 'home', database: 'nomap', token: TOKEN }), [
+      'Reached InfluxDB 2.9.1 at http://HOST (ping N ms)',
+      'Credentials accepted',
+      'Organization "home" is there',
+      'Database "nomap" has no DBRP mapping in this organization: map it to a bucket (influx v1 dbrp create), or write to a bucket',
       TOOK,
     ]);
     assert.deepEqual(await test('3', v2.url, { database: 'sensors', token: TOKEN }), [
@@ -244,25 +251,46 @@ describe('the config dialog of each kind', () => {
     assert.equal(await page.inputValue('#node-config-input-database'), 'authdb');
   });
 
-  for (const [kind, url, fields] of [
-    ['1', 'http://localhost:8086', { database: 'sensors', username: 'writer', password: 'secret' }],
-    ['2', 'http://localhost:8086', { org: 'home', bucket: 'sensors', token: 'a-token' }],
-    ['3', 'http://localhost:8181', { database: 'sensors', token: 'a-token' }],
-    ['victoriametrics', 'http://localhost:8428', { database: 'sensors', token: 'a-token' }],
-  ] as const) {
-    it(`${kind === 'victoriametrics' ? 'VictoriaMetrics' : `InfluxDB ${kind}`}: the dialog and its test report fit the tray, nothing cut or wrapped`, async () => {
+  it('a user name and password typed into the URL of a kind that takes a token are moved to fields that stay in view, never emptied unseen', async () => {
+    await typeIn('3', 'http://localhost:8181', { database: 'sensors', token: 'a-token' });
+    await page.fill('#node-config-input-dsn', 'http://someone:a-Pa55@localhost:8181');
+    await page.dispatchEvent('#node-config-input-dsn', 'change');
+    assert.equal(await page.inputValue('#node-config-input-dsn'), 'http://localhost:8181');
+    assert.equal(await page.isVisible('#node-config-input-username'), true);
+    assert.equal(await page.inputValue('#node-config-input-username'), 'someone');
+    assert.equal(await page.isVisible('#node-config-input-password'), true);
+    assert.equal(await page.inputValue('#node-config-input-password'), 'a-Pa55');
+  });
+
+  const good = (): Array<[Kind, string, string, Record<string, string>]> => [
+    ['1', 'http://localhost:8086', v1.url, { database: 'authdb', username: ADMIN.username, password: ADMIN.password }],
+    ['2', 'http://localhost:8086', v2.url, { org: 'home', bucket: 'sensors', token: TOKEN }],
+    ['3', 'http://localhost:8181', v3.url, { database: 'sensors', token: TOKEN }],
+    ['victoriametrics', 'http://localhost:8428', vmauth.url, { database: 'metrics', token: TOKEN }],
+  ];
+  for (const kind of ['1', '2', '3', 'victoriametrics'] as const) {
+    it(`${kind === 'victoriametrics' ? 'VictoriaMetrics' : `InfluxDB ${kind}`}: the URL placeholder is its port, and the dialog and its test report fit the tray, nothing cut or wrapped`, async () => {
+      const [, placeholder, url, fields] = good().find(([each]) => each === kind) as [
+        Kind,
+        string,
+        string,
+        Record<string, string>,
+      ];
       await typeIn(kind, url, fields);
-      assert.equal(
-        await page.getAttribute('#node-config-input-dsn', 'placeholder'),
-        url,
-        'the URL placeholder is the kind’s own port',
-      );
+      assert.equal(await page.getAttribute('#node-config-input-dsn', 'placeholder'), placeholder);
       assert.deepEqual(await cutWrappedOrOverflowing(page, TRAY, NODE_RED_PARTS), [], 'as filled in');
-      await tested();
+      const report = await tested();
+      assert.ok(report.includes('Credentials accepted'), report.join(' | '));
       assert.deepEqual(await cutWrappedOrOverflowing(page, TRAY, NODE_RED_PARTS), [], 'with the test report');
       if (process.env.UPDATE_SCREENSHOT === '1') {
-        const tray = page.locator('.red-ui-tray').last();
-        await tray.screenshot({ path: path.join(__dirname, '..', '..', 'docs', `config-${kind}.png`) });
+        // The whole tray, tall enough for the dialog and its report, at the default width.
+        await page.setViewportSize({ width: 1280, height: 1300 });
+        await page.waitForTimeout(400);
+        await page
+          .locator('.red-ui-tray')
+          .last()
+          .screenshot({ path: path.join(__dirname, '..', '..', 'docs', `config-${kind}.png`) });
+        await page.setViewportSize({ width: 1280, height: 800 });
       }
     });
   }

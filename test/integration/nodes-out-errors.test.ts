@@ -304,11 +304,11 @@ describe('inflow out: errors and status', () => {
     });
   }
 
-  it('a database that is not there: named on the status at deploy; with "Create if missing", made, said, and written to', async () => {
+  it('a database that is not there: named on the status at deploy; with "Create the database or bucket if missing", made, said, and written to', async () => {
     await setup({}, { dsn: server.dsn('not_there_yet') });
     const out = helper.getNode('out');
     await waitFor(
-      () => statusTexts(out).includes('database not_there_yet not found: create it, or tick "Create if missing"'),
+      () => statusTexts(out).includes('database not_there_yet not found: create it, or tick "Create the database or bucket if missing"'),
       'a status naming the database',
       3000,
     );

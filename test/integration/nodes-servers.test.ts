@@ -51,7 +51,7 @@ const connected = (pattern: RegExp): Promise<void> =>
   waitFor(() => statusTexts(helper.getNode('out')).some((text) => pattern.test(text)), `a status matching ${pattern}`, 5000);
 
 describe('inflow out and inflow query on InfluxDB 2.x', () => {
-  it('with "Create if missing", a bucket that is not there is made when the flows start, said on the status, and written to', async () => {
+  it('with "Create the database or bucket if missing", a bucket that is not there is made when the flows start, said on the status, and written to', async () => {
     const { completed, caught } = await flow(
       { dsn: v2.url, org: 'home', bucket: 'made-at-start', createTarget: true },
       `msg.payload = { temperature: 1, timestamp: ${T} }; return msg;`,
@@ -65,7 +65,7 @@ describe('inflow out and inflow query on InfluxDB 2.x', () => {
 
   it('without it, a bucket that is not there is named on the status, and nothing is made', async () => {
     await flow({ dsn: v2.url, org: 'home', bucket: 'not-made' }, 'return msg;');
-    await connected(/^bucket not-made not found: create it, or tick "Create if missing"$/);
+    await connected(/^bucket not-made not found: create it, or tick "Create the database or bucket if missing"$/);
     assert.equal(v2.store.has('not-made'), false);
   });
 

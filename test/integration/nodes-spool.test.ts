@@ -197,7 +197,7 @@ describe('inflow out with the disk spool', () => {
     // A message refused now is the latest news; the next one written is, after it.
     node.receive({ payload: { value: 'a string again', timestamp: 1_700_000_001_000 } });
     await waitFor(
-      () => /^refused \d\d:\d\d:\d\d: field value is a float in the database, not a string, 2 refused$/.test(latest()),
+      () => /^refused \d\d:\d\d:\d\d: field value is of type float in the database, not string, 2 refused$/.test(latest()),
       'a refused status, with why',
       5000,
     );

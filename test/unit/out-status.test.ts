@@ -47,7 +47,7 @@ describe('the status of inflow out', () => {
     assert.deepEqual(outStatus({ ...view(), reachability: missing }), {
       fill: 'red',
       shape: 'ring',
-      text: 'database ux not found: create it, or tick "Create if missing"',
+      text: 'database ux not found: create it, or tick "Create the database or bucket if missing"',
     });
     const wrongKind = { ok: false, key: 'wrongKind', values: { found: 'InfluxDB 2.9.1', chosen: '3' } };
     assert.equal(
@@ -71,7 +71,7 @@ describe('the status of inflow out', () => {
     assert.deepEqual(outStatus(view({ lastWritten: before, lastRejected: { at, error: conflict } })), {
       fill: 'yellow',
       shape: 'dot',
-      text: 'refused 09:30:05: field a is a float in the database, not a string',
+      text: 'refused 09:30:05: field a is of type float in the database, not string',
     });
     const bad = new InvalidMeasurementException('msg.payload: field "value" is NaN');
     assert.equal(

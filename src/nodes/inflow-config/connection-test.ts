@@ -98,7 +98,12 @@ export function linesOfReport(report: AccessReport, where: string): ReportLine[]
     problem: credentials === 'refused' || credentials === 'needed',
   });
   for (const target of report.targets) {
-    const state = server.api === 'victoriametrics' && target.state === 'onFirstWrite' ? 'label' : target.state;
+    const state =
+      server.api === 'victoriametrics' && target.state === 'onFirstWrite'
+        ? 'label'
+        : server.api === '2' && target.kind === 'database' && target.state === 'missing'
+          ? 'unmapped'
+          : target.state;
     lines.push({ key: `${target.kind}.${state}`, values: { name: target.name }, problem: target.state === 'missing' });
   }
   return lines;

@@ -10,7 +10,7 @@ import { InfluxDBException } from '../../core';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
 import { listNames, testConnection, type ConnectionSettings, type ReportLine } from './connection-test';
 import { clientOfProperties } from './properties';
-import { reachabilityOfError, reachabilityOfReport } from './reachability';
+import { canCreate, reachabilityOfError, reachabilityOfReport } from './reachability';
 
 /** What the editor sends for a password field the user did not change. */
 const UNCHANGED = '__PWRD__';
@@ -50,8 +50,7 @@ export = function register(RED: NodeAPI): void {
     const check = async (found: Client): Promise<Reachability> => {
       try {
         const report = await found.checkAccess();
-        const missing = report.targets.some((target) => target.state === 'missing');
-        if (!createTarget || !missing || report.chosen !== undefined) return reachabilityOfReport(report, found);
+        if (!createTarget || !canCreate(report) || report.chosen !== undefined) return reachabilityOfReport(report, found);
         const made = await found.createTarget();
         if (made.state === 'created') this.log(`created ${made.kind} ${made.name}`);
         // Asked again, the server has it: the status says it was made now.

@@ -5,9 +5,17 @@
  */
 import type { AccessReport, Client } from '../../client';
 import { describeServer } from '../../client';
-import { InfluxDBException } from '../../core';
+import { ConfigurationException, InfluxDBException } from '../../core';
 import { reasonOf, type Reachability } from '../shared';
 import { targetOf } from './properties';
+
+/** Whether "Create if missing" can make the missing part of a target: a 1.x database, a 2.x bucket. */
+export function canCreate(report: AccessReport): boolean {
+  const api = report.server?.api;
+  return report.targets.some(
+    (target) => target.state === 'missing' && ((api === '1' && target.kind === 'database') || (api === '2' && target.kind === 'bucket')),
+  );
+}
 
 export function reachabilityOfReport(report: AccessReport, client: Client): Reachability {
   const { server } = report;
@@ -22,7 +30,11 @@ export function reachabilityOfReport(report: AccessReport, client: Client): Reac
     return { ok: false, key: 'wrongKind', values: { found: describeServer(server), chosen: report.chosen } };
   }
   const missing = report.targets.find((target) => target.state === 'missing');
-  if (missing !== undefined) return { ok: false, key: `missing.${missing.kind}`, values: { name: missing.name } };
+  if (missing !== undefined) {
+    // On 2.x a database is reached through a DBRP mapping, which is not made here.
+    const kind = server.api === '2' && missing.kind === 'database' ? 'dbrp' : missing.kind;
+    return { ok: false, key: `missing.${kind}`, values: { name: missing.name } };
+  }
   const values = { server: describeServer(server), target: targetOf(client) };
   const states = new Set(report.targets.map((target) => target.state));
   if (states.has('created')) return { ok: true, key: 'connectedCreated', values };
@@ -32,6 +44,7 @@ export function reachabilityOfReport(report: AccessReport, client: Client): Reac
 }
 
 export function reachabilityOfError(error: unknown): Reachability {
+  if (error instanceof ConfigurationException) return { ok: false, key: 'settings', values: { why: error.message } };
   const { reason, why, status } = reasonOf(InfluxDBException.from(error));
   return { ok: false, key: `unreachable.${reason}`, values: { why, status: status ?? '' } };
 }
