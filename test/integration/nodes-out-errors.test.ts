@@ -308,7 +308,10 @@ describe('inflow out: errors and status', () => {
     await setup({}, { dsn: server.dsn('not_there_yet') });
     const out = helper.getNode('out');
     await waitFor(
-      () => statusTexts(out).includes('database not_there_yet not found: create it, or tick "Create the database or bucket if missing"'),
+      () =>
+        statusTexts(out).includes(
+          'database not_there_yet not found: create it, or tick "Create the database or bucket if missing"',
+        ),
       'a status naming the database',
       3000,
     );

@@ -10,6 +10,7 @@ export const inflowNodes: unknown[] = [
 ];
 
 export { helper, type TestNode };
+export { sleep, waitFor } from './waiting';
 
 export type Message = Record<string, unknown>;
 
@@ -34,17 +35,6 @@ export function watchersOf(nodeId: string): Message[] {
 export function watched(): { caught: Message[]; completed: Message[] } {
   return { caught: collect(helper.getNode('caught')), completed: collect(helper.getNode('completed')) };
 }
-
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The status texts a node has shown, in order. */
 export function statusTexts(node: TestNode): string[] {
