@@ -13,7 +13,8 @@ import { targetOf } from './properties';
 export function canCreate(report: AccessReport): boolean {
   const api = report.server?.api;
   return report.targets.some(
-    (target) => target.state === 'missing' && ((api === '1' && target.kind === 'database') || (api === '2' && target.kind === 'bucket')),
+    (target) =>
+      target.state === 'missing' && ((api === '1' && target.kind === 'database') || (api === '2' && target.kind === 'bucket')),
   );
 }
 
