@@ -128,8 +128,9 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-this-alias': 'off' },
   },
   {
-    // Node-RED's own nodes, the test helper and the scripts are CommonJS.
-    files: ['scripts/**/*.js', 'bench/**/*.js', 'test/**/*.ts'],
+    // Node-RED's own nodes, the test helper and the scripts are CommonJS; tests and benchmarks load the built
+    // package as users get it.
+    files: ['scripts/**/*.js', 'bench/**/*.js', 'bench/**/*.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

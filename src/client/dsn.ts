@@ -55,6 +55,10 @@ function parseAddress(text: string, what: 'DSN' | 'URL', form: string): { url: U
     );
   }
   const protocol = url.protocol.slice(0, -1);
+  // "localhost:8086" parses with the scheme "localhost": it is a host and port without one.
+  if (!text.trim().includes('://') && /^[\w.-]+:\d*(\/|$)/.test(text.trim())) {
+    throw new ConfigurationException(`${what} "${maskDsn(text)}" has no scheme: write it as http://${maskDsn(text.trim())}`);
+  }
   if (protocol !== 'http' && protocol !== 'https') {
     throw new ConfigurationException(`${what} "${maskDsn(text)}" has scheme "${protocol}": only http and https are supported`);
   }

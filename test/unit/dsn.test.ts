@@ -40,7 +40,8 @@ describe('parseDsn', () => {
 
   const bad: Array<[string, RegExp]> = [
     ['', /empty/],
-    ['localhost:8086/db', /scheme "localhost"|not a valid URL/],
+    ['localhost:8086/db', /^DSN "localhost:8086\/db" has no scheme: write it as http:\/\/localhost:8086\/db$/],
+    ['localhost:8086', /^DSN "localhost:8086" has no scheme: write it as http:\/\/localhost:8086$/],
     ['ftp://host/db', /only http and https/],
     ['http://host:8086', /names no database/],
     ['http://host:8086/', /names no database/],
