@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const RED = require('node-red') as {
   init(server: unknown, settings: Record<string, unknown>): void;
   start(): Promise<void>;

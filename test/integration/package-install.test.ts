@@ -42,7 +42,9 @@ function npm(args: string[], cwd: string): Promise<{ stdout: string; stderr: str
 }
 
 function warnings(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => /^npm warn/i.test(line));
+  // npm 11 (Node 24's) warns of settings in the machine's own npmrc it no longer knows (such as nodedir):
+  // those are the machine's, not the package's.
+  return stderr.split('\n').filter((line) => /^npm warn/i.test(line) && !/^npm warn Unknown \w+ config/i.test(line));
 }
 
 function filesUnder(dir: string): string[] {
