@@ -11,6 +11,7 @@ const below = {
   servers: ['transport', 'core', 'util'],
   delivery: ['core', 'util'],
   client: ['delivery', 'servers', 'transport', 'core', 'util'],
+  shapes: ['client', 'core', 'util'],
 };
 const folders = Object.keys(below);
 
@@ -26,7 +27,7 @@ const layering = folders.map((folder) => ({
             .filter((other) => other !== folder && !below[folder].includes(other))
             .map((other) => ({
               regex: `^\\.\\./${other}$`,
-              message: `${folder}/ may not import ${other}/: imports run one way (nodes -> client -> delivery -> servers -> transport -> core -> util)`,
+              message: `${folder}/ may not import ${other}/: imports run one way (nodes -> shapes -> client -> delivery -> servers -> transport -> core -> util)`,
             })),
           { regex: '^\\.\\./(nodes|index)(/|$)', message: 'the library knows nothing of the nodes or of the package entry' },
         ],

@@ -31,10 +31,13 @@ export {
   type RawQueryResponse,
   type RawSeries,
   type RawStatementResult,
+  rangeBounds,
   type Row,
   type Series,
   type SessionOptions,
   type Template,
+  type TimeBound,
+  type TimeRange,
   WriteOptions,
   Point,
   WriteApi,
@@ -105,4 +108,16 @@ export {
   type SpoolRecord,
   type WriterState,
 } from './delivery';
+export {
+  ANSWER_FORMATS,
+  dashboard1ChartOf,
+  joinFieldTables,
+  rowsOf,
+  seriesKeyOf,
+  shapeAnswer,
+  thinRows,
+  thinSeries,
+  type AnswerFormat,
+  type Dashboard1Chart,
+} from './shapes';
 export type { TlsOptions } from './transport';

@@ -42,7 +42,7 @@ import type { Kwargs, MeasurementLike, Template, WriteCallOptions } from './meas
 import type { Point } from './point';
 import {
   checkQueryResponse,
-  encodeParams,
+  paramsOf,
   reshapeResults,
   reshapeSeries,
   type QueryOptions,
@@ -380,7 +380,7 @@ export class Client implements LineSink, AsyncDisposable {
     if (typeof query !== 'string' || query.trim() === '') throw new InvalidArgumentException('the query is empty');
     const epoch = options.epoch === undefined ? undefined : asArgument(() => assertPrecision(options.epoch, 'epoch'));
     if (options.maxAnswerBytes !== undefined) asArgument(() => positiveInteger(options.maxAnswerBytes, 'maxAnswerBytes'));
-    const params = options.params === undefined ? undefined : encodeParams(options.params);
+    const params = paramsOf(options);
     const api = await this.api(options.signal);
     this.checkLanguage(api, language);
     return { api, epoch, params };

@@ -24,6 +24,7 @@ export {
   type WriteCallOptions,
 } from './measurement';
 export type { QueryOptions, QueryParam, QueryValue, RawQueryResponse, RawSeries, RawStatementResult, Row, Series } from './query';
+export { rangeBounds, rfc3339Of, type TimeBound, type TimeRange } from './time-range';
 export { Session, type SessionOptions } from './session';
 export { Point } from './point';
 export { isRecordShape, type RecordShape, type WriteRecord } from './records';

@@ -1,6 +1,7 @@
 import { InvalidArgumentException, QueryFailedException, type JsonValue, type Precision, type QueryLanguage } from '../core';
 import { exceptionFromQueryResult } from '../servers';
 import { quote } from '../util';
+import { rangeBounds, type TimeRange } from './time-range';
 
 export type QueryValue = string | number | bigint | boolean | null;
 export type QueryParam = string | number | bigint | boolean;
@@ -28,6 +29,12 @@ export interface QueryOptions {
    * way to put input in a query.
    */
   params?: Readonly<Record<string, QueryParam>> | undefined;
+  /**
+   * A time range, bound as `$start` and `$stop` (InfluxQL, SQL) or `params.start` and `params.stop` (Flux,
+   * where `time(v: params.start)` makes a time of it), each RFC3339 text in UTC: `WHERE time >= $start AND
+   * time < $stop`. Durations such as `-1h` count from when the query is sent; `stop` is now when left out.
+   */
+  range?: TimeRange | undefined;
   /** A database for this query instead of the client's (InfluxQL, SQL). */
   database?: string | undefined;
   /** On InfluxDB 2.x, InfluxQL reads the database its bucket is mapped to: a bucket names it too. */
@@ -81,6 +88,19 @@ export function encodeParams(params: Readonly<Record<string, QueryParam>>): stri
     }
   });
   return `{${entries.join(',')}}`;
+}
+
+/** The `params` field of a query: its bound parameters, with its range as `start` and `stop`. */
+export function paramsOf(options: QueryOptions): string | undefined {
+  const { params, range } = options;
+  if (range === undefined) return params === undefined ? undefined : encodeParams(params);
+  const taken = ['start', 'stop'].filter((key) => params !== undefined && Object.hasOwn(params, key));
+  if (taken.length > 0) {
+    throw new InvalidArgumentException(
+      `the range binds start and stop, and the parameters bind ${taken.join(' and ')} too: leave ${taken.length > 1 ? 'them' : 'it'} out of the parameters`,
+    );
+  }
+  return encodeParams({ ...params, ...rangeBounds(range) });
 }
 
 /** Checks the shape of a /query answer, all of it, and raises the first error reported inside it. */

@@ -12,8 +12,14 @@ import { clientOfProperties } from '../../src/nodes/inflow-config/properties';
 import { DEFAULT_API, DEFAULT_PRECISION } from '../../src/nodes/inflow-config/defaults';
 import { API_CHOICES, LANGUAGES_OF, QUERY_LANGUAGES } from '../../src/core';
 import { optionsOf, type OutDef } from '../../src/nodes/inflow-out/settings';
-import { DEFAULT_EPOCH, DEFAULT_LANGUAGE, DEFAULT_MAX_ANSWER_MB, DEFAULT_OUTPUT } from '../../src/nodes/inflow-query/defaults';
-import { optionsOf as optionsOfQuery, outputOf } from '../../src/nodes/inflow-query/settings';
+import {
+  DEFAULT_EPOCH,
+  DEFAULT_FORMAT,
+  DEFAULT_LANGUAGE,
+  DEFAULT_MAX_ANSWER_MB,
+  DEFAULT_OUTPUT,
+} from '../../src/nodes/inflow-query/defaults';
+import { nodeShapingOf, optionsOf as optionsOfQuery, outputOf } from '../../src/nodes/inflow-query/settings';
 
 interface EditorDefault {
   value: unknown;
@@ -121,7 +127,7 @@ describe('editor defaults', () => {
     assert.equal(clientOfProperties({ dsn: 'http://127.0.0.1:8086/proxy', database: 'sensors' }).database, 'sensors');
   });
 
-  it('inflow query: times as ms, InfluxQL, one message, answers up to 32 MB, unless set otherwise', () => {
+  it('inflow query: times as ms, InfluxQL, one message, answers up to 32 MB, series, every point, unless set otherwise', () => {
     const editor = editorDefaults('inflow-query');
     // The languages offered for each kind of server are those it answers; one that finds out may be any.
     assert.deepEqual(editorList('inflow-query', 'LANGUAGES'), { auto: [...QUERY_LANGUAGES], ...LANGUAGES_OF });
@@ -140,11 +146,32 @@ describe('editor defaults', () => {
       raw: false,
       errorOutput: false,
     };
-    assert.equal(optionsOfQuery({}, missing).language, DEFAULT_LANGUAGE);
-    assert.equal(optionsOfQuery({}, missing).maxAnswerBytes, DEFAULT_MAX_ANSWER_MB * 1024 * 1024);
+    const shaping = nodeShapingOf(missing);
+    assert.deepEqual(shaping, { format: DEFAULT_FORMAT, maxPoints: undefined });
+    assert.equal(editor.format?.value, DEFAULT_FORMAT);
+    assert.equal(editor.maxPoints?.value, '');
+    if (!('format' in shaping)) throw shaping;
+    assert.equal(optionsOfQuery({}, missing, shaping).language, DEFAULT_LANGUAGE);
+    assert.equal(optionsOfQuery({}, missing, shaping).maxAnswerBytes, DEFAULT_MAX_ANSWER_MB * 1024 * 1024);
     assert.equal(outputOf(missing), DEFAULT_OUTPUT);
     const validate = editor.language?.validate as (value: unknown) => boolean;
     for (const value of [undefined, '', 'influxql', 'sql', 'flux']) assert.equal(validate(value), true, String(value));
     assert.equal(validate('promql'), false);
+  });
+
+  it('inflow query: the dialog marks the format and the points a series invalid where the runtime refuses them', () => {
+    const editor = editorDefaults('inflow-query');
+    const base = { id: 'q', type: 'inflow query', z: 't', name: '', server: 'c', query: 'x', epoch: 'ms', errorOutput: false };
+    const cases: Array<Record<string, unknown>> = [];
+    for (const format of ['', 'series', 'rows', 'chart', 'chart-dashboard1', 'table'])
+      for (const maxPoints of ['', '1', '2', '300', '2.5', 'x'])
+        for (const output of ['message', 'parts'])
+          for (const raw of [false, true]) cases.push({ ...base, format, maxPoints, output, raw });
+    for (const def of cases) {
+      const formatValid = (editor.format?.validate as (this: unknown, value: unknown) => boolean).call(def, def.format);
+      const pointsValid = (editor.maxPoints?.validate as (this: unknown, value: unknown) => boolean).call(def, def.maxPoints);
+      const runtime = nodeShapingOf(def as Parameters<typeof nodeShapingOf>[0]);
+      assert.equal(formatValid && pointsValid, 'format' in runtime, JSON.stringify(def));
+    }
   });
 });

@@ -1,11 +1,13 @@
 /**
  * "inflow query": runs the node's query (or msg.query) in InfluxQL, SQL (InfluxDB 3) or Flux (InfluxDB 2.x),
- * and sends the reshaped series as msg.payload: in one message, or one message per chunk of the answer as
- * it arrives, with msg.parts, so that a Join node can rebuild the whole.
+ * and sends the answer as msg.payload in the node's format (series, flat rows, or a chart for Dashboard 2
+ * or 1), thinned to at most so many points a series when asked: in one message, or one message per chunk
+ * of the answer as it arrives, with msg.parts, so that a Join node can rebuild the whole.
  */
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import type { Client, QueryOptions } from '../../client';
-import { InfluxDBException } from '../../core';
+import { ConfigurationException, InfluxDBException } from '../../core';
+import { rowsOf, seriesKeyOf, shapeAnswer, type AnswerFormat } from '../../shapes';
 import {
   asksForRecheck,
   clockTime,
@@ -17,7 +19,17 @@ import {
   statusText,
   translatorOf,
 } from '../shared';
-import { languageProblem, optionsOf, outputOf, queryOf, type QueryDef, type QueryMessage } from './settings';
+import {
+  languageProblem,
+  messageShapingOf,
+  nodeShapingOf,
+  optionsOf,
+  outputOf,
+  queryOf,
+  type QueryDef,
+  type QueryMessage,
+  type Shaping,
+} from './settings';
 
 /** How often a streaming answer's row count is shown, at most. */
 const PROGRESS_EVERY = 250;
@@ -30,7 +42,13 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const config = configNodeOf(RED, node, def.server, text);
     const errorOutput = def.errorOutput ? 1 : undefined;
-    const { client, problem } = sharedClientOf(config);
+    const shared = sharedClientOf(config);
+    const { client, problem: serverProblem } = shared;
+    const nodeShaping = nodeShapingOf(def);
+    // Settings of this node that cannot work together are said when the flows start.
+    const shapingProblem = nodeShaping instanceof ConfigurationException ? nodeShaping : undefined;
+    if (serverProblem === undefined && shapingProblem !== undefined) node.error(shapingProblem.message);
+    const problem = serverProblem ?? shapingProblem;
     let running = 0;
     let answered = false;
     let stopped = false;
@@ -68,15 +86,22 @@ export = function register(RED: NodeAPI): void {
 
     node.on('input', (message, send, done) => {
       const msg = message as QueryMessage;
-      if (client === undefined) {
-        failMessage(msg, problem, errorOutput, send, done);
+      if (shared.problem !== undefined) {
+        failMessage(msg, shared.problem, errorOutput, send, done);
         return;
       }
+      if (nodeShaping instanceof ConfigurationException) {
+        failMessage(msg, nodeShaping, errorOutput, send, done);
+        return;
+      }
+      const { client } = shared;
       let query: string;
       let options: QueryOptions;
+      let shaping: Shaping;
       try {
         query = queryOf(def.query, msg.query);
-        options = optionsOf(msg, def);
+        shaping = messageShapingOf(msg, def, nodeShaping);
+        options = optionsOf(msg, def, shaping);
       } catch (error) {
         failMessage(msg, InfluxDBException.from(error), errorOutput, send, done);
         return;
@@ -86,7 +111,7 @@ export = function register(RED: NodeAPI): void {
       if (outputOf(def) === 'parts' && !def.raw) {
         const controller = new AbortController();
         controllers.add(controller);
-        sendParts(client, query, { ...options, signal: controller.signal }, msg, send, (rows) => {
+        sendParts(client, query, { ...options, signal: controller.signal }, shaping.format, msg, send, (rows) => {
           node.status({
             fill: 'blue',
             shape: 'ring',
@@ -106,7 +131,17 @@ export = function register(RED: NodeAPI): void {
         );
         return;
       }
-      const request = def.raw ? client.queryRaw(query, options) : client.query(query, options);
+      const request = def.raw
+        ? client.queryRaw(query, options)
+        : client.query(query, options).then((series) => {
+            const payload = shapeAnswer(series, shaping.format, shaping.maxPoints);
+            if (shaping.format === 'chart') {
+              msg.action = 'replace';
+              const names = new Set(series.map(seriesKeyOf));
+              if (names.size === 1) msg.topic = [...names][0];
+            }
+            return payload;
+          });
       request.then(
         (result) => {
           msg.payload = result;
@@ -129,18 +164,20 @@ export = function register(RED: NodeAPI): void {
 
   type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
   type Done = (error?: Error) => void;
-  type Part = NodeMessage & { parts: { count?: number } };
+  type Part = NodeMessage & { parts: { count?: number }; action?: string };
 
   /**
    * One message per chunk of the answer, as it arrives, each a copy of the input with `msg.payload` the
-   * chunk (a series, or part of one) and `msg.parts` for a Join node; the last holds `count`. Each is sent
-   * once the next is in, so that the last can say it is the last. An answer without rows is one message
-   * with an empty array.
+   * chunk (a series, or part of one; or its rows) and `msg.parts` for a Join node; the last holds `count`.
+   * Each is sent once the next is in, so that the last can say it is the last. An answer without rows is
+   * one message with an empty array. For a chart, the first part replaces what the chart shows and the
+   * others add to it, each with its series' name as msg.topic.
    */
   async function sendParts(
     client: Client,
     query: string,
     options: QueryOptions,
+    format: AnswerFormat,
     msg: QueryMessage,
     send: Send,
     progress: (rows: number) => void,
@@ -149,14 +186,21 @@ export = function register(RED: NodeAPI): void {
     let index = 0;
     // Each part a copy of the input but for its payload, which is not copied only to be replaced.
     const input = { ...msg, payload: undefined };
-    const part = (payload: unknown): Part =>
-      ({ ...RED.util.cloneMessage(input), payload, parts: { id, index: index++, type: 'array', len: 1 } }) as Part;
+    const part = (payload: unknown, topic?: string): Part => {
+      const made = { ...RED.util.cloneMessage(input), payload, parts: { id, index, type: 'array', len: 1 } } as Part;
+      if (format === 'chart') {
+        made.action = index === 0 ? 'replace' : 'append';
+        if (topic !== undefined) made.topic = topic;
+      }
+      index++;
+      return made;
+    };
     let held: Part | undefined;
     let rows = 0;
     let shown = 0;
     for await (const chunk of client.querySeries(query, options)) {
       if (held !== undefined) send(held);
-      held = part(chunk);
+      held = format === 'series' ? part(chunk) : part(rowsOf([chunk]), seriesKeyOf(chunk));
       rows += chunk.values.length;
       if (performance.now() - shown >= PROGRESS_EVERY) {
         shown = performance.now();

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  dashboard1ChartOf,
+  joinFieldTables,
+  rangeBounds,
+  rowsOf,
+  seriesKeyOf,
+  shapeAnswer,
+  thinRows,
+  type Row,
+  type Series,
+} from '../../src';
+
+const grouped: Series[] = [
+  { name: 'weather', tags: { location: 'lab' }, values: [{ time: 1000, temperature: 21.5, humidity: 40 }] },
+  { name: 'weather', tags: { location: 'roof' }, values: [{ time: 1000, temperature: 5, humidity: 80 }] },
+];
+
+describe('rows', () => {
+  it('are every series in order, flat: time, tags, columns, and the series key', () => {
+    assert.deepEqual(rowsOf(grouped), [
+      { time: 1000, location: 'lab', temperature: 21.5, humidity: 40, series: 'weather,location=lab' },
+      { time: 1000, location: 'roof', temperature: 5, humidity: 80, series: 'weather,location=roof' },
+    ]);
+  });
+
+  it('keep a tag and a column of one name both, the second as name_1, and a column named __proto__ as a column', () => {
+    const rows = rowsOf([{ name: 'm', tags: { v: 'tag' }, values: [JSON.parse('{"time":1,"v":2,"__proto__":3}') as Row] }]);
+    assert.deepEqual(Object.keys(rows[0] as Row), ['time', 'v', 'v_1', '__proto__', 'series']);
+    assert.equal(rows[0]?.v, 'tag');
+    assert.equal(rows[0]?.v_1, 2);
+    assert.equal(Object.getPrototypeOf(rows[0]), Object.prototype);
+  });
+
+  it('name two series apart even when their tag values hold commas, spaces and equals signs', () => {
+    const a = seriesKeyOf({ name: 'm', tags: { a: 'x,b=y' } });
+    const b = seriesKeyOf({ name: 'm', tags: { a: 'x', b: 'y' } });
+    assert.notEqual(a, b);
+    assert.equal(a, 'm,a=x\\,b\\=y');
+    assert.equal(seriesKeyOf({ name: 'my m', tags: { 'the key': 'a\\b' } }), 'my\\ m,the\\ key=a\\\\b');
+  });
+});
+
+describe("Flux's table per field", () => {
+  const flux: Series[] = [
+    {
+      name: 'weather',
+      tags: { _field: 'temperature', location: 'lab' },
+      values: [
+        { time: 1000, _value: 21.5 },
+        { time: 2000, _value: 22 },
+      ],
+    },
+    {
+      name: 'weather',
+      tags: { _field: 'humidity', location: 'lab' },
+      values: [
+        { time: 1000, _value: 40 },
+        { time: 3000, _value: 41 },
+      ],
+    },
+    { name: 'weather', tags: { _field: 'temperature', location: 'roof' }, values: [{ time: 1000, _value: 5 }] },
+  ];
+
+  it('is joined into a series per measurement and tags, a row per time with a column per field, in time order', () => {
+    assert.deepEqual(joinFieldTables(flux), [
+      {
+        name: 'weather',
+        tags: { location: 'lab' },
+        values: [
+          { time: 1000, temperature: 21.5, humidity: 40 },
+          { time: 2000, temperature: 22 },
+          { time: 3000, humidity: 41 },
+        ],
+      },
+      { name: 'weather', tags: { location: 'roof' }, values: [{ time: 1000, temperature: 5 }] },
+    ]);
+  });
+
+  it('orders rows of RFC3339 times by the time they say, not as text', () => {
+    const joined = joinFieldTables([
+      { name: 'm', tags: { _field: 'a' }, values: [{ time: '2024-01-01T00:00:00.5Z', _value: 1 }] },
+      { name: 'm', tags: { _field: 'b' }, values: [{ time: '2024-01-01T00:00:00Z', _value: 2 }] },
+    ]);
+    assert.deepEqual(
+      joined[0]?.values.map((row) => row.time),
+      ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00.5Z'],
+    );
+  });
+
+  it('leaves series of InfluxQL and SQL as they are', () => {
+    assert.deepEqual(joinFieldTables(grouped), grouped);
+  });
+});
+
+describe('thinning a series (largest-triangle-three-buckets)', () => {
+  const wave = (count: number): Row[] =>
+    Array.from({ length: count }, (_, i) => ({ time: i * 1000, value: Math.sin(i / 500) * 10 + (i === 4321 ? 100 : 0) }));
+
+  it('keeps at most N rows, the first and the last among them, in order, each a row of the series', () => {
+    const rows = wave(86_400);
+    const thin = thinRows(rows, 300);
+    assert.equal(thin.length, 300);
+    assert.equal(thin[0], rows[0]);
+    assert.equal(thin.at(-1), rows.at(-1));
+    for (let i = 1; i < thin.length; i++) assert.ok((thin[i]?.time as number) > (thin[i - 1]?.time as number));
+    for (const row of thin) assert.ok(rows.includes(row));
+  });
+
+  it('keeps a lone spike, and the highs and lows of the wave', () => {
+    const rows = wave(86_400);
+    const thin = thinRows(rows, 300);
+    const values = thin.map((row) => row.value as number);
+    assert.ok(values.includes(rows[4321]?.value as number), 'the spike');
+    assert.ok(Math.max(...values.filter((v) => v < 50)) > 9.9, 'a high of the wave');
+    assert.ok(Math.min(...values) < -9.9, 'a low of the wave');
+  });
+
+  it('keeps the shape of each of several columns, however different their scales', () => {
+    const rows: Row[] = Array.from({ length: 10_000 }, (_, i) => ({
+      time: i,
+      big: 1e6 * (i % 1000 < 500 ? 1 : 2),
+      small: i === 7777 ? 1 : 0,
+    }));
+    const thin = thinRows(rows, 100);
+    assert.ok(
+      thin.some((row) => row.small === 1),
+      'the small column keeps its one spike beside the large one',
+    );
+  });
+
+  it('leaves a series of N rows or fewer as it is', () => {
+    const rows = wave(10);
+    assert.deepEqual(thinRows(rows, 10), rows);
+  });
+});
+
+describe("Dashboard 1's chart", () => {
+  it('is one object of series names, a list of {x, y} per line and labels, as its ui_chart documents', () => {
+    assert.deepEqual(dashboard1ChartOf(grouped), [
+      {
+        series: [
+          'weather,location=lab temperature',
+          'weather,location=lab humidity',
+          'weather,location=roof temperature',
+          'weather,location=roof humidity',
+        ],
+        data: [[{ x: 1000, y: 21.5 }], [{ x: 1000, y: 40 }], [{ x: 1000, y: 5 }], [{ x: 1000, y: 80 }]],
+        labels: [''],
+      },
+    ]);
+  });
+
+  it('names lines by series key with one column, by column with one series, and draws no text or gaps', () => {
+    const one: Series[] = [
+      {
+        name: 'm',
+        values: [
+          { time: 1, a: 1, b: 2, note: 'x' },
+          { time: 2, a: null, b: 3, note: 'y' },
+        ],
+      },
+    ];
+    assert.deepEqual(dashboard1ChartOf(one)[0]?.series, ['a', 'b']);
+    assert.deepEqual(dashboard1ChartOf(one)[0]?.data[0], [{ x: 1, y: 1 }]);
+    assert.deepEqual(
+      dashboard1ChartOf(grouped.map((s) => ({ ...s, values: s.values.map(({ time, humidity }) => ({ time, humidity })) })))[0]
+        ?.series,
+      ['weather,location=lab', 'weather,location=roof'],
+    );
+  });
+
+  it('is [] for an empty answer, which clears the chart', () => {
+    assert.deepEqual(dashboard1ChartOf([]), []);
+    assert.deepEqual(shapeAnswer([], 'chart-dashboard1'), []);
+  });
+});
+
+describe('a time range', () => {
+  const now = Date.UTC(2024, 4, 1, 12);
+
+  it('binds RFC3339 text in UTC, from a Date, milliseconds, RFC3339 with an offset or nanoseconds, and durations', () => {
+    assert.deepEqual(rangeBounds({ start: '-1h' }, 'range', now), {
+      start: '2024-05-01T11:00:00Z',
+      stop: '2024-05-01T12:00:00Z',
+    });
+    assert.deepEqual(rangeBounds({ start: new Date(now - 1500), stop: now }, 'range', now), {
+      start: '2024-05-01T11:59:58.500Z',
+      stop: '2024-05-01T12:00:00Z',
+    });
+    assert.deepEqual(rangeBounds({ start: '2024-05-01T13:00:00.123456789+02:00', stop: '+1h30m' }, 'range', now), {
+      start: '2024-05-01T11:00:00.123456789Z',
+      stop: '2024-05-01T13:30:00Z',
+    });
+    assert.deepEqual(rangeBounds({ start: '-7d', stop: 'now' }, 'range', now), {
+      start: '2024-04-24T12:00:00Z',
+      stop: '2024-05-01T12:00:00Z',
+    });
+  });
+
+  it('refuses, naming the bound and why: a start not before its stop, a duration without a sign, text that is no time, other keys', () => {
+    assert.throws(
+      () => rangeBounds({ start: '-1h', stop: '-2h' }, 'msg.range', now),
+      /msg\.range\.start \(2024-05-01T11:00:00Z\) is not before msg\.range\.stop/,
+    );
+    assert.throws(
+      () => rangeBounds({ start: '1h' }, 'msg.range', now),
+      /msg\.range\.start "1h" is a duration without a sign: write "-1h"/,
+    );
+    assert.throws(() => rangeBounds({ start: 'yesterday' }, 'msg.range', now), /msg\.range\.start "yesterday" is not a time/);
+    assert.throws(
+      () => rangeBounds({ start: '-1h', end: 'now' }, 'msg.range', now),
+      /msg\.range has "end": it takes start and stop only/,
+    );
+    assert.throws(() => rangeBounds({}, 'msg.range', now), /msg\.range\.start is missing/);
+    assert.throws(() => rangeBounds('-1h', 'msg.range', now), /msg\.range must be an object \{ start, stop \}/);
+    assert.throws(() => rangeBounds({ start: 1.5 }, 'msg.range', now), /whole milliseconds/);
+    assert.throws(() => rangeBounds({ start: '-300000d' }, 'msg.range', now), /outside the times InfluxDB stores/);
+  });
+});
