@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { optionsOf, type OutDef } from '../../src/nodes/inflow-out/settings';
-import { optionsOf as queryOptionsOf, outputOf, type QueryDef } from '../../src/nodes/inflow-query/settings';
+import { optionsOf as queryOptionsOf, nodeShapingOf, outputOf, type QueryDef } from '../../src/nodes/inflow-query/settings';
 import {
   closeDialog,
   importInflowNodes,
@@ -201,8 +201,10 @@ describe('the dialogs and the help at the editor’s default size, in Chromium',
     const whatItDoes = (type: string, properties: Record<string, unknown>): unknown => {
       const def = { id: 'n', z: 't', name: '', ...properties, type };
       if (type === 'inflow out') return optionsOf(def as OutDef, 'ms');
+      const shaping = nodeShapingOf(def as QueryDef);
       return {
-        options: queryOptionsOf({}, def as QueryDef),
+        shaping,
+        options: 'format' in shaping ? queryOptionsOf({}, def as QueryDef, shaping) : undefined,
         output: outputOf(def as QueryDef),
         raw: properties.raw === true,
         errorOutput: properties.errorOutput === true,

@@ -19,7 +19,7 @@ import {
   DEFAULT_MAX_ANSWER_MB,
   DEFAULT_OUTPUT,
 } from '../../src/nodes/inflow-query/defaults';
-import { nodeShapingOf, optionsOf as optionsOfQuery, outputOf } from '../../src/nodes/inflow-query/settings';
+import { nodeShapingOf, optionsOf as optionsOfQuery, outputOf, type QueryDef } from '../../src/nodes/inflow-query/settings';
 
 interface EditorDefault {
   value: unknown;
@@ -150,7 +150,7 @@ describe('editor defaults', () => {
     assert.deepEqual(shaping, { format: DEFAULT_FORMAT, maxPoints: undefined });
     assert.equal(editor.format?.value, DEFAULT_FORMAT);
     assert.equal(editor.maxPoints?.value, '');
-    if (!('format' in shaping)) throw shaping;
+    assert.ok('format' in shaping, 'the node shapes its answers');
     assert.equal(optionsOfQuery({}, missing, shaping).language, DEFAULT_LANGUAGE);
     assert.equal(optionsOfQuery({}, missing, shaping).maxAnswerBytes, DEFAULT_MAX_ANSWER_MB * 1024 * 1024);
     assert.equal(outputOf(missing), DEFAULT_OUTPUT);
@@ -162,7 +162,7 @@ describe('editor defaults', () => {
   it('inflow query: the dialog marks the format and the points a series invalid where the runtime refuses them', () => {
     const editor = editorDefaults('inflow-query');
     const base = { id: 'q', type: 'inflow query', z: 't', name: '', server: 'c', query: 'x', epoch: 'ms', errorOutput: false };
-    const cases: Array<Record<string, unknown>> = [];
+    const cases: QueryDef[] = [];
     for (const format of ['', 'series', 'rows', 'chart', 'chart-dashboard1', 'table'])
       for (const maxPoints of ['', '1', '2', '300', '2.5', 'x'])
         for (const output of ['message', 'parts'])
@@ -170,7 +170,7 @@ describe('editor defaults', () => {
     for (const def of cases) {
       const formatValid = (editor.format?.validate as (this: unknown, value: unknown) => boolean).call(def, def.format);
       const pointsValid = (editor.maxPoints?.validate as (this: unknown, value: unknown) => boolean).call(def, def.maxPoints);
-      const runtime = nodeShapingOf(def as Parameters<typeof nodeShapingOf>[0]);
+      const runtime = nodeShapingOf(def);
       assert.equal(formatValid && pointsValid, 'format' in runtime, JSON.stringify(def));
     }
   });

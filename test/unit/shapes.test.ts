@@ -165,8 +165,12 @@ describe("Dashboard 1's chart", () => {
     assert.deepEqual(dashboard1ChartOf(one)[0]?.series, ['a', 'b']);
     assert.deepEqual(dashboard1ChartOf(one)[0]?.data[0], [{ x: 1, y: 1 }]);
     assert.deepEqual(
-      dashboard1ChartOf(grouped.map((s) => ({ ...s, values: s.values.map(({ time, humidity }) => ({ time, humidity })) })))[0]
-        ?.series,
+      dashboard1ChartOf(
+        grouped.map((s) => ({
+          ...s,
+          values: s.values.map(({ time, humidity }) => ({ time: time ?? null, humidity: humidity ?? null })),
+        })),
+      )[0]?.series,
       ['weather,location=lab', 'weather,location=roof'],
     );
   });
