@@ -5,13 +5,17 @@
  * `#default` rows, a header row with `result` and `table` first, tables of another schema after an
  * empty line. Enough for the official client to read back what was written.
  */
+import { parseRfc3339 } from '../../../src/core';
 import { rfc3339 } from './influxql';
 import type { StoredValue } from './line-protocol';
 import type { PointStore, StoredPoint } from './store';
 
 export type FluxAnswer = { csv: string } | { error: string; code: 'invalid' | 'not found' };
 
-const FROM = /from\(\s*bucket\s*:\s*"([^"]+)"\s*\)\s*\|>\s*range\(\s*start\s*:\s*([^,)]+)\s*(?:,\s*stop\s*:\s*([^)]+))?\)/;
+const TIME_ARGUMENT = String.raw`time\(\s*v\s*:\s*params\.\w+\s*\)|[^,)]+`;
+const FROM = new RegExp(
+  String.raw`from\(\s*bucket\s*:\s*"([^"]+)"\s*\)\s*\|>\s*range\(\s*start\s*:\s*(${TIME_ARGUMENT})\s*(?:,\s*stop\s*:\s*(${TIME_ARGUMENT}))?\s*\)`,
+);
 const FILTER = /\|>\s*filter\(\s*fn\s*:\s*\(r\)\s*=>\s*r\.(\w+)\s*==\s*(?:"([^"]*)"|params\.(\w+))\s*\)/g;
 
 export function answerFlux(
@@ -39,8 +43,14 @@ export function answerFlux(
     filters.push([column as string, param === undefined ? literal : params[param]]);
   }
   const measurement = filters.find(([column]) => column === '_measurement')?.[1] as string | undefined;
-  const start = timeArgument(from[2] as string);
-  const stop = from[3] === undefined ? BigInt(Date.now()) * 1_000_000n : timeArgument(from[3]);
+  let start: bigint;
+  let stop: bigint;
+  try {
+    start = timeArgument(from[2] as string, params);
+    stop = from[3] === undefined ? BigInt(Date.now()) * 1_000_000n : timeArgument(from[3], params);
+  } catch (error) {
+    return { code: 'invalid', error: (error as Error).message };
+  }
   const matches = (point: StoredPoint, field: string, value: StoredValue): boolean =>
     filters.every(([column, wanted]) => {
       if (column === '_measurement') return point.measurement === wanted;
@@ -117,9 +127,19 @@ function csvCell(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A range argument: an RFC3339 time, `0`, or a negative duration like `-1h` or `-30d`. */
-function timeArgument(text: string): bigint {
+/**
+ * A range argument: an RFC3339 time, `0`, a negative duration like `-1h` or `-30d`, or `time(v:
+ * params.name)` of a parameter holding RFC3339 text (Flux's time() conversion).
+ */
+function timeArgument(text: string, params: Record<string, unknown>): bigint {
   const trimmed = text.trim();
+  const converted = /^time\(\s*v\s*:\s*params\.(\w+)\s*\)$/.exec(trimmed);
+  if (converted !== null) {
+    const value = params[converted[1] as string];
+    if (value === undefined) throw new Error(`error @1:1-1:1: record is missing label ${converted[1]}`);
+    if (typeof value !== 'string') throw new Error(`error calling function "time": cannot convert ${typeof value} to time`);
+    return parseRfc3339(value);
+  }
   if (trimmed === '0') return 0n;
   const duration = /^-(\d+)(ns|us|ms|s|m|h|d|w|y)$/.exec(trimmed);
   if (duration !== null) {

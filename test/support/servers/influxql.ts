@@ -1,12 +1,13 @@
 /**
  * The InfluxQL the test servers answer on their v1 `/query`: `SELECT * FROM <measurement>`, with an
- * optional `WHERE <column> = '<text>' | $<param>` (bound from `params`, as 1.x binds them), in 1.x's JSON
+ * optional WHERE of the conditions where.ts reads (bound from `params`, as 1.x binds them), in 1.x's JSON
  * shape (columns `time` first, then the rest sorted; times as RFC3339 with nanoseconds, or numbers in
  * the `epoch` unit), whole or, with `chunked=true`, as a JSON document per `chunk_size` rows, each on
  * its own line, as 1.x streams them. Other statements answer with a parse error inside a 200, as
  * InfluxDB does. Enough to read back what was written, not an InfluxQL engine.
  */
 import type { PointStore, StoredPoint } from './store';
+import { matchesAll, parseWhere } from './where';
 
 const NS_PER: Record<string, bigint> = {
   h: 3_600_000_000_000n,
@@ -26,7 +27,7 @@ export interface InfluxQLRequest {
   chunkSize: number | undefined;
 }
 
-const SELECT = /^SELECT\s+\*\s+FROM\s+("?)([^"\s]+)\1(?:\s+WHERE\s+"?(\w+)"?\s*=\s*(?:'((?:[^'\\]|\\.)*)'|\$(\w+)))?$/i;
+const SELECT = /^SELECT\s+\*\s+FROM\s+("?)([^"\s]+)\1(?:\s+WHERE\s+(.+))?$/i;
 
 /** The answer's JSON documents: one, or one per chunk. */
 export function answerInfluxQL(
@@ -45,16 +46,10 @@ export function answerInfluxQL(
   const { database } = request;
   if (database === undefined || !store.has(database))
     return [{ results: [{ statement_id: 0, error: databaseMissing(database ?? '') }] }];
-  const [, , measurement, column, literal, param] = select;
-  let wanted: unknown = literal;
-  if (param !== undefined) {
-    const params = JSON.parse(request.params ?? '{}') as Record<string, unknown>;
-    if (!(param in params)) return [{ results: [{ statement_id: 0, error: `missing parameter: ${param}` }] }];
-    wanted = params[param];
-  }
-  const points = store
-    .points(database, measurement)
-    .filter((point) => column === undefined || point.tags[column] === wanted || point.fields[column] === wanted);
+  const [, , measurement, where] = select;
+  const parsed = parseWhere(where, JSON.parse(request.params ?? '{}') as Record<string, unknown>);
+  if ('error' in parsed) return [{ results: [{ statement_id: 0, error: parsed.error }] }];
+  const points = store.points(database, measurement).filter((point) => matchesAll(point, parsed.conditions));
   if (points.length === 0) return [{ results: [{ statement_id: 0 }] }];
   const keys = new Set<string>();
   for (const point of points) for (const key of [...Object.keys(point.tags), ...Object.keys(point.fields)]) keys.add(key);

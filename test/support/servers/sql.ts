@@ -1,7 +1,7 @@
 /**
  * The SQL the InfluxDB 3 test server answers on `/api/v3/query_sql` (POST JSON `{ db, q, format, params }`
- * or GET with the same parameters): `SELECT * FROM <table>`, with an optional `WHERE <column> = '<text>' |
- * $<param>` and `ORDER BY time`, in the formats `json` (an array of row objects) and `jsonl` (one per
+ * or GET with the same parameters): `SELECT * FROM <table>`, with an optional WHERE of the conditions
+ * where.ts reads and `ORDER BY time`, in the formats `json` (an array of row objects) and `jsonl` (one per
  * line), as 3.x's record_batch_stream_to_body writes them with arrow's JSON writer: nulls left out, times
  * as UTC text without a zone ("2024-03-01T12:00:00.123"), integers as plain numbers. Errors as 3.x answers
  * them: a missing database 404 `{"error": "query error: database not found: x"}`, planning errors 400 text.
@@ -9,9 +9,9 @@
 import { json, type Answer } from './http';
 import { stringify } from './influxql';
 import type { PointStore } from './store';
+import { matchesAll, parseWhere } from './where';
 
-const SELECT =
-  /^SELECT\s+\*\s+FROM\s+("?)([^"\s]+)\1(?:\s+WHERE\s+"?(\w+)"?\s*=\s*(?:'((?:[^']|'')*)'|\$(\w+)))?(?:\s+ORDER\s+BY\s+time(?:\s+ASC)?)?$/i;
+const SELECT = /^SELECT\s+\*\s+FROM\s+("?)([^"\s]+)\1(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+time(?:\s+ASC)?)?$/i;
 
 export function answerSql(store: PointStore, body: string | undefined, query: URLSearchParams): Answer {
   let request: { db?: unknown; q?: unknown; format?: unknown; params?: unknown };
@@ -37,18 +37,20 @@ export function answerSql(store: PointStore, body: string | undefined, query: UR
       status: 400,
       body: `Error during planning: this test server answers SELECT * FROM <table> [WHERE <column> = <value>] only`,
     };
-  const [, , table, column, literal, param] = select;
+  const [, , table, where] = select;
   const points = store.points(request.db, table);
   if (points.length === 0) return { status: 400, body: `Error during planning: table 'public.iox.${table}' not found` };
-  let wanted: unknown = literal?.replace(/''/g, "'");
-  if (param !== undefined) {
-    const params = (request.params ?? {}) as Record<string, unknown>;
-    if (!(param in params))
-      return { status: 400, body: `Error during planning: No value found for placeholder with name $${param}` };
-    wanted = params[param];
-  }
+  const parsed = parseWhere(where, (request.params ?? {}) as Record<string, unknown>);
+  if ('error' in parsed)
+    return {
+      status: 400,
+      body:
+        parsed.missing === undefined
+          ? `Error during planning: ${parsed.error}`
+          : `Error during planning: No value found for placeholder with name $${parsed.missing}`,
+    };
   const rows = points
-    .filter((point) => column === undefined || point.tags[column] === wanted || point.fields[column] === wanted)
+    .filter((point) => matchesAll(point, parsed.conditions))
     .map((point) => {
       const row: Record<string, unknown> = {};
       for (const key of [...Object.keys(point.tags), ...Object.keys(point.fields)].sort())
