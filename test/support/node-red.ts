@@ -29,15 +29,21 @@ export class NodeRedProcess {
    * Starts Node-RED with this package installed. `settings` adds entries to settings.js (JavaScript
    * source, such as `inflowOutRetry: { firstDelay: 200 }`); `env` is added to the process's
    * environment; `userDir` is a user directory made by the caller, shared with another runtime or with
-   * this package installed by npm, into which nothing is linked (one is made when not given).
+   * this package installed by npm, into which nothing is linked (one is made when not given); `modules`
+   * names other node packages of this project's node_modules to install beside it (such as a dashboard).
    */
   static async start(
-    options: { settings?: string; env?: Record<string, string>; userDir?: string; wrap?: string[] } = {},
+    options: { settings?: string; env?: Record<string, string>; userDir?: string; wrap?: string[]; modules?: string[] } = {},
   ): Promise<NodeRedProcess> {
     const userDir = options.userDir ?? mkdtempSync(path.join(tmpdir(), 'inflow-node-red-'));
     if (options.userDir === undefined) {
       mkdirSync(path.join(userDir, 'node_modules'));
       symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-inflow'), 'dir');
+      for (const name of options.modules ?? []) {
+        const link = path.join(userDir, 'node_modules', name);
+        mkdirSync(path.dirname(link), { recursive: true });
+        symlinkSync(path.join(PACKAGE_ROOT, 'node_modules', name), link, 'dir');
+      }
     }
     const port = await freePort();
     // A second runtime on a given user directory keeps its own settings and flows beside the first's.
