@@ -6,6 +6,7 @@
  * Chart.js datasets.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -322,5 +323,43 @@ describe('inflow query wired straight into a dashboard chart, in Chromium', () =
       { name: 'weather,location=roof', points: 30, x: halfHour },
     ]);
     await d1.close();
+  });
+});
+
+describe("the README's chart flow, deployed as it is but for its server's address", () => {
+  it('draws a line per room of the last hour, averaged per minute, on the page the README names', async () => {
+    await influxd.createDatabase('sensors');
+    const climate = ['hall', 'kitchen'].flatMap((room, r) =>
+      Array.from({ length: 50 }, (_, i) => `climate,room=${room} temperature=${20 + r + i / 50} ${now - (49 - i) * MINUTE}`),
+    );
+    await influxd.rawWrite('sensors', climate.join('\n'), 'ms');
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const block = /### 4\. Chart[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(block !== undefined, 'the README has the flow');
+    const flow = (JSON.parse(block) as Array<Record<string, unknown>>).map((node) =>
+      node.type === 'inflow-config' ? { ...node, dsn: new URL(influxd.dsn('sensors')).origin } : node,
+    );
+    const runtime = await NodeRedProcess.start({ modules: [DASHBOARD_2] });
+    try {
+      await runtime.deploy(flow);
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      await openDashboard2(page, runtime.url, '/dashboard/climate');
+      const drawnLines = await drawn(
+        () => drawnByDashboard2(page, 'temperature-chart'),
+        (all) => lines(all).length === 2,
+        'a line per room',
+      );
+      assert.deepEqual(
+        drawnLines.map((line) => line.name),
+        ['climate,room=hall', 'climate,room=kitchen'],
+      );
+      for (const line of drawnLines) {
+        assert.ok(line.points >= 49 && line.points <= 51, `${line.name}: ${line.points} points, a minute apart`);
+        assert.ok((line.x[0] ?? 0) >= now - 60 * MINUTE && (line.x[1] ?? 0) <= now, `${line.name} lies in the last hour`);
+      }
+      await page.close();
+    } finally {
+      await runtime.remove();
+    }
   });
 });

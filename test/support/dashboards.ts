@@ -126,14 +126,14 @@ export function dashboard2Chart(
 }
 
 /**
- * Opens Dashboard 2's page. Its charts register themselves on `window.uiCharts` when the page runs under
+ * Opens a page of Dashboard 2 (the tests' own by default). Its charts register themselves on `window.uiCharts` when the page runs under
  * Cypress (Dashboard 2's own test hook), which a script run before the page's says it does.
  */
-export async function openDashboard2(page: Page, url: string): Promise<void> {
+export async function openDashboard2(page: Page, url: string, at = '/dashboard/charts'): Promise<void> {
   await page.addInitScript(() => {
     (window as unknown as { Cypress: object }).Cypress = {};
   });
-  await page.goto(`${url}/dashboard/charts`);
+  await page.goto(`${url}${at}`);
 }
 
 /** What a Dashboard 2 chart draws now, from its ECharts option; undefined until the chart is on the page. */
