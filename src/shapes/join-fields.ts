@@ -17,8 +17,12 @@ export function joinFieldTables(series: readonly Series[]): Series[] {
       out.push(one);
       continue;
     }
-    const tags: Record<string, string> = {};
-    for (const key of Object.keys(one.tags ?? {}).sort()) if (key !== '_field') tags[key] = (one.tags ?? {})[key] as string;
+    // fromEntries defines each tag as the row's own, a tag named __proto__ too.
+    const tags: Record<string, string> = Object.fromEntries(
+      Object.entries(one.tags ?? {})
+        .filter(([key]) => key !== '_field')
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
     const groupKey = JSON.stringify([one.name, tags]);
     let group = joined.get(groupKey);
     if (group === undefined) {

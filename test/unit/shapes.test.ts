@@ -89,6 +89,13 @@ describe("Flux's table per field", () => {
     );
   });
 
+  it('keeps a tag named __proto__ as a tag', () => {
+    const tags = JSON.parse('{"_field":"a","__proto__":"x"}') as Record<string, string>;
+    const [joined] = joinFieldTables([{ name: 'm', tags, values: [{ time: 1, _value: 2 }] }]);
+    assert.deepEqual(Object.entries(joined?.tags ?? {}), [['__proto__', 'x']]);
+    assert.equal(rowsOf(joined === undefined ? [] : [joined])[0]?.series, 'm,__proto__=x');
+  });
+
   it('leaves series of InfluxQL and SQL as they are', () => {
     assert.deepEqual(joinFieldTables(grouped), grouped);
   });
