@@ -17,6 +17,7 @@ import {
   type LineProtocol,
   type Precision,
   type QueryLanguage,
+  type QueryParams,
   type WriteTarget,
 } from '../core';
 import type { LineSink } from '../delivery';
@@ -376,7 +377,7 @@ export class Client implements LineSink, AsyncDisposable {
     query: string,
     options: QueryOptions,
     language: QueryLanguage,
-  ): Promise<{ api: ServerApi; epoch: Precision | undefined; params: string | undefined }> {
+  ): Promise<{ api: ServerApi; epoch: Precision | undefined; params: QueryParams | undefined }> {
     if (typeof query !== 'string' || query.trim() === '') throw new InvalidArgumentException('the query is empty');
     const epoch = options.epoch === undefined ? undefined : asArgument(() => assertPrecision(options.epoch, 'epoch'));
     if (options.maxAnswerBytes !== undefined) asArgument(() => positiveInteger(options.maxAnswerBytes, 'maxAnswerBytes'));

@@ -1,10 +1,17 @@
-import { InvalidArgumentException, QueryFailedException, type JsonValue, type Precision, type QueryLanguage } from '../core';
+import {
+  checkedParams,
+  InvalidArgumentException,
+  QueryFailedException,
+  type JsonValue,
+  type Precision,
+  type QueryLanguage,
+  type QueryParams,
+} from '../core';
 import { exceptionFromQueryResult } from '../servers';
-import { quote } from '../util';
 import { rangeBounds, type TimeRange } from './time-range';
 
 export type QueryValue = string | number | bigint | boolean | null;
-export type QueryParam = string | number | bigint | boolean;
+export type { QueryParam } from '../core';
 
 /** One row of a series: `time` (a number or bigint with `epoch`, an RFC3339 string without) and the other columns. */
 export type Row = Record<string, QueryValue>;
@@ -28,7 +35,7 @@ export interface QueryOptions {
    * Bound parameters: `$name` in InfluxQL and SQL, `params.name` in Flux; `{ name: value }` here. The safe
    * way to put input in a query.
    */
-  params?: Readonly<Record<string, QueryParam>> | undefined;
+  params?: QueryParams | undefined;
   /**
    * A time range, bound as `$start` and `$stop` (InfluxQL, SQL) or `params.start` and `params.stop` (Flux,
    * where `time(v: params.start)` makes a time of it), each RFC3339 text in UTC: `WHERE time >= $start AND
@@ -68,39 +75,17 @@ export interface RawSeries {
   partial?: boolean;
 }
 
-/** The `params` form field: JSON, with bigints written as exact integers. */
-export function encodeParams(params: Readonly<Record<string, QueryParam>>): string {
-  const entries = Object.keys(params).map((key) => {
-    const value: unknown = params[key];
-    switch (typeof value) {
-      case 'bigint':
-        return `${JSON.stringify(key)}:${value.toString()}`;
-      case 'number':
-        if (!Number.isFinite(value)) throw new InvalidArgumentException(`query parameter ${quote(key)} is ${value}`);
-        return `${JSON.stringify(key)}:${JSON.stringify(value)}`;
-      case 'string':
-      case 'boolean':
-        return `${JSON.stringify(key)}:${JSON.stringify(value)}`;
-      default:
-        throw new InvalidArgumentException(
-          `query parameter ${quote(key)} must be a string, number, bigint or boolean, not ${value === null ? 'null' : typeof value}`,
-        );
-    }
-  });
-  return `{${entries.join(',')}}`;
-}
-
-/** The `params` field of a query: its bound parameters, with its range as `start` and `stop`. */
-export function paramsOf(options: QueryOptions): string | undefined {
+/** A query's bound parameters, checked, with its range as `start` and `stop`. */
+export function paramsOf(options: QueryOptions): QueryParams | undefined {
   const { params, range } = options;
-  if (range === undefined) return params === undefined ? undefined : encodeParams(params);
+  if (range === undefined) return params === undefined ? undefined : checkedParams(params);
   const taken = ['start', 'stop'].filter((key) => params !== undefined && Object.hasOwn(params, key));
   if (taken.length > 0) {
     throw new InvalidArgumentException(
       `the range binds start and stop, and the parameters bind ${taken.join(' and ')} too: leave ${taken.length > 1 ? 'them' : 'it'} out of the parameters`,
     );
   }
-  return encodeParams({ ...params, ...rangeBounds(range) });
+  return checkedParams({ ...params, ...rangeBounds(range) });
 }
 
 /** Checks the shape of a /query answer, all of it, and raises the first error reported inside it. */

@@ -5,6 +5,7 @@ import {
   type LineProtocol,
   type Precision,
   type QueryLanguage,
+  type QueryParams,
 } from '../core';
 import type { AccessCheck, CheckTarget, ListKind, TargetState } from './access';
 import type { Table } from './answers';
@@ -20,8 +21,8 @@ export interface Destination {
 export interface QueryRequest {
   database: string | undefined;
   epoch: Precision | undefined;
-  /** Bound parameters, already encoded as the `params` form field. */
-  params: string | undefined;
+  /** Bound parameters, checked. */
+  params: QueryParams | undefined;
   /** Instead of the client's cap on an answer read whole. */
   maxAnswerBytes?: number | undefined;
 }
@@ -32,8 +33,8 @@ export interface TableQuery {
   database: string | undefined;
   org: string | undefined;
   epoch: Precision | undefined;
-  /** Bound parameters, already encoded as a JSON object. */
-  params: string | undefined;
+  /** Bound parameters, checked; each API writes them its own way. */
+  params: QueryParams | undefined;
   signal: AbortSignal | undefined;
   /** Instead of the client's cap on a line of the answer. */
   maxAnswerBytes?: number | undefined;

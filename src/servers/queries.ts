@@ -1,4 +1,5 @@
 /** Queries whose answers are read as they arrive: InfluxQL on `/query` (chunked), SQL on 3.x, Flux on 2.x. */
+import { fluxParamsExtern, paramsJson } from '../core';
 import type { StreamedResponse, Transport } from '../transport';
 import { CHUNK_ROWS, tablesOfFlux, tablesOfInfluxQL, tablesOfJsonLines, tableOfSql, type Table } from './answers';
 import type { TableQuery } from './api';
@@ -6,7 +7,7 @@ import { exceptionFromResponse } from './responses';
 
 export function influxqlTables(transport: Transport, text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {
   const form = new URLSearchParams({ q: text });
-  if (query.params !== undefined) form.set('params', query.params);
+  if (query.params !== undefined) form.set('params', paramsJson(query.params));
   return tablesFrom(
     transport.stream({
       method: 'POST',
@@ -24,7 +25,7 @@ export function influxqlTables(transport: Transport, text: string, query: TableQ
 
 /** InfluxDB 3's `/api/v3/query_sql`, in JSON lines; bound parameters as `params`. */
 export function sqlTables(transport: Transport, text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {
-  const body = `{"db":${JSON.stringify(query.database ?? '')},"q":${JSON.stringify(text)},"format":"jsonl"${query.params === undefined ? '' : `,"params":${query.params}`}}`;
+  const body = `{"db":${JSON.stringify(query.database ?? '')},"q":${JSON.stringify(text)},"format":"jsonl"${query.params === undefined ? '' : `,"params":${paramsJson(query.params)}`}}`;
   return tablesFrom(
     transport.stream({
       method: 'POST',
@@ -39,10 +40,13 @@ export function sqlTables(transport: Transport, text: string, query: TableQuery)
   );
 }
 
-/** InfluxDB 2.x's `/api/v2/query`: Flux, answered in annotated CSV; bound parameters as Flux's `params` record. */
+/**
+ * InfluxDB 2.x's `/api/v2/query`: Flux, answered in annotated CSV; bound parameters as a `params` record
+ * declared in `extern`, which InfluxDB 2.x and Cloud both evaluate before the query.
+ */
 export function fluxTables(transport: Transport, text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {
   const dialect = '{"header":true,"delimiter":",","annotations":["datatype","group","default"],"dateTimeFormat":"RFC3339Nano"}';
-  const body = `{"query":${JSON.stringify(text)},"type":"flux","dialect":${dialect}${query.params === undefined ? '' : `,"params":${query.params}`}}`;
+  const body = `{"query":${JSON.stringify(text)},"type":"flux","dialect":${dialect}${query.params === undefined ? '' : `,"extern":${fluxParamsExtern(query.params)}`}}`;
   return tablesFrom(
     transport.stream({
       method: 'POST',

@@ -8,6 +8,7 @@ import {
   DatabaseNotFoundException,
   ForbiddenException,
   LANGUAGES_OF,
+  paramsJson,
   parseJson,
   QueryFailedException,
   type ApiName,
@@ -177,7 +178,7 @@ export async function postWrite(
 /** InfluxQL through `/query`, the 1.x endpoint every InfluxDB keeps. */
 export async function v1Query(transport: Transport, text: string, request: QueryRequest): Promise<JsonValue> {
   const form = new URLSearchParams({ q: text });
-  if (request.params !== undefined) form.set('params', request.params);
+  if (request.params !== undefined) form.set('params', paramsJson(request.params));
   const response = await transport.request({
     method: 'POST',
     path: '/query',

@@ -183,6 +183,25 @@ describe('msg.range, bound as $start and $stop (params.start and params.stop in 
     });
   }
 
+  it('InfluxDB 2, Flux: msg.params reach the query as values, a tag holding quotes, a backslash and ${ matched exactly', async () => {
+    const awkward = 'o"brien\\${x}';
+    const writer = new Client({ url: v2.url, token: TOKEN, org: 'home', bucket: 'weather', version: 2, precision: 'ms' });
+    await writer.write([
+      { measurement: 'awkward', tags: { who: awkward }, fields: { v: 1 }, time: T0 },
+      { measurement: 'awkward', tags: { who: 'o' }, fields: { v: 2 }, time: T0 },
+    ]);
+    await writer.close();
+    const flow = await queryFlow('2', {
+      language: 'flux',
+      query:
+        'from(bucket: "weather") |> range(start: 0) |> filter(fn: (r) => r._measurement == "awkward") |> filter(fn: (r) => r.who == params.who)',
+      format: 'rows',
+    });
+    const answer = await ask(flow, { params: { who: awkward } });
+    assert.equal(flow.caught.length, 0, JSON.stringify(flow.caught[0]?.error));
+    assert.deepEqual(answer.payload, [{ time: T0, who: awkward, v: 1, series: 'awkward,who=o"brien\\\\${x}' }]);
+  });
+
   it('InfluxDB 1: a duration from now finds the readings of the last hour, and none older', async () => {
     const now = Date.now();
     await v1.rawWrite('weather', `recent value=1 ${now - 30 * MINUTE}\nrecent value=2 ${now - 90 * MINUTE}`, 'ms');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fluxParamsExtern } from '../../src/core';
 import {
   dashboard1ChartOf,
   joinFieldTables,
@@ -228,5 +229,41 @@ describe('a time range', () => {
     assert.throws(() => rangeBounds('-1h', 'msg.range', now), /msg\.range must be an object \{ start, stop \}/);
     assert.throws(() => rangeBounds({ start: 1.5 }, 'msg.range', now), /whole milliseconds/);
     assert.throws(() => rangeBounds({ start: '-300000d' }, 'msg.range', now), /outside the times InfluxDB stores/);
+  });
+});
+
+describe("Flux's bound parameters", () => {
+  it('are a params record declared in the extern syntax tree: a number a float, a bigint an integer, text as it is', () => {
+    const extern = JSON.parse(
+      fluxParamsExtern({ start: '2024-01-01T00:00:00Z', n: 21, big: 2n ** 62n, on: true, 'a key': 'x"\\${y}\n' }),
+    ) as {
+      type: string;
+      body: Array<{ type: string; id: { name: string }; init: { type: string; properties: unknown[] } }>;
+    };
+    assert.equal(extern.type, 'File');
+    assert.equal(extern.body[0]?.type, 'VariableAssignment');
+    assert.equal(extern.body[0]?.id.name, 'params');
+    assert.deepEqual(extern.body[0]?.init.properties, [
+      {
+        type: 'Property',
+        key: { type: 'Identifier', name: 'start' },
+        value: { type: 'StringLiteral', value: '2024-01-01T00:00:00Z' },
+      },
+      { type: 'Property', key: { type: 'Identifier', name: 'n' }, value: { type: 'FloatLiteral', value: 21 } },
+      {
+        type: 'Property',
+        key: { type: 'Identifier', name: 'big' },
+        value: { type: 'IntegerLiteral', value: '4611686018427387904' },
+      },
+      { type: 'Property', key: { type: 'Identifier', name: 'on' }, value: { type: 'BooleanLiteral', value: true } },
+      { type: 'Property', key: { type: 'StringLiteral', value: 'a key' }, value: { type: 'StringLiteral', value: 'x"\\${y}\n' } },
+    ]);
+  });
+
+  it('refuse an integer beyond int64, naming the parameter', () => {
+    assert.throws(
+      () => fluxParamsExtern({ huge: 2n ** 63n }),
+      /query parameter "huge" is beyond what a Flux integer \(int64\) holds/,
+    );
   });
 });

@@ -21,7 +21,7 @@ const FILTER = /\|>\s*filter\(\s*fn\s*:\s*\(r\)\s*=>\s*r\.(\w+)\s*==\s*(?:"([^"]
 export function answerFlux(
   store: PointStore,
   query: string,
-  params: Record<string, unknown>,
+  params: Record<string, unknown> | undefined,
   bucketExists: (bucket: string) => boolean,
 ): FluxAnswer {
   const from = FROM.exec(query);
@@ -32,22 +32,25 @@ export function answerFlux(
         'error @1:1-1:5: this test server answers from(bucket:) |> range(start:) [|> filter(r.<column> == "<text>" | params.<name>)] only',
     };
   }
+  if (params === undefined && /\bparams\./.test(query))
+    return { code: 'invalid', error: 'error @1:1-1:7: undefined identifier params' };
+  const bound = params ?? {};
   const bucket = from[1] as string;
   if (!bucketExists(bucket))
     return { code: 'not found', error: `failed to initialize execute state: could not find bucket "${bucket}"` };
   const filters: Array<[string, unknown]> = [];
   for (const match of query.matchAll(FILTER)) {
     const [, column, literal, param] = match;
-    if (param !== undefined && !(param in params))
+    if (param !== undefined && !(param in bound))
       return { code: 'invalid', error: `error @1:1-1:1: record is missing label ${param}` };
-    filters.push([column as string, param === undefined ? literal : params[param]]);
+    filters.push([column as string, param === undefined ? literal : bound[param]]);
   }
   const measurement = filters.find(([column]) => column === '_measurement')?.[1] as string | undefined;
   let start: bigint;
   let stop: bigint;
   try {
-    start = timeArgument(from[2] as string, params);
-    stop = from[3] === undefined ? BigInt(Date.now()) * 1_000_000n : timeArgument(from[3], params);
+    start = timeArgument(from[2] as string, bound);
+    stop = from[3] === undefined ? BigInt(Date.now()) * 1_000_000n : timeArgument(from[3], bound);
   } catch (error) {
     return { code: 'invalid', error: (error as Error).message };
   }

@@ -251,11 +251,13 @@ export class InfluxDB2Server {
 
   private queryFlux(request: Received): Answer {
     let query: string;
-    let params: Record<string, unknown> = {};
+    // As InfluxDB 2.x's http/query.go reads the request: `extern` (a Flux file evaluated before the query)
+    // and no `params`, which only InfluxDB Cloud takes; a `params` field is ignored as an unknown one.
+    let params: Record<string, unknown> | undefined;
     try {
-      const body = JSON.parse(request.body) as { query?: unknown; params?: Record<string, unknown> };
+      const body = JSON.parse(request.body) as { query?: unknown; extern?: unknown };
       query = typeof body.query === 'string' ? body.query : '';
-      params = body.params ?? {};
+      params = paramsOfExtern(body.extern);
     } catch {
       query = request.body;
     }
@@ -265,6 +267,34 @@ export class InfluxDB2Server {
     if ('error' in answer) return error(answer.code, answer.error);
     return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8' }, body: answer.csv };
   }
+}
+
+/** The record `params = {...}` an `extern` file declares, its literals as Flux's JSON syntax tree writes them. */
+function paramsOfExtern(extern: unknown): Record<string, unknown> | undefined {
+  type Node = {
+    type?: string;
+    name?: string;
+    value?: unknown;
+    id?: Node;
+    init?: Node;
+    key?: Node;
+    properties?: Node[];
+    body?: Node[];
+  };
+  const file = extern as Node | undefined;
+  if (file?.type !== 'File') return undefined;
+  const declared = (file.body ?? []).find(
+    (statement) => statement.type === 'VariableAssignment' && statement.id?.name === 'params',
+  );
+  if (declared?.init?.type !== 'ObjectExpression') return undefined;
+  const params: Record<string, unknown> = {};
+  for (const property of declared.init.properties ?? []) {
+    const key = property.key?.type === 'Identifier' ? property.key.name : property.key?.value;
+    const literal = property.value as Node | undefined;
+    const value = literal?.type === 'IntegerLiteral' ? BigInt(String(literal.value)) : literal?.value;
+    Object.defineProperty(params, String(key), { value, enumerable: true });
+  }
+  return params;
 }
 
 /** A bucket's ID: 16 hex digits, the same for the same name. */

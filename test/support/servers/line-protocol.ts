@@ -17,13 +17,18 @@ export interface ParsedPoint {
 
 export class LineError extends Error {}
 
-/** Reads a name up to one of `stops` (unescaped), unescaping `\` before any character. */
-function readName(line: string, start: number, stops: string): [string, number] {
+/**
+ * Reads a name up to one of `stops` (unescaped). As InfluxDB's models/points.go: a backslash takes the
+ * character after it along when scanning, and is dropped only before a character the name's escaping
+ * covers (`escaped`: a comma and a space in a measurement, also `=` in a tag or field key or tag value).
+ */
+function readName(line: string, start: number, stops: string, escaped = ', ='): [string, number] {
   let out = '';
   let i = start;
   while (i < line.length && !stops.includes(line[i] as string)) {
     if (line[i] === '\\' && i + 1 < line.length) {
-      out += line[i + 1];
+      const next = line[i + 1] as string;
+      out += escaped.includes(next) ? next : `\\${next}`;
       i += 2;
     } else out += line[i++];
   }
@@ -67,7 +72,7 @@ function splitFields(text: string): string[] {
 }
 
 export function parseLine(line: string): ParsedPoint {
-  const [measurement, afterName] = readName(line, 0, ', ');
+  const [measurement, afterName] = readName(line, 0, ', ', ', ');
   if (measurement === '') throw new LineError('missing measurement');
   const tags: Record<string, string> = {};
   let i = afterName;
