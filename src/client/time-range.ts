@@ -4,7 +4,7 @@
  * every server reads as a time where a time is compared (InfluxQL and SQL), and Flux's `time(v:)` turns
  * into one.
  */
-import { InvalidArgumentException, parseRfc3339 } from '../core';
+import { InvalidArgumentException, likelyPrecision, parseRfc3339, unitName } from '../core';
 import { describeType, isPlainObject } from '../util';
 
 /** A Date, epoch milliseconds, RFC3339 text, `now`, or a duration from now such as `-1h`, `-7d` or `-1h30m`. */
@@ -78,6 +78,13 @@ function anyBoundNs(value: unknown, where: string, now: bigint): bigint {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value))
       throw new InvalidArgumentException(`${where} must be whole milliseconds since 1970 as a number, not ${value}`);
+    // 0 is the start of time as InfluxDB counts it; another number that is a time now only in another unit
+    // was most likely meant in it (seconds, from a Function node's Date.now() / 1000).
+    const unit = value === 0 ? undefined : likelyPrecision(value, 'ms', Number(now / 1_000_000n));
+    if (unit !== undefined)
+      throw new InvalidArgumentException(
+        `${where} ${value} is milliseconds since 1970, which is ${new Date(value).toISOString()}: it looks like ${unitName(unit)}; give milliseconds, a Date or RFC3339 text`,
+      );
     return BigInt(value) * 1_000_000n;
   }
   if (typeof value !== 'string')

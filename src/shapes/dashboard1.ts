@@ -7,8 +7,8 @@ import { timeNumber } from './time-order';
 export interface Dashboard1Chart {
   /** The lines' names, in order. */
   series: string[];
-  /** Each line's points, `x` in milliseconds since 1970. */
-  data: Array<Array<{ x: number; y: number }>>;
+  /** Each line's points, `x` in milliseconds since 1970; `y` null for a gap. */
+  data: Array<Array<{ x: number; y: number | null }>>;
   labels: string[];
 }
 
@@ -16,8 +16,9 @@ export interface Dashboard1Chart {
  * The series as Dashboard 1's chart: `[{ series, data, labels: [''] }]`, a line for each numeric column of
  * each series (named by its series key, by its column when there is one series, or both when there are
  * several of each), or `[]`, which clears the chart, when there is nothing to draw. Text and true/false
- * columns are not lines; cells that are not numbers are gaps. Times must be milliseconds (a query with
- * epoch `ms`) or RFC3339 text.
+ * columns are not lines; a null or text cell of a line's column is a gap (`y: null`), and a row without
+ * the column (a field of Flux's not written at that time) is no point of it. Times must be milliseconds (a
+ * query with epoch `ms`) or RFC3339 text.
  */
 export function dashboard1ChartOf(series: readonly Series[]): Dashboard1Chart[] {
   const lines = series.flatMap((one) => numericColumns(one.values).map((column) => ({ one, column })));
@@ -28,11 +29,12 @@ export function dashboard1ChartOf(series: readonly Series[]): Dashboard1Chart[] 
   for (const { one, column } of lines) {
     const key = seriesKeyOf(one);
     chart.series.push(severalSeries ? (severalColumns ? `${key} ${column}` : key) : severalColumns ? column : key);
-    const points: Array<{ x: number; y: number }> = [];
+    const points: Array<{ x: number; y: number | null }> = [];
     for (const row of one.values) {
       const x = timeNumber(row.time);
+      if (!Number.isFinite(x) || !Object.hasOwn(row, column)) continue;
       const y = numberOf(row[column]);
-      if (Number.isFinite(x) && !Number.isNaN(y)) points.push({ x, y });
+      points.push({ x, y: Number.isNaN(y) ? null : y });
     }
     chart.data.push(points);
   }

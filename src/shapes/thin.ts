@@ -29,7 +29,12 @@ export function thinRows(rows: readonly Row[], maxPoints: number): Row[] {
   const scaled = columns.filter((column) => column.range > 0 && Number.isFinite(column.range));
   const kept: Row[] = [rows[0] as Row];
   const every = (count - 2) / (maxPoints - 2);
-  let chosen = 0;
+  // Each column's corner of the triangle: the last chosen row that has a number in it, so that a gap (a
+  // row of nulls chosen for a bucket) does not leave the next bucket's choice to chance.
+  const anchors = scaled.map(({ ys }) => {
+    const first = ys.findIndex((y) => !Number.isNaN(y));
+    return { x: xs[first] as number, y: ys[first] as number };
+  });
   for (let bucket = 0; bucket < maxPoints - 2; bucket++) {
     const nextStart = Math.floor((bucket + 1) * every) + 1;
     const nextEnd = Math.min(Math.floor((bucket + 2) * every) + 1, count);
@@ -50,14 +55,13 @@ export function thinRows(rows: readonly Row[], maxPoints: number): Row[] {
     });
     const start = Math.floor(bucket * every) + 1;
     const end = Math.floor((bucket + 1) * every) + 1;
-    const ax = xs[chosen] as number;
     let best = start;
     let bestArea = -1;
     for (let i = start; i < end; i++) {
       const cx = xs[i] as number;
       let area = 0;
       scaled.forEach(({ ys, range }, c) => {
-        const ay = ys[chosen] as number;
+        const { x: ax, y: ay } = anchors[c] as { x: number; y: number };
         const cy = ys[i] as number;
         const my = meanYs[c] as number;
         if (Number.isNaN(ay) || Number.isNaN(cy) || Number.isNaN(my)) return;
@@ -69,7 +73,10 @@ export function thinRows(rows: readonly Row[], maxPoints: number): Row[] {
       }
     }
     kept.push(rows[best] as Row);
-    chosen = best;
+    scaled.forEach(({ ys }, c) => {
+      const y = ys[best] as number;
+      if (!Number.isNaN(y)) anchors[c] = { x: xs[best] as number, y };
+    });
   }
   kept.push(rows[count - 1] as Row);
   return kept;

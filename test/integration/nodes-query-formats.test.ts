@@ -270,6 +270,48 @@ describe('chart formats', () => {
     );
   });
 
+  it('Dashboard 2, Flux: msg.topic names the joined series, without _field', async () => {
+    const flow = await queryFlow('2', {
+      language: 'flux',
+      query:
+        'from(bucket: "weather") |> range(start: 0) |> filter(fn: (r) => r._measurement == "weather") |> filter(fn: (r) => r.location == "lab")',
+      format: 'chart',
+    });
+    const answer = await ask(flow, { topic: 'refresh' });
+    assert.equal(answer.topic, 'weather,location=lab');
+    assert.deepEqual((answer.payload as Array<Record<string, unknown>>)[0], {
+      time: T0,
+      location: 'lab',
+      humidity: 40,
+      temperature: 20,
+      series: 'weather,location=lab',
+    });
+  });
+
+  it("Dashboard 2, Flux, a message per chunk: each row holds its table's field by name, the series named without _field", async () => {
+    const flow = await queryFlow('2', {
+      language: 'flux',
+      query:
+        'from(bucket: "weather") |> range(start: 0) |> filter(fn: (r) => r._measurement == "weather") |> filter(fn: (r) => r.location == "lab")',
+      format: 'chart',
+      output: 'parts',
+    });
+    flow.send({});
+    await waitFor(() => flow.results.length === 2, 'a part per field');
+    const parts = flow.results.map((msg) => ({ topic: msg.topic, first: (msg.payload as unknown[])[0] }));
+    assert.deepEqual(
+      parts.map((part) => part.topic),
+      ['weather,location=lab', 'weather,location=lab'],
+    );
+    assert.deepEqual(
+      parts.map((part) => part.first),
+      [
+        { time: T0, location: 'lab', temperature: 20, series: 'weather,location=lab' },
+        { time: T0, location: 'lab', humidity: 40, series: 'weather,location=lab' },
+      ],
+    );
+  });
+
   it('an empty answer is [] with msg.action replace, which clears the chart', async () => {
     const flow = await queryFlow('1', { query: "SELECT temperature FROM weather WHERE location = 'nowhere'", format: 'chart' });
     const answer = await ask(flow, {});

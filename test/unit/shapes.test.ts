@@ -90,6 +90,52 @@ describe("Flux's table per field", () => {
     );
   });
 
+  it('keeps apart rows of one time that differ in another column (a tag Flux dropped from the group key)', () => {
+    const tables: Series[] = [
+      {
+        name: 'cpu',
+        tags: { _field: 'usage' },
+        values: [
+          { time: 1000, host: 'a', _value: 1 },
+          { time: 1000, host: 'b', _value: 2 },
+        ],
+      },
+      {
+        name: 'cpu',
+        tags: { _field: 'temp' },
+        values: [
+          { time: 1000, host: 'a', _value: 50 },
+          { time: 1000, host: 'b', _value: 60 },
+        ],
+      },
+    ];
+    assert.deepEqual(joinFieldTables(tables), [
+      {
+        name: 'cpu',
+        values: [
+          { time: 1000, host: 'a', usage: 1, temp: 50 },
+          { time: 1000, host: 'b', usage: 2, temp: 60 },
+        ],
+      },
+    ]);
+  });
+
+  it('leaves tables that cannot be joined without losing a value as they are: two values of a field for one row, a field named like a column', () => {
+    const twice: Series[] = [
+      {
+        name: 'm',
+        tags: { _field: 'a' },
+        values: [
+          { time: 1, _value: 1 },
+          { time: 1, _value: 2 },
+        ],
+      },
+    ];
+    assert.deepEqual(joinFieldTables(twice), twice);
+    const clash: Series[] = [{ name: 'm', tags: { _field: 'host' }, values: [{ time: 1, host: 'a', _value: 1 }] }];
+    assert.deepEqual(joinFieldTables(clash), clash);
+  });
+
   it('keeps a tag named __proto__ as a tag', () => {
     const tags = JSON.parse('{"_field":"a","__proto__":"x"}') as Record<string, string>;
     const [joined] = joinFieldTables([{ name: 'm', tags, values: [{ time: 1, _value: 2 }] }]);
@@ -138,6 +184,23 @@ describe('thinning a series (largest-triangle-three-buckets)', () => {
     );
   });
 
+  it('keeps a spike after a gap of nulls, as it does without the gap', () => {
+    // 1 Hz, GROUP BY time(1s) fill(null): the sensor offline for 100 s, then a spike.
+    const rows: Row[] = Array.from({ length: 1002 }, (_, i) => ({
+      time: i * 1000,
+      value: i >= 101 && i <= 200 ? null : i === 250 ? 90 : 20 + Math.sin(i / 50),
+    }));
+    const thin = thinRows(rows, 12);
+    assert.ok(
+      thin.some((row) => row.value === 90),
+      'the spike',
+    );
+    assert.ok(
+      thin.some((row) => row.value === null),
+      'the gap',
+    );
+  });
+
   it('leaves a series of N rows or fewer as it is', () => {
     const rows = wave(10);
     assert.deepEqual(thinRows(rows, 10), rows);
@@ -160,7 +223,7 @@ describe("Dashboard 1's chart", () => {
     ]);
   });
 
-  it('names lines by series key with one column, by column with one series, and draws no text or gaps', () => {
+  it('names lines by series key with one column, by column with one series, draws no text, and a null as a gap', () => {
     const one: Series[] = [
       {
         name: 'm',
@@ -171,7 +234,10 @@ describe("Dashboard 1's chart", () => {
       },
     ];
     assert.deepEqual(dashboard1ChartOf(one)[0]?.series, ['a', 'b']);
-    assert.deepEqual(dashboard1ChartOf(one)[0]?.data[0], [{ x: 1, y: 1 }]);
+    assert.deepEqual(dashboard1ChartOf(one)[0]?.data[0], [
+      { x: 1, y: 1 },
+      { x: 2, y: null },
+    ]);
     assert.deepEqual(
       dashboard1ChartOf(
         grouped.map((s) => ({
@@ -228,6 +294,11 @@ describe('a time range', () => {
     assert.throws(() => rangeBounds({}, 'msg.range', now), /msg\.range\.start is missing/);
     assert.throws(() => rangeBounds('-1h', 'msg.range', now), /msg\.range must be an object \{ start, stop \}/);
     assert.throws(() => rangeBounds({ start: 1.5 }, 'msg.range', now), /whole milliseconds/);
+    assert.throws(
+      () => rangeBounds({ start: 1714557600 }, 'msg.range', now),
+      /msg\.range\.start 1714557600 is milliseconds since 1970, which is 1970-01-20T20:15:57\.600Z: it looks like seconds/,
+    );
+    assert.deepEqual(rangeBounds({ start: 0 }, 'range', now), { start: '1970-01-01T00:00:00Z', stop: '2024-05-01T12:00:00Z' });
     assert.throws(() => rangeBounds({ start: '-300000d' }, 'msg.range', now), /outside the times InfluxDB stores/);
   });
 });

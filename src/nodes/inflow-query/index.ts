@@ -5,9 +5,9 @@
  * of the answer as it arrives, with msg.parts, so that a Join node can rebuild the whole.
  */
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
-import type { Client, QueryOptions } from '../../client';
+import type { Client, QueryOptions, Series } from '../../client';
 import { ConfigurationException, InfluxDBException } from '../../core';
-import { rowsOf, seriesKeyOf, shapeAnswer, type AnswerFormat } from '../../shapes';
+import { joinFieldTables, rowsOf, seriesKeyOf, shapeAnswer, type AnswerFormat } from '../../shapes';
 import {
   asksForRecheck,
   clockTime,
@@ -137,7 +137,7 @@ export = function register(RED: NodeAPI): void {
             const payload = shapeAnswer(series, shaping.format, shaping.maxPoints);
             if (shaping.format === 'chart') {
               msg.action = 'replace';
-              const names = new Set(series.map(seriesKeyOf));
+              const names = new Set(joinFieldTables(series).map(seriesKeyOf));
               if (names.size === 1) msg.topic = [...names][0];
             }
             return payload;
@@ -200,7 +200,12 @@ export = function register(RED: NodeAPI): void {
     let shown = 0;
     for await (const chunk of client.querySeries(query, options)) {
       if (held !== undefined) send(held);
-      held = format === 'series' ? part(chunk) : part(rowsOf([chunk]), seriesKeyOf(chunk));
+      if (format === 'series') held = part(chunk);
+      else {
+        // A chunk is one table: Flux's fields of one time come in tables of their own, so each row holds one.
+        const joined = joinFieldTables([chunk]);
+        held = part(rowsOf(joined), joined.length === 1 ? seriesKeyOf(joined[0] as Series) : undefined);
+      }
       rows += chunk.values.length;
       if (performance.now() - shown >= PROGRESS_EVERY) {
         shown = performance.now();
