@@ -58,6 +58,8 @@ export interface OutOptions {
   errorOutput: number | undefined;
   /** Whether the server's field types are read and matched. */
   matchFieldTypes: boolean;
+  /** What to do with NaN, Infinity, objects and arrays as field values. */
+  invalidValues: InvalidValues;
   /** Fields left out so far because InfluxDB cannot store their values (invalidValues 'omit'). */
   leftOut: { fields: number };
 }
@@ -120,6 +122,7 @@ export function optionsOf(def: OutDef, precision: Precision): OutOptions {
       def.maxRetries === undefined || def.maxRetries === '' ? undefined : wholeNumber(def.maxRetries, 0, 0, 'max retries'),
     errorOutput: def.errorOutput ? 0 : undefined,
     matchFieldTypes: def.matchFieldTypes ?? DEFAULTS.matchFieldTypes,
+    invalidValues,
     leftOut,
   };
 }
