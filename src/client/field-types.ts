@@ -57,6 +57,11 @@ export const FIELD_TYPES_DEFAULTS = {
   retryAfter: 60_000,
   /** Bytes of a SHOW FIELD KEYS answer read at most: a measurement's fields, not a database's data. */
   maxAnswerBytes: 4 * 1024 * 1024,
+  /**
+   * Schema queries under way at once, at most: a batch of thousands of new measurements queues its queries
+   * behind two, and leaves the client's other connections to the writes.
+   */
+  concurrentLookups: 2,
 } as const;
 
 /** One measurement's types in one place; `types` undefined: the server could not tell (written as without them). */
@@ -87,6 +92,9 @@ export class FieldTypes {
   private readonly entries = new Map<string, Entry>();
   private readonly lookups = new Map<string, Promise<Entry>>();
   private readonly warned = new Set<string>();
+  /** Lookups waiting for their turn (concurrentLookups at a time). */
+  private readonly waiting: Array<() => void> = [];
+  private running = 0;
   private readonly maxMeasurements: number;
   private readonly timeout: number;
   private readonly retryAfter: number;
@@ -191,6 +199,7 @@ export class FieldTypes {
         ? quoteIdentifier(measurement)
         : `${quoteIdentifier(place.retentionPolicy)}.${quoteIdentifier(measurement)}`;
     let answer: RawQueryResponse;
+    await this.turn();
     try {
       answer = await this.reader.queryRaw(`SHOW FIELD KEYS FROM ${from}`, {
         database: place.database,
@@ -198,6 +207,11 @@ export class FieldTypes {
       });
     } catch (error) {
       return this.failed(use, error);
+    } finally {
+      // The turn passes to the next lookup waiting, or is given back.
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.running--;
     }
     const types = typesOfAnswer(answer);
     if (types === undefined)
@@ -207,6 +221,12 @@ export class FieldTypes {
       coerces: [...types.values()].some((type) => type === 'integer' || type === 'unsigned'),
       at: performance.now(),
     });
+  }
+
+  /** Resolves when a lookup may start: fewer than concurrentLookups are under way. */
+  private async turn(): Promise<void> {
+    if (this.running < FIELD_TYPES_DEFAULTS.concurrentLookups) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   /** What the server could not tell: written as without types, with one warning for each kind of failure. */

@@ -152,6 +152,36 @@ describe("inflow out: the server's field types", () => {
     }
   });
 
+  it('thousands of measurements: one query each, 1,000 kept per node; every point written', async () => {
+    const db = await database();
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    try {
+      const { caught, completed } = await run(
+        proxy.dsn(db),
+        `return [[
+           { payload: Array.from({ length: 3000 }, (_, i) => ({ measurement: 'm' + i, fields: { v: i }, timestamp: ${T} })) },
+         ]];`,
+        1,
+      );
+      assert.deepEqual(caught, []);
+      assert.equal(completed.length, 1);
+      const schemaQueries = (): number =>
+        proxy.requests.filter((request) => request.method === 'POST' && request.url.startsWith('/query')).length;
+      await waitFor(() => schemaQueries() === 3000, 'a query for each measurement');
+      const [row] = await server.rows('SELECT count(v) FROM /^m\\d+$/', db);
+      assert.equal(row?.count, 1);
+      assert.equal((await server.rawQuery('SHOW MEASUREMENTS', { db })).results[0]?.series?.[0]?.values?.length, 3000);
+      // The newest 1,000 are kept: m2999 is asked for no more, m0 again.
+      helper.getNode('out').receive({ measurement: 'm2999', payload: 1 });
+      helper.getNode('out').receive({ measurement: 'm0', payload: 1 });
+      await waitFor(() => completed.length === 3, 'both messages to complete');
+      assert.equal(schemaQueries(), 3001);
+    } finally {
+      await helper.unload();
+      await proxy.close();
+    }
+  });
+
   it('measurement and field names with quotes, backslashes, commas, spaces and = are quoted in the query and matched', async () => {
     const db = await database();
     // measurement: back\slash "q", a=b   field: n "x",y=z
