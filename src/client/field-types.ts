@@ -143,11 +143,10 @@ export class FieldTypes {
     const uses = new Map<string, Use>();
     let last = '';
     for (const line of lines) {
-      const end = measurementEnd(line);
-      const escaped = line.slice(0, end);
-      if (escaped === last) continue;
-      last = escaped;
-      const measurement = unescapeName(escaped);
+      // Lines of one measurement mostly follow each other: the last one's name is compared in place.
+      if (last !== '' && startsWithName(line, last)) continue;
+      last = line.slice(0, measurementEnd(line));
+      const measurement = unescapeName(last);
       if (uses.has(measurement)) continue;
       uses.set(measurement, { key: keyOf(place, measurement), measurement, place, entry: UNKNOWN });
     }
@@ -380,14 +379,12 @@ function unquote(text: string): string {
 function matchLines(original: LineProtocol, lines: readonly string[], uses: Map<string, Use>): LineProtocol {
   if (![...uses.values()].some((use) => use.entry.coerces)) return original;
   let changed = false;
-  let lastEscaped: string | undefined;
+  let last = '';
   let lastUse: Use | undefined;
   const out = lines.map((line) => {
-    const end = measurementEnd(line);
-    const escaped = line.slice(0, end);
-    if (escaped !== lastEscaped) {
-      lastEscaped = escaped;
-      lastUse = uses.get(unescapeName(escaped));
+    if (last === '' || !startsWithName(line, last)) {
+      last = line.slice(0, measurementEnd(line));
+      lastUse = uses.get(unescapeName(last));
     }
     const types = lastUse?.entry.coerces === true ? lastUse.entry.types : undefined;
     if (types === undefined) return line;
@@ -411,15 +408,30 @@ const COMMA = 44;
 const EQUALS = 61;
 const QUOTE = 34;
 
-/** Where a line's measurement ends: its first comma or space that is not escaped. */
+/**
+ * Where a line's measurement ends: its first comma or space that is not escaped (a backslash escapes only a
+ * delimiter, as nameStep says; written out here, as this runs for every line of every batch).
+ */
 function measurementEnd(line: string): number {
-  let i = 0;
-  for (;;) {
-    if (i >= line.length) return i;
+  for (let i = 0; i < line.length; i++) {
     const code = line.charCodeAt(i);
     if (code === COMMA || code === SPACE) return i;
-    i += nameStep(line, i);
+    if (code === BACKSLASH) {
+      const next = line.charCodeAt(i + 1);
+      if (next === COMMA || next === SPACE || next === EQUALS) i++;
+    }
   }
+  return line.length;
+}
+
+/** Whether the line's measurement is `name` as written (escaped): the same characters, then a comma or a space. */
+function startsWithName(line: string, name: string): boolean {
+  const length = name.length;
+  if (line.length <= length) return false;
+  const after = line.charCodeAt(length);
+  if (after !== COMMA && after !== SPACE) return false;
+  for (let i = 0; i < length; i++) if (line.charCodeAt(i) !== name.charCodeAt(i)) return false;
+  return true;
 }
 
 /** A measurement name or field key as the server reads it: a backslash before a delimiter dropped. */
