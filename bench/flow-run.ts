@@ -62,6 +62,40 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
     ],
     make: onePoint,
   },
+  // The same node with matchFieldTypes off (on is its default, above), and on with the field an integer on the server.
+  'inflow out (field types off)': {
+    nodes: [
+      ourServer,
+      {
+        id: 'target',
+        type: 'inflow out',
+        z: 'tab',
+        server: 'inflowServer',
+        measurement: 'single_inflow_off',
+        autocommitEvery: AUTOCOMMIT_EVERY,
+        flushInterval: FLUSH_INTERVAL,
+        matchFieldTypes: false,
+        wires: [],
+      },
+    ],
+    make: onePoint,
+  },
+  'inflow out (integer field)': {
+    nodes: [
+      ourServer,
+      {
+        id: 'target',
+        type: 'inflow out',
+        z: 'tab',
+        server: 'inflowServer',
+        measurement: 'single_inflow_int',
+        autocommitEvery: AUTOCOMMIT_EVERY,
+        flushInterval: FLUSH_INTERVAL,
+        wires: [],
+      },
+    ],
+    make: onePoint,
+  },
   'influxdb out': {
     nodes: [
       theirServer,

@@ -150,7 +150,10 @@ function runScenario(
 
 /** Points of the measured messages stored (warm-up points come after them in time). */
 async function count(server: InfluxServer, measurement: string, points: number): Promise<number> {
-  const rows = await server.rows(`SELECT count(value) FROM ${measurement} WHERE time < ${BASE_MS + points}ms`, DATABASE);
+  const rows = await server.rows(
+    `SELECT count(value) FROM ${measurement} WHERE time >= ${BASE_MS}ms AND time < ${BASE_MS + points}ms`,
+    DATABASE,
+  );
   return (rows[0]?.count as number | undefined) ?? 0;
 }
 
@@ -166,6 +169,8 @@ interface Case {
   measurement: string | undefined;
   /** Runs the case once; `earlier` holds this round's runs of the cases listed before it. */
   run: (earlier: Result[]) => Promise<Result>;
+  /** Sets the server up after the measurement is emptied, before each run. */
+  prepare?: () => Promise<void>;
 }
 
 /**
@@ -177,8 +182,9 @@ async function rounds(server: InfluxServer, cases: Case[]): Promise<Result[][]> 
   const runs: Result[][] = cases.map(() => []);
   for (let round = 0; round < REPEAT; round++) {
     const earlier: Result[] = [];
-    for (const [i, { measurement, run }] of cases.entries()) {
+    for (const [i, { measurement, run, prepare }] of cases.entries()) {
       if (measurement !== undefined) await server.rawQuery(`DROP MEASUREMENT ${measurement}`, { db: DATABASE });
+      await prepare?.();
       const result = await run(earlier);
       earlier.push(result);
       runs[i]?.push(result);
@@ -325,10 +331,32 @@ async function steadyPart(server: InfluxServer): Promise<void> {
         ),
       label: 'holding node',
     }),
+    // matchFieldTypes (on above, inflow out's default) off; and on with the field an integer on the server, as a
+    // script made it: every line rewritten (value=1 -> value=1i).
+    scenario(server, 'inflow out (field types off)', 'single_inflow_off', STEADY, 1, {
+      rate: STEADY_RATE,
+      commitEvery: NODE_COMMIT_EVERY,
+      label: `inflow out, commit every ${NODE_COMMIT_EVERY.toLocaleString('en')}, matchFieldTypes off`,
+    }),
+    {
+      ...scenario(server, 'inflow out (integer field)', 'single_inflow_int', STEADY, 1, {
+        rate: STEADY_RATE,
+        commitEvery: NODE_COMMIT_EVERY,
+        label: `inflow out, commit every ${NODE_COMMIT_EVERY.toLocaleString('en')}, integer field on the server`,
+      }),
+      // An hour before the measured points: made an integer field, as Telegraf or a script would.
+      prepare: () => server.rawWrite(DATABASE, `single_inflow_int value=0i ${BASE_MS - 3_600_000}`, 'ms'),
+    },
   ];
   const steadyRuns = await rounds(server, steadyCases);
   const steadyOurs = steadyRuns.slice(0, STEADY_COMMITS.length);
-  const [steadyPeer, steadyIdle, steadyHolding] = steadyRuns.slice(STEADY_COMMITS.length) as [Result[], Result[], Result[]];
+  const [steadyPeer, steadyIdle, steadyHolding, typesOff, integerField] = steadyRuns.slice(STEADY_COMMITS.length) as [
+    Result[],
+    Result[],
+    Result[],
+    Result[],
+    Result[],
+  ];
   const steadyDefault = steadyOurs[STEADY_COMMITS.indexOf(NODE_COMMIT_EVERY)] as Result[];
   const perMessage = (micros: number | undefined, result: Result): number => (micros ?? 0) / result.messages;
   // Each round's difference, then their median: rounds minutes apart see the machine in different moods.
@@ -374,7 +402,13 @@ async function steadyPart(server: InfluxServer): Promise<void> {
       `over the do-nothing node (target at most 2 us; rounds: ${spread(steadyDefault)}), of which holding each message until its commit, ` +
       `as the holding node does, costs ${extra(steadyHolding).toFixed(1)} us (rounds: ${spread(steadyHolding)}); ` +
       `Node-RED and InfluxDB spend ${(both(steadyDefault) / both(steadyPeer)).toFixed(3)} of what they spend with influxdb out ` +
-      '(target at most 1/20 = 0.050)\n',
+      '(target at most 1/20 = 0.050)',
+  );
+  console.log(
+    `matchFieldTypes, side by side in these rounds: on (the default) ${extra(steadyDefault).toFixed(1)} us of CPU per message above ` +
+      `the do-nothing node, off ${extra(typesOff).toFixed(1)} us (rounds: ${spread(typesOff)}), on with an integer field ` +
+      `(every line rewritten) ${extra(integerField).toFixed(1)} us (rounds: ${spread(integerField)}); the types are read once ` +
+      'per measurement and target, in the warm-up, not in the timed run\n',
   );
 }
 

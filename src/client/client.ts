@@ -55,7 +55,8 @@ import type { RecordShape, WriteRecord } from './records';
 import { Session, type SessionOptions } from './session';
 import { settingsFromEnv, settingsFromFile } from './settings-sources';
 import { WriteApi, type WriteApiOptions } from './write-api';
-import { LineMaker, linesOfRecords } from './write-input';
+import { FieldTypes, type FieldTypesOptions } from './field-types';
+import { INVALID_VALUES, LineMaker, linesOfRecords, type InvalidValues } from './write-input';
 
 export {
   describeServer,
@@ -127,6 +128,17 @@ export interface ClientOptions {
   proxy?: string | undefined;
   /** Tags on every point written (a point's own tag of the same key wins). */
   defaultTags?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Read each measurement's field types from the server before its first write (InfluxQL `SHOW FIELD KEYS`,
+   * once per measurement and target) and write a whole number for an integer or unsigned field as one;
+   * one that is not whole is refused, naming the field. Default false: numbers are floats, as you type them.
+   */
+  matchFieldTypes?: boolean | undefined;
+  /**
+   * A field value InfluxDB cannot store (NaN, an infinity, an object, an array): 'refuse' the point (the
+   * default), or 'omit' the field; a point left with no field is refused all the same.
+   */
+  invalidValues?: InvalidValues | undefined;
 }
 
 export interface PingResult {
@@ -176,6 +188,8 @@ export class Client implements LineSink, AsyncDisposable {
   readonly #noSync: boolean;
   readonly #hasToken: boolean;
   readonly #hasCredentials: boolean;
+  /** The field types read from the server, with `matchFieldTypes`. */
+  readonly #fieldTypes: FieldTypes | undefined;
   #api: Promise<ServerApi> | undefined;
   #resolvedApi: ServerApi | undefined;
   #server: ServerInfo | undefined;
@@ -218,7 +232,13 @@ export class Client implements LineSink, AsyncDisposable {
       proxy: options.proxy,
     });
     this.defaultTags = defaultTagsOf(options.defaultTags);
-    this.lineMaker = lineMakerOf(this.precision, this.defaultTags);
+    this.lineMaker = lineMakerOf(this.precision, this.defaultTags, invalidValuesOf(options.invalidValues));
+    if (options.matchFieldTypes !== undefined && typeof options.matchFieldTypes !== 'boolean')
+      throw new ConfigurationException(`matchFieldTypes must be true or false, not ${JSON.stringify(options.matchFieldTypes)}`);
+    this.#fieldTypes =
+      options.matchFieldTypes === true
+        ? new FieldTypes(this, { warn: (text) => process.emitWarning(text, { code: 'INFLOW_FIELD_TYPES' }) })
+        : undefined;
     this.#apiChoice = apiChoiceOf(options);
     this.#acceptLoss = options.acceptLoss === true;
     this.#noSync = options.noSync === true;
@@ -291,12 +311,34 @@ export class Client implements LineSink, AsyncDisposable {
     // Text from a user is checked line by line: a bad line fails named, never forwarded blind.
     if (typeof lines === 'string') lines = linesOfRecords([lines], this.precision);
     if (lines.length === 0) return;
+    if (this.#fieldTypes === undefined) return this.#send(lines, options);
+    await this.#fieldTypes.write(lines, options, options.signal, (matched) => this.#send(matched, options));
+  }
+
+  /** One write request of lines as they are. */
+  async #send(lines: LineProtocol, options: WriteCallOptions): Promise<void> {
     try {
       const api = await this.api(options.signal);
       await api.write(lines, this.destination(options), options.signal);
     } catch (error) {
       throw this.#clean(error);
     }
+  }
+
+  /**
+   * A sink for batch writers (what inflow out writes through) that matches the server's field types as
+   * `matchFieldTypes` does, with a cache of its own: bounded, and told its warnings, as the options say.
+   */
+  fieldTypesSink(options: FieldTypesOptions = {}): LineSink {
+    const types = new FieldTypes(this, options);
+    return {
+      precision: this.precision,
+      writeLines: async (lines, call = {}) => {
+        if (lines.length === 0) return;
+        await types.write(lines, call, call.signal, (matched) => this.#send(matched, call));
+      },
+      resolveTarget: (target) => this.resolveTarget(target),
+    };
   }
 
   /**
@@ -633,13 +675,26 @@ function apiOf(
 }
 
 /** The client's line maker; a ConfigurationException (naming the tag) for a default tag InfluxDB could not store as given. */
-function lineMakerOf(precision: Precision, defaultTags: Readonly<Record<string, string>> | undefined): LineMaker {
+function lineMakerOf(
+  precision: Precision,
+  defaultTags: Readonly<Record<string, string>> | undefined,
+  invalidValues: InvalidValues,
+): LineMaker {
   try {
-    return new LineMaker({ precision, defaultTags });
+    return new LineMaker({ precision, defaultTags, invalidValues });
   } catch (error) {
     if (error instanceof InvalidMeasurementException) throw new ConfigurationException(`default tags: ${error.message}`);
     throw error;
   }
+}
+
+function invalidValuesOf(value: unknown): InvalidValues {
+  if (value === undefined) return 'refuse';
+  const known = INVALID_VALUES.find((one) => one === value);
+  if (known !== undefined) return known;
+  throw new ConfigurationException(
+    `invalidValues ${JSON.stringify(value)} is not one of ${INVALID_VALUES.map((one) => `'${one}'`).join(', ')}`,
+  );
 }
 
 function defaultTagsOf(tags: unknown): Readonly<Record<string, string>> | undefined {

@@ -28,5 +28,14 @@ export { rangeBounds, rfc3339Of, type TimeBound, type TimeRange } from './time-r
 export { Session, type SessionOptions } from './session';
 export { Point } from './point';
 export { isRecordShape, type RecordShape, type WriteRecord } from './records';
-export { LineMaker, linesOfRecords, type LineMakerOptions, type RecordOutcome, type Where } from './write-input';
+export {
+  INVALID_VALUES,
+  LineMaker,
+  linesOfRecords,
+  type InvalidValues,
+  type LineMakerOptions,
+  type RecordOutcome,
+  type Where,
+} from './write-input';
+export { FIELD_TYPES_DEFAULTS, type FieldType, type FieldTypesOptions } from './field-types';
 export { WriteApi, WriteOptions, type WriteApiOptions } from './write-api';

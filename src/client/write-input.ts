@@ -20,6 +20,7 @@ import {
   unitName,
   type FieldSource,
   type Fields,
+  type OmitField,
   type Precision,
   type TagValue,
   type Tags,
@@ -41,7 +42,21 @@ export interface LineMakerOptions {
   timestampUnit?: Precision | undefined;
   /** Refuse a number timestamp that reads as a far-off year in its unit and looks like another unit (for input from flows). */
   checkTimestampUnits?: boolean | undefined;
+  /**
+   * What to do with a field value InfluxDB cannot store (NaN, an infinity, an object, an array): 'refuse'
+   * the point with an error naming the field (the default), or 'omit' the field (a point left with no field
+   * is refused all the same).
+   */
+  invalidValues?: InvalidValues | undefined;
+  /** With invalidValues 'omit': told of each field left out. */
+  onOmit?: OmitField | undefined;
 }
+
+/** What a line maker does with a field value InfluxDB cannot store. */
+export type InvalidValues = 'refuse' | 'omit';
+
+/** The choices of `invalidValues`, the default first. */
+export const INVALID_VALUES: readonly InvalidValues[] = ['refuse', 'omit'];
 
 /** Where a point comes from, for its error (`rows[3]`, `msg.payload`): made only when there is one. */
 export type Where = string | (() => string);
@@ -62,11 +77,19 @@ export class LineMaker {
   readonly #options: LineMakerOptions;
   /** Adds the default tags to lines made elsewhere: text, Points, Measurements. Built once. */
   readonly #addTags: ((lines: readonly string[]) => string[]) | undefined;
+  /** Told of fields left out, with invalidValues 'omit'; undefined: such values are refused. */
+  readonly #omit: OmitField | undefined;
 
   /** Throws an InvalidMeasurementException for a default tag InfluxDB could not store as given. */
   constructor(options: LineMakerOptions) {
     this.precision = options.precision;
     this.#options = options;
+    const invalidValues = options.invalidValues ?? 'refuse';
+    if (!INVALID_VALUES.includes(invalidValues))
+      throw new InvalidArgumentException(
+        `invalidValues ${JSON.stringify(invalidValues)} is not one of ${INVALID_VALUES.map((one) => `'${one}'`).join(', ')}`,
+      );
+    this.#omit = invalidValues === 'omit' ? (options.onOmit ?? ignoreOmitted) : undefined;
     this.#addTags = options.defaultTags === undefined ? undefined : defaultTagsAdder(stringTags(options.defaultTags));
   }
 
@@ -96,7 +119,7 @@ export class LineMaker {
         defaultTags === undefined ? (tags as Tags | undefined) : withDefaults(defaultTags, tags as Tags | undefined);
       const fieldObject =
         integerFields !== undefined && integerFields.size > 0 && isPlainObject(fields)
-          ? withIntegers(fields, integerFields)
+          ? withIntegers(fields, integerFields, this.#omit !== undefined)
           : fields;
       let time = timestamp ?? undefined;
       if (typeof time === 'number' || typeof time === 'bigint') {
@@ -104,7 +127,7 @@ export class LineMaker {
         if (this.#options.checkTimestampUnits === true) checkUnit(time, unit);
         if (unit !== this.precision) time = convertTimestamp(time, unit, this.precision);
       }
-      return serializeLine(name as string, allTags, fieldObject as Fields, source, time, this.precision);
+      return serializeLine(name as string, allTags, fieldObject as Fields, source, time, this.precision, this.#omit);
     } catch (error) {
       throw placed(error, where);
     }
@@ -351,11 +374,16 @@ function withDefaults(defaults: Tags, own: Tags | undefined): Tags {
   return tags;
 }
 
-function withIntegers(fields: Record<string, unknown>, integerFields: ReadonlySet<string>): Record<string, unknown> {
+/** The fields with those named as integers made bigints; with `omitting`, NaN and infinities are left for the serializer to leave out. */
+function withIntegers(
+  fields: Record<string, unknown>,
+  integerFields: ReadonlySet<string>,
+  omitting: boolean,
+): Record<string, unknown> {
   let copy: Record<string, unknown> | undefined;
   for (const key of integerFields) {
     const value = fields[key];
-    if (typeof value !== 'number') continue;
+    if (typeof value !== 'number' || (omitting && !Number.isFinite(value))) continue;
     if (!Number.isSafeInteger(value)) {
       throw new InvalidMeasurementException(
         `field ${quote(key)} is set to be written as an integer, but is ${value}` +
@@ -367,6 +395,8 @@ function withIntegers(fields: Record<string, unknown>, integerFields: ReadonlySe
   }
   return copy ?? fields;
 }
+
+function ignoreOmitted(): void {}
 
 function checkUnit(timestamp: number | bigint, unit: Precision): void {
   const likely = likelyPrecision(timestamp, unit);

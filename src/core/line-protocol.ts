@@ -326,10 +326,34 @@ function tagPair(key: string, value: TagValue | null | undefined): string {
   return `,${escapeTagKey(key)}=${escapeTagValue(text, key)}`;
 }
 
+/**
+ * Whether a field value is one InfluxDB cannot store whatever its field: NaN, an infinity, an object or an
+ * array (anything but a number, bigint, boolean, string or UnsignedInteger). What `invalidValues: 'omit'` leaves out.
+ */
+export function isUnstorable(value: unknown): boolean {
+  switch (typeof value) {
+    case 'number':
+      return !Number.isFinite(value);
+    case 'bigint':
+    case 'boolean':
+    case 'string':
+      return false;
+    default:
+      return !(value instanceof UnsignedInteger);
+  }
+}
+
+/** Told of each field left out because InfluxDB cannot store its value (`invalidValues: 'omit'`). */
+export type OmitField = (key: string, value: unknown) => void;
+
+// Fields the last fieldSet left out (invalidValues: 'omit'), for the error of a point left with none.
+let omitted = 0;
+
 // for-in without an own-property check: fields are plain data, whose prototypes have no enumerable keys.
-function fieldSet(fields: Fields, source: FieldSource): string {
+function fieldSet(fields: Fields, source: FieldSource, omit: OmitField | undefined): string {
   let out = '';
   let separator = '';
+  omitted = 0;
   const tagCount = writtenTagCount;
   // A few tags are looked through; many are put in a set once, so that the work stays linear in the point's size.
   const tagKeys = tagCount > FEW_TAGS ? new Set(writtenTagKeys.slice(0, tagCount)) : undefined;
@@ -341,6 +365,11 @@ function fieldSet(fields: Fields, source: FieldSource): string {
         `${quote(key)} is both a tag and a field, which InfluxDB 1.x stores as two columns a query cannot tell apart`,
       );
     }
+    if (omit !== undefined && isUnstorable(value)) {
+      omit(key, value);
+      omitted++;
+      continue;
+    }
     out += `${separator}${escapeFieldKey(key)}=${formatFieldValue(value, key)}`;
     separator = ',';
   }
@@ -350,7 +379,9 @@ function fieldSet(fields: Fields, source: FieldSource): string {
 /**
  * One line of line protocol. `fields` is the object holding the fields, and `source` says which of
  * its keys are not fields, so kwargs are serialized without being copied. A point without a time
- * is stamped with "now" here: call this when the point is written or added to a session.
+ * is stamped with "now" here: call this when the point is written or added to a session. With `omit`,
+ * a field whose value InfluxDB cannot store (NaN, an infinity, an object, an array) is left out and
+ * `omit` told of it, instead of refusing the point; a point left with no field is refused all the same.
  */
 export function serializeLine(
   name: string,
@@ -359,6 +390,7 @@ export function serializeLine(
   source: FieldSource,
   timestamp: Timestamp | undefined,
   precision: Precision,
+  omit?: OmitField,
 ): string {
   if (typeof name !== 'string') {
     throw new InvalidMeasurementException(`measurement name is of type ${describeType(name)}, not a string`);
@@ -375,10 +407,12 @@ export function serializeLine(
     }
     tagText = tagSet(tags);
   }
-  const fieldText = fieldSet(fields as Fields, source);
+  const fieldText = fieldSet(fields as Fields, source, omit);
   if (fieldText === '') {
+    const unstorable =
+      omitted === 0 ? '' : `, and ${omitted === 1 ? 'one' : omitted} that InfluxDB cannot store (NaN, Infinity, objects, arrays)`;
     throw new InvalidMeasurementException(
-      `measurement ${quote(name)} has no field to write (null and undefined fields are left out)`,
+      `measurement ${quote(name)} has no field to write (null and undefined fields are left out${unstorable})`,
     );
   }
   // Each field's key (series key, a separator, the field key) must fit the server's limit; only a long line can break it.

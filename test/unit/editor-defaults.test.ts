@@ -70,6 +70,8 @@ describe('editor defaults', () => {
     assert.equal(editor.jitter?.value, runtime.jitterInterval);
     assert.equal(editor.maxRetries?.value, '');
     assert.equal(runtime.maxRetries, undefined);
+    assert.equal(editor.matchFieldTypes?.value, runtime.matchFieldTypes);
+    assert.equal(editor.invalidValues?.value, runtime.invalidValues);
   });
 
   it('inflow out: the validators accept what the runtime accepts, a missing or empty value among it', () => {

@@ -33,6 +33,8 @@ describe('the settings of inflow out', () => {
         spoolLimit: 5,
         errorOutput: true,
         measurement: ' m ',
+        matchFieldTypes: false,
+        invalidValues: 'omit',
       }),
       's',
     );
@@ -47,10 +49,22 @@ describe('the settings of inflow out', () => {
         jitterInterval: 0,
         maxRetries: undefined,
         errorOutput: 0,
+        matchFieldTypes: false,
+        invalidValues: 'omit',
+        leftOut: { fields: 0 },
         payload: undefined,
       },
     );
     assert.equal(options.payload.measurement, 'm');
+    assert.equal(options.payload.maker.point('', 'm', undefined, { a: NaN, b: 1 }, 'fields', 1), 'm b=1 1');
+    assert.equal(options.leftOut.fields, 1);
+  });
+
+  it('invalid values other than refuse or omit are a ConfigurationException naming the choices', () => {
+    assert.throws(
+      () => optionsOf(def({ invalidValues: 'drop' }), 'ms'),
+      (error: unknown) => error instanceof ConfigurationException && /"drop" is not one of refuse, omit/.test(error.message),
+    );
   });
 
   it('static tags and integer fields', () => {

@@ -49,7 +49,14 @@ export = function register(RED: NodeAPI): void {
     let refusedMessages = 0;
     const status = new StatusThrottle(node, () =>
       outStatus(
-        { problem, writers: writers?.states() ?? [], reachability: config?.reachability, refused, refusedMessages },
+        {
+          problem,
+          writers: writers?.states() ?? [],
+          reachability: config?.reachability,
+          refused,
+          refusedMessages,
+          leftOutFields: options?.leftOut.fields,
+        },
         text,
       ),
     );
@@ -60,7 +67,8 @@ export = function register(RED: NodeAPI): void {
     };
     if (problem === undefined && client !== undefined && options !== undefined && tuning !== undefined) {
       writers = new TargetWriters({
-        client,
+        // One cache of field types for the node, whatever its targets: the Client is shared with other nodes.
+        sink: options.matchFieldTypes ? client.fieldTypesSink({ warn: (text) => node.warn(text) }) : client,
         options,
         tuning,
         spoolRoot: options.spool ? spoolRootOf(userDirOf(RED.settings), node, def.server) : undefined,
@@ -81,9 +89,12 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       let points;
+      const leftOut = options.leftOut.fields;
       try {
         points = pointsOfMessage(msg, options.payload);
       } catch (error) {
+        // Fields are left out of points that are written, not of a message that fails.
+        options.leftOut.fields = leftOut;
         const exception = InfluxDBException.from(error);
         refused = { at: new Date(), error: exception };
         refusedMessages++;

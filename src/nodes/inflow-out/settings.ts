@@ -3,7 +3,7 @@
  * in the writer's vocabulary, and the tuning read from Node-RED's settings.js.
  */
 import type { NodeDef } from 'node-red';
-import { LineMaker, type LineMakerOptions } from '../../client';
+import { INVALID_VALUES, LineMaker, type InvalidValues, type LineMakerOptions } from '../../client';
 import {
   ConfigurationException,
   InvalidMeasurementException,
@@ -38,6 +38,10 @@ export interface OutDef extends NodeDef {
   jitter?: string | number;
   /** Retries of a commit at most; empty for no limit but the retry time. */
   maxRetries?: string | number;
+  /** Read the server's field types and write whole numbers for its integer fields as integers (on when missing). */
+  matchFieldTypes?: boolean;
+  /** 'refuse' (also when missing) or 'omit': what to do with NaN, Infinity, objects and arrays as field values. */
+  invalidValues?: string;
   g?: string;
 }
 
@@ -52,6 +56,12 @@ export interface OutOptions {
   maxRetries: number | undefined;
   /** The output number failed messages leave on, or undefined: to Catch nodes. */
   errorOutput: number | undefined;
+  /** Whether the server's field types are read and matched. */
+  matchFieldTypes: boolean;
+  /** What to do with NaN, Infinity, objects and arrays as field values. */
+  invalidValues: InvalidValues;
+  /** Fields left out so far because InfluxDB cannot store their values (invalidValues 'omit'). */
+  leftOut: { fields: number };
 }
 
 /** What settings.js may tune, for the few who need it. */
@@ -72,11 +82,15 @@ export const DEFAULTS = {
   jitter: WRITE_API_DEFAULTS.jitterInterval,
   /** A writer for a target of its own (msg.database) is released once unused a minute. */
   idleRelease: 60_000,
+  matchFieldTypes: true,
+  invalidValues: 'refuse',
 } as const;
 
 /** The node's options, or a ConfigurationException that says which property is wrong and why. */
 export function optionsOf(def: OutDef, precision: Precision): OutOptions {
   const tags = staticTags(def.tags);
+  const invalidValues = invalidValuesOf(def.invalidValues);
+  const leftOut = { fields: 0 };
   const integerFields = new Set(
     (def.integerFields ?? '')
       .split(',')
@@ -86,7 +100,14 @@ export function optionsOf(def: OutDef, precision: Precision): OutOptions {
   return {
     payload: {
       measurement: (def.measurement ?? '').trim(),
-      maker: makerOf({ precision, defaultTags: tags, integerFields, checkTimestampUnits: true }),
+      maker: makerOf({
+        precision,
+        defaultTags: tags,
+        integerFields,
+        checkTimestampUnits: true,
+        invalidValues,
+        onOmit: () => leftOut.fields++,
+      }),
       tags,
       format: payloadFormat(def.payloadFormat),
       maxPoints: wholeNumber(def.bufferLimit, DEFAULTS.maxBufferLines, 1, 'buffer limit'),
@@ -100,7 +121,17 @@ export function optionsOf(def: OutDef, precision: Precision): OutOptions {
     maxRetries:
       def.maxRetries === undefined || def.maxRetries === '' ? undefined : wholeNumber(def.maxRetries, 0, 0, 'max retries'),
     errorOutput: def.errorOutput ? 0 : undefined,
+    matchFieldTypes: def.matchFieldTypes ?? DEFAULTS.matchFieldTypes,
+    invalidValues,
+    leftOut,
   };
+}
+
+function invalidValuesOf(value: string | undefined): InvalidValues {
+  if (value === undefined || value === '') return DEFAULTS.invalidValues;
+  const known = INVALID_VALUES.find((one) => one === value);
+  if (known !== undefined) return known;
+  throw new ConfigurationException(`invalid values ${JSON.stringify(value)} is not one of ${INVALID_VALUES.join(', ')}`);
 }
 
 const FORMATS = ['fields', 'lineProtocol', 'influxdb'] as const;

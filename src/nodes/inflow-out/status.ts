@@ -14,6 +14,8 @@ export interface OutView {
   refused?: Refusal | undefined;
   /** Messages refused so, since the node started. */
   refusedMessages?: number | undefined;
+  /** Fields left out since the node started, their values being ones InfluxDB cannot store (invalidValues 'omit'). */
+  leftOutFields?: number | undefined;
 }
 
 /** Points refused for what they hold: when, and why. */
@@ -23,7 +25,7 @@ export interface Refusal {
 }
 
 export function outStatus(
-  { problem, writers, reachability, refused, refusedMessages = 0 }: OutView,
+  { problem, writers, reachability, refused, refusedMessages = 0, leftOutFields = 0 }: OutView,
   text: Translate,
 ): NodeStatus {
   if (problem !== undefined) return problemStatus(problem);
@@ -51,6 +53,7 @@ export function outStatus(
     (spooled > 0 ? text('inflow-out.status.onDisk', { count: spooled }) : '') +
     (dropped > 0 ? text('inflow-out.status.dropped', { count: dropped }) : '') +
     (refusedCount > 0 ? text('inflow-out.status.refusedCount', { count: refusedCount }) : '') +
+    (leftOutFields > 0 ? text('inflow-out.status.leftOut', { count: leftOutFields }) : '') +
     (setAside > 0 ? text('inflow-out.status.setAside', { count: setAside }) : '') +
     (diskError === undefined
       ? ''

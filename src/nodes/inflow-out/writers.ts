@@ -3,15 +3,15 @@
  * its spool: made when a target is first used, released when unused, and closed with the node; and
  * the writers that replay backlogs of nodes that are gone.
  */
-import type { Client } from '../../client';
 import type { WriteTarget } from '../../core';
-import { BatchWriter, BufferBudget, SpoolBudget, type Spool, type WriterState } from '../../delivery';
+import { BatchWriter, BufferBudget, SpoolBudget, type LineSink, type Spool, type WriterState } from '../../delivery';
 import { DEFAULT_TARGET } from './payload';
 import type { OutOptions, OutTuning } from './settings';
 import { openSpool, removeRoot, spooledTargets, type Orphan } from './spool-directory';
 
 export interface WritersContext {
-  client: Client;
+  /** Where the points go: the shared Client, or the node's own view of it that matches the server's field types. */
+  sink: LineSink;
   options: OutOptions;
   tuning: OutTuning;
   /** Where this node's spools live, or undefined: memory only. */
@@ -99,8 +99,8 @@ export class TargetWriters {
   }
 
   private makeWriter(target: WriteTarget, spool: Spool | undefined): BatchWriter {
-    const { client, options, tuning, changed, warn } = this.context;
-    return new BatchWriter(client, {
+    const { sink, options, tuning, changed, warn } = this.context;
+    return new BatchWriter(sink, {
       target,
       batchSize: options.batchSize,
       flushInterval: options.flushInterval,

@@ -3,8 +3,11 @@
  * optional WHERE of the conditions where.ts reads (bound from `params`, as 1.x binds them), in 1.x's JSON
  * shape (columns `time` first, then the rest sorted; times as RFC3339 with nanoseconds, or numbers in
  * the `epoch` unit), whole or, with `chunked=true`, as a JSON document per `chunk_size` rows, each on
- * its own line, as 1.x streams them. Other statements answer with a parse error inside a 200, as
- * InfluxDB does. Enough to read back what was written, not an InfluxQL engine.
+ * its own line, as 1.x streams them. And `SHOW FIELD KEYS [ON <db>] [FROM [<rp>.]<measurement>]`, identifiers
+ * bare or double-quoted with backslash escapes (influxql's scanner), answered as 1.x's, 2.x's and 3.x's v1 query
+ * APIs answer it: a series per measurement, columns `fieldKey` and `fieldType` (float, integer, unsigned, string,
+ * boolean), fields sorted; no series for a measurement without fields. Other statements answer with a parse
+ * error inside a 200, as InfluxDB does. Enough to read back what was written, not an InfluxQL engine.
  */
 import type { PointStore, StoredPoint } from './store';
 import { matchesAll, parseWhere } from './where';
@@ -36,6 +39,8 @@ export function answerInfluxQL(
   databaseMissing: (name: string) => string,
 ): unknown[] {
   const text = request.query.trim().replace(/;$/, '');
+  const show = SHOW_FIELD_KEYS.exec(text);
+  if (show !== null) return [showFieldKeys(store, request.database, show, databaseMissing)];
   const select = SELECT.exec(text);
   if (select === null)
     return [
@@ -63,6 +68,35 @@ export function answerInfluxQL(
     documents.push({ results: [{ statement_id: 0, series: [series], ...(partial ? { partial: true } : {}) }] });
   }
   return documents;
+}
+
+// An identifier: bare, or double-quoted with backslash escapes.
+const IDENT = String.raw`(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\n]|\\.)*")`;
+const SHOW_FIELD_KEYS = new RegExp(
+  String.raw`^SHOW\s+FIELD\s+KEYS(?:\s+ON\s+(${IDENT}))?(?:\s+FROM\s+(?:(${IDENT})\.)?(${IDENT}))?$`,
+  'i',
+);
+
+/** An identifier's name: a quoted one unescaped as influxql's scanner does (\n a line break, any other escaped character itself). */
+function identifier(text: string | undefined): string | undefined {
+  if (text === undefined || !text.startsWith('"')) return text;
+  return text.slice(1, -1).replace(/\\(.)/g, (_all, char: string) => (char === 'n' ? '\n' : char));
+}
+
+function showFieldKeys(
+  store: PointStore,
+  database: string | undefined,
+  [, on, , from]: RegExpExecArray,
+  databaseMissing: (name: string) => string,
+): unknown {
+  const db = identifier(on) ?? database;
+  if (db === undefined || !store.has(db)) return { results: [{ statement_id: 0, error: databaseMissing(db ?? '') }] };
+  const series = [...store.fieldTypes(db, identifier(from))].map(([name, fields]) => ({
+    name,
+    columns: ['fieldKey', 'fieldType'],
+    values: fields,
+  }));
+  return { results: [{ statement_id: 0, ...(series.length > 0 ? { series } : {}) }] };
 }
 
 /** The documents as the HTTP answer's body: whole, or a line each when chunked. */

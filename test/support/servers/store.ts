@@ -52,6 +52,25 @@ export class PointStore {
     points.set(key, stored);
   }
 
+  /** The field types of a database's measurements (of one, or all), measurement by measurement, fields sorted: SHOW FIELD KEYS. */
+  fieldTypes(database: string, measurement?: string): Map<string, Array<[string, FieldType]>> {
+    const found = new Map<string, Array<[string, FieldType]>>();
+    for (const [key, type] of this.types) {
+      const [db, name = '', field = ''] = key.split('\u0000');
+      if (db !== database || (measurement !== undefined && name !== measurement)) continue;
+      found.set(name, [...(found.get(name) ?? []), [field, type]]);
+    }
+    for (const fields of found.values()) fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** Forgets a measurement, its points and its field types (DROP MEASUREMENT), so that its fields may take other types. */
+  drop(database: string, measurement: string): void {
+    for (const key of [...this.types.keys()]) if (key.startsWith(`${database}\u0000${measurement}\u0000`)) this.types.delete(key);
+    const points = this.databases.get(database);
+    for (const [key, point] of points ?? []) if (point.measurement === measurement) points?.delete(key);
+  }
+
   /** Points of a database, oldest first, of one measurement or all. */
   points(database: string, measurement?: string): StoredPoint[] {
     const all = [...(this.databases.get(database)?.values() ?? [])];
