@@ -107,8 +107,16 @@ describe('a new user in the editor, in Chromium', () => {
       await page.click('#menu-item-import');
       await page.click('#red-ui-clipboard-dialog-import-tabs a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
       const library = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
-      await library.locator('.red-ui-treeList-label', { hasText: 'node-red-contrib-inflow' }).click();
-      await library.locator('.red-ui-treeList-label', { hasText: example.name }).click();
+      // The folder opens on a click and stays open for the next import, or not, as the editor rebuilt the
+      // list: it is clicked until the example shows, not a set number of times.
+      const folder = library.locator('.red-ui-treeList-label', { hasText: 'node-red-contrib-inflow' });
+      const item = library.locator('.red-ui-treeList-label', { hasText: example.name });
+      await folder.waitFor();
+      for (let tries = 0; !(await item.isVisible()) && tries < 5; tries++) {
+        await folder.click();
+        await item.waitFor({ state: 'visible', timeout: 2000 }).catch(() => undefined);
+      }
+      await item.click();
       await page.click('#red-ui-clipboard-dialog-ok');
 
       const tab = example.nodes.find((node) => node.type === 'tab')?.id as string;
