@@ -84,6 +84,21 @@ async function typeIn(kind: Kind, url: string, fields: Record<string, string>): 
   await typeInto(kind, url, fields);
 }
 
+/**
+ * A field's value once a pick from a list has filled it: a CI run on a busy machine read the field empty
+ * right after the click on the menu item resolved, so the value is awaited (up to 5 s) before it is read.
+ */
+async function pickedValue(selector: string, expected: string): Promise<string> {
+  await page
+    .waitForFunction(
+      ({ selector, expected }) => document.querySelector<HTMLInputElement>(selector)?.value === expected,
+      { selector, expected },
+      { timeout: 5000 },
+    )
+    .catch(() => undefined);
+  return page.inputValue(selector);
+}
+
 /** The lines Test connection shows, times as N. */
 async function tested(): Promise<string[]> {
   await page.evaluate(() => {
@@ -239,16 +254,16 @@ describe('the config dialog of each kind', () => {
     await typeIn('2', v2.url, { token: TOKEN, org: '', bucket: '' });
     await page.click('#inflow-config-pick-org');
     await page.click('.red-ui-menu a:has-text("home")');
-    assert.equal(await page.inputValue('#node-config-input-org'), 'home');
+    assert.equal(await pickedValue('#node-config-input-org', 'home'), 'home');
     await page.click('#inflow-config-pick-bucket');
     await page.click('.red-ui-menu a:has-text("sensors")');
-    assert.equal(await page.inputValue('#node-config-input-bucket'), 'sensors');
+    assert.equal(await pickedValue('#node-config-input-bucket', 'sensors'), 'sensors');
     assert.equal(await page.textContent('#inflow-config-dsn-check'), `Writes to bucket sensors of home at ${v2.url}`);
     await closeDialog(page, 'inflow-config', 'Cancel');
     await typeIn('1', v1.url, { username: ADMIN.username, password: ADMIN.password, database: '' });
     await page.click('#inflow-config-pick-database');
     await page.click('.red-ui-menu a:has-text("authdb")');
-    assert.equal(await page.inputValue('#node-config-input-database'), 'authdb');
+    assert.equal(await pickedValue('#node-config-input-database', 'authdb'), 'authdb');
   });
 
   it('a user name and password typed into the URL of a kind that takes a token are moved to fields that stay in view, never emptied unseen', async () => {
