@@ -315,6 +315,32 @@ export class Client implements LineSink, AsyncDisposable {
     await this.#fieldTypes.write(lines, options, options.signal, (matched) => this.#send(matched, options));
   }
 
+  /**
+   * Writes gzipped line protocol already in this client's precision (a spooled record), as it is where the
+   * server takes it so, or else the lines `plain` unpacks; matched to the server's field types first with
+   * `matchFieldTypes`, and then sent as it is only when no line changed.
+   */
+  async writeGzipped(gzipped: Uint8Array, plain: () => Promise<Uint8Array>, options: WriteCallOptions = {}): Promise<void> {
+    const fieldTypes = this.#fieldTypes;
+    if (fieldTypes === undefined) return this.#sendGzipped(gzipped, plain, options);
+    const lines = await plain();
+    await fieldTypes.write(lines, options, options.signal, (matched) =>
+      matched === lines ? this.#sendGzipped(gzipped, () => Promise.resolve(lines), options) : this.#send(matched, options),
+    );
+  }
+
+  /** One write request of gzipped lines as they are, or of the lines unpacked where the server must see them. */
+  async #sendGzipped(gzipped: Uint8Array, plain: () => Promise<Uint8Array>, options: WriteCallOptions): Promise<void> {
+    let sent: boolean;
+    try {
+      const api = await this.api(options.signal);
+      sent = await api.writeGzipped(gzipped, this.destination(options), options.signal);
+    } catch (error) {
+      throw this.#clean(error);
+    }
+    if (!sent) await this.#send(await plain(), options);
+  }
+
   /** One write request of lines as they are. */
   async #send(lines: LineProtocol, options: WriteCallOptions): Promise<void> {
     try {
@@ -336,6 +362,12 @@ export class Client implements LineSink, AsyncDisposable {
       writeLines: async (lines, call = {}) => {
         if (lines.length === 0) return;
         await types.write(lines, call, call.signal, (matched) => this.#send(matched, call));
+      },
+      writeGzipped: async (gzipped, plain, call = {}) => {
+        const lines = await plain();
+        await types.write(lines, call, call.signal, (matched) =>
+          matched === lines ? this.#sendGzipped(gzipped, () => Promise.resolve(lines), call) : this.#send(matched, call),
+        );
       },
       resolveTarget: (target) => this.resolveTarget(target),
     };

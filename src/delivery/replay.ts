@@ -1,7 +1,7 @@
-import { linesOf, type InfluxDBException, type LineProtocol, type WriteTarget } from '../core';
+import { linesOf, WRITER_DEFAULTS, type InfluxDBException, type LineProtocol, type WriteTarget } from '../core';
 import type { Backoff, Pauses } from './backoff';
 import { isolateRejected, isRejection } from './isolate';
-import type { Spool } from './spool';
+import { joinedBody, plainBodyOf, type Spool, type StoredRecord } from './spool';
 
 /** What a replay needs of its writer. */
 export interface ReplayContext {
@@ -9,6 +9,12 @@ export interface ReplayContext {
   readonly pauses: Pauses;
   /** One request; the error that ended it, or undefined once written. */
   attempt(lines: LineProtocol, target: WriteTarget): Promise<InfluxDBException | undefined>;
+  /** One request of gzipped lines, sent as they are where the server takes them so (`plain` unpacks them). */
+  attemptGzipped(
+    gzipped: Uint8Array,
+    plain: () => Promise<Uint8Array>,
+    target: WriteTarget,
+  ): Promise<InfluxDBException | undefined>;
   /** The spool could not be read. */
   spoolFailed(error: unknown): void;
   /** Spooled points the server rejected outright (they were acknowledged already, and are dropped). */
@@ -16,19 +22,60 @@ export interface ReplayContext {
   changed(): void;
 }
 
+export interface ReplayOptions {
+  /** Requests under way at once, at most. Default 2. */
+  inFlight?: number | undefined;
+  /** Lines a request, at most (records are joined up to it). Default: the writer's request size, 5,000. */
+  maxLines?: number | undefined;
+  /** Bytes of line protocol a request, unpacked, at most. Default 4 MiB, under every server's request limit. */
+  maxBytes?: number | undefined;
+}
+
+export const REPLAY_DEFAULTS = {
+  inFlight: 2,
+  maxLines: WRITER_DEFAULTS.maxLinesPerRequest,
+  maxBytes: 4 * 1024 * 1024,
+} as const;
+
+/** Records of one target and packing, joined into one request. */
+interface Request {
+  records: StoredRecord[];
+  target: WriteTarget;
+}
+
+/** A request, or a part of one split to find the points the server rejects. */
+interface Part {
+  request: Request;
+  /** The part's lines, once known: always for a split part; for a whole request, once it was unpacked. */
+  lines?: readonly string[];
+}
+
 /**
- * Writes a spool's records, oldest first, removing each once written. Spooled points were
- * acknowledged already, so they are never given up on for a passing reason or a missing database or
- * credentials (all may be fixed): the record is retried after the writer's backoff. Only points the
- * server rejects outright are dropped, and reported.
+ * Writes a spool's records, oldest first, removing each once written: records of one target joined into
+ * requests as large as a live batch's, two under way at once, so that a backlog drains at the pace of
+ * the link rather than one record a round trip. A gzipped record is sent as it is kept, and unpacked only
+ * to find a point the server rejects. Records are removed in order: one written while an older one waits
+ * for a retry stays on disk, remembered as written, until the older one is written too (after a crash it
+ * is written again, harmlessly: every point carries its time). Spooled points were acknowledged already,
+ * so they are never given up on for a passing reason or a missing database or credentials (all may be
+ * fixed): the request is retried after the writer's backoff. Only points the server rejects outright are
+ * dropped, and reported.
  */
 export class Replay {
   private run: Promise<void> | undefined;
+  private readonly inFlight: number;
+  private readonly maxLines: number;
+  private readonly maxBytes: number;
 
   constructor(
     private readonly spool: Spool,
     private readonly context: ReplayContext,
-  ) {}
+    options: ReplayOptions = {},
+  ) {
+    this.inFlight = options.inFlight ?? REPLAY_DEFAULTS.inFlight;
+    this.maxLines = options.maxLines ?? REPLAY_DEFAULTS.maxLines;
+    this.maxBytes = options.maxBytes ?? REPLAY_DEFAULTS.maxBytes;
+  }
 
   get running(): boolean {
     return this.run !== undefined;
@@ -52,50 +99,178 @@ export class Replay {
 
   private async replay(): Promise<void> {
     const { backoff, pauses } = this.context;
+    // Records written while an older one is not: removed once every record before them is.
+    const written = new Set<string>();
+    // Records whose gzip cannot be unpacked (a file changed on disk with its checksum): set aside once first.
+    const unreadable = new Set<string>();
     while (!this.spool.empty && !backoff.closing) {
       await pauses.sleep(backoff.waitTime());
       if (backoff.closing) return;
-      let record;
+      let records: StoredRecord[];
       try {
-        record = await this.spool.first();
+        records = await this.spool.oldest({
+          records: this.inFlight * this.maxLines,
+          lines: this.inFlight * this.maxLines,
+          bytes: this.inFlight * this.maxBytes,
+        });
       } catch (error) {
-        // The disk failed again and again: the record stays, and is read again later.
+        // The disk failed again and again: the records stay, and are read again later.
         this.context.spoolFailed(error);
         await pauses.sleep(backoff.policy.firstDelay);
         continue;
       }
-      if (record === undefined) return;
-      const { target } = record;
-      const written = await isolateRejected<LineProtocol>(record.body, {
-        write: (lines) => this.context.attempt(lines, target),
-        // Only a rejected record is taken apart into its lines.
-        split: (lines) => {
-          const each = linesOf(lines);
-          const middle = each.length >> 1;
-          return each.length > 1 ? [each.slice(0, middle), each.slice(middle)] : undefined;
-        },
-        end: (lines, failure) => {
-          if (failure === undefined) return true;
-          if (isRejection(failure)) {
-            this.context.rejected(failure, linesOf(lines));
-            return true;
-          }
-          backoff.schedule(failure);
-          this.context.changed();
-          return false;
-        },
-        endPartial: (lines, rejected, failure) => {
-          const each = linesOf(lines);
-          this.context.rejected(
-            failure,
-            rejected.map(({ line }) => each[line - 1] ?? `(line ${line})`),
-          );
-          return true;
-        },
+      if (records.length === 0) return;
+      const first = records[0] as StoredRecord;
+      if (unreadable.has(first.id)) {
+        unreadable.delete(first.id);
+        await this.spool
+          .setFirstAside('its gzipped lines cannot be unpacked')
+          .catch((error: unknown) => this.context.spoolFailed(error));
+        continue;
+      }
+      const requests = this.requestsOf(records, written, unreadable);
+      const outcomes = await Promise.all(requests.map((request) => this.send(request, unreadable)));
+      requests.forEach((request, index) => {
+        if (outcomes[index] === true) for (const record of request.records) written.add(record.id);
       });
-      if (!written) continue;
-      await this.spool.removeFirst().catch((error: unknown) => this.context.spoolFailed(error));
+      for (const record of records) {
+        if (!written.has(record.id)) break;
+        try {
+          await this.spool.removeFirst(record.id);
+        } catch (error) {
+          this.context.spoolFailed(error);
+          break;
+        }
+        written.delete(record.id);
+      }
       this.context.changed();
     }
   }
+
+  /**
+   * The records not written yet, in order, joined into at most `inFlight` requests: consecutive records
+   * of one target and packing, up to a request's lines and bytes. A record that cannot be unpacked is
+   * sent alone, so that the records before it are written first.
+   */
+  private requestsOf(records: readonly StoredRecord[], written: ReadonlySet<string>, unreadable: ReadonlySet<string>): Request[] {
+    const requests: Request[] = [];
+    let current: { request: Request; lines: number; bytes: number; gzipped: boolean } | undefined;
+    for (const record of records) {
+      if (written.has(record.id)) continue;
+      if (unreadable.has(record.id)) break;
+      const fits =
+        current !== undefined &&
+        current.gzipped === record.gzipped &&
+        sameTarget(current.request.target, record.target) &&
+        current.lines + record.lines <= this.maxLines &&
+        current.bytes + record.plainBytes <= this.maxBytes;
+      if (fits && current !== undefined) {
+        current.request.records.push(record);
+        current.lines += record.lines;
+        current.bytes += record.plainBytes;
+        continue;
+      }
+      if (requests.length === this.inFlight) break;
+      current = {
+        request: { records: [record], target: record.target },
+        lines: record.lines,
+        bytes: record.plainBytes,
+        gzipped: record.gzipped,
+      };
+      requests.push(current.request);
+    }
+    return requests;
+  }
+
+  /** Writes a request; true once written (rejected points dropped and reported), false to try again later. */
+  private async send(request: Request, unreadable: Set<string>): Promise<boolean> {
+    const { backoff } = this.context;
+    try {
+      return await isolateRejected<Part>(
+        { request },
+        {
+          write: (part) => this.write(part),
+          split: (part) => {
+            const each = part.lines ?? [];
+            const middle = each.length >> 1;
+            return each.length > 1
+              ? [
+                  { request, lines: each.slice(0, middle) },
+                  { request, lines: each.slice(middle) },
+                ]
+              : undefined;
+          },
+          end: (part, failure) => {
+            if (failure === undefined) return true;
+            if (isRejection(failure)) {
+              this.context.rejected(failure, part.lines ?? []);
+              return true;
+            }
+            backoff.schedule(failure);
+            this.context.changed();
+            return false;
+          },
+          endPartial: (part, rejected, failure) => {
+            const each = part.lines ?? [];
+            this.context.rejected(
+              failure,
+              rejected.map(({ line }) => each[line - 1] ?? `(line ${line})`),
+            );
+            return true;
+          },
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof UnpackError)) throw error;
+      unreadable.add(error.id);
+      return false;
+    }
+  }
+
+  /** One request of a part: a whole request as it is kept (gzip too), or the lines of a split part. */
+  private async write(part: Part): Promise<InfluxDBException | undefined> {
+    const { request } = part;
+    if (part.lines !== undefined) return this.context.attempt(part.lines, request.target);
+    // A record that cannot be unpacked is told apart from the server's failures, which the writer reports.
+    let unpackFailure: UnpackError | undefined;
+    const plain = (): Promise<Uint8Array> =>
+      plainOf(request.records).catch((error: unknown) => {
+        if (error instanceof UnpackError) unpackFailure = error;
+        throw error;
+      });
+    const gzipped = (request.records[0] as StoredRecord).gzipped;
+    const failure = gzipped
+      ? await this.context.attemptGzipped(joinedBody(request.records), plain, request.target)
+      : await this.context.attempt(joinedBody(request.records), request.target);
+    if (unpackFailure !== undefined) throw unpackFailure;
+    // Only a rejected request is unpacked: to split it, and to name the points the server refused.
+    if (failure !== undefined && isRejection(failure)) part.lines = linesOf(await plain());
+    return failure;
+  }
+}
+
+class UnpackError extends Error {
+  constructor(
+    readonly id: string,
+    cause: unknown,
+  ) {
+    super(`a spooled record cannot be unpacked: ${String(cause)}`);
+  }
+}
+
+/** The records' lines, unpacked and joined. */
+async function plainOf(records: readonly StoredRecord[]): Promise<Uint8Array> {
+  const bodies: Uint8Array[] = [];
+  for (const record of records) {
+    try {
+      bodies.push(await plainBodyOf(record));
+    } catch (error) {
+      throw new UnpackError(record.id, error);
+    }
+  }
+  return bodies.length === 1 ? (bodies[0] as Uint8Array) : Buffer.concat(bodies);
+}
+
+function sameTarget(a: WriteTarget, b: WriteTarget): boolean {
+  return a.database === b.database && a.retentionPolicy === b.retentionPolicy && a.bucket === b.bucket && a.org === b.org;
 }

@@ -7,6 +7,15 @@ export interface LineSink {
   /** Writes the lines in one request to the target (the sink's defaults where left out), or throws why not. */
   writeLines(lines: LineProtocol, options?: WriteTarget & { signal?: AbortSignal | undefined }): Promise<void>;
   /**
+   * Writes gzipped lines (a spooled record) in one request, as they are where the server takes them so,
+   * or else the lines `plain` unpacks. Without it, a writer unpacks them and calls writeLines.
+   */
+  writeGzipped?(
+    gzipped: Uint8Array,
+    plain: () => Promise<Uint8Array>,
+    options?: WriteTarget & { signal?: AbortSignal | undefined },
+  ): Promise<void>;
+  /**
    * Where a target's points go, with the sink's defaults filled in: what a spool keeps with them, so that
    * points on disk are replayed where they were sent even after the sink's defaults change.
    */

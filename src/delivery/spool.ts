@@ -2,8 +2,9 @@
  * A durable first-in first-out queue of batches on disk, for points acknowledged while InfluxDB
  * could not be reached. Records are appended to numbered segment files and fsynced before `append`
  * resolves. A record is a 16-byte header (`IFLW`, payload length, payload CRC-32, header CRC-32) and
- * its payload: a line of JSON with the whole target (database, retention policy, bucket, org), then the
- * line protocol as it is sent.
+ * its payload: a line of JSON with the whole target (database, retention policy, bucket, org), how many
+ * lines and bytes the record holds and whether they are gzipped, then the line protocol, gzipped (by
+ * default: sensor readings take a tenth of the disk, and are sent so) or as it is sent.
  *
  * What the disk can do to it:
  * - a short write, a full disk (ENOSPC), a read-only disk (EROFS), no file descriptor left (EMFILE):
@@ -44,13 +45,48 @@ import {
 } from 'node:fs';
 import { open, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, gunzip as gunzipCallback, gunzipSync, gzip as gzipCallback, constants as zlib } from 'node:zlib';
 import { ClientClosedException, InfluxDBException, SPOOL_DEFAULTS, type WriteTarget } from '../core';
 
 export interface SpoolRecord {
   target: WriteTarget;
   /** Line protocol, each line ending in a newline: a request body. */
   body: Uint8Array;
+}
+
+/** A record as it is kept, read whole and checked: its lines gzipped or as they are. */
+export interface StoredRecord {
+  /** Which record it is, for `removeFirst`: its segment and offset. */
+  readonly id: string;
+  readonly target: WriteTarget;
+  /** Lines of line protocol it holds. */
+  readonly lines: number;
+  /** Bytes of its line protocol, unpacked. */
+  readonly plainBytes: number;
+  readonly gzipped: boolean;
+  /** The bytes kept: a gzip member when `gzipped`, else the line protocol. */
+  readonly stored: Uint8Array;
+}
+
+const gzip = promisify(gzipCallback);
+const gunzip = promisify(gunzipCallback);
+
+/**
+ * A stored record's line protocol, unpacked when gzipped; never more bytes than the record says it
+ * holds (a record is checked by its checksum, but what it says it holds bounds what is unpacked too).
+ */
+export async function plainBodyOf(record: StoredRecord): Promise<Uint8Array> {
+  if (!record.gzipped) return record.stored;
+  const plain = await gunzip(record.stored, { maxOutputLength: Math.max(record.plainBytes, 1) });
+  if (plain.length !== record.plainBytes)
+    throw new Error(`a spooled record unpacked into ${plain.length} bytes, not the ${record.plainBytes} it holds`);
+  return plain;
+}
+
+/** The bytes of several stored records sent as one request: gzip members one after another, or lines after lines. */
+export function joinedBody(records: readonly StoredRecord[]): Uint8Array {
+  return records.length === 1 ? (records[0] as StoredRecord).stored : Buffer.concat(records.map((record) => record.stored));
 }
 
 /** Bytes on disk shared by several spools (those of one node, across its targets): the cap holds for them together. */
@@ -68,6 +104,8 @@ export interface SpoolOptions {
   segmentBytes?: number | undefined;
   /** Told of a record set aside because it could not be read back whole or decoded: the file it is kept in, and why. */
   onSetAside?: ((file: string, why: string) => void) | undefined;
+  /** Records are kept gzipped (at the fastest level). Default true; records of either kind are read back. */
+  compress?: boolean | undefined;
 }
 
 /** A damaged stretch of a segment that was skipped when the spool was opened: its records are lost. */
@@ -112,6 +150,8 @@ const NEWLINE = 0x0a;
 const READ_ATTEMPTS = 3;
 /** Checksum work a resync may do beyond the segment's own size, per byte of it: linear, whatever the segment holds. */
 const RESYNC_WORK_PER_BYTE = 4;
+/** Bytes a damaged gzipped record is unpacked to at most, to count its points for the report. */
+const MAX_COUNTED_BYTES = 64 * 1024 * 1024;
 const OWNER_ONLY_FILE = 0o600;
 const OWNER_ONLY_DIRECTORY = 0o700;
 // O_NOFOLLOW: a segment or lock file that is a symbolic link is refused, never followed to another file.
@@ -137,6 +177,7 @@ export class Spool {
   private released = false;
   private readonly budget: SpoolBudget;
   private readonly onSetAside: SpoolOptions['onSetAside'];
+  private readonly compress: boolean;
   /** Records set aside since the spool was opened. */
   setAside = 0;
   /** Records cut off as torn when the spool was opened (never acknowledged: a crash came first). */
@@ -154,6 +195,7 @@ export class Spool {
   ) {
     this.budget = options.budget ?? new SpoolBudget(options.maxBytes ?? SPOOL_DEFAULTS.maxBytes);
     this.onSetAside = options.onSetAside;
+    this.compress = options.compress ?? SPOOL_DEFAULTS.compress;
     this.tornRecords = found.torn;
     this.damage = found.damage;
     this.skippedFiles = found.skipped;
@@ -204,21 +246,26 @@ export class Spool {
    * (or the spools sharing its budget) past the cap. Rejects with the file system's error when the
    * record could not be made durable; whatever part of it reached the file is cut back off first.
    */
-  append(record: SpoolRecord): Promise<boolean> {
+  async append(record: SpoolRecord): Promise<boolean> {
+    const plain = record.body;
+    // Packed before its turn at the disk: the packing runs in libuv's threads while an earlier record is fsynced.
+    const stored = this.compress ? await gzip(plain, { level: zlib.Z_BEST_SPEED }) : plain;
     return this.serially(async () => {
       if (this.released) throw new ClientClosedException(`the spool in ${this.directory} is closed`);
       const { database: d, retentionPolicy: r, bucket: b, org: o } = record.target;
-      const meta = Buffer.from(`${JSON.stringify({ d, r, b, o })}\n`);
-      const size = HEADER_BYTES + meta.length + record.body.length;
+      const n = countLines(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), 0, plain.byteLength);
+      const z = this.compress ? 1 : undefined;
+      const meta = Buffer.from(`${JSON.stringify({ d, r, b, o, n, u: plain.byteLength, z })}\n`);
+      const size = HEADER_BYTES + meta.length + stored.length;
       if (this.budget.used + size > this.budget.maxBytes) return false;
       // Taken from the budget before the write: spools sharing it append at the same time.
       this.budget.used += size;
       let segment = this.appendSegment;
       if (segment === undefined || segment.bytes + size > this.segmentBytes) segment = this.startSegment();
       const data = Buffer.allocUnsafe(size);
-      writeHeader(data, size - HEADER_BYTES, crc32(record.body, crc32(meta)));
+      writeHeader(data, size - HEADER_BYTES, crc32(stored, crc32(meta)));
       meta.copy(data, HEADER_BYTES);
-      Buffer.from(record.body.buffer, record.body.byteOffset, record.body.byteLength).copy(data, HEADER_BYTES + meta.length);
+      Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).copy(data, HEADER_BYTES + meta.length);
       try {
         await writeDurably(segment, data);
       } catch (error) {
@@ -241,21 +288,57 @@ export class Spool {
    * cannot be read back whole or decoded is set aside, and the next one is given instead. Rejects with
    * the file system's error when reading fails again and again (a disk away): the record stays.
    */
-  first(): Promise<SpoolRecord | undefined> {
+  async first(): Promise<SpoolRecord | undefined> {
+    const [record] = await this.oldest({ records: 1, lines: 1, bytes: 1 });
+    return record === undefined ? undefined : { target: record.target, body: await plainBodyOf(record) };
+  }
+
+  /**
+   * The oldest records as they are kept, read whole and checked, in order: as many as fit the limits (of
+   * records, lines and unpacked bytes), and at least one. A first record that cannot be read back is set
+   * aside, as `first` does; a later one ends the list (it is set aside when it comes first).
+   */
+  oldest(limits: { records: number; lines: number; bytes: number }): Promise<StoredRecord[]> {
     return this.serially(async () => {
-      for (;;) {
-        const place = this.places[this.head];
-        if (place === undefined) return undefined;
+      const records: StoredRecord[] = [];
+      let lines = 0;
+      let bytes = 0;
+      for (let index = this.head; index < this.places.length && records.length < limits.records;) {
+        const place = this.places[index] as RecordPlace;
         const read = await readRecord(place);
-        if (read.record !== undefined) return read.record;
-        await this.setRecordAside(place, read.bytes, read.why);
+        if (read.record === undefined) {
+          if (records.length > 0) break;
+          await this.setRecordAside(place, read.bytes, read.why);
+          index = this.head;
+          continue;
+        }
+        const record = read.record;
+        if (records.length > 0 && (lines + record.lines > limits.lines || bytes + record.plainBytes > limits.bytes)) break;
+        records.push({ ...record, id: idOf(place) });
+        lines += record.lines;
+        bytes += record.plainBytes;
+        index++;
       }
+      return records;
     });
   }
 
-  /** Removes the oldest record; a segment is deleted once none of its records is left. */
-  removeFirst(): Promise<void> {
-    return this.serially(() => this.dropFirst());
+  /** Removes the oldest record (the one `id` names, when given: another is never removed for it); a segment is deleted once none of its records is left. */
+  removeFirst(id?: string): Promise<void> {
+    return this.serially(async () => {
+      const place = this.places[this.head];
+      if (id !== undefined && (place === undefined || idOf(place) !== id))
+        throw new Error(`the first spooled record is ${place === undefined ? 'none' : idOf(place)}, not ${id}`);
+      await this.dropFirst();
+    });
+  }
+
+  /** Sets the oldest record aside (its bytes kept in a file of its own, never replayed), saying why. */
+  setFirstAside(why: string): Promise<void> {
+    return this.serially(async () => {
+      const place = this.places[this.head];
+      if (place !== undefined) await this.setRecordAside(place, undefined, why);
+    });
   }
 
   /**
@@ -413,7 +496,7 @@ function scanSegment(file: string, sequence: number, found: Scanned): { segment:
         }
       }
       if (next === undefined) break;
-      found.damage.push({ file, offset, bytes: next - offset, points: Math.max(0, countLines(data, offset, next) - 1) });
+      found.damage.push({ file, offset, bytes: next - offset, points: pointsIn(data, offset, next, 0) });
       offset = next;
     }
     if (end < data.length) {
@@ -427,7 +510,7 @@ function scanSegment(file: string, sequence: number, found: Scanned): { segment:
           file,
           offset: end,
           bytes: data.length - end,
-          points: Math.max(1, countLines(data, end, data.length) - 1),
+          points: pointsIn(data, end, data.length, 1),
         });
       ftruncateSync(fd, end);
     }
@@ -439,9 +522,15 @@ function scanSegment(file: string, sequence: number, found: Scanned): { segment:
   }
 }
 
+type Kept = Omit<StoredRecord, 'id'>;
+
 /** A record read back whole and checked: its content, or the bytes that could be read and why they cannot be used. */
 type ReadRecord =
-  { record: SpoolRecord; bytes?: undefined; why?: undefined } | { record?: undefined; bytes: Buffer | undefined; why: string };
+  { record: Kept; bytes?: undefined; why?: undefined } | { record?: undefined; bytes: Buffer | undefined; why: string };
+
+function idOf(place: RecordPlace): string {
+  return `${place.segment.sequence}:${place.offset}`;
+}
 
 async function readRecord(place: RecordPlace): Promise<ReadRecord> {
   const size = HEADER_BYTES + place.length;
@@ -494,7 +583,15 @@ function recordOf(data: Buffer): ReadRecord {
   }
   const target = targetOf(meta);
   if (target === undefined) return { bytes: data, why: 'its target (database, retention policy, bucket, org) cannot be read' };
-  return { record: { target, body: payload.subarray(newline + 1) } };
+  const stored = payload.subarray(newline + 1);
+  const { n, u, z } = meta as { n?: unknown; u?: unknown; z?: unknown };
+  // A record of an older spool says neither: its lines are as they are sent.
+  if (n === undefined && u === undefined && z === undefined)
+    return { record: { target, stored, gzipped: false, lines: countLines(stored, 0, stored.length), plainBytes: stored.length } };
+  const whole = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+  if (!whole(n) || !whole(u) || (z !== undefined && z !== 1) || (z === undefined && u !== stored.length))
+    return { bytes: data, why: 'what it says it holds (lines, bytes, packing) cannot be read' };
+  return { record: { target, stored, gzipped: z === 1, lines: n, plainBytes: u } };
 }
 
 function targetOf(meta: unknown): WriteTarget | undefined {
@@ -564,6 +661,33 @@ async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * About how many points a damaged stretch held: what its record's line of JSON says, when it can still be
+ * read, or else its lines (a gzipped record's bytes hold no lines to count); at least `least`.
+ */
+function pointsIn(data: Buffer, from: number, to: number, least: number): number {
+  const metaEnd = data.indexOf(NEWLINE, from + HEADER_BYTES);
+  if (metaEnd !== -1 && metaEnd < to) {
+    try {
+      const { n } = JSON.parse(data.toString('utf8', from + HEADER_BYTES, metaEnd)) as { n?: unknown };
+      if (Number.isSafeInteger(n)) return Math.max(least, n as number);
+    } catch {
+      // Not readable: counted below.
+    }
+    const body = data.subarray(metaEnd + 1, to);
+    if (body[0] === 0x1f && body[1] === 0x8b) {
+      try {
+        const plain = gunzipSync(body, { maxOutputLength: MAX_COUNTED_BYTES });
+        return Math.max(least, countLines(plain, 0, plain.length));
+      } catch {
+        // Damaged too: its lines are not known.
+        return least;
+      }
+    }
+  }
+  return Math.max(least, countLines(data, from, to) - 1);
 }
 
 function countLines(data: Buffer, from: number, to: number): number {

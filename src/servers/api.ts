@@ -51,6 +51,11 @@ export interface ServerApi {
   tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined>;
   /** Writes line protocol (in the client's precision) in one request; throws the exception its answer means. */
   write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void>;
+  /**
+   * Writes gzipped line protocol (in the client's precision) as it is, when the API sends lines unchanged;
+   * false, sending nothing, when it must see them (another unit of time, lines checked one by one).
+   */
+  writeGzipped(body: Uint8Array, destination: Destination, signal: AbortSignal | undefined): Promise<boolean>;
   /** Runs InfluxQL and returns the answer in 1.x's JSON shape, big integers exact. */
   query(text: string, request: QueryRequest): Promise<JsonValue>;
   /** What the server says of the credentials and of each part of the target, asked without writing. */

@@ -61,6 +61,13 @@ export class V1Api implements ServerApi {
     );
   }
 
+  async writeGzipped(body: Uint8Array, destination: Destination, signal: AbortSignal | undefined): Promise<boolean> {
+    const { database, retentionPolicy } = databaseAndPolicy(destination, 'InfluxDB 1.x');
+    const query = { db: database, rp: retentionPolicy, precision: this.precision };
+    await postWrite(this.transport, '/write', query, body, signal, undefined, true);
+    return true;
+  }
+
   tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {
     return influxqlTables(this.transport, text, query);
   }
@@ -162,12 +169,14 @@ export async function postWrite(
   body: string | Uint8Array,
   signal: AbortSignal | undefined,
   tokenScheme?: TokenScheme,
+  gzipped?: boolean,
 ): Promise<void> {
   const response = await transport.request({
     method: 'POST',
     path,
     query,
     body,
+    gzipped,
     signal,
     tokenScheme,
     cut: MAX_ERROR_ANSWER_BYTES,

@@ -34,6 +34,21 @@ export class V2Api implements ServerApi {
 
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
     const sent = v2Precision(this.precision);
+    const { path, query } = this.endpoint(destination, sent.name);
+    await postWrite(this.transport, path, query, bodyIn(lines, sent), signal);
+  }
+
+  async writeGzipped(body: Uint8Array, destination: Destination, signal: AbortSignal | undefined): Promise<boolean> {
+    const sent = v2Precision(this.precision);
+    // Minutes and hours go as seconds: the lines must be rewritten.
+    if (sent.factor !== 1n) return false;
+    const { path, query } = this.endpoint(destination, sent.name);
+    await postWrite(this.transport, path, query, body, signal, undefined, true);
+    return true;
+  }
+
+  /** A bucket's `/api/v2/write`, or a database's v1 `/write` through its DBRP mapping. */
+  private endpoint(destination: Destination, precision: string): { path: string; query: Record<string, string | undefined> } {
     const { bucket, org, database, retentionPolicy } = destination;
     if (bucket !== undefined) {
       if (org === undefined) {
@@ -46,21 +61,14 @@ export class V2Api implements ServerApi {
           `retention policy ${JSON.stringify(retentionPolicy)} is InfluxDB 1.x's: a 2.x bucket has its own retention. Leave it out, or write to a database through its DBRP mapping`,
         );
       }
-      await postWrite(this.transport, '/api/v2/write', { org, bucket, precision: sent.name }, bodyIn(lines, sent), signal);
-      return;
+      return { path: '/api/v2/write', query: { org, bucket, precision } };
     }
     if (database === undefined) {
       throw new ConfigurationException(
         'no bucket to write to: InfluxDB 2.x needs a bucket (and its org), or a database mapped to one',
       );
     }
-    await postWrite(
-      this.transport,
-      '/write',
-      { db: database, rp: retentionPolicy, precision: sent.name },
-      bodyIn(lines, sent),
-      signal,
-    );
+    return { path: '/write', query: { db: database, rp: retentionPolicy, precision } };
   }
 
   tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {

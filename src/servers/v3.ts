@@ -40,15 +40,24 @@ export class V3Api implements ServerApi {
   ) {}
 
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
-    const database = v3Database(destination);
     const sent = v3Precision(this.precision);
-    const query = {
-      db: database,
-      precision: sent.name,
+    await postWrite(this.transport, '/api/v3/write_lp', this.writeQuery(destination, sent.name), bodyIn(lines, sent), signal);
+  }
+
+  async writeGzipped(body: Uint8Array, destination: Destination, signal: AbortSignal | undefined): Promise<boolean> {
+    const sent = v3Precision(this.precision);
+    if (sent.factor !== 1n) return false;
+    await postWrite(this.transport, '/api/v3/write_lp', this.writeQuery(destination, sent.name), body, signal, undefined, true);
+    return true;
+  }
+
+  private writeQuery(destination: Destination, precision: string): Record<string, string | undefined> {
+    return {
+      db: v3Database(destination),
+      precision,
       accept_partial: 'true',
       no_sync: this.options.noSync ? 'true' : undefined,
     };
-    await postWrite(this.transport, '/api/v3/write_lp', query, bodyIn(lines, sent), signal);
   }
 
   tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined> {

@@ -41,6 +41,11 @@ export class VictoriaApi implements ServerApi {
     private readonly acceptLoss: boolean,
   ) {}
 
+  /** Each line is looked at before it is sent (strings, times below a millisecond): never sent unseen. */
+  async writeGzipped(): Promise<boolean> {
+    return false;
+  }
+
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
     // Only a string value can hold a line break (or a quote): without one, accepted loss needs no look at the lines.
     if (!this.acceptLoss || mayHoldString(lines)) {

@@ -52,6 +52,8 @@ export interface TransportRequest {
   path: string;
   query?: Record<string, string | undefined>;
   body?: string | Uint8Array;
+  /** The body is gzip already (a spooled record): it is sent as it is, said so in Content-Encoding. */
+  gzipped?: boolean | undefined;
   contentType?: string;
   acceptGzip?: boolean;
   /** The caller's way to abandon the request before its answer. */
@@ -124,7 +126,8 @@ export class Transport {
     if (this.closed) throw new ClientClosedException('the client is closed');
     const headers = this.headersOf(request, request.acceptGzip === true);
     let body: string | Uint8Array | undefined = request.body;
-    if (body !== undefined && Buffer.byteLength(body) >= this.#options.gzipThreshold) {
+    if (body !== undefined && request.gzipped === true) headers['content-encoding'] = 'gzip';
+    else if (body !== undefined && Buffer.byteLength(body) >= this.#options.gzipThreshold) {
       body = await gzip(body, { level: zlib.Z_BEST_SPEED });
       headers['content-encoding'] = 'gzip';
     }

@@ -40,11 +40,18 @@ async function startNodeRed(options: { userDir?: string; wrap?: string[] } = {})
   return runtime;
 }
 
-/** HTTP in -> a Function node that routes by msg.database -> inflow out (spool on); answered once the message is done. */
+/**
+ * HTTP in -> a Function node that routes by msg.database -> inflow out (spool on); answered once the message
+ * is done. Each point carries random text beside its value, which the spool's gzip cannot shrink much, so
+ * that a small disk fills as it would with readings that vary.
+ */
 const flowTo = (database: string): unknown[] =>
   ingestFlow({
     dsn: influx.dsn(database),
-    func: 'if (msg.payload.db) msg.database = msg.payload.db;\nmsg.payload = { value: msg.payload.value, timestamp: msg.payload.timestamp };\nreturn msg;',
+    func:
+      'if (msg.payload.db) msg.database = msg.payload.db;\n' +
+      "const noise = Array.from({ length: 8 }, () => Math.random().toString(36).slice(2)).join('');\n" +
+      'msg.payload = { value: msg.payload.value, noise, timestamp: msg.payload.timestamp };\nreturn msg;',
   });
 
 /** Posts readings; each resolves to the answer's status once the message is done (0 when Node-RED did not answer). */

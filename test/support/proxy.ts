@@ -4,12 +4,15 @@
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 
 export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
   bodyBytes: number;
+  /** Lines of line protocol the body holds, unpacked when it came gzipped. */
+  lines: number;
   /** When it arrived, on the monotonic clock (performance.now()). */
   at: number;
 }
@@ -31,6 +34,9 @@ export class FaultProxy {
   readonly requests: RecordedRequest[] = [];
   /** TCP connections the client opened to the proxy. */
   connections = 0;
+  /** Requests received and not yet answered, and the most there were at once. */
+  inFlight = 0;
+  peakInFlight = 0;
   private faults: Fault[] = [];
 
   private constructor(private readonly server: Server) {}
@@ -44,11 +50,16 @@ export class FaultProxy {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
+        proxy.inFlight++;
+        proxy.peakInFlight = Math.max(proxy.peakInFlight, proxy.inFlight);
+        res.once('close', () => proxy.inFlight--);
+        const plain = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
         proxy.requests.push({
           method: req.method ?? '',
           url: req.url ?? '',
           headers: req.headers,
           bodyBytes: body.length,
+          lines: plain.toString('utf8').split('\n').filter((line) => line !== '').length,
           at: performance.now(),
         });
         const fault = proxy.takeFault(req.url ?? '');
