@@ -59,7 +59,10 @@ export class FaultProxy {
           url: req.url ?? '',
           headers: req.headers,
           bodyBytes: body.length,
-          lines: plain.toString('utf8').split('\n').filter((line) => line !== '').length,
+          lines: plain
+            .toString('utf8')
+            .split('\n')
+            .filter((line) => line !== '').length,
           at: performance.now(),
         });
         const fault = proxy.takeFault(req.url ?? '');
