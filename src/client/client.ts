@@ -259,6 +259,16 @@ export class Client implements LineSink, AsyncDisposable {
     return new Client({ ...settings.options, ...options, url: settings.url });
   }
 
+  /** Whether the server answers a ping now: what a writer waiting with a backlog asks between its retries. */
+  async answers(signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.ping(signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Whether `close()` was called. */
   get closed(): boolean {
     return this.#transport.isClosed;
@@ -370,6 +380,7 @@ export class Client implements LineSink, AsyncDisposable {
         );
       },
       resolveTarget: (target) => this.resolveTarget(target),
+      answers: (signal) => this.answers(signal),
     };
   }
 

@@ -66,6 +66,11 @@ export class Backoff {
   private retries = 0;
   private due: number | undefined;
   private closeDeadline: number | undefined;
+  /**
+   * The last retry was scheduled after the server could not be reached: no answer at all, or a gateway's
+   * (a proxy in front of it) 502 or 504; no Retry-After to keep.
+   */
+  unreachable = false;
 
   constructor(readonly policy: RetryPolicy) {}
 
@@ -84,6 +89,7 @@ export class Backoff {
   }
 
   succeeded(): void {
+    this.unreachable = false;
     this.failingSince = undefined;
     this.retries = 0;
     this.due = undefined;
@@ -104,6 +110,8 @@ export class Backoff {
   schedule(error: InfluxDBException): void {
     const now = performance.now();
     this.retries++;
+    this.unreachable =
+      error.retryAfter === undefined && (error.status === undefined || error.status === 502 || error.status === 504);
     const wait = this.closeDeadline === undefined ? this.policy.delay(this.retries, error) : CLOSING_RETRY_DELAY;
     if (this.due === undefined || this.due < now + wait) this.due = now + wait;
   }

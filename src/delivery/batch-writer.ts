@@ -164,6 +164,7 @@ export class BatchWriter implements BufferHolder {
             pauses: this.pauses,
             attempt: (lines, target) => this.attempt(lines, target),
             attemptGzipped: (gzipped, plain, target) => this.attemptGzipped(gzipped, plain, target),
+            answers: sink.answers === undefined ? undefined : () => sink.answers?.(this.abandon.signal) ?? Promise.resolve(false),
             spoolFailed: (error) => this.spoolFailed(error, 'read'),
             rejected: (error, lines) => {
               this.refusedPoints += lines.length;

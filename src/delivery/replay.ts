@@ -15,6 +15,8 @@ export interface ReplayContext {
     plain: () => Promise<Uint8Array>,
     target: WriteTarget,
   ): Promise<InfluxDBException | undefined>;
+  /** Whether the server answers now, asked while waiting to retry after it could not be reached. */
+  answers?(): Promise<boolean>;
   /** The spool could not be read. */
   spoolFailed(error: unknown): void;
   /** Spooled points the server rejected outright (they were acknowledged already, and are dropped). */
@@ -33,6 +35,11 @@ export interface ReplayOptions {
 
 export const REPLAY_DEFAULTS = {
   inFlight: 2,
+  /**
+   * While the server cannot be reached, it is pinged this often between the backoff's retries, so that a
+   * backlog starts to drain within seconds of its return rather than at the next retry, minutes later.
+   */
+  probeEvery: 5000,
   maxLines: WRITER_DEFAULTS.maxLinesPerRequest,
   maxBytes: 4 * 1024 * 1024,
 } as const;
@@ -104,7 +111,7 @@ export class Replay {
     // Records whose gzip cannot be unpacked (a file changed on disk with its checksum): set aside once first.
     const unreadable = new Set<string>();
     while (!this.spool.empty && !backoff.closing) {
-      await pauses.sleep(backoff.waitTime());
+      await this.waitToRetry();
       if (backoff.closing) return;
       let records: StoredRecord[];
       try {
@@ -144,6 +151,23 @@ export class Replay {
         written.delete(record.id);
       }
       this.context.changed();
+    }
+  }
+
+  /**
+   * Waits for the backoff's next retry; while the server could not be reached at all, it is pinged every
+   * few seconds meanwhile, and the wait ends when it answers. A server that answered (a 503 with
+   * Retry-After, a 429) is left the time it asked for.
+   */
+  private async waitToRetry(): Promise<void> {
+    const { backoff, pauses, answers } = this.context;
+    for (let left = backoff.waitTime(); left > 0 && !backoff.closing; left = backoff.waitTime()) {
+      if (!backoff.unreachable || answers === undefined) {
+        await pauses.sleep(left);
+        return;
+      }
+      await pauses.sleep(Math.min(left, REPLAY_DEFAULTS.probeEvery));
+      if (backoff.waitTime() > 0 && !backoff.closing && (await answers())) return;
     }
   }
 

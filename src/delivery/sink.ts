@@ -20,4 +20,6 @@ export interface LineSink {
    * points on disk are replayed where they were sent even after the sink's defaults change.
    */
   resolveTarget?(target: WriteTarget): WriteTarget;
+  /** Whether the server answers now (a ping): a writer waiting for an unreachable server retries as soon as it does. */
+  answers?(signal?: AbortSignal): Promise<boolean>;
 }

@@ -51,13 +51,18 @@ async function backlog(db: string, records: number, lines: number, extra?: (reco
   return spool;
 }
 
-async function replay(db: string, spool: Spool, onRejected?: (lines: readonly string[]) => void): Promise<void> {
-  const client = new Client(proxy.dsn(db), { precision: 'ms' });
+async function replay(
+  db: string,
+  spool: Spool,
+  onRejected?: (lines: readonly string[]) => void,
+  retry = { firstDelay: 100, maxDelay: 200, jitter: 0 },
+): Promise<void> {
+  const client = new Client(proxy.dsn(db), { precision: 'ms', timeout: 2000 });
   const writer = new BatchWriter(client, {
     batchSize: 1000,
     flushInterval: 0,
     spool,
-    retry: { firstDelay: 100, maxDelay: 200, jitter: 0 },
+    retry,
     onRejectedFromSpool: (_error, lines) => onRejected?.(lines),
   });
   writer.startReplay();
@@ -139,6 +144,42 @@ describe('catching up a backlog on disk', () => {
       Array.from({ length: 3000 }, (_, i) => i),
     );
     assert.equal(writesTo(db)[0]?.gzipped, true, 'the whole request first, as kept');
+    await spool.close();
+  });
+
+  it('with retries a minute apart, a backlog starts to drain once the server answers a ping again, not at the next retry', async () => {
+    const db = await database();
+    const spool = await backlog(db, 2, 1000);
+    await server.halt();
+    const replayed = replay(db, spool, undefined, { firstDelay: 60_000, maxDelay: 60_000, jitter: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await server.resume();
+    const drained = await Promise.race([
+      replayed.then(() => 'drained'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting for the retry a minute later'), 30_000)),
+    ]);
+    assert.equal(drained, 'drained');
+    assert.equal((await storedValues(db)).length, 2000);
+    await replayed;
+    await spool.close();
+  });
+
+  it('a server that answered 503 with Retry-After is left the time it asked for, though it answers pings', async () => {
+    const db = await database();
+    const spool = await backlog(db, 1, 1000);
+    proxy.inject({
+      path: '/write',
+      times: 1,
+      respond: { status: 503, headers: { 'retry-after': '8' }, body: '{"error":"busy"}' },
+    });
+    const started = performance.now();
+    try {
+      await replay(db, spool, undefined, { firstDelay: 1000, maxDelay: 60_000, jitter: 0 });
+    } finally {
+      proxy.clearFaults();
+    }
+    assert.ok(performance.now() - started >= 8000, 'the second try came after the 8 s the server asked for');
+    assert.equal(writesTo(db).length, 2);
     await spool.close();
   });
 });
