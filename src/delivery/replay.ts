@@ -16,7 +16,7 @@ export interface ReplayContext {
     target: WriteTarget,
   ): Promise<InfluxDBException | undefined>;
   /** Whether the server answers now, asked while waiting to retry after it could not be reached. */
-  answers?(): Promise<boolean>;
+  readonly answers?: (() => Promise<boolean>) | undefined;
   /** The spool could not be read. */
   spoolFailed(error: unknown): void;
   /** Spooled points the server rejected outright (they were acknowledged already, and are dropped). */
@@ -155,9 +155,9 @@ export class Replay {
   }
 
   /**
-   * Waits for the backoff's next retry; while the server could not be reached at all, it is pinged every
-   * few seconds meanwhile, and the wait ends when it answers. A server that answered (a 503 with
-   * Retry-After, a 429) is left the time it asked for.
+   * Waits for the backoff's next retry; while the server could not be reached (no answer, or a gateway's
+   * 502 or 504), it is pinged every few seconds meanwhile, and the wait ends when it answers. A server that
+   * answered (a 503, a 429, Retry-After) is left the time it asked for.
    */
   private async waitToRetry(): Promise<void> {
     const { backoff, pauses, answers } = this.context;
