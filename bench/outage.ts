@@ -1,18 +1,23 @@
 /**
  * `npm run bench:outage`: influxd stopped for 5 s during a run of 20,000 messages at 1,000
  * messages/s, against inflow out and against node-red-contrib-influxdb's influxdb out, in one run
- * against the same server. Prints the points each lost.
- *   npm run bench:outage [-- --messages 20000 --outage-after 5000 --outage-for 5000]
+ * against the same server. Prints the points each lost. Then how a backlog on disk catches up (see
+ * catch-up.ts): on loopback beside the raw ceiling, through a proxy adding 300 ms a request after a
+ * 60 s outage, and the bytes a point takes on disk.
+ *   npm run bench:outage [-- --messages 20000 --outage-after 5000 --outage-for 5000 --only loss,catch-up
+ *                           --records 300 --catch-up-outage 60000 --rate 1000 --latency 300]
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { InfluxServer } from '../test/support/influxd';
-import { numberArg } from './args';
+import { listArg, numberArg } from './args';
+import { catchUpBench } from './catch-up';
 
 const MESSAGES = numberArg('--messages', 20_000);
 const OUTAGE_AFTER = numberArg('--outage-after', 5000);
 const OUTAGE_FOR = numberArg('--outage-for', 5000);
 const DATABASE = 'outage';
+const PARTS = new Set(listArg('--only', ['loss', 'catch-up']));
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,24 +54,33 @@ async function side(server: InfluxServer, which: 'inflow' | 'influxdb'): Promise
 async function main(): Promise<void> {
   const server = await InfluxServer.start();
   try {
-    await server.createDatabase(DATABASE);
-    console.log(
-      `${MESSAGES.toLocaleString('en')} messages at 1,000/s; influxd stopped after ${OUTAGE_AFTER / 1000} s for ${OUTAGE_FOR / 1000} s`,
-    );
-    console.log(
-      `${'node'.padEnd(36)} ${'done'.padStart(8)} ${'failed'.padStart(8)} ${'stored'.padStart(8)} ${'points lost'.padStart(12)}`,
-    );
-    for (const [which, label] of [
-      ['inflow', 'inflow out'],
-      ['influxdb', 'node-red-contrib-influxdb influxdb out'],
-    ] as const) {
-      const result = await side(server, which);
-      const lost = MESSAGES - result.stored;
+    if (PARTS.has('loss')) {
+      await server.createDatabase(DATABASE);
       console.log(
-        `${label.padEnd(36)} ${String(result.ok).padStart(8)} ${String(result.failed).padStart(8)} ${String(result.stored).padStart(8)} ` +
-          `${`${lost} (${((100 * lost) / MESSAGES).toFixed(1)}%)`.padStart(12)}`,
+        `${MESSAGES.toLocaleString('en')} messages at 1,000/s; influxd stopped after ${OUTAGE_AFTER / 1000} s for ${OUTAGE_FOR / 1000} s`,
       );
+      console.log(
+        `${'node'.padEnd(36)} ${'done'.padStart(8)} ${'failed'.padStart(8)} ${'stored'.padStart(8)} ${'points lost'.padStart(12)}`,
+      );
+      for (const [which, label] of [
+        ['inflow', 'inflow out'],
+        ['influxdb', 'node-red-contrib-influxdb influxdb out'],
+      ] as const) {
+        const result = await side(server, which);
+        const lost = MESSAGES - result.stored;
+        console.log(
+          `${label.padEnd(36)} ${String(result.ok).padStart(8)} ${String(result.failed).padStart(8)} ${String(result.stored).padStart(8)} ` +
+            `${`${lost} (${((100 * lost) / MESSAGES).toFixed(1)}%)`.padStart(12)}`,
+        );
+      }
     }
+    if (PARTS.has('catch-up'))
+      await catchUpBench(server, {
+        records: numberArg('--records', 300),
+        outageMs: numberArg('--catch-up-outage', 60_000),
+        rate: numberArg('--rate', 1000),
+        latencyMs: numberArg('--latency', 300),
+      });
   } finally {
     await server.stop();
   }

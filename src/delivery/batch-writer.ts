@@ -13,7 +13,7 @@ import { Backoff, Pauses, RetryPolicy, type RetryOptions } from './backoff';
 import { BufferBudget, type BufferHolder } from './buffer-budget';
 import { isolateRejected, isRejection } from './isolate';
 import { PendingLines, type Acknowledge as AcknowledgeWith, type Batch, type EntryLines } from './pending-lines';
-import { Replay } from './replay';
+import { Replay, type ReplayOptions } from './replay';
 import type { LineSink } from './sink';
 import type { Spool } from './spool';
 
@@ -63,6 +63,8 @@ export interface BatchWriterOptions {
    * once on disk, and replayed in order when the server answers again. None: retry in memory.
    */
   spool?: Spool | undefined;
+  /** How a backlog on disk is written: requests joined up to so many points and bytes, so many at once. */
+  replay?: ReplayOptions | undefined;
   /** Told of spooled points the server rejected outright on replay (they were acknowledged already). */
   onRejectedFromSpool?: ((error: InfluxDBException, lines: readonly string[]) => void) | undefined;
   /**
@@ -159,19 +161,24 @@ export class BatchWriter implements BufferHolder {
     this.replay =
       options.spool === undefined
         ? undefined
-        : new Replay(options.spool, {
-            backoff: this.backoff,
-            pauses: this.pauses,
-            attempt: (lines, target) => this.attempt(lines, target),
-            attemptGzipped: (gzipped, plain, target) => this.attemptGzipped(gzipped, plain, target),
-            answers: sink.answers === undefined ? undefined : () => sink.answers?.(this.abandon.signal) ?? Promise.resolve(false),
-            spoolFailed: (error) => this.spoolFailed(error, 'read'),
-            rejected: (error, lines) => {
-              this.refusedPoints += lines.length;
-              this.options.onRejectedFromSpool?.(error, lines);
+        : new Replay(
+            options.spool,
+            {
+              backoff: this.backoff,
+              pauses: this.pauses,
+              attempt: (lines, target) => this.attempt(lines, target),
+              attemptGzipped: (gzipped, plain, target) => this.attemptGzipped(gzipped, plain, target),
+              answers:
+                sink.answers === undefined ? undefined : () => sink.answers?.(this.abandon.signal) ?? Promise.resolve(false),
+              spoolFailed: (error) => this.spoolFailed(error, 'read'),
+              rejected: (error, lines) => {
+                this.refusedPoints += lines.length;
+                this.options.onRejectedFromSpool?.(error, lines);
+              },
+              changed: () => this.options.onChange?.(),
             },
-            changed: () => this.options.onChange?.(),
-          });
+            options.replay,
+          );
   }
 
   /** A snapshot of what the writer is doing. */
