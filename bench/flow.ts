@@ -475,29 +475,44 @@ async function burstPart(server: InfluxServer): Promise<void> {
   for (const cores of CORE_LAYOUTS) {
     await onCores(server, cores, async () => {
       console.log(
-        `One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds, ${whereOf(cores)}`,
+        `One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${cores === undefined ? PACING_ROUNDS : REPEAT} rounds, ${whereOf(cores)}`,
       );
-      // Pinned, the peer is left out: its rate is a request's round trip, whatever the cores.
+      // Pinned, the peer and the second pacing are left out: a request's round trip, and the pacing, whatever the cores.
+      const shared = cores === undefined;
       const cases = [
         scenario(server, 'inflow out', 'single_inflow', MESSAGES, 1),
         scenario(server, 'do-nothing node', undefined, MESSAGES, 1),
         scenario(server, 'holding node', undefined, MESSAGES, 1, {
           holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0),
         }),
-        ...(cores === undefined ? [scenario(server, 'influxdb out', 'single_influxdb', MESSAGES, 1)] : []),
+        ...(shared
+          ? [
+              scenario(server, 'influxdb out', 'single_influxdb', MESSAGES, 1),
+              scenario(server, 'inflow out', 'single_inflow', MESSAGES, 1, { pacing: 'ticks', label: 'inflow out (ticks)' }),
+              scenario(server, 'do-nothing node', undefined, MESSAGES, 1, { pacing: 'ticks', label: 'do-nothing node (ticks)' }),
+            ]
+          : []),
       ];
-      const [ours, ceiling, holding, peer] = (await rounds(server, cases)) as [
-        Result[],
-        Result[],
-        Result[],
-        Result[] | undefined,
-      ];
+      const [ours, ceiling, holding, peer, oursTicks, ceilingTicks] = (await rounds(
+        server,
+        cases,
+        shared ? PACING_ROUNDS : REPEAT,
+      )) as [Result[], Result[], Result[], Result[] | undefined, Result[] | undefined, Result[] | undefined];
       table([ours, ...(peer === undefined ? [] : [peer]), ceiling, holding].map(median));
+      const shares = (runs: Result[], idle: Result[]): string =>
+        runs.map((run, i) => percent(rate(run) / rate(idle[i] as Result), 1)).join(', ');
       console.log(
-        `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling${cores === undefined ? ' (target at least 65%)' : ''}` +
+        `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling${shared ? ' (target at least 50% in every round)' : ''}` +
+          ` (rounds: ${shares(ours, ceiling)})` +
           (peer === undefined ? '' : `, ${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out`) +
           `; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} the holding node's (target within 10 MB)`,
       );
+      if (oursTicks !== undefined && ceilingTicks !== undefined)
+        console.log(
+          `sent in one loop from a tick (the second pacing): inflow out ${Math.round(rate(median(oursTicks))).toLocaleString('en')}/s, ` +
+            `${percent(shareOf(oursTicks, ceilingTicks), 1)} of the do-nothing node's ${Math.round(rate(median(ceilingTicks))).toLocaleString('en')}/s ` +
+            `(rounds: ${shares(oursTicks, ceilingTicks)})`,
+        );
       console.log(
         `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
           `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
