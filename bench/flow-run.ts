@@ -2,15 +2,21 @@
  * One scenario of `npm run bench:flow`, in a process of its own (so its peak memory is its own):
  * a headless Node-RED runtime, one flow, N messages sent through a wire into one node, timed until
  * every message is done.
- *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message> [hold ms] [rate] [commit every]
+ *   node --import tsx bench/flow-run.ts <scenario> <influx port> <database> <messages> <points per message> [hold ms] [rate] [commit every] [pacing]
  * Prints one JSON line. The hold is the holding node's: how long it keeps each group of messages once the
  * group is full (or its interval is over), as inflow out waits for its commit's answer. With a
  * rate (messages per second), the messages are sent at that steady pace and the CPU time the process
  * spent meanwhile is measured too: what each message costs a gateway that is not at its limit.
+ * Two pacings, as two harnesses send (see docs/performance.md):
+ * - `timeouts` (the default): a timer of 2 ms re-armed after each turn sends the messages due by then (ten at 5,000/s),
+ *   a burst goes 1,000 messages a turn (setImmediate between), the peak memory and sockets are sampled meanwhile,
+ *   and the CPU is read once the promise of the last done() has resolved;
+ * - `ticks`: an interval of 5 ms sends the messages due by each tick (25 at 5,000/s), a burst goes in one loop
+ *   from one tick, nothing is sampled, and the CPU is read in the runtime's hook at the last done() itself.
  * With BENCH_PROFILE=<folder>, the main thread's CPU profile of the timed run alone (not the start or the
  * warm-up) is written there as <scenario>.cpuprofile, for Chromium's DevTools or a script.
  */
-import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { BASE_MS, servers, startRuntime, warmupCount } from './runtime';
@@ -24,7 +30,11 @@ const [
   holdText = '0',
   rateText = '0',
   commitText = '1000',
+  pacingText = 'timeouts',
 ] = process.argv.slice(2);
+if (pacingText !== 'timeouts' && pacingText !== 'ticks') throw new Error(`unknown pacing ${pacingText}`);
+const PACING: 'timeouts' | 'ticks' = pacingText;
+const TICK_MS = 5;
 const RATE = Number(rateText);
 const port = Number(portText);
 const MESSAGES = Number(messagesText);
@@ -175,6 +185,21 @@ async function sendAtRate(send: (msg: Record<string, unknown>) => void, make: Ma
   }
 }
 
+/** Sends MESSAGES messages at `rate` per second in ticks of an interval of TICK_MS: each tick, those due by then. */
+async function sendInTicks(send: (msg: Record<string, unknown>) => void, make: Make, rate: number): Promise<void> {
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const ticks = setInterval(() => {
+      const due = Math.min(MESSAGES, Math.floor(((performance.now() - start) * rate) / 1000));
+      for (; sent < due; sent++) send(make(sent));
+      if (sent < MESSAGES) return;
+      clearInterval(ticks);
+      resolve();
+    }, TICK_MS);
+  });
+}
+
 /** Sockets the process has open (its TCP connections, Node-RED's own included), from /proc. */
 function openSockets(): number {
   let sockets = 0;
@@ -188,19 +213,56 @@ function openSockets(): number {
   return sockets;
 }
 
+/** CPU time of each of the process's threads so far (user and kernel, in ms), by thread name, from /proc. */
+function threadTimes(): Map<string, { user: number; system: number }> {
+  const times = new Map<string, { user: number; system: number }>();
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const kept = times.get(name) ?? { user: 0, system: 0 };
+      // utime and stime, in clock ticks of 10 ms.
+      kept.user += Number(fields[11]) * 10;
+      kept.system += Number(fields[12]) * 10;
+      times.set(name, kept);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return times;
+}
+
 /** Starts profiling the main thread when BENCH_PROFILE names a folder; `stop()` writes the profile there. */
 async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
   const folder = process.env.BENCH_PROFILE;
   if (folder === undefined || folder === '') return undefined;
+  // BENCH_PROFILE_KIND=heap: what the timed run allocates, garbage included, by where (a .heapprofile) instead.
+  const heap = process.env.BENCH_PROFILE_KIND === 'heap';
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 100 });
-  await session.post('Profiler.start');
+  if (heap) {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } else {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
+  const name = path.join(folder, `${scenario.replace(/\W+/g, '-')}-${PACING}`);
   return {
     stop: async () => {
-      const { profile } = await session.post('Profiler.stop');
-      writeFileSync(path.join(folder, `${scenario.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile));
+      if (heap) {
+        const { profile } = await session.post('HeapProfiler.stopSampling');
+        writeFileSync(`${name}.heapprofile`, JSON.stringify(profile));
+      } else {
+        const { profile } = await session.post('Profiler.stop');
+        writeFileSync(`${name}.cpuprofile`, JSON.stringify(profile));
+      }
       session.disconnect();
     },
   };
@@ -232,25 +294,48 @@ async function main(): Promise<void> {
   const make = prebuilt === undefined ? chosen.make : (i: number) => prebuilt[i] as Record<string, unknown>;
 
   if (global.gc) global.gc();
+  const sampling = PACING === 'timeouts';
   // memoryUsage.rss() alone: the full memoryUsage() walks the heap, which costs more the more a node holds.
   let peakRss = process.memoryUsage.rss();
   // Every 10 ms catches a burst's peak; a steady run samples every 100 ms, so that reading /proc (7 us or more a
   // read, the more the busier the process) is not counted as the node's CPU.
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), RATE > 0 ? 100 : 10);
+  const sampler = sampling
+    ? setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), RATE > 0 ? 100 : 10)
+    : undefined;
   let peakSockets = openSockets();
   // Listing the process's descriptors costs about 0.4 ms of CPU a time in a busy Node-RED: in a steady run,
   // once a second, so that the count costs each case 0.1 us a message rather than 0.3.
-  const socketSampler = setInterval(() => (peakSockets = Math.max(peakSockets, openSockets())), RATE > 0 ? 1000 : 250);
+  const socketSampler = sampling
+    ? setInterval(() => (peakSockets = Math.max(peakSockets, openSockets())), RATE > 0 ? 1000 : 250)
+    : undefined;
   runtime.lifetimes.length = 0;
   const profiler = await startProfile();
+  const threadsBefore = process.env.BENCH_THREADS === undefined ? undefined : threadTimes();
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  if (RATE > 0) await sendAtRate(runtime.send, make, RATE);
+  if (PACING === 'ticks') {
+    if (RATE > 0) await sendInTicks(runtime.send, make, RATE);
+    else for (let sent = 0; sent < MESSAGES; sent++) runtime.send(make(sent));
+  } else if (RATE > 0) await sendAtRate(runtime.send, make, RATE);
   else await sendAll(0, MESSAGES, make);
-  await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 600_000))]);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = process.cpuUsage(cpuBefore);
+  await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 600_000).unref())]);
+  let seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let cpu = process.cpuUsage(cpuBefore);
+  // Up to the last done() itself, as the harness sending in ticks counts.
+  if (PACING === 'ticks' && runtime.reached !== undefined) {
+    seconds = Number(runtime.reached.at - started) / 1e9;
+    cpu = { user: runtime.reached.cpu.user - cpuBefore.user, system: runtime.reached.cpu.system - cpuBefore.system };
+  }
   const cpuMicros = cpu.user + cpu.system;
+  if (threadsBefore !== undefined) {
+    // With BENCH_THREADS set, where the process's CPU time went, by thread, on stderr.
+    for (const [name, after] of threadTimes()) {
+      const before = threadsBefore.get(name) ?? { user: 0, system: 0 };
+      console.error(
+        `${scenario} ${PACING} thread ${name}: user ${after.user - before.user} ms, system ${after.system - before.system} ms`,
+      );
+    }
+  }
   await profiler?.stop();
   clearInterval(sampler);
   clearInterval(socketSampler);
@@ -260,7 +345,16 @@ async function main(): Promise<void> {
   const medianLifetimeMs = lifetimes[lifetimes.length >> 1] ?? 0;
   await runtime.stop();
   console.log(
-    JSON.stringify({ scenario, messages: MESSAGES, completed, seconds, peakRss, medianLifetimeMs, cpuMicros, peakSockets }),
+    JSON.stringify({
+      scenario,
+      messages: MESSAGES,
+      completed,
+      seconds,
+      peakRss: sampling ? peakRss : undefined,
+      medianLifetimeMs,
+      cpuMicros,
+      peakSockets: sampling ? peakSockets : undefined,
+    }),
   );
   process.exit(0);
 }

@@ -8,11 +8,14 @@
  * beside Node-RED gives figures that vary by a third from one run to the next.
  * First, at a steady 5,000 messages/s (a gateway not at its limit), the CPU each message costs Node-RED's
  * process over the do-nothing node's, and what InfluxDB spends meanwhile (read from /proc).
+ * Then the same steady rate and a burst sent as a second harness sends them (`ticks`: Node-RED in the benchmark's
+ * process, messages sent from an interval of 5 ms, CPU read at the last done()), beside bench:flow's own pacing
+ * (`timeouts`: a 2 ms timer), in at least 7 interleaved rounds, each round's figure printed.
  * The batch case is measured against a ceiling that serializes the same points with a bare template string
  * and POSTs them at the same concurrency, on shared cores and then pinned (taskset: Node-RED on one core,
  * influxd on the other).
  *   npm run bench:flow [-- --steady 50000 --rate 5000 --messages 100000 --batches 100 --batch-size 1000 --repeat 5
- *                          --only steady,burst,batches]
+ *                          --only pacing,steady,burst,batches]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,7 +35,15 @@ const REPEAT = numberArg('--repeat', 5);
 const STEADY = numberArg('--steady', 50_000);
 const STEADY_RATE = numberArg('--rate', 5000);
 const DATABASE = 'bench';
-const PARTS = new Set(listArg('--only', ['steady', 'burst', 'batches']));
+const PARTS = new Set(listArg('--only', ['pacing', 'steady', 'burst', 'batches']));
+/** Rounds of the two pacings side by side: their difference is a microsecond or two, and a round moves by more. */
+const PACING_ROUNDS = Math.max(REPEAT, 7);
+type Pacing = 'timeouts' | 'ticks';
+const PACINGS: readonly Pacing[] = ['timeouts', 'ticks'];
+const PACING_WORDS: Record<Pacing, string> = {
+  timeouts: "bench:flow's own: a 2 ms timer re-armed, CPU once the last done() has resolved, memory and sockets sampled",
+  ticks: 'ticks of a 5 ms interval, CPU at the last done() in the runtime hook, nothing sampled; a burst in one loop',
+};
 /**
  * One-point messages per commit, unless a case says otherwise: what a flow author gets on dropping inflow out
  * into a flow, the editor's default (the runtime's is the same).
@@ -113,6 +124,8 @@ interface RunOptions {
   rate?: number | undefined;
   /** Messages per commit, for inflow out and the holding node. */
   commitEvery?: number | undefined;
+  /** How the messages are sent and the CPU counted (flow-run.ts says how). */
+  pacing?: Pacing | undefined;
 }
 
 function runScenario(
@@ -120,7 +133,7 @@ function runScenario(
   port: number,
   messages: number,
   points: number,
-  { holdMs = 0, rate = 0, commitEvery = NODE_COMMIT_EVERY }: RunOptions = {},
+  { holdMs = 0, rate = 0, commitEvery = NODE_COMMIT_EVERY, pacing = 'timeouts' }: RunOptions = {},
 ): Omit<Result, 'points' | 'stored'> {
   const command = [
     process.execPath,
@@ -136,6 +149,7 @@ function runScenario(
     String(holdMs),
     String(rate),
     String(commitEvery),
+    pacing,
   ];
   // Pinned: Node-RED on its core, InfluxDB on the other, so neither's share of the machine is the other's.
   const [program, ...args] = pinnedCores === undefined ? command : ['taskset', '-c', pinnedCores.node, ...command];
@@ -178,9 +192,9 @@ interface Case {
  * REPEAT times in a row, so that a machine slowing down or speeding up meanwhile touches every case
  * alike. Each case's runs, in round order.
  */
-async function rounds(server: InfluxServer, cases: Case[]): Promise<Result[][]> {
+async function rounds(server: InfluxServer, cases: Case[], repeat = REPEAT): Promise<Result[][]> {
   const runs: Result[][] = cases.map(() => []);
-  for (let round = 0; round < REPEAT; round++) {
+  for (let round = 0; round < repeat; round++) {
     const earlier: Result[] = [];
     for (const [i, { measurement, run, prepare }] of cases.entries()) {
       if (measurement !== undefined) await server.rawQuery(`DROP MEASUREMENT ${measurement}`, { db: DATABASE });
@@ -412,34 +426,93 @@ async function steadyPart(server: InfluxServer): Promise<void> {
   );
 }
 
+/**
+ * inflow out at its defaults and the do-nothing node under both pacings, rounds interleaved (timeouts, ticks,
+ * timeouts, ...): the CPU a message above the do-nothing node, each round's and the median, side by side.
+ */
+async function pacingPart(server: InfluxServer): Promise<void> {
+  console.log(
+    `Steady ${STEADY_RATE.toLocaleString('en')} messages/s under two pacings: ${STEADY.toLocaleString('en')} one-point messages, ` +
+      `${PACING_ROUNDS} rounds, each pacing's runs interleaved with the other's`,
+  );
+  const cases = PACINGS.flatMap((pacing) => [
+    scenario(server, 'inflow out', 'single_inflow', STEADY, 1, {
+      rate: STEADY_RATE,
+      pacing,
+      label: `inflow out, commit every ${NODE_COMMIT_EVERY.toLocaleString('en')} (${pacing})`,
+    }),
+    scenario(server, 'do-nothing node', undefined, STEADY, 1, {
+      rate: STEADY_RATE,
+      pacing,
+      label: `do-nothing node (${pacing})`,
+    }),
+  ]);
+  const runs = await rounds(server, cases, PACING_ROUNDS);
+  const perMessage = (run: Result): number => (run.cpuMicros ?? 0) / run.messages;
+  const rows = PACINGS.map((pacing, p) => {
+    const ours = runs[2 * p] as Result[];
+    const idle = runs[2 * p + 1] as Result[];
+    const extras = ours.map((run, i) => perMessage(run) - perMessage(idle[i] as Result));
+    return [
+      pacing,
+      `${middle(ours.map(perMessage)).toFixed(1)} us`,
+      `${middle(idle.map(perMessage)).toFixed(1)} us`,
+      `${middle(extras).toFixed(1)} us`,
+      extras.map((value) => value.toFixed(1)).join(', '),
+      `${ours.reduce((n, run) => n + (run.stored === run.points ? 0 : 1), 0)}`,
+    ];
+  });
+  printTable(
+    ['pacing', 'inflow out CPU/msg', 'do-nothing CPU/msg', 'above do-nothing', 'rounds (above do-nothing)', 'runs losing points'],
+    rows,
+  );
+  for (const pacing of PACINGS) console.log(`  ${pacing}: ${PACING_WORDS[pacing]}`);
+  console.log('target: at most 3 us above the do-nothing node under both pacings (the median of the rounds)\n');
+}
+
 /** One-point messages as fast as the runtime takes them, on shared and on pinned cores. */
 async function burstPart(server: InfluxServer): Promise<void> {
   for (const cores of CORE_LAYOUTS) {
     await onCores(server, cores, async () => {
       console.log(
-        `One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${REPEAT} rounds, ${whereOf(cores)}`,
+        `One point per message: ${MESSAGES.toLocaleString('en')} messages, median of ${cores === undefined ? PACING_ROUNDS : REPEAT} rounds, ${whereOf(cores)}`,
       );
-      // Pinned, the peer is left out: its rate is a request's round trip, whatever the cores.
+      // Pinned, the peer and the second pacing are left out: a request's round trip, and the pacing, whatever the cores.
+      const shared = cores === undefined;
       const cases = [
         scenario(server, 'inflow out', 'single_inflow', MESSAGES, 1),
         scenario(server, 'do-nothing node', undefined, MESSAGES, 1),
         scenario(server, 'holding node', undefined, MESSAGES, 1, {
           holdMs: ([inflowOut]) => Math.round(inflowOut?.medianLifetimeMs ?? 0),
         }),
-        ...(cores === undefined ? [scenario(server, 'influxdb out', 'single_influxdb', MESSAGES, 1)] : []),
+        ...(shared
+          ? [
+              scenario(server, 'influxdb out', 'single_influxdb', MESSAGES, 1),
+              scenario(server, 'inflow out', 'single_inflow', MESSAGES, 1, { pacing: 'ticks', label: 'inflow out (ticks)' }),
+              scenario(server, 'do-nothing node', undefined, MESSAGES, 1, { pacing: 'ticks', label: 'do-nothing node (ticks)' }),
+            ]
+          : []),
       ];
-      const [ours, ceiling, holding, peer] = (await rounds(server, cases)) as [
-        Result[],
-        Result[],
-        Result[],
-        Result[] | undefined,
-      ];
+      const [ours, ceiling, holding, peer, oursTicks, ceilingTicks] = (await rounds(
+        server,
+        cases,
+        shared ? PACING_ROUNDS : REPEAT,
+      )) as [Result[], Result[], Result[], Result[] | undefined, Result[] | undefined, Result[] | undefined];
       table([ours, ...(peer === undefined ? [] : [peer]), ceiling, holding].map(median));
+      const shares = (runs: Result[], idle: Result[]): string =>
+        runs.map((run, i) => percent(rate(run) / rate(idle[i] as Result), 1)).join(', ');
       console.log(
-        `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling${cores === undefined ? ' (target at least 65%)' : ''}` +
+        `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling${shared ? ' (target at least 50% in every round)' : ''}` +
+          ` (rounds: ${shares(ours, ceiling)})` +
           (peer === undefined ? '' : `, ${(rate(median(ours)) / rate(median(peer))).toFixed(0)}x influxdb out`) +
           `; peak RSS ${aboveOrBelow(extraRssOf(ours, holding))} the holding node's (target within 10 MB)`,
       );
+      if (oursTicks !== undefined && ceilingTicks !== undefined)
+        console.log(
+          `sent in one loop from a tick (the second pacing): inflow out ${Math.round(rate(median(oursTicks))).toLocaleString('en')}/s, ` +
+            `${percent(shareOf(oursTicks, ceilingTicks), 1)} of the do-nothing node's ${Math.round(rate(median(ceilingTicks))).toLocaleString('en')}/s ` +
+            `(rounds: ${shares(oursTicks, ceilingTicks)})`,
+        );
       console.log(
         `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
           `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
@@ -473,6 +546,7 @@ async function main(): Promise<void> {
   const server = await InfluxServer.start();
   try {
     await server.createDatabase(DATABASE);
+    if (PARTS.has('pacing')) await pacingPart(server);
     if (PARTS.has('steady')) await steadyPart(server);
     if (PARTS.has('burst')) await burstPart(server);
     if (PARTS.has('batches')) await batchesPart(server);

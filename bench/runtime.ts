@@ -37,6 +37,11 @@ export interface Runtime {
   readonly lifetimes: number[];
   /** Resolves when the target has finished this many messages. */
   whenFinished(count: number): Promise<void>;
+  /**
+   * The process's CPU time and the clock, read in the runtime's hook at the moment the count given to the
+   * last whenFinished was reached (the last done()), before anything the promise's resolution runs.
+   */
+  readonly reached: { cpu: NodeJS.CpuUsage; at: bigint } | undefined;
   stop(): Promise<void>;
 }
 
@@ -73,12 +78,17 @@ export async function startRuntime(nodes: Array<Record<string, unknown>>): Promi
   const finished = { ok: 0, failed: 0 };
   const lifetimes: number[] = [];
   let waiting: { count: number; resolve: () => void } | undefined;
+  let reached: { cpu: NodeJS.CpuUsage; at: bigint } | undefined;
   RED.hooks.add('onComplete', (event) => {
     if (event.node.id !== 'target') return;
     if (event.msg.sentAt !== undefined) lifetimes.push(performance.now() - event.msg.sentAt);
     if (event.error) finished.failed++;
     else finished.ok++;
-    if (waiting !== undefined && finished.ok + finished.failed >= waiting.count) waiting.resolve();
+    if (waiting !== undefined && finished.ok + finished.failed >= waiting.count) {
+      reached = { cpu: process.cpuUsage(), at: process.hrtime.bigint() };
+      waiting.resolve();
+      waiting = undefined;
+    }
   });
   return {
     // Every message is stamped alike, warm-up included: the same shape for the nodes all along.
@@ -88,8 +98,15 @@ export async function startRuntime(nodes: Array<Record<string, unknown>>): Promi
     },
     finished,
     lifetimes,
-    whenFinished: (count) =>
-      finished.ok + finished.failed >= count ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { count, resolve })),
+    get reached() {
+      return reached;
+    },
+    whenFinished: (count) => {
+      reached = undefined;
+      return finished.ok + finished.failed >= count
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => (waiting = { count, resolve }));
+    },
     stop: async () => {
       await RED.stop();
       rmSync(userDir, { recursive: true, force: true });

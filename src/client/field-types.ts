@@ -120,36 +120,32 @@ export class FieldTypes {
    */
   async write(lines: LineProtocol, target: WriteTarget, signal: AbortSignal | undefined, send: SendLines): Promise<void> {
     if ((await this.reader.detectServer(signal)).api === 'victoriametrics') return send(lines);
-    const text = linesOf(lines);
-    const uses = await this.usesOf(text, target, signal);
-    const matched = matchLines(lines, text, uses);
+    // A batch's body is cut into lines only when one may be rewritten: most batches have no integer field.
+    const measurements = lines instanceof Uint8Array ? measurementsOfBody(lines) : undefined;
+    let text = measurements === undefined ? linesOf(lines) : undefined;
+    const uses = await this.usesOf(measurements ?? measurementsOfLines(text ?? []), target, signal);
+    const linesToMatch = (): readonly string[] => (text ??= linesOf(lines));
+    const matched = anyCoerces(uses) ? matchLines(lines, linesToMatch(), uses) : lines;
     try {
       await send(matched);
     } catch (thrown) {
       if (!(thrown instanceof InfluxDBException) || !(await this.refreshAfter(thrown, uses, signal))) throw thrown;
-      const again = matchLines(lines, text, uses);
+      const again = anyCoerces(uses) ? matchLines(lines, linesToMatch(), uses) : lines;
       if (sameLines(again, matched)) throw thrown;
       await send(again);
     }
   }
 
-  /** Each measurement of the lines, with its entry (read from the server when not kept). */
+  /** Each measurement (as the server reads its name), with its entry (read from the server when not kept). */
   private async usesOf(
-    lines: readonly string[],
+    measurements: ReadonlySet<string>,
     target: WriteTarget,
     signal: AbortSignal | undefined,
   ): Promise<Map<string, Use>> {
     const place = this.placeOf(target);
     const uses = new Map<string, Use>();
-    let last = '';
-    for (const line of lines) {
-      // Lines of one measurement mostly follow each other: the last one's name is compared in place.
-      if (last !== '' && startsWithName(line, last)) continue;
-      last = line.slice(0, measurementEnd(line));
-      const measurement = unescapeName(last);
-      if (uses.has(measurement)) continue;
+    for (const measurement of measurements)
       uses.set(measurement, { key: keyOf(place, measurement), measurement, place, entry: UNKNOWN });
-    }
     await Promise.all([...uses.values()].map(async (use) => (use.entry = await this.entryOf(use, signal))));
     return uses;
   }
@@ -375,9 +371,76 @@ function unquote(text: string): string {
   return text.replace(/\\(.)/g, '$1');
 }
 
+/** The measurements of lines, as the server reads their names. */
+function measurementsOfLines(lines: readonly string[]): Set<string> {
+  const measurements = new Set<string>();
+  let last = '';
+  for (const line of lines) {
+    // Lines of one measurement mostly follow each other: the last one's name is compared in place.
+    if (last !== '' && startsWithName(line, last)) continue;
+    last = line.slice(0, measurementEnd(line));
+    measurements.add(unescapeName(last));
+  }
+  return measurements;
+}
+
+const NEWLINE = 10;
+
+/**
+ * The measurements of a batch's body (UTF-8 lines, each ending in a line break), read from its bytes: each
+ * line's name is compared in place with the last one's, and only a new one is made a string. A body with a
+ * double quote may hold a line break inside a string field, where no line starts: it is read as text.
+ */
+export function measurementsOfBody(body: Uint8Array): Set<string> {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (bytes.includes(QUOTE)) return measurementsOfLines(linesOf(body));
+  const measurements = new Set<string>();
+  let lastStart = 0;
+  let lastEnd = -1;
+  for (let start = 0; start < bytes.length;) {
+    const next = bytes.indexOf(NEWLINE, start);
+    const end = next < 0 ? bytes.length : next;
+    if (lastEnd < 0 || !sameNameBytes(bytes, start, end, lastStart, lastEnd)) {
+      lastStart = start;
+      lastEnd = measurementEndOfBytes(bytes, start, end);
+      measurements.add(unescapeName(bytes.toString('utf8', lastStart, lastEnd)));
+    }
+    start = end + 1;
+  }
+  return measurements;
+}
+
+/** Where the measurement of the line from `start` to `end` ends: as measurementEnd, on bytes (delimiters are ASCII). */
+function measurementEndOfBytes(bytes: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const code = bytes[i];
+    if (code === COMMA || code === SPACE) return i;
+    if (code === BACKSLASH) {
+      const next = bytes[i + 1];
+      if (next === COMMA || next === SPACE || next === EQUALS) i++;
+    }
+  }
+  return end;
+}
+
+/** Whether the line from `start` to `end` begins with the name from `nameStart` to `nameEnd`, then a comma or a space. */
+function sameNameBytes(bytes: Uint8Array, start: number, end: number, nameStart: number, nameEnd: number): boolean {
+  const length = nameEnd - nameStart;
+  if (end - start <= length) return false;
+  const after = bytes[start + length];
+  if (after !== COMMA && after !== SPACE) return false;
+  for (let i = 0; i < length; i++) if (bytes[start + i] !== bytes[nameStart + i]) return false;
+  return true;
+}
+
+function anyCoerces(uses: Map<string, Use>): boolean {
+  for (const use of uses.values()) if (use.entry.coerces) return true;
+  return false;
+}
+
 /** The lines with each number of an integer or unsigned field made one; the lines given when nothing changes. */
 function matchLines(original: LineProtocol, lines: readonly string[], uses: Map<string, Use>): LineProtocol {
-  if (![...uses.values()].some((use) => use.entry.coerces)) return original;
+  if (!anyCoerces(uses)) return original;
   let changed = false;
   let last = '';
   let lastUse: Use | undefined;

@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidMeasurementException, WriteFailedException } from '../../src';
-import { conflictsOf, matchLine, quoteIdentifier, typesOfAnswer, type FieldType } from '../../src/client/field-types';
+import {
+  conflictsOf,
+  matchLine,
+  measurementsOfBody,
+  quoteIdentifier,
+  typesOfAnswer,
+  type FieldType,
+} from '../../src/client/field-types';
 
 const types = (entries: Record<string, FieldType>): Map<string, FieldType> => new Map(Object.entries(entries));
 
@@ -131,5 +138,37 @@ describe('InfluxQL identifiers', () => {
   it('quotes, backslashes and line breaks are escaped inside double quotes', () => {
     assert.equal(quoteIdentifier('a"b\\c\nd'), '"a\\"b\\\\c\\nd"');
     assert.equal(quoteIdentifier('plain'), '"plain"');
+  });
+});
+
+describe("a batch body's measurements, read from its bytes", () => {
+  const body = (lines: string[]): Uint8Array => Buffer.from(lines.map((line) => `${line}\n`).join(''));
+
+  it('names each measurement once, as the server reads it: escapes dropped, UTF-8 kept, one a tag away from another', () => {
+    const names = measurementsOfBody(
+      body([
+        'cpu value=1 1',
+        'cpu,host=a value=2 2',
+        'cpu2 value=3 3',
+        'my\\ m\\,x value=4',
+        'température value=5',
+        'cpu value=6',
+      ]),
+    );
+    assert.deepEqual([...names], ['cpu', 'cpu2', 'my m,x', 'température']);
+  });
+
+  it('a name that starts like the last one is another measurement', () => {
+    assert.deepEqual([...measurementsOfBody(body(['m value=1', 'mm value=2', 'm,t=1 value=3']))], ['m', 'mm']);
+  });
+
+  it('a line break inside a string field starts no line', () => {
+    const names = measurementsOfBody(body(['m s="a\nfake value=1" 1', 'n value=2']));
+    assert.deepEqual([...names], ['m', 'n']);
+  });
+
+  it('a body that is a view into a larger buffer is read from its own bytes', () => {
+    const whole = Buffer.from('x value=0\nm value=1\nn value=2\n');
+    assert.deepEqual([...measurementsOfBody(whole.subarray(10))], ['m', 'n']);
   });
 });
