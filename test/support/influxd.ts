@@ -112,7 +112,8 @@ export class InfluxServer {
     killOnExit(child);
     child.stdout?.on('data', (chunk: Buffer) => this.keepOutput(chunk));
     child.stderr?.on('data', (chunk: Buffer) => this.keepOutput(chunk));
-    const deadline = Date.now() + 30_000;
+    // A restart on a machine busy with fsyncs has been seen to stay silent for 30 s: a start gets 90.
+    const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`influxd exited at start (code ${child.exitCode}):\n${this.output}`);
       try {
@@ -123,7 +124,7 @@ export class InfluxServer {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`influxd did not answer /ping within 30 s:\n${this.output}`);
+    throw new Error(`influxd did not answer /ping within 90 s:\n${this.output}`);
   }
 
   /** Stops influxd (SIGTERM, then SIGKILL) and waits for it to exit. */
