@@ -4,6 +4,7 @@
  * every server reads as a time where a time is compared (InfluxQL and SQL), and Flux's `time(v:)` turns
  * into one.
  */
+import { types } from 'node:util';
 import { InvalidArgumentException, likelyPrecision, parseRfc3339, unitName } from '../core';
 import { describeType, isPlainObject } from '../util';
 
@@ -70,7 +71,8 @@ function boundNs(value: unknown, where: string, now: bigint): bigint {
 }
 
 function anyBoundNs(value: unknown, where: string, now: bigint): bigint {
-  if (value instanceof Date) {
+  // A Date of another realm (a vm context) is a Date too, as core/time.ts reads a point's time.
+  if (value instanceof Date || types.isDate(value)) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) throw new InvalidArgumentException(`${where} is an invalid Date`);
     return BigInt(ms) * 1_000_000n;

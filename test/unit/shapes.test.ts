@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { runInNewContext } from 'node:vm';
 import { fluxParamsExtern } from '../../src/core';
 import {
   dashboard1ChartOf,
@@ -270,6 +271,10 @@ describe('a time range', () => {
     assert.deepEqual(rangeBounds({ start: '2024-05-01T13:00:00.123456789+02:00', stop: '+1h30m' }, 'range', now), {
       start: '2024-05-01T11:00:00.123456789Z',
       stop: '2024-05-01T13:30:00Z',
+    });
+    assert.deepEqual(rangeBounds({ start: runInNewContext(`new Date(${now - 1000})`) as unknown as Date }, 'range', now), {
+      start: '2024-05-01T11:59:59Z',
+      stop: '2024-05-01T12:00:00Z',
     });
     assert.deepEqual(rangeBounds({ start: '-7d', stop: 'now' }, 'range', now), {
       start: '2024-04-24T12:00:00Z',
