@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Client } from '../../src';
-import { collect, helper, inflowNodes, statusTexts, waitFor, type Message } from '../support/flows';
+import { collect, functionNode, helper, inflowNodes, statusTexts, waitFor, type Message } from '../support/flows';
 import { InfluxServer } from '../support/influxd';
 import { InfluxDB2Server } from '../support/servers/influxdb2';
 import { InfluxDB3Server } from '../support/servers/influxdb3';
@@ -200,6 +200,44 @@ describe('msg.range, bound as $start and $stop (params.start and params.stop in 
     const answer = await ask(flow, { params: { who: awkward } });
     assert.equal(flow.caught.length, 0, JSON.stringify(flow.caught[0]?.error));
     assert.deepEqual(answer.payload, [{ time: T0, who: awkward, v: 1, series: 'awkward,who=o"brien\\\\${x}' }]);
+  });
+
+  it('from a Function node: a Date made there (another realm) and msg.format bind and shape as from any node', async () => {
+    await helper.load(
+      [...inflowNodes, functionNode],
+      [
+        { id: 'tab', type: 'tab' },
+        { id: 'cfg', type: 'inflow-config', timeout: 5000, ...configOf('1') },
+        {
+          id: 'fn',
+          type: 'function',
+          z: 'tab',
+          func: `msg.range = { start: new Date(${T0 + 2 * MINUTE}), stop: new Date(${T0 + 5 * MINUTE}) };\nmsg.format = 'rows';\nreturn msg;`,
+          outputs: 1,
+          wires: [['query']],
+        },
+        {
+          id: 'query',
+          type: 'inflow query',
+          z: 'tab',
+          server: 'cfg',
+          query: 'SELECT * FROM weather WHERE time >= $start AND time < $stop',
+          epoch: 'ms',
+          wires: [['results']],
+        },
+        { id: 'catcher', type: 'catch', z: 'tab', scope: ['query'], uncaught: false, wires: [['caught']] },
+        { id: 'results', type: 'helper', z: 'tab' },
+        { id: 'caught', type: 'helper', z: 'tab' },
+      ],
+    );
+    const results = collect(helper.getNode('results'));
+    const caught = collect(helper.getNode('caught'));
+    helper.getNode('fn').receive({});
+    await waitFor(() => results.length + caught.length === 1, 'an answer');
+    assert.equal(caught.length, 0, JSON.stringify(caught[0]?.error));
+    const rows = results[0]?.payload as Array<Record<string, unknown>>;
+    assert.deepEqual([...new Set(rows.map((row) => row.time))], [T0 + 2 * MINUTE, T0 + 3 * MINUTE, T0 + 4 * MINUTE]);
+    assert.equal(rows[0]?.series, 'weather');
   });
 
   it('InfluxDB 1: a duration from now finds the readings of the last hour, and none older', async () => {

@@ -53,7 +53,7 @@ export function warningsOf(nodeId: string): string[] {
     .map((entry) => String(entry.msg));
 }
 
-const functionNode: unknown = require('@node-red/nodes/core/function/10-function.js');
+export const functionNode: unknown = require('@node-red/nodes/core/function/10-function.js');
 
 /**
  * The most common flow: a Function node ("fn", running `func`) building the payload for inflow out ("out",
