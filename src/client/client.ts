@@ -333,8 +333,18 @@ export class Client implements LineSink, AsyncDisposable {
   async writeGzipped(gzipped: Uint8Array, plain: () => Promise<Uint8Array>, options: WriteCallOptions = {}): Promise<void> {
     const fieldTypes = this.#fieldTypes;
     if (fieldTypes === undefined) return this.#sendGzipped(gzipped, plain, options);
+    await this.#writeGzippedMatched(fieldTypes, gzipped, plain, options);
+  }
+
+  /** Gzipped lines matched to the field types: sent as they are when no line changed, else the matched lines. */
+  async #writeGzippedMatched(
+    types: FieldTypes,
+    gzipped: Uint8Array,
+    plain: () => Promise<Uint8Array>,
+    options: WriteCallOptions,
+  ): Promise<void> {
     const lines = await plain();
-    await fieldTypes.write(lines, options, options.signal, (matched) =>
+    await types.write(lines, options, options.signal, (matched) =>
       matched === lines ? this.#sendGzipped(gzipped, () => Promise.resolve(lines), options) : this.#send(matched, options),
     );
   }
@@ -373,12 +383,7 @@ export class Client implements LineSink, AsyncDisposable {
         if (lines.length === 0) return;
         await types.write(lines, call, call.signal, (matched) => this.#send(matched, call));
       },
-      writeGzipped: async (gzipped, plain, call = {}) => {
-        const lines = await plain();
-        await types.write(lines, call, call.signal, (matched) =>
-          matched === lines ? this.#sendGzipped(gzipped, () => Promise.resolve(lines), call) : this.#send(matched, call),
-        );
-      },
+      writeGzipped: (gzipped, plain, call = {}) => this.#writeGzippedMatched(types, gzipped, plain, call),
       resolveTarget: (target) => this.resolveTarget(target),
       answers: (signal) => this.answers(signal),
     };

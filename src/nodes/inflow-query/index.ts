@@ -134,13 +134,14 @@ export = function register(RED: NodeAPI): void {
       const request = def.raw
         ? client.queryRaw(query, options)
         : client.query(query, options).then((series) => {
-            const payload = shapeAnswer(series, shaping.format, shaping.maxPoints);
+            // Flux's field tables joined here, for the chart's series name too; shapeAnswer finds nothing left to join.
+            const joined = shaping.format === 'series' ? series : joinFieldTables(series);
             if (shaping.format === 'chart') {
               msg.action = 'replace';
-              const names = new Set(joinFieldTables(series).map(seriesKeyOf));
+              const names = new Set(joined.map(seriesKeyOf));
               if (names.size === 1) msg.topic = [...names][0];
             }
-            return payload;
+            return shapeAnswer(joined, shaping.format, shaping.maxPoints);
           });
       request.then(
         (result) => {
