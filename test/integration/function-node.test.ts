@@ -145,7 +145,7 @@ describe('payloads built in a Function node', () => {
        return null;`,
       { autocommitEvery: undefined, flushInterval: 60_000 },
     );
-    await run(20, 5000);
+    await run(20, 20_000);
     assert.deepEqual(
       caught.map((msg) => (msg.error as { message?: string }).message),
       [],
@@ -162,7 +162,7 @@ describe('payloads built in a Function node', () => {
       { autocommitEvery: 10, flushInterval: 60_000 },
     );
     const before = await server.writeRequests();
-    await run(40, 5000);
+    await run(40, 20_000);
     assert.equal(caught.length, 0);
     assert.equal((await server.writeRequests()) - before, 4);
     const rows = await server.rows('SELECT value FROM reading', db, 'ms');
@@ -182,7 +182,7 @@ describe('payloads built in a Function node', () => {
        return null;`,
       { autocommitEvery: undefined, flushInterval: 200 },
     );
-    await run(600, 5000);
+    await run(600, 20_000);
     assert.equal(caught.length, 0);
     const rows = await server.rows('SELECT value, note, city FROM reading', db, 'ms');
     assert.deepEqual(
