@@ -105,12 +105,18 @@ export interface NumberedLine {
 /**
  * Entries waiting to be written, oldest first. One slot per entry in each array: an entry costs no
  * object of its own. Taking reads from a moving head rather than shifting the arrays, so taking from a
- * long backlog (an outage, a burst) costs what is taken, not what is left.
+ * long backlog (an outage, a burst) costs what is taken, not what is left. The arrays keep their length
+ * once grown and are written in place from `tail`: emptied by every commit, they would otherwise be grown
+ * again from nothing for the next one (a thousand entries cost about 3,000 slots of garbage per array).
  */
 export class PendingLines<E> {
   private chunk = Buffer.alloc(0);
   private used = 0;
   private head = 0;
+  /** Entries in the arrays, from 0: slots from `head` to `tail` are waiting. */
+  private tail = 0;
+  /** Entries whose bytes are in a chunk (`chunks`, `starts` and `ends` are set up to here); the rest wait in `texts`. */
+  private encoded = 0;
   private readonly chunks: Buffer[] = [];
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
@@ -129,27 +135,28 @@ export class PendingLines<E> {
   constructor(private readonly groupEntries = DEFAULT_GROUP_ENTRIES) {}
 
   get entries(): number {
-    return this.acknowledgements.length - this.head;
+    return this.tail - this.head;
   }
 
   /** The arrival number and point count of the entry `index` places after the oldest; undefined past the newest. */
   arrivalAt(index: number): number | undefined {
-    return this.arrivals[this.head + index];
+    return this.head + index < this.tail ? this.arrivals[this.head + index] : undefined;
   }
 
   sizeAt(index: number): number {
-    return this.sizes[this.head + index] ?? 0;
+    return this.head + index < this.tail ? (this.sizes[this.head + index] as number) : 0;
   }
 
   /** Queues an entry. */
   push(lines: EntryLines, acknowledge: Acknowledge<E>, arrival = 0): void {
     const size = typeof lines === 'string' ? 1 : lines.length;
-    this.arrivals.push(arrival);
     const text = typeof lines === 'string' ? lines : lines.join('\n');
+    const slot = this.tail++;
+    setSlot(this.arrivals, slot, arrival);
+    setSlot(this.sizes, slot, size);
+    setSlot(this.acknowledgements, slot, acknowledge);
     this.texts.push(text);
     this.textUnits += text.length;
-    this.sizes.push(size);
-    this.acknowledgements.push(acknowledge);
     this.lineCount += size;
     if (this.texts.length >= this.groupEntries || this.textUnits >= GROUP_UNITS) this.encode();
   }
@@ -165,15 +172,16 @@ export class PendingLines<E> {
     const ascii = this.chunk.write(joined, this.used) === joined.length;
     let at = this.used;
     for (const text of texts) {
-      this.chunks.push(this.chunk);
-      this.starts.push(at);
+      const slot = this.encoded++;
+      setSlot(this.chunks, slot, this.chunk);
+      setSlot(this.starts, slot, at);
       if (ascii) {
         at += text.length + 1;
       } else {
         at += this.chunk.write(text, at);
         this.chunk[at++] = NEWLINE;
       }
-      this.ends.push(at);
+      setSlot(this.ends, slot, at);
     }
     this.used = at;
     texts.length = 0;
@@ -196,7 +204,7 @@ export class PendingLines<E> {
     let lines = 0;
     let bytes = 0;
     let end = this.head;
-    while (end < this.sizes.length) {
+    while (end < this.tail) {
       const size = this.sizes[end] as number;
       const entryBytes = (this.ends[end] as number) - (this.starts[end] as number);
       if (end > this.head && (lines + size > maxLines || bytes + entryBytes > maxBytes)) break;
@@ -209,7 +217,7 @@ export class PendingLines<E> {
 
   /** Takes the oldest `count` entries. */
   takeOldest(count: number): Batch<E> {
-    const end = Math.min(this.sizes.length, this.head + count);
+    const end = Math.min(this.tail, this.head + count);
     let lines = 0;
     for (let i = this.head; i < end; i++) lines += this.sizes[i] as number;
     return this.takeUntil(end, lines);
@@ -230,8 +238,8 @@ export class PendingLines<E> {
     this.chunks.fill(EMPTY, from, end);
     this.head = end;
     this.lineCount -= lines;
-    // Once the gap is half the arrays, shifting what is left costs no more than what was taken.
-    if (this.head * 2 >= this.sizes.length) this.compact();
+    // Once the gap is half the entries, shifting what is left costs no more than what was taken.
+    if (this.head * 2 >= this.tail) this.compact();
     return batch;
   }
 
@@ -248,16 +256,34 @@ export class PendingLines<E> {
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
+  /** Moves the waiting entries to the front of the arrays, in place: no array is made or shrunk. */
   private compact(): void {
-    const taken = this.head;
-    this.chunks.splice(0, taken);
-    this.starts.splice(0, taken);
-    this.ends.splice(0, taken);
-    this.sizes.splice(0, taken);
-    this.acknowledgements.splice(0, taken);
-    this.arrivals.splice(0, taken);
+    const { head, tail, encoded } = this;
+    if (head < tail) {
+      for (const slots of [this.sizes, this.acknowledgements, this.arrivals]) slots.copyWithin(0, head, tail);
+      for (const slots of [this.chunks, this.starts, this.ends]) slots.copyWithin(0, head, encoded);
+      // The slots left behind would keep what was moved alive after it is taken.
+      this.acknowledgements.fill(TAKEN, tail - head, tail);
+      this.chunks.fill(EMPTY, encoded - head, encoded);
+    }
     this.head = 0;
+    this.tail = tail - head;
+    this.encoded = encoded - head;
+    // After a burst or an outage, slots far beyond what waits are given back rather than kept for good.
+    if (this.sizes.length > KEPT_SLOTS && this.tail * 4 < this.sizes.length) {
+      for (const slots of [this.sizes, this.acknowledgements, this.arrivals, this.chunks, this.starts, this.ends])
+        if (slots.length > this.tail) slots.length = this.tail;
+    }
   }
+}
+
+/** Slots each array keeps however few entries wait: a commit's worth at the largest default sizes. */
+const KEPT_SLOTS = 16_384;
+
+/** Writes a slot of an array that is only ever grown: in place, or at its end. */
+function setSlot<T>(slots: T[], index: number, value: T): void {
+  if (index < slots.length) slots[index] = value;
+  else slots.push(value);
 }
 
 /** What a taken slot holds until the arrays are compacted. */
