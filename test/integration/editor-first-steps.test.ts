@@ -116,8 +116,14 @@ describe('a new user in the editor, in Chromium', () => {
         await folder.click();
         await item.waitFor({ state: 'visible', timeout: 2000 }).catch(() => undefined);
       }
-      await item.click();
-      await page.click('#red-ui-clipboard-dialog-ok');
+      // Import is enabled once the editor has fetched the example the click chose; a click that lands while
+      // the list is still being laid out chooses nothing, and a user clicks again.
+      const importButton = page.locator('#red-ui-clipboard-dialog-ok');
+      for (let tries = 0; tries === 0 || (tries < 5 && !(await importButton.isEnabled())); tries++) {
+        await item.click();
+        await page.waitForSelector('#red-ui-clipboard-dialog-ok:not([disabled])', { timeout: 3000 }).catch(() => undefined);
+      }
+      await importButton.click();
 
       const tab = example.nodes.find((node) => node.type === 'tab')?.id as string;
       // Node-RED's question, when an import holds nodes whose ids the workspace has: a notice with Import copy.
