@@ -57,57 +57,27 @@ const onePoint: Make = (i) => ({ payload: { value: i, timestamp: new Date(BASE_M
 const rows = (i: number): Array<Record<string, unknown>> =>
   Array.from({ length: POINTS }, (_, j) => ({ value: j, timestamp: new Date(BASE_MS + i * POINTS + j) }));
 
+/** inflow out at its defaults but for the commit size and interval, writing to `measurement`, with `settings` over them. */
+const inflowOut = (measurement: string, settings: Record<string, unknown> = {}): Array<Record<string, unknown>> => [
+  ourServer,
+  {
+    id: 'target',
+    type: 'inflow out',
+    z: 'tab',
+    server: 'inflowServer',
+    measurement,
+    autocommitEvery: AUTOCOMMIT_EVERY,
+    flushInterval: FLUSH_INTERVAL,
+    wires: [],
+    ...settings,
+  },
+];
+
 const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: Make }> = {
-  'inflow out': {
-    nodes: [
-      ourServer,
-      {
-        id: 'target',
-        type: 'inflow out',
-        z: 'tab',
-        server: 'inflowServer',
-        measurement: 'single_inflow',
-        autocommitEvery: AUTOCOMMIT_EVERY,
-        flushInterval: FLUSH_INTERVAL,
-        wires: [],
-      },
-    ],
-    make: onePoint,
-  },
+  'inflow out': { nodes: inflowOut('single_inflow'), make: onePoint },
   // The same node with matchFieldTypes off (on is its default, above), and on with the field an integer on the server.
-  'inflow out (field types off)': {
-    nodes: [
-      ourServer,
-      {
-        id: 'target',
-        type: 'inflow out',
-        z: 'tab',
-        server: 'inflowServer',
-        measurement: 'single_inflow_off',
-        autocommitEvery: AUTOCOMMIT_EVERY,
-        flushInterval: FLUSH_INTERVAL,
-        matchFieldTypes: false,
-        wires: [],
-      },
-    ],
-    make: onePoint,
-  },
-  'inflow out (integer field)': {
-    nodes: [
-      ourServer,
-      {
-        id: 'target',
-        type: 'inflow out',
-        z: 'tab',
-        server: 'inflowServer',
-        measurement: 'single_inflow_int',
-        autocommitEvery: AUTOCOMMIT_EVERY,
-        flushInterval: FLUSH_INTERVAL,
-        wires: [],
-      },
-    ],
-    make: onePoint,
-  },
+  'inflow out (field types off)': { nodes: inflowOut('single_inflow_off', { matchFieldTypes: false }), make: onePoint },
+  'inflow out (integer field)': { nodes: inflowOut('single_inflow_int'), make: onePoint },
   'influxdb out': {
     nodes: [
       theirServer,
@@ -142,22 +112,7 @@ const scenarios: Record<string, { nodes: Array<Record<string, unknown>>; make: M
     ],
     make: onePoint,
   },
-  'inflow out (batches)': {
-    nodes: [
-      ourServer,
-      {
-        id: 'target',
-        type: 'inflow out',
-        z: 'tab',
-        server: 'inflowServer',
-        measurement: 'batch_inflow',
-        autocommitEvery: 5,
-        flushInterval: FLUSH_INTERVAL,
-        wires: [],
-      },
-    ],
-    make: (i) => ({ payload: rows(i) }),
-  },
+  'inflow out (batches)': { nodes: inflowOut('batch_inflow', { autocommitEvery: 5 }), make: (i) => ({ payload: rows(i) }) },
   'influxdb batch': {
     nodes: [
       theirServer,
