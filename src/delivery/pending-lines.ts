@@ -113,10 +113,11 @@ export class PendingLines<E> {
   private chunk = Buffer.alloc(0);
   private used = 0;
   private head = 0;
-  /** Entries in the arrays, from 0: slots from `head` to `tail` are waiting. */
+  /**
+   * Entries in the arrays, from 0: slots from `head` to `tail` are waiting. The last `texts.length` of them
+   * wait as text, their `chunks`, `starts` and `ends` not set yet.
+   */
   private tail = 0;
-  /** Entries whose bytes are in a chunk (`chunks`, `starts` and `ends` are set up to here); the rest wait in `texts`. */
-  private encoded = 0;
   private readonly chunks: Buffer[] = [];
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
@@ -171,8 +172,8 @@ export class PendingLines<E> {
     // One byte a unit: every unit is ASCII, and each entry's bytes are where its text was; otherwise each is written again.
     const ascii = this.chunk.write(joined, this.used) === joined.length;
     let at = this.used;
+    let slot = this.tail - texts.length;
     for (const text of texts) {
-      const slot = this.encoded++;
       setSlot(this.chunks, slot, this.chunk);
       setSlot(this.starts, slot, at);
       if (ascii) {
@@ -181,7 +182,7 @@ export class PendingLines<E> {
         at += this.chunk.write(text, at);
         this.chunk[at++] = NEWLINE;
       }
-      setSlot(this.ends, slot, at);
+      setSlot(this.ends, slot++, at);
     }
     this.used = at;
     texts.length = 0;
@@ -256,24 +257,22 @@ export class PendingLines<E> {
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
-  /** Moves the waiting entries to the front of the arrays, in place: no array is made or shrunk. */
+  /** Moves the waiting entries (all encoded: taking encodes first) to the front of the arrays, in place. */
   private compact(): void {
-    const { head, tail, encoded } = this;
+    const { head, tail } = this;
+    const arrays = [this.sizes, this.acknowledgements, this.arrivals, this.chunks, this.starts, this.ends];
     if (head < tail) {
-      for (const slots of [this.sizes, this.acknowledgements, this.arrivals]) slots.copyWithin(0, head, tail);
-      for (const slots of [this.chunks, this.starts, this.ends]) slots.copyWithin(0, head, encoded);
+      for (const slots of arrays) slots.copyWithin(0, head, tail);
       // The slots left behind would keep what was moved alive after it is taken.
       this.acknowledgements.fill(TAKEN, tail - head, tail);
-      this.chunks.fill(EMPTY, encoded - head, encoded);
+      this.chunks.fill(EMPTY, tail - head, tail);
     }
     this.head = 0;
     this.tail = tail - head;
-    this.encoded = encoded - head;
     // After a burst or an outage, slots far beyond what waits are given back rather than kept for good.
-    if (this.sizes.length > KEPT_SLOTS && this.tail * 4 < this.sizes.length) {
-      for (const slots of [this.sizes, this.acknowledgements, this.arrivals, this.chunks, this.starts, this.ends])
-        if (slots.length > this.tail) slots.length = this.tail;
-    }
+    const kept = Math.max(this.tail, KEPT_SLOTS);
+    if (this.sizes.length > KEPT_SLOTS && this.tail * 4 < this.sizes.length)
+      for (const slots of arrays) if (slots.length > kept) slots.length = kept;
   }
 }
 
