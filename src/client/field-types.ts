@@ -14,12 +14,16 @@ import {
   ConnectionFailedException,
   DatabaseNotFoundException,
   ForbiddenException,
+  influxqlIdentifier,
   InfluxDBException,
+  INT64_MAX,
+  INT64_MIN,
   InvalidMeasurementException,
   linesOf,
   nameStep,
   RetentionPolicyNotFoundException,
   TimeoutException,
+  UINT64_MAX,
   UnauthorizedException,
   type LineProtocol,
   type WriteTarget,
@@ -191,8 +195,8 @@ export class FieldTypes {
     const { measurement, place } = use;
     const from =
       place.retentionPolicy === undefined
-        ? quoteIdentifier(measurement)
-        : `${quoteIdentifier(place.retentionPolicy)}.${quoteIdentifier(measurement)}`;
+        ? influxqlIdentifier(measurement)
+        : `${influxqlIdentifier(place.retentionPolicy)}.${influxqlIdentifier(measurement)}`;
     let answer: RawQueryResponse;
     await this.turn();
     try {
@@ -300,11 +304,6 @@ const UNKNOWN: Entry = Object.freeze({ types: undefined, coerces: false, at: 0 }
 
 function keyOf(place: Place, measurement: string): string {
   return JSON.stringify([place.database ?? null, place.retentionPolicy ?? null, measurement]);
-}
-
-/** An InfluxQL identifier, double-quoted with its backslashes, quotes and line breaks escaped (as influxql.QuoteIdent does). */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 /** The types of a SHOW FIELD KEYS answer, or undefined when it is not one. A field of two types (1.x across shards) is left out. */
@@ -540,10 +539,6 @@ export function matchLine(line: string, types: ReadonlyMap<string, FieldType>, m
   }
   return out === undefined ? line : out + line.slice(copied);
 }
-
-const INT64_MAX = 9_223_372_036_854_775_807n;
-const INT64_MIN = -9_223_372_036_854_775_808n;
-const UINT64_MAX = 18_446_744_073_709_551_615n;
 
 /** A float's text as the integer or unsigned value the server's type wants; undefined for a value that is no float. */
 function typedNumber(text: string, type: 'integer' | 'unsigned', key: string, measurement: string): string | undefined {

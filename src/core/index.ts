@@ -18,6 +18,6 @@ export * from './time';
 export { defaultTagsAdder, scaleTimestamps, timestampOf } from './timestamps';
 export { addCheckedLines, lineProblem } from './line-check';
 export { parseJson, type JsonValue } from './json';
-export { checkedParams, fluxParamsExtern, paramsJson, type QueryParam, type QueryParams } from './params';
+export { checkedParams, fluxParamsExtern, influxqlIdentifier, paramsJson, type QueryParam, type QueryParams } from './params';
 export type { WriteTarget } from './target';
 export * from './vocabulary';

@@ -43,9 +43,9 @@ export interface PointData {
   readonly timestamp?: Timestamp | undefined;
 }
 
-const UINT64_MAX = 18_446_744_073_709_551_615n;
-const INT64_MAX = 9_223_372_036_854_775_807n;
-const INT64_MIN = -9_223_372_036_854_775_808n;
+export const UINT64_MAX = 18_446_744_073_709_551_615n;
+export const INT64_MAX = 9_223_372_036_854_775_807n;
+export const INT64_MIN = -9_223_372_036_854_775_808n;
 
 // Per-context character tables, indexed by char code below 128. What 1.x does was measured on the
 // server: it unescapes `\,` `\ ` `\=` `\"` in measurement names and field keys, keeps any other

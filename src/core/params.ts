@@ -7,13 +7,17 @@
  */
 import { quote } from '../util';
 import { InvalidArgumentException } from './errors';
+import { INT64_MAX, INT64_MIN } from './line-protocol';
 
 export type QueryParam = string | number | bigint | boolean;
 export type QueryParams = Readonly<Record<string, QueryParam>>;
 
-const INT64_MAX = 9_223_372_036_854_775_807n;
-const INT64_MIN = -9_223_372_036_854_775_808n;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A name as an InfluxQL identifier: in double quotes, its backslashes, quotes and line breaks escaped (influxql.QuoteIdent). */
+export function influxqlIdentifier(name: string): string {
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
 
 /** The parameters as given, once each value is one a query can bind: a finite number, a bigint, text or true/false. */
 export function checkedParams(params: Readonly<Record<string, unknown>>): QueryParams {

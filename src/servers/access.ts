@@ -133,8 +133,3 @@ export function nothingToList(server: string, kind: ListKind): ConfigurationExce
   };
   return new ConfigurationException(`${server} has no ${names[kind]} to list`);
 }
-
-/** A name as an InfluxQL identifier: in double quotes, its backslashes, quotes and line breaks escaped. */
-export function influxqlIdentifier(name: string): string {
-  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
-}

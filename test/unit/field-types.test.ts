@@ -2,14 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidMeasurementException, WriteFailedException } from '../../src';
-import {
-  conflictsOf,
-  matchLine,
-  measurementsOfBody,
-  quoteIdentifier,
-  typesOfAnswer,
-  type FieldType,
-} from '../../src/client/field-types';
+import { influxqlIdentifier } from '../../src/core';
+import { conflictsOf, matchLine, measurementsOfBody, typesOfAnswer, type FieldType } from '../../src/client/field-types';
 
 const types = (entries: Record<string, FieldType>): Map<string, FieldType> => new Map(Object.entries(entries));
 
@@ -136,8 +130,8 @@ describe('SHOW FIELD KEYS answers', () => {
 
 describe('InfluxQL identifiers', () => {
   it('quotes, backslashes and line breaks are escaped inside double quotes', () => {
-    assert.equal(quoteIdentifier('a"b\\c\nd'), '"a\\"b\\\\c\\nd"');
-    assert.equal(quoteIdentifier('plain'), '"plain"');
+    assert.equal(influxqlIdentifier('a"b\\c\nd'), '"a\\"b\\\\c\\nd"');
+    assert.equal(influxqlIdentifier('plain'), '"plain"');
   });
 });
 
