@@ -257,11 +257,13 @@ export class Replay {
     if (part.lines !== undefined) return this.context.attempt(part.lines, request.target);
     // A record that cannot be unpacked is told apart from the server's failures, which the writer reports.
     let unpackFailure: UnpackError | undefined;
+    // Unpacked once at most: for a sink that rewrites lines, and again to isolate a rejection, the same bytes.
+    let unpacked: Promise<Uint8Array> | undefined;
     const plain = (): Promise<Uint8Array> =>
-      plainOf(request.records).catch((error: unknown) => {
+      (unpacked ??= plainOf(request.records).catch((error: unknown) => {
         if (error instanceof UnpackError) unpackFailure = error;
         throw error;
-      });
+      }));
     const gzipped = (request.records[0] as StoredRecord).gzipped;
     const failure = gzipped
       ? await this.context.attemptGzipped(joinedBody(request.records), plain, request.target)
