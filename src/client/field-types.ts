@@ -112,11 +112,6 @@ export class FieldTypes {
     this.retryAfter = options.retryAfter ?? FIELD_TYPES_DEFAULTS.retryAfter;
   }
 
-  /** Measurements whose types are kept now. */
-  get size(): number {
-    return this.entries.size;
-  }
-
   /**
    * Sends the lines matched to the server's field types; after a field type conflict that types read
    * again would change, once more with them. Throws an InvalidMeasurementException for a number the

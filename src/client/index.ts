@@ -37,5 +37,5 @@ export {
   type RecordOutcome,
   type Where,
 } from './write-input';
-export { FIELD_TYPES_DEFAULTS, type FieldType, type FieldTypesOptions } from './field-types';
+export type { FieldType, FieldTypesOptions } from './field-types';
 export { WriteApi, WriteOptions, type WriteApiOptions } from './write-api';

@@ -6,13 +6,5 @@ export { BatchWriter, type Acknowledge, type BatchWriterOptions, type EntryLines
 export { RetryPolicy, type RetryOptions } from './backoff';
 export { BufferBudget } from './buffer-budget';
 export type { LineSink } from './sink';
-export { REPLAY_DEFAULTS, type ReplayOptions } from './replay';
-export {
-  Spool,
-  SpoolBudget,
-  SpoolLockedError,
-  type SpoolDamage,
-  type SpoolOptions,
-  type SpoolRecord,
-  type StoredRecord,
-} from './spool';
+export type { ReplayOptions } from './replay';
+export { Spool, SpoolBudget, SpoolLockedError, type SpoolDamage, type SpoolOptions, type SpoolRecord } from './spool';
