@@ -428,7 +428,7 @@ export class BatchWriter implements BufferHolder {
     for (let attempt = 1; ; attempt++) {
       let stored: boolean;
       try {
-        stored = await spool.append({ target: this.spooledTarget(), body: batch.body() });
+        stored = await spool.append({ target: this.spooledTarget(), body: batch.body(), lines: batch.lineCount });
       } catch (error) {
         if (attempt < SPOOL_ATTEMPTS && !this.backoff.closing) {
           await this.pauses.sleep(SPOOL_RETRY_DELAY * attempt);

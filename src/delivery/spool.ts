@@ -53,6 +53,11 @@ export interface SpoolRecord {
   target: WriteTarget;
   /** Line protocol, each line ending in a newline: a request body. */
   body: Uint8Array;
+  /**
+   * Its points, when the caller knows them; otherwise its line breaks are counted, which is one too many
+   * for each string value holding a line break.
+   */
+  lines?: number | undefined;
 }
 
 /** A record as it is kept, read whole and checked: its lines gzipped or as they are. */
@@ -253,7 +258,7 @@ export class Spool {
     return this.serially(async () => {
       if (this.released) throw new ClientClosedException(`the spool in ${this.directory} is closed`);
       const { database: d, retentionPolicy: r, bucket: b, org: o } = record.target;
-      const n = countLines(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), 0, plain.byteLength);
+      const n = record.lines ?? countLines(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), 0, plain.byteLength);
       const z = this.compress ? 1 : undefined;
       const meta = Buffer.from(`${JSON.stringify({ d, r, b, o, n, u: plain.byteLength, z })}\n`);
       const size = HEADER_BYTES + meta.length + stored.length;

@@ -297,4 +297,12 @@ describe('Spool', () => {
     assert.equal(spool.damage[0]?.offset, good.length);
     await spool.close();
   });
+  it('keeps the point count a record is given: a string value holding a line break is one point, not two', async () => {
+    const spool = Spool.open(directory());
+    const body = Buffer.from('m note="first line\nsecond line" 1\n');
+    assert.equal(await spool.append({ target: {}, body, lines: 1 }), true);
+    const [stored] = await spool.oldest({ records: 10, lines: 5000, bytes: 1 << 20 });
+    assert.equal(stored?.lines, 1);
+    await spool.close();
+  });
 });
