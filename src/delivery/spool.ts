@@ -253,9 +253,12 @@ export class Spool {
    */
   async append(record: SpoolRecord): Promise<boolean> {
     const plain = record.body;
-    // Packed before its turn at the disk: the packing runs in libuv's threads while an earlier record is fsynced.
-    const stored = this.compress ? await gzip(plain, { level: zlib.Z_BEST_SPEED }) : plain;
+    // Packed while an earlier record is fsynced (in libuv's threads), but written in the order appended: a
+    // record whose packing ends first must not go to disk before one appended ahead of it.
+    const packing = this.compress ? gzip(plain, { level: zlib.Z_BEST_SPEED }) : Promise.resolve(plain);
+    packing.catch(() => undefined);
     return this.serially(async () => {
+      const stored = await packing;
       if (this.released) throw new ClientClosedException(`the spool in ${this.directory} is closed`);
       const { database: d, retentionPolicy: r, bucket: b, org: o } = record.target;
       const n = record.lines ?? countLines(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), 0, plain.byteLength);

@@ -305,4 +305,20 @@ describe('Spool', () => {
     assert.equal(stored?.lines, 1);
     await spool.close();
   });
+  it('writes records in the order they were appended, when a later one is packed sooner', async () => {
+    const spool = Spool.open(directory());
+    const large = Buffer.from(Array.from({ length: 100_000 }, (_, i) => `m,host=h${i % 97} v=${i * 7919} ${i}\n`).join(''));
+    const small = Buffer.from('m v=1 1\n');
+    const appended = [
+      spool.append({ target: { database: 'first' }, body: large }),
+      spool.append({ target: { database: 'second' }, body: small }),
+    ];
+    assert.deepEqual(await Promise.all(appended), [true, true]);
+    const stored = await spool.oldest({ records: 10, lines: 1_000_000, bytes: 1 << 30 });
+    assert.deepEqual(
+      stored.map((record) => record.target.database),
+      ['first', 'second'],
+    );
+    await spool.close();
+  });
 });
