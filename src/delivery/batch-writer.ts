@@ -114,7 +114,7 @@ const SPOOL_RETRY_DELAY = 50;
  * `maxInFlight` requests are under way; whatever arrives meanwhile goes in the next once that is due
  * (so batches grow with load, and a steady flow makes one request a batch, not a batch and the few
  * entries that came during its write). Batches in flight at once may land in either order: every
- * point carries its own time.
+ * point carries its own time. They go to disk in the order they were taken, whichever fails first.
  *
  * A write that fails for a passing reason (network, timeout, 5xx, 429) is retried with backoff, or
  * spooled; a batch the server rejects (400, 413) is split until the entries that own the rejected
@@ -149,6 +149,12 @@ export class BatchWriter implements BufferHolder {
   private jittering = false;
   /** Aborted at the close deadline: a server that hangs cannot hold the close up for a request's whole timeout. */
   private readonly abandon = new AbortController();
+  /**
+   * Resolves once every batch taken so far is written, on disk or ended. A batch goes to disk only after
+   * those taken before it: two requests in flight fail in either order, and the spool must replay them
+   * in the order their messages came.
+   */
+  private taken: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly sink: LineSink,
@@ -379,8 +385,23 @@ export class BatchWriter implements BufferHolder {
     this.budget.lines -= lineCount;
     this.inFlightEntries += batch.entries;
     this.inFlightPoints += lineCount;
+    const earlier = this.taken;
+    let settle = (): void => undefined;
+    this.taken = Promise.all([earlier, new Promise<void>((resolve) => (settle = resolve))]);
+    try {
+      await this.settle(batch, earlier);
+    } finally {
+      settle();
+    }
+    this.inFlightEntries -= batch.entries;
+    this.inFlightPoints -= lineCount;
+    this.options.onChange?.();
+  }
+
+  /** Writes a batch, or its parts the server takes, and acknowledges each entry; `earlier`: see `taken`. */
+  private async settle(batch: Batch<InfluxDBException>, earlier: Promise<unknown>): Promise<void> {
     await isolateRejected(batch, {
-      write: (part) => this.deliver(part),
+      write: (part) => this.deliver(part, earlier),
       split: (part) => (part.entries > 1 ? part.halves() : undefined),
       end: (part, failure) => {
         if (failure !== undefined && isRejection(failure)) this.refusedPoints += part.lineCount;
@@ -393,9 +414,6 @@ export class BatchWriter implements BufferHolder {
         return true;
       },
     });
-    this.inFlightEntries -= batch.entries;
-    this.inFlightPoints -= lineCount;
-    this.options.onChange?.();
   }
 
   /**
@@ -404,15 +422,15 @@ export class BatchWriter implements BufferHolder {
    * spool, or while the disk fails, it is retried in memory (and on disk again at each retry). The
    * error that ended it, or undefined.
    */
-  private async deliver(batch: Batch<InfluxDBException>): Promise<InfluxDBException | undefined> {
+  private async deliver(batch: Batch<InfluxDBException>, earlier: Promise<unknown>): Promise<InfluxDBException | undefined> {
     const spool = this.options.spool;
-    if (spool !== undefined && !spool.empty && (await this.spoolAway(spool, batch))) return undefined;
+    if (spool !== undefined && !spool.empty && (await this.spoolAway(spool, batch, earlier))) return undefined;
     const body = batch.body();
     for (;;) {
       await this.pauses.sleep(this.backoff.waitTime());
       const error = await this.attempt(body, this.options.target);
       if (error === undefined) return undefined;
-      if (error.retryable && spool !== undefined && (await this.spoolAway(spool, batch))) return undefined;
+      if (error.retryable && spool !== undefined && (await this.spoolAway(spool, batch, earlier))) return undefined;
       if (!this.backoff.shouldRetry(error)) return error;
       this.backoff.schedule(error);
       this.options.onChange?.();
@@ -424,7 +442,8 @@ export class BatchWriter implements BufferHolder {
    * done), trying again at once when the disk fails for a moment; false when the spool is full or the
    * disk keeps failing: the batch stays in memory.
    */
-  private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>): Promise<boolean> {
+  private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>, earlier: Promise<unknown>): Promise<boolean> {
+    await earlier;
     for (let attempt = 1; ; attempt++) {
       let stored: boolean;
       try {

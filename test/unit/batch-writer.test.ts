@@ -445,4 +445,57 @@ describe('BatchWriter with a spool', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('spools two requests that fail together in the order their messages came, whichever failure arrives first', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { Spool } = await import('../../src/delivery');
+    const dir = mkdtempSync(path.join(tmpdir(), 'inflow-writer-order-'));
+    try {
+      let up = false;
+      let requests = 0;
+      let inFlight = 0;
+      let mostInFlight = 0;
+      const written: string[] = [];
+      const sink: LineSink = {
+        precision: 'ns',
+        async writeLines(lines) {
+          const request = ++requests;
+          if (up) {
+            written.push(...linesOf(lines));
+            return;
+          }
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          // The first request's failure comes last: a slow timeout beside a quick refusal.
+          await pause(request === 1 ? 150 : 5);
+          inFlight--;
+          throw new ConnectionFailedException('refused');
+        },
+      };
+      const spool = Spool.open(dir);
+      const writer = new BatchWriter(sink, { batchSize: 1, flushInterval: 0, spool, retry: { firstDelay: 30, jitter: 0 } });
+      const message = (first: number): string[] => Array.from({ length: 5000 }, (_, i) => `m v=${first + i}`);
+      const acks: Array<string | undefined> = [];
+      // A whole request's worth each: the second goes out beside the first.
+      writer.add(message(0), (error) => acks.push(error?.code));
+      writer.add(message(5000), (error) => acks.push(error?.code));
+      await writer.flush();
+      assert.deepEqual(
+        [acks, mostInFlight],
+        [[undefined, undefined], 2],
+        'both acknowledged once on disk, from two requests at once',
+      );
+      up = true;
+      const deadline = Date.now() + 5000;
+      while (!spool.empty && Date.now() < deadline) await pause(20);
+      assert.equal(spool.empty, true);
+      assert.deepEqual(written.slice(0, 5000), message(0), "the first message's points first");
+      assert.deepEqual(written.slice(5000), message(5000));
+      await writer.close();
+      await spool.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
