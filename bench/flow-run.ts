@@ -18,6 +18,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { constants as performanceConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import path from 'node:path';
 import { BASE_MS, servers, startRuntime, warmupCount } from './runtime';
 
@@ -176,7 +177,8 @@ function threadTimes(): Map<string, { user: number; system: number }> {
   for (const task of readdirSync('/proc/self/task')) {
     try {
       const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // Node names every thread `node`: the main thread is told apart by its id, the process's own.
+      const name = task === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const kept = times.get(name) ?? { user: 0, system: 0 };
       // utime and stime, in clock ticks of 10 ms.
@@ -272,7 +274,13 @@ async function main(): Promise<void> {
     ? setInterval(() => (peakSockets = Math.max(peakSockets, openSockets())), RATE > 0 ? 1000 : 250)
     : undefined;
   runtime.lifetimes.length = 0;
+  // Full collections of the old generation: one costs this process about 100 ms of CPU, threads included, so a
+  // timed run that has one reads 2 us a message higher than one that has none (docs/performance.md).
+  const collections: PerformanceEntry[] = [];
+  const collector = new PerformanceObserver((list) => collections.push(...list.getEntries()));
+  collector.observe({ entryTypes: ['gc'] });
   const profiler = await startProfile();
+  const timedFrom = performance.now();
   const threadsBefore = process.env.BENCH_THREADS === undefined ? undefined : threadTimes();
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
@@ -299,7 +307,17 @@ async function main(): Promise<void> {
       );
     }
   }
+  const timedTo = performance.now();
   await profiler?.stop();
+  // The observer is told of collections a moment after them.
+  await new Promise((resolve) => setImmediate(resolve));
+  collector.disconnect();
+  const majorCollections = collections.filter(
+    (entry) =>
+      (entry.detail as { kind?: number } | undefined)?.kind === performanceConstants.NODE_PERFORMANCE_GC_MAJOR &&
+      entry.startTime >= timedFrom &&
+      entry.startTime <= timedTo,
+  ).length;
   clearInterval(sampler);
   clearInterval(socketSampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -317,6 +335,7 @@ async function main(): Promise<void> {
       medianLifetimeMs,
       cpuMicros,
       peakSockets: sampling ? peakSockets : undefined,
+      majorCollections,
     }),
   );
   process.exit(0);

@@ -15,7 +15,7 @@
  * and POSTs them at the same concurrency, on shared cores and then pinned (taskset: Node-RED on one core,
  * influxd on the other).
  *   npm run bench:flow [-- --steady 50000 --rate 5000 --messages 100000 --batches 100 --batch-size 1000 --repeat 5
- *                          --only pacing,steady,burst,batches]
+ *                          --only pacing,long,steady,burst,batches --long-seconds 60]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -35,7 +35,9 @@ const REPEAT = numberArg('--repeat', 5);
 const STEADY = numberArg('--steady', 50_000);
 const STEADY_RATE = numberArg('--rate', 5000);
 const DATABASE = 'bench';
-const PARTS = new Set(listArg('--only', ['pacing', 'steady', 'burst', 'batches']));
+const PARTS = new Set(listArg('--only', ['pacing', 'long', 'steady', 'burst', 'batches']));
+/** How long the long part's one run of each node lasts: long enough for several full collections of the old generation. */
+const LONG_SECONDS = numberArg('--long-seconds', 60);
 /** Rounds of the two pacings side by side: their difference is a microsecond or two, and a round moves by more. */
 const PACING_ROUNDS = Math.max(REPEAT, 7);
 type Pacing = 'timeouts' | 'ticks';
@@ -74,7 +76,18 @@ interface Result {
   influxMicros?: number;
   /** Most sockets Node-RED's process had open at once during the timed run. */
   peakSockets?: number;
+  /** Full collections of the old generation during the timed run. */
+  majorCollections?: number;
 }
+
+/** A round's figure, marked `*` when inflow out's run of it had a full collection of the old generation. */
+function marked(figure: string, run: Result): string {
+  return (run.majorCollections ?? 0) > 0 ? `${figure}*` : figure;
+}
+
+const MARK_WORDS =
+  '  *: a full collection of the old generation (mark-compact) fell in the timed run of inflow out: about 100 ms of CPU, ' +
+  'which V8 does every 10 to 20 s at this pace while messages are held (docs/performance.md)';
 
 /** While set, Node-RED (and the ceiling, in this process) run on one core and influxd on the other. */
 let pinnedCores: { node: string; influx: string } | undefined;
@@ -458,7 +471,7 @@ async function pacingPart(server: InfluxServer): Promise<void> {
       `${middle(ours.map(perMessage)).toFixed(1)} us`,
       `${middle(idle.map(perMessage)).toFixed(1)} us`,
       `${middle(extras).toFixed(1)} us`,
-      extras.map((value) => value.toFixed(1)).join(', '),
+      extras.map((value, i) => marked(value.toFixed(1), ours[i] as Result)).join(', '),
       `${ours.reduce((n, run) => n + (run.stored === run.points ? 0 : 1), 0)}`,
     ];
   });
@@ -467,7 +480,40 @@ async function pacingPart(server: InfluxServer): Promise<void> {
     rows,
   );
   for (const pacing of PACINGS) console.log(`  ${pacing}: ${PACING_WORDS[pacing]}`);
+  console.log(MARK_WORDS);
   console.log('target: at most 3 us above the do-nothing node under both pacings (the median of the rounds)\n');
+}
+
+/**
+ * One long run of inflow out, the do-nothing node and the holding node at the steady rate (`ticks`): a timed run
+ * of 10 s has a full collection of the old generation or not, a gateway has one every so often, all day long.
+ */
+async function longPart(server: InfluxServer): Promise<void> {
+  const long = STEADY_RATE * LONG_SECONDS;
+  const perMessage = (run: Result): number => (run.cpuMicros ?? 0) / run.messages;
+  const [[oursLong], [idleLong], [holdingLong]] = (await rounds(
+    server,
+    [
+      scenario(server, 'inflow out', 'single_inflow', long, 1, { rate: STEADY_RATE, pacing: 'ticks' }),
+      scenario(server, 'do-nothing node', undefined, long, 1, { rate: STEADY_RATE, pacing: 'ticks' }),
+      scenario(server, 'holding node', undefined, long, 1, {
+        rate: STEADY_RATE,
+        pacing: 'ticks',
+        holdMs: ([inflowOut]) =>
+          Math.round(Math.max(0, (inflowOut?.medianLifetimeMs ?? 0) - (500 * NODE_COMMIT_EVERY) / STEADY_RATE)),
+      }),
+    ],
+    1,
+  )) as [[Result], [Result], [Result]];
+  const collectionsOf = (run: Result): string =>
+    `${run.majorCollections ?? 0} full collection${run.majorCollections === 1 ? '' : 's'}`;
+  console.log(
+    `Steady ${STEADY_RATE.toLocaleString('en')} messages/s for ${LONG_SECONDS} s (ticks, one run each): inflow out ` +
+      `${(perMessage(oursLong) - perMessage(idleLong)).toFixed(1)} us a message above the do-nothing node ` +
+      `(${collectionsOf(oursLong)} against ${collectionsOf(idleLong)}; messages held ${(oursLong.medianLifetimeMs ?? 0).toFixed(0)} ms, ` +
+      `the median), of which holding each message as long ${(perMessage(holdingLong) - perMessage(idleLong)).toFixed(1)} us ` +
+      `(${collectionsOf(holdingLong)})\n`,
+  );
 }
 
 /** One-point messages as fast as the runtime takes them, on shared and on pinned cores. */
@@ -500,7 +546,7 @@ async function burstPart(server: InfluxServer): Promise<void> {
       )) as [Result[], Result[], Result[], Result[] | undefined, Result[] | undefined, Result[] | undefined];
       table([ours, ...(peer === undefined ? [] : [peer]), ceiling, holding].map(median));
       const shares = (runs: Result[], idle: Result[]): string =>
-        runs.map((run, i) => percent(rate(run) / rate(idle[i] as Result), 1)).join(', ');
+        runs.map((run, i) => marked(percent(rate(run) / rate(idle[i] as Result), 1), run)).join(', ');
       console.log(
         `inflow out: ${percent(shareOf(ours, ceiling), 1)} of the runtime's ceiling${shared ? ' (target at least 50% in every round)' : ''}` +
           ` (rounds: ${shares(ours, ceiling)})` +
@@ -515,8 +561,9 @@ async function burstPart(server: InfluxServer): Promise<void> {
         );
       console.log(
         `holding node (writes nothing; holds each message as long as inflow out did in its round): ${percent(shareOf(holding, ceiling), 1)} ` +
-          `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's\n`,
+          `of the ceiling, peak RSS ${aboveOrBelow(extraRssOf(holding, ceiling))} the do-nothing node's`,
       );
+      console.log(`${MARK_WORDS}\n`);
     });
   }
 }
@@ -547,6 +594,7 @@ async function main(): Promise<void> {
   try {
     await server.createDatabase(DATABASE);
     if (PARTS.has('pacing')) await pacingPart(server);
+    if (PARTS.has('long')) await longPart(server);
     if (PARTS.has('steady')) await steadyPart(server);
     if (PARTS.has('burst')) await burstPart(server);
     if (PARTS.has('batches')) await batchesPart(server);
