@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   BatchWriter,
@@ -13,6 +16,7 @@ import {
   type LineSink,
   type LineProtocol,
 } from '../../src';
+import { Spool } from '../../src/delivery';
 
 /** The lines of a request body, as a server reads them. */
 function linesOf(body: LineProtocol): string[] {
@@ -405,14 +409,19 @@ describe('BatchWriter caps that mean what they say', () => {
   });
 });
 
+/** Runs `use` with a temporary folder for a spool, removed after. */
+async function inSpoolFolder(use: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'inflow-writer-spool-'));
+  try {
+    await use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('BatchWriter with a spool', () => {
   it('acknowledges batches once spooled while the server is away, then replays them in order', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
-    const { Spool } = await import('../../src/delivery');
-    const dir = mkdtempSync(path.join(tmpdir(), 'inflow-writer-spool-'));
-    try {
+    await inSpoolFolder(async (dir) => {
       let up = false;
       const written: string[] = [];
       const sink: LineSink = {
@@ -441,18 +450,11 @@ describe('BatchWriter with a spool', () => {
       );
       await writer.close();
       await spool.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('spools two requests that fail together in the order their messages came, whichever failure arrives first', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
-    const { Spool } = await import('../../src/delivery');
-    const dir = mkdtempSync(path.join(tmpdir(), 'inflow-writer-order-'));
-    try {
+    await inSpoolFolder(async (dir) => {
       let up = false;
       let requests = 0;
       let inFlight = 0;
@@ -494,8 +496,6 @@ describe('BatchWriter with a spool', () => {
       assert.deepEqual(written.slice(5000), message(5000));
       await writer.close();
       await spool.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
