@@ -386,12 +386,12 @@ export class BatchWriter implements BufferHolder {
     this.inFlightEntries += batch.entries;
     this.inFlightPoints += lineCount;
     const earlier = this.taken;
-    let settle = (): void => undefined;
-    this.taken = Promise.all([earlier, new Promise<void>((resolve) => (settle = resolve))]);
+    let ended = (): void => undefined;
+    this.taken = Promise.all([earlier, new Promise<void>((resolve) => (ended = resolve))]);
     try {
       await this.settle(batch, earlier);
     } finally {
-      settle();
+      ended();
     }
     this.inFlightEntries -= batch.entries;
     this.inFlightPoints -= lineCount;
@@ -440,7 +440,8 @@ export class BatchWriter implements BufferHolder {
   /**
    * Appends the batch's lines to the spool, where they are safe (deliver then reports the batch as
    * done), trying again at once when the disk fails for a moment; false when the spool is full or the
-   * disk keeps failing: the batch stays in memory.
+   * disk keeps failing: the batch stays in memory. It goes to disk once `earlier` (the batches taken before
+   * it, written, spooled or ended) has resolved.
    */
   private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>, earlier: Promise<unknown>): Promise<boolean> {
     await earlier;

@@ -476,7 +476,14 @@ describe('BatchWriter with a spool', () => {
         },
       };
       const spool = Spool.open(dir);
-      const writer = new BatchWriter(sink, { batchSize: 1, flushInterval: 0, spool, retry: { firstDelay: 30, jitter: 0 } });
+      // The backlog replayed a request at a time, so that what the server gets is the order on disk.
+      const writer = new BatchWriter(sink, {
+        batchSize: 1,
+        flushInterval: 0,
+        spool,
+        retry: { firstDelay: 30, jitter: 0 },
+        replay: { inFlight: 1 },
+      });
       const message = (first: number): string[] => Array.from({ length: 5000 }, (_, i) => `m v=${first + i}`);
       const acks: Array<string | undefined> = [];
       // A whole request's worth each: the second goes out beside the first.
