@@ -150,11 +150,11 @@ export class BatchWriter implements BufferHolder {
   /** Aborted at the close deadline: a server that hangs cannot hold the close up for a request's whole timeout. */
   private readonly abandon = new AbortController();
   /**
-   * Resolves once every batch taken so far is written, on disk or ended. A batch goes to disk only after
-   * those taken before it: two requests in flight fail in either order, and the spool must replay them
-   * in the order their messages came.
+   * Batches taken and not yet written, on disk or ended, each by the promise of its end. A batch goes to
+   * disk only after those taken before it: two requests in flight fail in either order, and the spool must
+   * replay them in the order their messages came.
    */
-  private taken: Promise<unknown> = Promise.resolve();
+  private readonly unsettled = new Set<Promise<void>>();
 
   constructor(
     private readonly sink: LineSink,
@@ -385,12 +385,16 @@ export class BatchWriter implements BufferHolder {
     this.budget.lines -= lineCount;
     this.inFlightEntries += batch.entries;
     this.inFlightPoints += lineCount;
-    const earlier = this.taken;
+    // Waited for only by a batch on its way to disk: a batch written at once keeps nothing of the others alive.
+    const before = [...this.unsettled];
+    const earlier = (): Promise<unknown> => Promise.all(before);
     let ended = (): void => undefined;
-    this.taken = Promise.all([earlier, new Promise<void>((resolve) => (ended = resolve))]);
+    const end = new Promise<void>((resolve) => (ended = resolve));
+    this.unsettled.add(end);
     try {
       await this.settle(batch, earlier);
     } finally {
+      this.unsettled.delete(end);
       ended();
     }
     this.inFlightEntries -= batch.entries;
@@ -398,8 +402,8 @@ export class BatchWriter implements BufferHolder {
     this.options.onChange?.();
   }
 
-  /** Writes a batch, or its parts the server takes, and acknowledges each entry; `earlier`: see `taken`. */
-  private async settle(batch: Batch<InfluxDBException>, earlier: Promise<unknown>): Promise<void> {
+  /** Writes a batch, or its parts the server takes, and acknowledges each entry; `earlier`: see `unsettled`. */
+  private async settle(batch: Batch<InfluxDBException>, earlier: () => Promise<unknown>): Promise<void> {
     await isolateRejected(batch, {
       write: (part) => this.deliver(part, earlier),
       split: (part) => (part.entries > 1 ? part.halves() : undefined),
@@ -422,7 +426,10 @@ export class BatchWriter implements BufferHolder {
    * spool, or while the disk fails, it is retried in memory (and on disk again at each retry). The
    * error that ended it, or undefined.
    */
-  private async deliver(batch: Batch<InfluxDBException>, earlier: Promise<unknown>): Promise<InfluxDBException | undefined> {
+  private async deliver(
+    batch: Batch<InfluxDBException>,
+    earlier: () => Promise<unknown>,
+  ): Promise<InfluxDBException | undefined> {
     const spool = this.options.spool;
     if (spool !== undefined && !spool.empty && (await this.spoolAway(spool, batch, earlier))) return undefined;
     const body = batch.body();
@@ -440,11 +447,11 @@ export class BatchWriter implements BufferHolder {
   /**
    * Appends the batch's lines to the spool, where they are safe (deliver then reports the batch as
    * done), trying again at once when the disk fails for a moment; false when the spool is full or the
-   * disk keeps failing: the batch stays in memory. It goes to disk once `earlier` (the batches taken before
+   * disk keeps failing: the batch stays in memory. It goes to disk once `earlier()` (the batches taken before
    * it, written, spooled or ended) has resolved.
    */
-  private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>, earlier: Promise<unknown>): Promise<boolean> {
-    await earlier;
+  private async spoolAway(spool: Spool, batch: Batch<InfluxDBException>, earlier: () => Promise<unknown>): Promise<boolean> {
+    await earlier();
     for (let attempt = 1; ; attempt++) {
       let stored: boolean;
       try {
