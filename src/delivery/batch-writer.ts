@@ -496,14 +496,30 @@ export class BatchWriter implements BufferHolder {
     target: WriteTarget,
   ): Promise<InfluxDBException | undefined> {
     const options = { ...target, signal: this.abandon.signal };
-    return this.attempted(async () => {
-      if (this.sink.writeGzipped !== undefined) await this.sink.writeGzipped(gzipped, plain, options);
-      else await this.sink.writeLines(await plain(), options);
-    });
+    // Lines that cannot be unpacked are the disk's failure, not the server's: thrown as they are, uncounted.
+    let unpackFailure: { error: unknown } | undefined;
+    const unpacked = (): Promise<Uint8Array> =>
+      plain().catch((error: unknown) => {
+        unpackFailure = { error };
+        throw error;
+      });
+    return this.attempted(
+      async () => {
+        if (this.sink.writeGzipped !== undefined) await this.sink.writeGzipped(gzipped, unpacked, options);
+        else await this.sink.writeLines(await unpacked(), options);
+      },
+      () => unpackFailure,
+    );
   }
 
-  /** One request; keeps the writer's view of the server (last write, last error) up to date. */
-  private async attempted(send: () => Promise<void>): Promise<InfluxDBException | undefined> {
+  /**
+   * One request; keeps the writer's view of the server (last write, last error) up to date. A failure
+   * `notTheServer` gives is thrown instead, and says nothing of the server.
+   */
+  private async attempted(
+    send: () => Promise<void>,
+    notTheServer: () => { error: unknown } | undefined = () => undefined,
+  ): Promise<InfluxDBException | undefined> {
     try {
       await send();
       this.lastWritten = new Date();
@@ -511,6 +527,8 @@ export class BatchWriter implements BufferHolder {
       this.backoff.succeeded();
       return undefined;
     } catch (thrown) {
+      const elsewhere = notTheServer();
+      if (elsewhere !== undefined) throw elsewhere.error;
       const error = InfluxDBException.from(thrown);
       // Refused points say nothing of the server: the writer is not failing, and their messages fail alone.
       if (isRejection(error)) {

@@ -9,7 +9,10 @@ export interface ReplayContext {
   readonly pauses: Pauses;
   /** One request; the error that ended it, or undefined once written. */
   attempt(lines: LineProtocol, target: WriteTarget): Promise<InfluxDBException | undefined>;
-  /** One request of gzipped lines, sent as they are where the server takes them so (`plain` unpacks them). */
+  /**
+   * One request of gzipped lines, sent as they are where the server takes them so (`plain` unpacks them).
+   * Rejects with what `plain` threw when they had to be unpacked and could not be: no failure of the server.
+   */
   attemptGzipped(
     gzipped: Uint8Array,
     plain: () => Promise<Uint8Array>,
@@ -255,20 +258,14 @@ export class Replay {
   private async write(part: Part): Promise<InfluxDBException | undefined> {
     const { request } = part;
     if (part.lines !== undefined) return this.context.attempt(part.lines, request.target);
-    // A record that cannot be unpacked is told apart from the server's failures, which the writer reports.
-    let unpackFailure: UnpackError | undefined;
     // Unpacked once at most: for a sink that rewrites lines, and again to isolate a rejection, the same bytes.
+    // A record that cannot be unpacked rejects with an UnpackError, which the writer does not count as the server's.
     let unpacked: Promise<Uint8Array> | undefined;
-    const plain = (): Promise<Uint8Array> =>
-      (unpacked ??= plainOf(request.records).catch((error: unknown) => {
-        if (error instanceof UnpackError) unpackFailure = error;
-        throw error;
-      }));
+    const plain = (): Promise<Uint8Array> => (unpacked ??= plainOf(request.records));
     const gzipped = (request.records[0] as StoredRecord).gzipped;
     const failure = gzipped
       ? await this.context.attemptGzipped(joinedBody(request.records), plain, request.target)
       : await this.context.attempt(joinedBody(request.records), request.target);
-    if (unpackFailure !== undefined) throw unpackFailure;
     // Only a rejected request is unpacked: to split it, and to name the points the server refused.
     if (failure !== undefined && isRejection(failure)) part.lines = linesOf(await plain());
     return failure;

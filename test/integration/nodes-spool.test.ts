@@ -411,6 +411,37 @@ describe('inflow out with the disk spool', () => {
     );
   });
 
+  it('a gzipped record whose checksum is right but whose lines cannot be unpacked is set aside, and the server is not blamed', async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    const outId = `unpack${counter}`;
+    const dir = path.join(userDir, 'inflow-spool', outId, 'default');
+    mkdirSync(dir, { recursive: true });
+    // What a disk could leave: a whole record, its checksum right, whose gzip member is not one.
+    writeFileSync(path.join(dir, '0000000001.spool'), recordBytes(Buffer.from('{"n":1,"u":24,"z":1}\nthese bytes are not gzip')));
+    await load(db, outId);
+    await waitFor(() => warningsOf(outId).length > 0, 'a warning', 10_000);
+    const warnings = warningsOf(outId);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(
+      warnings[0] as string,
+      /set aside in .*set-aside-0000000001-0\.record and is not written: its gzipped lines cannot be unpacked/,
+    );
+    await waitFor(
+      () => statusTexts(helper.getNode(outId)).some((text) => text.includes('1 batch set aside on disk (unreadable)')),
+      'the status counting it',
+      3000,
+    );
+    send(outId, 0, 1);
+    await waitFor(async () => (await stored(db)) === 1, 'a message after it written', 10_000);
+    const shown = helper.getNode(outId).status.args.map((args) => args[0] as { fill?: string; text?: string });
+    assert.deepEqual(
+      shown.filter((status) => status.fill === 'red' || /retry|unpack/i.test(status.text ?? '')),
+      [],
+      'no status says the server failed, or that a write is retried',
+    );
+  });
+
   it('writers of targets of their own are released once unused: many msg.database values leave no folder behind', async () => {
     // Long enough for the 200 messages to settle (about half a second here) before a writer can be released.
     helper.settings({ userDir, inflowOutRetry: quickRetries, inflowOutIdleRelease: 1500 });
