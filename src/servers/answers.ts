@@ -144,7 +144,7 @@ export async function* tablesOfFlux(
         current.units >= CHUNK_UNITS
       ) {
         if (current !== undefined) yield current.table;
-        const tags: Record<string, string> = {};
+        const tags: Array<[string, string]> = [];
         let name = '';
         const columns: number[] = [];
         header.forEach((column, index) => {
@@ -152,7 +152,7 @@ export async function* tablesOfFlux(
             return;
           if (block.groups[index]) {
             if (column === '_measurement') name = record[index] ?? '';
-            else tags[column] = record[index] ?? '';
+            else tags.push([column, record[index] ?? '']);
           } else columns.push(index);
         });
         const table: Table = {
@@ -160,7 +160,8 @@ export async function* tablesOfFlux(
           columns: columns.map((index) => (header[index] === '_time' ? 'time' : (header[index] as string))),
           values: [],
         };
-        if (Object.keys(tags).length > 0) table.tags = tags;
+        // fromEntries defines each tag as the table's own, a group column named __proto__ too.
+        if (tags.length > 0) table.tags = Object.fromEntries(tags);
         current = { id, table, columns, units: 0 };
       }
       current.table.values.push(current.columns.map(cell));

@@ -50,6 +50,20 @@ describe('Flux annotated CSV', () => {
     ]);
   });
 
+  it('a group column named __proto__ is a tag of the table like any other, not its prototype', async () => {
+    const csv = [
+      '#datatype,string,long,dateTime:RFC3339,double,string,string',
+      '#group,false,false,false,false,true,true',
+      '#default,_result,,,,,',
+      ',result,table,_time,_value,_measurement,__proto__',
+      ',,0,2024-01-01T00:00:00Z,1.5,air,hall',
+      '',
+    ].join('\n');
+    const [table] = await collect(tablesOfFlux(linesOf(csv), 'ms', 1024 * 1024));
+    assert.deepEqual(Object.entries(table?.tags ?? {}), [['__proto__', 'hall']]);
+    assert.equal(Object.getPrototypeOf(table?.tags), Object.prototype);
+  });
+
   it('an error table raises its message', async () => {
     const csv = '#datatype,string,string\n#group,true,true\n#default,,\n,error,reference\n,"type error: missing bucket",897\n';
     await assert.rejects(collect(tablesOfFlux(linesOf(csv), undefined, 1024 * 1024)), /query failed: type error: missing bucket/);
