@@ -118,6 +118,8 @@ export interface ClientOptions {
   /**
    * Request bodies of at least this many bytes are gzipped. Default 1000, or `Infinity` (never) for a
    * server on this machine (localhost, 127.0.0.0/8, ::1), where compressing costs both sides CPU and saves nothing.
+   * Lines already kept gzipped (inflow out's records on disk) are sent as they are, whatever the threshold:
+   * unpacking them first would cost this side what it saves the server.
    */
   gzipThreshold?: number | undefined;
   /** Most connections open to the server at once. Default 4. */
