@@ -410,10 +410,12 @@ function checkUnit(timestamp: number | bigint, unit: Precision): void {
 }
 
 function stringTags(tags: Tags): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(tags))
-    if (value !== null && value !== undefined && value !== '') out[key] = String(value);
-  return out;
+  // fromEntries makes each tag the object's own, one named __proto__ too.
+  return Object.fromEntries(
+    Object.entries(tags)
+      .filter(([, value]) => value !== null && value !== undefined && value !== '')
+      .map(([key, value]) => [key, String(value)]),
+  );
 }
 
 /** The lines of records in a precision (influxdb-client-python's forms); a record that cannot be written throws, named. */
