@@ -248,6 +248,7 @@ describe('the editor, in Chromium', () => {
         createTarget: false,
         tlsCa: '',
         tlsVerify: true,
+        tags: '',
       },
     );
   });

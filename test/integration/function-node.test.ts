@@ -31,10 +31,14 @@ interface FunctionFlow {
 }
 
 /** Function node body -> inflow out -> influxd, in a database of its own. */
-async function functionFlow(func: string, out: Record<string, unknown> = {}): Promise<FunctionFlow> {
+async function functionFlow(
+  func: string,
+  out: Record<string, unknown> = {},
+  config: Record<string, unknown> = {},
+): Promise<FunctionFlow> {
   const db = `fn_${++counter}`;
   await server.createDatabase(db);
-  const { caught, completed } = await loadFunctionFlow({ dsn: server.dsn(db), retentionPolicy: '' }, func, {
+  const { caught, completed } = await loadFunctionFlow({ dsn: server.dsn(db), retentionPolicy: '', ...config }, func, {
     out,
     modules: coreNodes.filter((module) => module !== functionModule),
   });
@@ -206,6 +210,50 @@ describe('payloads built in a Function node', () => {
     assert.equal(caught.length, 1);
     assert.match(String((caught[0]?.error as { message?: string }).message), /of tag "note" contains a line break/);
     assert.deepEqual(await server.rows('SELECT * FROM disk', db, 'ms'), [{ time: T, path: 'C:\\data', share: 'a b,c', used: 1 }]);
+  });
+
+  it("the server's default tags go on every point, under the node's tags, msg.tags and a point's own tags", async () => {
+    const { db, caught, run } = await functionFlow(
+      `node.send({ payload: { value: 1, timestamp: ${T} } });
+       node.send({ payload: { value: 2, timestamp: ${T + 1}, tags: { site: 'attic' } } });
+       node.send({ payload: { value: 3, timestamp: ${T + 2} }, tags: { room: 'hall' } });
+       return null;`,
+      { tags: '{"room":"lab"}' },
+      { tags: '{"site":"barn","room":"default","floor":2}' },
+    );
+    await run(3);
+    assert.deepEqual(caught, []);
+    assert.deepEqual(await server.rows('SELECT * FROM reading', db, 'ms'), [
+      { time: T, floor: '2', room: 'lab', site: 'barn', value: 1 },
+      { time: T + 1, floor: '2', room: 'lab', site: 'attic', value: 2 },
+      { time: T + 2, floor: '2', room: 'hall', site: 'barn', value: 3 },
+    ]);
+  });
+
+  it("the server's default tags go on line protocol text where a line has no tag of that key", async () => {
+    const { db, caught, run } = await functionFlow(
+      `node.send({ payload: 'disk used=1 ${T}' });
+       node.send({ payload: 'disk,gateway=spare used=2 ${T + 1}' });
+       return null;`,
+      { payloadFormat: 'lineProtocol' },
+      { tags: '{"gateway":"pi-3"}' },
+    );
+    await run(2);
+    assert.deepEqual(caught, []);
+    assert.deepEqual(await server.rows('SELECT * FROM disk', db, 'ms'), [
+      { time: T, gateway: 'pi-3', used: 1 },
+      { time: T + 1, gateway: 'spare', used: 2 },
+    ]);
+  });
+
+  it('default tags the server could not read fail each message with a ConfigurationException that names them', async () => {
+    const { caught, run } = await functionFlow(`return { payload: 1 };`, {}, { tags: '{"site":{"name":"barn"}}' });
+    await run(1);
+    assert.equal((caught[0]?.error as { code?: string }).code, 'ConfigurationException');
+    assert.match(
+      String((caught[0]?.error as { message?: string }).message),
+      /default tags: the tag "site" must be text or a number, not an object/,
+    );
   });
 
   it('inflow query takes msg.params set in a Function node', async () => {

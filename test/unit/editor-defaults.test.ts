@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { Client } from '../../src';
 import { clientOfProperties } from '../../src/nodes/inflow-config/properties';
 import { DEFAULT_API, DEFAULT_PRECISION } from '../../src/nodes/inflow-config/defaults';
-import { API_CHOICES, LANGUAGES_OF, QUERY_LANGUAGES } from '../../src/core';
+import { API_CHOICES, ConfigurationException, LANGUAGES_OF, QUERY_LANGUAGES } from '../../src/core';
 import { optionsOf, type OutDef } from '../../src/nodes/inflow-out/settings';
 import {
   DEFAULT_EPOCH,
@@ -90,6 +90,37 @@ describe('editor defaults', () => {
     }
     assert.equal((editor.autocommitEvery?.validate as (value: unknown) => boolean)('0'), false);
     assert.equal((editor.flushInterval?.validate as (value: unknown) => boolean)('0'), true);
+  });
+
+  it('tags, of inflow out and of inflow-config: the validators accept the JSON objects the runtime accepts, and no other', () => {
+    const out = editorDefaults('inflow-out').tags;
+    const config = editorDefaults('inflow-config').tags;
+    assert.equal(config?.value, '');
+    assert.equal(clientOfProperties({ dsn: 'http://127.0.0.1:8086/db' }).defaultTags, undefined);
+    const dsn = 'http://127.0.0.1:8086/db';
+    for (const value of [undefined, '', ' ', '{}', '{"site":"barn"}', '{"floor":3,"indoor":true}', '{"a b":"c,d=e"}']) {
+      assert.equal((out?.validate as (value: unknown) => boolean)(value), true, `inflow out: ${JSON.stringify(value)}`);
+      assert.equal((config?.validate as (value: unknown) => boolean)(value), true, `inflow-config: ${JSON.stringify(value)}`);
+      assert.doesNotThrow(() => optionsOf(value === undefined ? missing : { ...missing, tags: value }, 'ms'));
+      assert.doesNotThrow(() => clientOfProperties({ dsn, tags: value }));
+    }
+    for (const value of [
+      '{site: barn}',
+      '[]',
+      '"barn"',
+      'null',
+      '{"site":""}',
+      '{"site":null}',
+      '{"site":{}}',
+      '{"site":["a"]}',
+    ]) {
+      assert.equal((out?.validate as (value: unknown) => boolean)(value), false, `inflow out: ${value}`);
+      assert.equal((config?.validate as (value: unknown) => boolean)(value), false, `inflow-config: ${value}`);
+      const names = (property: string) => (error: unknown) =>
+        error instanceof ConfigurationException && error.message.startsWith(property);
+      assert.throws(() => optionsOf({ ...missing, tags: value }, 'ms'), names('tags'));
+      assert.throws(() => clientOfProperties({ dsn, tags: value }), names('default tags'));
+    }
   });
 
   it('inflow-config: precision and timeout default as the runtime does', () => {

@@ -76,12 +76,24 @@ describe('the settings of inflow out', () => {
     );
   });
 
+  it("the server's default tags go under the node's own: a node's tag wins, numbers and true/false are written as typed", () => {
+    const options = optionsOf(def({ tags: '{"room":"lab","floor":2}' }), 'ms', { site: 'barn', room: 'default' });
+    assert.deepEqual(options.payload.tags, { site: 'barn', room: 'lab', floor: '2' });
+    assert.equal(
+      options.payload.maker.point('', 'm', { room: 'attic' }, { v: 1 }, 'fields', 1),
+      'm,floor=2,room=attic,site=barn v=1 1',
+    );
+    assert.deepEqual(optionsOf(def(), 'ms', { site: 'barn' }).payload.tags, { site: 'barn' });
+  });
+
   for (const [properties, words] of [
     [{ autocommitEvery: '0' }, /autocommit every must be a whole number of at least 1, not "0"/],
     [{ flushInterval: '1.5' }, /flush interval must be a whole number of at least 0/],
     [{ bufferLimit: 'lots' }, /buffer limit must be a whole number/],
     [{ tags: '{location: garden}' }, /tags must be a JSON object such as/],
     [{ tags: '["a"]' }, /tags must be a JSON object/],
+    [{ tags: '{"room":{"floor":1}}' }, /^tags: the tag "room" must be text or a number, not an object$/],
+    [{ tags: '{"room":""}' }, /^tags: the tag "room" must be text or a number, not empty text$/],
   ] as const) {
     it(`refuses ${JSON.stringify(properties)}, saying which property and why`, () => {
       assert.throws(

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, parseServerUrl, type ClientOptions } from '../../client';
 import { API_CHOICES, assertPrecision, ConfigurationException, isApiChoice } from '../../core';
+import { tagsOfJson } from '../shared';
 import { DEFAULT_API, DEFAULT_PRECISION } from './defaults';
 
 export interface ConfigProperties {
@@ -21,6 +22,8 @@ export interface ConfigProperties {
   tlsCa?: unknown;
   /** false (or "false") accepts any certificate. */
   tlsVerify?: unknown;
+  /** Default tags for every point written through the server, as JSON text: a node's own tags win. */
+  tags?: unknown;
   /** A user name set apart from the URL (a credential, so exported flows do not carry it). */
   username?: string | undefined;
   password?: string | undefined;
@@ -49,6 +52,7 @@ export function clientOfProperties(settings: ConfigProperties, targetOptional = 
     bucket,
     database,
     tls: tlsOf(settings),
+    defaultTags: tagsOfJson(settings.tags, 'default tags'),
   };
   const address = typeof settings.dsn === 'string' ? settings.dsn : '';
   // With a bucket or database named apart, the URL is the server's alone; otherwise it is a DSN, database last.

@@ -30,17 +30,18 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     logSharedFailuresOnce(node);
     const config = configNodeOf(RED, node, def.server, text);
+    const { client, problem: configProblem } = sharedClientOf(config);
     let options: OutOptions | undefined;
     let tuning: OutTuning | undefined;
     let settingsProblem: ConfigurationException | undefined;
     try {
-      options = optionsOf(def, config?.precision ?? 'ms');
+      // The server's default tags go under the node's own.
+      options = optionsOf(def, config?.precision ?? 'ms', client?.defaultTags);
       tuning = tuningOf(RED.settings);
     } catch (error) {
       settingsProblem = error instanceof ConfigurationException ? error : new ConfigurationException(String(error));
       node.error(settingsProblem.message);
     }
-    const { client, problem: configProblem } = sharedClientOf(config);
     const problem = settingsProblem ?? configProblem;
     const errorOutput = options?.errorOutput;
 

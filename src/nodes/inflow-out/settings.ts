@@ -11,10 +11,10 @@ import {
   WRITE_API_DEFAULTS,
   WRITER_DEFAULTS,
   type Precision,
-  type Tags,
 } from '../../core';
 import type { RetryOptions } from '../../delivery';
 import { isPlainObject } from '../../util';
+import { tagsOfJson, tagsOver } from '../shared';
 import type { OutSettings } from './payload';
 
 /** The node's properties as the editor saves them. */
@@ -87,8 +87,8 @@ export const DEFAULTS = {
 } as const;
 
 /** The node's options, or a ConfigurationException that says which property is wrong and why. */
-export function optionsOf(def: OutDef, precision: Precision): OutOptions {
-  const tags = staticTags(def.tags);
+export function optionsOf(def: OutDef, precision: Precision, defaultTags?: Readonly<Record<string, string>>): OutOptions {
+  const tags = tagsOver(tagsOfJson(def.tags, 'tags'), defaultTags);
   const invalidValues = invalidValuesOf(def.invalidValues);
   const leftOut = { fields: 0 };
   const integerFields = new Set(
@@ -196,18 +196,6 @@ function wholeNumber(value: string | number | undefined, fallback: number, minim
     throw new ConfigurationException(`${what} must be a whole number of at least ${minimum}, not ${JSON.stringify(value)}`);
   }
   return number;
-}
-
-function staticTags(text: string | undefined): Tags | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ConfigurationException(`tags must be a JSON object such as {"location":"garden"}, not ${JSON.stringify(text)}`);
-  }
-  if (!isPlainObject(parsed)) throw new ConfigurationException('tags must be a JSON object such as {"location":"garden"}');
-  return Object.keys(parsed).length === 0 ? undefined : (parsed as Tags);
 }
 
 /** The node's line maker; a ConfigurationException (naming the tag) for a node tag InfluxDB could not store as given. */

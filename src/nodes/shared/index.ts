@@ -6,3 +6,4 @@ export { clockTime, problemStatus, reachabilityStatus, StatusThrottle, statusTex
 export { english, translatorOf, type TextValues, type Translate } from './texts';
 export type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from './types';
 export { reasonOf, type Reason, type ReasonText } from './reason';
+export { tagsOfJson, tagsOver } from './tags';

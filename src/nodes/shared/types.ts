@@ -19,6 +19,8 @@ export interface ConfigDef extends NodeDef {
   timeout: string | number;
   /** Make the database (1.x) or bucket (2.x) when the check finds it missing. */
   createTarget?: boolean | string;
+  /** Default tags for every point written through this server, as JSON text: a node's own tags win. */
+  tags?: string;
 }
 
 export interface ConfigCredentials {
