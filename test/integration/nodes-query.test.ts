@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer, READER, WRITER } from '../support/influxd';
 import { collect, helper, inflowNodes, statusTexts, waitFor, type Message } from '../support/flows';
+import { FaultProxy } from '../support/proxy';
+import type { Series } from '../../src';
 
 let server: InfluxServer;
 
@@ -173,6 +175,37 @@ describe('inflow query', () => {
     assert.equal(results.length, 0);
     assert.equal((errors[0]?.error as { code: string }).code, 'DatabaseNotFoundException');
   });
+
+  for (const output of ['message', 'parts'] as const) {
+    it(`answers leave in the order their messages came, though the first query is answered last (output: ${output})`, async () => {
+      const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+      try {
+        const { results, caught, send } = await setup({ output }, { dsn: proxy.dsn('q') });
+        const node = helper.getNode('query');
+        await waitFor(() => statusTexts(node).some((text) => text.startsWith('connected')), 'the server checked', 5000);
+        // The first query waits 800 ms at the proxy; the second goes straight through.
+        proxy.inject({ delayMs: 800, times: 1, path: '/query' });
+        send({ topic: 'first', query: 'SELECT temperature FROM climate WHERE room = $room', params: { room: 'kitchen' } });
+        send({ topic: 'second', query: 'SELECT temperature FROM climate WHERE room = $room', params: { room: 'hall' } });
+        await waitFor(() => results.length === 2, 'the two answers', 5000);
+        assert.deepEqual(caught, []);
+        assert.deepEqual(
+          // A message holds the series of the answer; a part, one series.
+          results.map((msg) => {
+            const series = (output === 'parts' ? msg.payload : (msg.payload as unknown[])[0]) as Series;
+            return [msg.topic, series.values];
+          }),
+          [
+            ['first', [{ time: 1000, temperature: 21.5 }]],
+            ['second', [{ time: 2000, temperature: 19 }]],
+          ],
+        );
+      } finally {
+        await helper.unload();
+        await proxy.close();
+      }
+    });
+  }
 
   it('Unauthorized and Forbidden reach Catch from a server with authentication', async () => {
     const auth = await InfluxServer.start({ auth: true });

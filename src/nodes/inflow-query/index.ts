@@ -76,6 +76,15 @@ export = function register(RED: NodeAPI): void {
           : { fill: 'green', shape: 'dot', text: text('inflow-query.status.answered', { time: clockTime(new Date()) }) },
       );
     };
+    // Answers leave in the order their messages came, whichever query ends first: a chart fed by two quick
+    // queries shows the later one's answer, and the parts of two streamed answers never interleave.
+    let lastTurn: Promise<void> = Promise.resolve();
+    const nextTurn = (): { before: Promise<void>; end: () => void } => {
+      const before = lastTurn;
+      let end = (): void => undefined;
+      lastTurn = new Promise<void>((resolve) => (end = resolve));
+      return { before, end };
+    };
     const failed = (msg: NodeMessage, error: unknown, send: Send, done: Done): void => {
       finished();
       const exception = InfluxDBException.from(error);
@@ -108,27 +117,39 @@ export = function register(RED: NodeAPI): void {
       }
       running++;
       node.status(querying);
+      const turn = nextTurn();
       if (outputOf(def) === 'parts' && !def.raw) {
-        const controller = new AbortController();
-        controllers.add(controller);
-        sendParts(client, query, { ...options, signal: controller.signal }, shaping.format, msg, send, (rows) => {
-          node.status({
-            fill: 'blue',
-            shape: 'ring',
-            text: text('inflow-query.status.rows', { rows: rows.toLocaleString('en-US') }),
-          });
-        }).then(
-          () => {
-            controllers.delete(controller);
-            succeeded();
-            done();
-          },
-          (error: unknown) => {
-            controllers.delete(controller);
-            if (stopped) done();
-            else failed(msg, error, send, done);
-          },
-        );
+        // A streamed answer is sent as it comes: the next query starts once this one has sent its last part.
+        void turn.before
+          .then(async () => {
+            if (stopped) {
+              finished();
+              done();
+              return;
+            }
+            const controller = new AbortController();
+            controllers.add(controller);
+            try {
+              await sendParts(client, query, { ...options, signal: controller.signal }, shaping.format, msg, send, (rows) => {
+                node.status({
+                  fill: 'blue',
+                  shape: 'ring',
+                  text: text('inflow-query.status.rows', { rows: rows.toLocaleString('en-US') }),
+                });
+              });
+              succeeded();
+              done();
+            } catch (error) {
+              if (stopped) {
+                finished();
+                done();
+              } else failed(msg, error, send, done);
+            } finally {
+              controllers.delete(controller);
+              turn.end();
+            }
+          })
+          .catch((error: unknown) => node.error(String(error)));
         return;
       }
       const request = def.raw
@@ -143,15 +164,26 @@ export = function register(RED: NodeAPI): void {
             }
             return shapeAnswer(joined, shaping.format, shaping.maxPoints);
           });
-      request.then(
-        (result) => {
-          msg.payload = result;
-          succeeded();
-          send(msg);
-          done();
-        },
-        (error: unknown) => failed(msg, error, send, done),
-      );
+      void request
+        .then(
+          (result) => ({ ok: true as const, result }),
+          (error: unknown) => ({ ok: false as const, error }),
+        )
+        .then(async (outcome) => {
+          await turn.before;
+          try {
+            if (!outcome.ok) failed(msg, outcome.error, send, done);
+            else {
+              msg.payload = outcome.result;
+              succeeded();
+              send(msg);
+              done();
+            }
+          } finally {
+            turn.end();
+          }
+        })
+        .catch((error: unknown) => node.error(String(error)));
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
