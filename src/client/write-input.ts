@@ -366,12 +366,9 @@ function placed(error: unknown, where: Where): unknown {
 /** A point's tags over the defaults: a tag it leaves out (null, undefined, '') leaves the default in place. */
 function withDefaults(defaults: Tags, own: Tags | undefined): Tags {
   if (own === undefined) return defaults;
-  const tags: Record<string, Tags[string]> = { ...defaults };
-  for (const key in own) {
-    const value = own[key];
-    if (value !== null && value !== undefined && value !== '') tags[key] = value;
-  }
-  return tags;
+  const set = Object.entries(own).filter(([, value]) => value !== null && value !== undefined && value !== '');
+  // Spread and fromEntries make each tag the object's own, one named __proto__ too.
+  return { ...defaults, ...Object.fromEntries(set) };
 }
 
 /** The fields with those named as integers made bigints; with `omitting`, NaN and infinities are left for the serializer to leave out. */

@@ -139,6 +139,9 @@ describe('Test connection', () => {
     const bad = await report({ dsn: 'http://localhost:8086' });
     assert.deepEqual(keys(bad), ['settings']);
     assert.match(String(bad.lines[0]?.values?.why), /names no database/);
+    const tags = await report({ dsn: influx.dsn('authdb'), tags: '{"time":"noon"}' });
+    assert.deepEqual(keys(tags), ['settings']);
+    assert.match(String(tags.lines[0]?.values?.why), /default tags: tag key "time" is reserved/);
     const away = await report({ dsn: 'http://127.0.0.1:9/db', timeout: 1000 });
     assert.equal(away.ok, false);
     assert.deepEqual(keys(away), ['unreachable.refused', 'took']);

@@ -98,28 +98,57 @@ describe('editor defaults', () => {
     assert.equal(config?.value, '');
     assert.equal(clientOfProperties({ dsn: 'http://127.0.0.1:8086/db' }).defaultTags, undefined);
     const dsn = 'http://127.0.0.1:8086/db';
-    for (const value of [undefined, '', ' ', '{}', '{"site":"barn"}', '{"floor":3,"indoor":true}', '{"a b":"c,d=e"}']) {
-      assert.equal((out?.validate as (value: unknown) => boolean)(value), true, `inflow out: ${JSON.stringify(value)}`);
-      assert.equal((config?.validate as (value: unknown) => boolean)(value), true, `inflow-config: ${JSON.stringify(value)}`);
+    const validators = { 'inflow out': out?.validate, 'inflow-config': config?.validate } as Record<
+      string,
+      (value: unknown) => boolean
+    >;
+    const judged = (value: unknown): boolean[] => Object.values(validators).map((validate) => validate(value));
+    const valid = [
+      undefined,
+      '',
+      ' ',
+      '{}',
+      JSON.stringify({ site: 'barn' }),
+      JSON.stringify({ floor: 3, indoor: true, gain: -0.5 }),
+      JSON.stringify({ 'a b': 'c,d=e', path: 'C:\\data', emoji: '\u{1F600}', crlf: 'a\rb' }),
+      '{"__proto__":"x","constructor":"y"}',
+    ];
+    for (const value of valid) {
+      assert.deepEqual(judged(value), [true, true], `the editor takes ${JSON.stringify(value)}`);
       assert.doesNotThrow(() => optionsOf(value === undefined ? missing : { ...missing, tags: value }, 'ms'));
       assert.doesNotThrow(() => clientOfProperties({ dsn, tags: value }));
     }
-    for (const value of [
+    // Node-RED fills in a value that is exactly ${VARIABLE} before the runtime reads it.
+    assert.deepEqual(judged('${INFLOW_TAGS}'), [true, true]);
+    const invalid = [
       '{site: barn}',
       '[]',
       '"barn"',
       'null',
-      '{"site":""}',
-      '{"site":null}',
-      '{"site":{}}',
-      '{"site":["a"]}',
-    ]) {
-      assert.equal((out?.validate as (value: unknown) => boolean)(value), false, `inflow out: ${value}`);
-      assert.equal((config?.validate as (value: unknown) => boolean)(value), false, `inflow-config: ${value}`);
-      const names = (property: string) => (error: unknown) =>
-        error instanceof ConfigurationException && error.message.startsWith(property);
-      assert.throws(() => optionsOf({ ...missing, tags: value }, 'ms'), names('tags'));
-      assert.throws(() => clientOfProperties({ dsn, tags: value }), names('default tags'));
+      '{"n":1e400}',
+      '{"a":"b"}${X}',
+      ...[
+        { site: '' },
+        { site: null },
+        { site: {} },
+        { site: ['a'] },
+        { '': 'x' },
+        { time: 'x' },
+        { a: 'x\ny' },
+        { 'a\nb': 'x' },
+        { a: 'x\\' },
+        { a: 'x\\ y' },
+        { a: '\\,b' },
+        { 'a\\=': 'b' },
+        { a: '\ud800' },
+      ].map((tags) => JSON.stringify(tags)),
+    ];
+    const names = (property: string) => (error: unknown) =>
+      error instanceof ConfigurationException && error.message.startsWith(property);
+    for (const value of invalid) {
+      assert.deepEqual(judged(value), [false, false], `the editor refuses ${value}`);
+      assert.throws(() => optionsOf({ ...missing, tags: value }, 'ms'), names('tags'), value);
+      assert.throws(() => clientOfProperties({ dsn, tags: value }), names('default tags'), value);
     }
   });
 

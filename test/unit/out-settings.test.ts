@@ -86,6 +86,12 @@ describe('the settings of inflow out', () => {
     assert.deepEqual(optionsOf(def(), 'ms', { site: 'barn' }).payload.tags, { site: 'barn' });
   });
 
+  it("a point's own tag named __proto__ is written beside default tags, not taken as the tags' prototype", () => {
+    const options = optionsOf(def(), 'ms', { site: 'barn' });
+    const own = JSON.parse('{"__proto__":"own"}') as Record<string, string>;
+    assert.equal(options.payload.maker.point('', 'm', own, { v: 1 }, 'fields', 1), 'm,__proto__=own,site=barn v=1 1');
+  });
+
   for (const [properties, words] of [
     [{ autocommitEvery: '0' }, /autocommit every must be a whole number of at least 1, not "0"/],
     [{ flushInterval: '1.5' }, /flush interval must be a whole number of at least 0/],

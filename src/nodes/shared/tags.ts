@@ -3,7 +3,7 @@ import { ConfigurationException } from '../../core';
 import { describeType, isPlainObject } from '../../util';
 
 /**
- * The tags a property's JSON text names, each value as text (a number or true/false as it is written),
+ * The tags a property's JSON text names, each value as text (a number or true/false as JavaScript writes it),
  * or undefined for none; a ConfigurationException that names the property, and the tag, for anything else.
  */
 export function tagsOfJson(text: unknown, property: string): Record<string, string> | undefined {
@@ -43,6 +43,6 @@ function valueWords(value: unknown): string {
   if (value === '') return 'empty text';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  // What else JSON holds: text and numbers are refused above only when empty, so an object is what is left.
-  return typeof value === 'object' ? 'an object' : JSON.stringify(value);
+  // JSON reads a number too large for JavaScript as Infinity.
+  return typeof value === 'number' ? 'a number too large to write' : 'an object';
 }
