@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { InfluxServer, READER, WRITER } from '../support/influxd';
-import { collect, helper, inflowNodes, statusTexts, waitFor, type Message } from '../support/flows';
+import { collect, helper, inflowNodes, sleep, statusTexts, waitFor, type Message } from '../support/flows';
 import { FaultProxy } from '../support/proxy';
 import type { Series } from '../../src';
 
@@ -202,6 +202,68 @@ describe('inflow query', () => {
         );
       } finally {
         await helper.unload();
+        await proxy.close();
+      }
+    });
+  }
+
+  it('errors leave in their turn too: one refused before its query, and one of the server, between two answers', async () => {
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    try {
+      const { results, errors, send } = await setup({ errorOutput: true }, { dsn: proxy.dsn('q') });
+      const node = helper.getNode('query');
+      await waitFor(() => statusTexts(node).some((text) => text.startsWith('connected')), 'the server checked', 5000);
+      const left: string[] = [];
+      helper.getNode('results').on('input', (msg: Message) => left.push(`${String(msg.topic)}: answer`));
+      helper
+        .getNode('errors')
+        .on('input', (msg: Message) => left.push(`${String(msg.topic)}: ${(msg.error as { code: string }).code}`));
+      proxy.inject({ delayMs: 800, times: 1, path: '/query' });
+      send({ topic: '1', query: 'SELECT temperature FROM climate' });
+      send({ topic: '2', query: 'SELECT temperature FROM climate', params: 'not an object' });
+      send({ topic: '3', query: 'SELEC temperature FROM climate' });
+      send({ topic: '4', query: 'SELECT temperature FROM climate' });
+      await waitFor(() => results.length + errors.length === 4, 'the four messages out', 5000);
+      assert.deepEqual(left, ['1: answer', '2: InvalidArgumentException', '3: QueryFailedException', '4: answer']);
+    } finally {
+      await helper.unload();
+      await proxy.close();
+    }
+  });
+
+  for (const output of ['message', 'parts'] as const) {
+    it(`closed while queries wait their turn, every message is ended once and nothing is sent (output: ${output})`, async () => {
+      const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+      try {
+        const { results, send } = await setup({ output }, { dsn: proxy.dsn('q') });
+        const node = helper.getNode('query') as ReturnType<typeof helper.getNode> & {
+          _complete: (msg: Message, error?: unknown) => void;
+          send: (msg: Message) => void;
+        };
+        await waitFor(() => statusTexts(node).some((text) => text.startsWith('connected')), 'the server checked', 5000);
+        // What the node sends and ends, seen even once the flow is stopped.
+        const ended: unknown[] = [];
+        const sent: unknown[] = [];
+        const complete = node._complete.bind(node);
+        const sendOn = node.send.bind(node);
+        node._complete = (msg, error) => {
+          ended.push(msg.topic);
+          complete(msg, error);
+        };
+        node.send = (msg) => {
+          sent.push(msg.topic);
+          sendOn(msg);
+        };
+        proxy.inject({ delayMs: 1000, times: 1, path: '/query' });
+        for (const topic of ['1', '2', '3']) send({ topic, query: 'SELECT temperature FROM climate' });
+        await sleep(200);
+        await helper.unload();
+        await waitFor(() => ended.length === 3, 'the three messages ended', 5000);
+        await sleep(1200);
+        assert.deepEqual(ended, ['1', '2', '3']);
+        assert.deepEqual(sent, []);
+        assert.deepEqual(results, []);
+      } finally {
         await proxy.close();
       }
     });

@@ -104,6 +104,7 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       const { client } = shared;
+      const turn = nextTurn();
       let query: string;
       let options: QueryOptions;
       let shaping: Shaping;
@@ -112,21 +113,18 @@ export = function register(RED: NodeAPI): void {
         shaping = messageShapingOf(msg, def, nodeShaping);
         options = optionsOf(msg, def, shaping);
       } catch (error) {
-        failMessage(msg, InfluxDBException.from(error), errorOutput, send, done);
+        // Refused here, it still leaves in its turn.
+        inTurn(turn, done, () => failMessage(msg, InfluxDBException.from(error), errorOutput, send, done));
         return;
       }
       running++;
       node.status(querying);
-      const turn = nextTurn();
       if (outputOf(def) === 'parts' && !def.raw) {
         // A streamed answer is sent as it comes: the next query starts once this one has sent its last part.
-        void turn.before
-          .then(async () => {
-            if (stopped) {
-              finished();
-              done();
-              return;
-            }
+        inTurn(
+          turn,
+          done,
+          async () => {
             const controller = new AbortController();
             controllers.add(controller);
             try {
@@ -146,10 +144,10 @@ export = function register(RED: NodeAPI): void {
               } else failed(msg, error, send, done);
             } finally {
               controllers.delete(controller);
-              turn.end();
             }
-          })
-          .catch((error: unknown) => node.error(String(error)));
+          },
+          finished,
+        );
         return;
       }
       const request = def.raw
@@ -164,27 +162,53 @@ export = function register(RED: NodeAPI): void {
             }
             return shapeAnswer(joined, shaping.format, shaping.maxPoints);
           });
-      void request
-        .then(
-          (result) => ({ ok: true as const, result }),
-          (error: unknown) => ({ ok: false as const, error }),
-        )
-        .then(async (outcome) => {
-          await turn.before;
-          try {
-            if (!outcome.ok) failed(msg, outcome.error, send, done);
-            else {
-              msg.payload = outcome.result;
-              succeeded();
-              send(msg);
-              done();
-            }
-          } finally {
-            turn.end();
+      // Under way at once; answered in turn.
+      const outcome = request.then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      inTurn(
+        turn,
+        done,
+        async () => {
+          const ended = await outcome;
+          if (stopped) {
+            finished();
+            done();
+          } else if (!ended.ok) failed(msg, ended.error, send, done);
+          else {
+            msg.payload = ended.result;
+            succeeded();
+            send(msg);
+            done();
           }
-        })
-        .catch((error: unknown) => node.error(String(error)));
+        },
+        finished,
+      );
     });
+
+    /**
+     * Runs `act` in a message's turn, then gives the turn to the next. Once the node is closed, the message
+     * is only ended (`abandon`, then done): its answer would feed a flow that is stopping, or the next one.
+     */
+    function inTurn(
+      turn: { before: Promise<void>; end: () => void },
+      done: Done,
+      act: () => void | Promise<void>,
+      abandon?: () => void,
+    ): void {
+      void turn.before
+        .then(async () => {
+          if (stopped) {
+            abandon?.();
+            done();
+            return;
+          }
+          await act();
+        })
+        .finally(turn.end)
+        .catch((error: unknown) => node.error(String(error)));
+    }
 
     node.on('close', (_removed: boolean, done: () => void) => {
       // Answers still streaming are abandoned: the flows they would feed are stopping.
