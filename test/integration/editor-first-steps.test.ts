@@ -44,9 +44,14 @@ async function paletteShows(text: string): Promise<string[]> {
 
 /** The types the quick-add dialog (Ctrl-click on the workspace) lists once `text` is typed into it. */
 async function quickAddLists(text: string): Promise<string[]> {
-  await page.click('#red-ui-workspace-chart', { modifiers: ['Control'], position: { x: 500, y: 400 } });
-  await page.waitForSelector('#red-ui-type-search-input', { state: 'visible' });
-  await page.locator('#red-ui-type-search-input').pressSequentially(text);
+  // A Ctrl-click that lands while the editor is still busy (Node-RED 5 once opened nothing): a user clicks again.
+  const input = page.locator('#red-ui-type-search-input');
+  for (let tries = 0; tries === 0 || (tries < 5 && !(await input.isVisible())); tries++) {
+    await page.click('#red-ui-workspace-chart', { modifiers: ['Control'], position: { x: 500, y: 400 } });
+    await input.waitFor({ state: 'visible', timeout: 3000 }).catch(() => undefined);
+  }
+  await input.waitFor({ state: 'visible' });
+  await input.pressSequentially(text);
   const listed = (): Promise<string[]> =>
     page.evaluate(() => {
       const $ = (window as unknown as { $: (element: Element) => { data(key: string): { type?: string } | undefined } }).$;
