@@ -186,6 +186,23 @@ describe('the editor, in Chromium', () => {
     assert.deepEqual({ epoch: query?.epoch, raw: query?.raw }, { epoch: 'ms', raw: false });
   });
 
+  it('Tags InfluxDB could not store mark the node invalid in the editor, on the server node and on inflow out alike', async () => {
+    const imported = await importInflowNodes(page, [
+      { id: 'tagCfg', type: 'inflow-config', dsn: 'http://localhost:8086/tags', tags: '{"gateway":"pi-3"}' },
+      { id: 'badCfg', type: 'inflow-config', dsn: 'http://localhost:8086/tags', tags: '{"time":"noon"}' },
+      { id: 'tagOut', type: 'inflow out', server: 'tagCfg', tags: '{"room":"lab","floor":2}', x: 200, y: 520, wires: [] },
+      { id: 'badOut', type: 'inflow out', server: 'tagCfg', tags: '{"room":"a\\\\"}', x: 200, y: 580, wires: [] },
+    ]);
+    const found = await propertiesOf(page, imported);
+    const validity = Object.fromEntries(found.map((node) => [String(node.properties.tags), node.valid]));
+    assert.deepEqual(validity, {
+      '{"gateway":"pi-3"}': true,
+      '{"time":"noon"}': false,
+      '{"room":"lab","floor":2}': true,
+      '{"room":"a\\\\"}': false,
+    });
+  });
+
   it('the server kind shows the fields that server uses; saving keeps only those', async () => {
     const [id] = await importInflowNodes(page, [
       {

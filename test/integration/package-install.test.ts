@@ -135,7 +135,7 @@ describe(`the packed package, installed by npm into Node-RED ${nodeRedVersion} o
     assert.deepEqual(complaints, []);
   });
 
-  it("the editor gets each node's edit dialog, help and icon as the source has them", async () => {
+  it("the editor gets each node's edit dialog, help and icon, and the editor code they share, as the source has them", async () => {
     const html = await (await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'text/html' } })).text();
     for (const set of Object.keys(SETS)) {
       const template = readFileSync(path.join(ROOT, 'src', 'nodes', set, `${set}.html`), 'utf8').trim();
@@ -146,6 +146,10 @@ describe(`the packed package, installed by npm into Node-RED ${nodeRedVersion} o
     const icon = await fetch(`${nodeRed.url}/icons/${PACKAGE}/inflow.svg`);
     assert.equal(icon.status, 200);
     assert.equal(await icon.text(), readFileSync(path.join(ROOT, 'src', 'nodes', 'icons', 'inflow.svg'), 'utf8'));
+    // The editor code the templates share, at the address they load it from.
+    const shared = await fetch(`${nodeRed.url}/resources/${PACKAGE}/tags.js`);
+    assert.equal(shared.status, 200);
+    assert.equal(await shared.text(), readFileSync(path.join(ROOT, 'resources', 'tags.js'), 'utf8'));
   });
 
   it("the editor's catalog request gets each node's en-US labels as the source has them", async () => {

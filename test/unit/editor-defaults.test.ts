@@ -46,8 +46,11 @@ function editorDefaults(type: string): Record<string, EditorDefault> {
       registerType: (_type: string, definition: { defaults: Record<string, EditorDefault> }) => (defaults = definition.defaults),
     },
   };
-  // The template's script, run as the editor runs it: with a stand-in RED and jQuery, and the browser's URL.
-  runInNewContext(script, { RED, $: () => ({}), URL });
+  // The template's script, run as the editor runs it: after the package's shared editor script, with a
+  // stand-in RED and jQuery, and the browser's URL.
+  const loadsShared = html.startsWith('<script src="resources/node-red-contrib-inflow/tags.js"></script>');
+  const shared = loadsShared ? readFileSync(path.join(__dirname, '..', '..', 'resources', 'tags.js'), 'utf8') : '';
+  runInNewContext(`${shared}\n${script}`, { RED, $: () => ({}), URL });
   return defaults;
 }
 
