@@ -246,14 +246,38 @@ describe('payloads built in a Function node', () => {
     ]);
   });
 
-  it('default tags the server could not read fail each message with a ConfigurationException that names them', async () => {
-    const { caught, run } = await functionFlow(`return { payload: 1 };`, {}, { tags: '{"site":{"name":"barn"}}' });
-    await run(1);
+  it('Tags of the server that cannot work fail each message written through it, naming them; its queries still answer', async () => {
+    const db = `fn_${++counter}`;
+    await server.createDatabase(db);
+    await server.rawWrite(db, `reading value=7 ${T}`, 'ms');
+    const { caught } = await loadFunctionFlow(
+      { dsn: server.dsn(db), retentionPolicy: '', tags: '{"site":{"name":"barn"}}' },
+      'return { payload: 1 };',
+      {
+        modules: coreNodes.filter((module) => module !== functionModule),
+        more: [
+          {
+            id: 'query',
+            type: 'inflow query',
+            z: 'tab',
+            server: 'cfg',
+            query: 'SELECT value FROM reading',
+            wires: [['answers']],
+          },
+          { id: 'answers', type: 'helper', z: 'tab' },
+        ],
+      },
+    );
+    const answers = collect(helper.getNode('answers'));
+    helper.getNode('fn').receive({ payload: '' });
+    helper.getNode('query').receive({});
+    await waitFor(() => caught.length === 1 && answers.length === 1, 'the write failed and the query answered');
     assert.equal((caught[0]?.error as { code?: string }).code, 'ConfigurationException');
     assert.match(
       String((caught[0]?.error as { message?: string }).message),
       /default tags: the tag "site" must be text or a number, not an object/,
     );
+    assert.deepEqual(answers[0]?.payload, [{ name: 'reading', values: [{ time: T, value: 7 }] }]);
   });
 
   it('inflow query takes msg.params set in a Function node', async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from '../../src';
-import { clientOfProperties } from '../../src/nodes/inflow-config/properties';
+import { clientOfProperties, serverTagsOf } from '../../src/nodes/inflow-config/properties';
 import { DEFAULT_API, DEFAULT_PRECISION } from '../../src/nodes/inflow-config/defaults';
 import { API_CHOICES, ConfigurationException, LANGUAGES_OF, QUERY_LANGUAGES } from '../../src/core';
 import { optionsOf, type OutDef } from '../../src/nodes/inflow-out/settings';
@@ -120,6 +120,7 @@ describe('editor defaults', () => {
       assert.deepEqual(judged(value), [true, true], `the editor takes ${JSON.stringify(value)}`);
       assert.doesNotThrow(() => optionsOf(value === undefined ? missing : { ...missing, tags: value }, 'ms'));
       assert.doesNotThrow(() => clientOfProperties({ dsn, tags: value }));
+      assert.doesNotThrow(() => serverTagsOf(value));
     }
     // Node-RED fills in a value that is exactly ${VARIABLE} before the runtime reads it.
     assert.deepEqual(judged('${INFLOW_TAGS}'), [true, true]);
@@ -152,6 +153,7 @@ describe('editor defaults', () => {
       assert.deepEqual(judged(value), [false, false], `the editor refuses ${value}`);
       assert.throws(() => optionsOf({ ...missing, tags: value }, 'ms'), names('tags'), value);
       assert.throws(() => clientOfProperties({ dsn, tags: value }), names('default tags'), value);
+      assert.throws(() => serverTagsOf(value), names('default tags'), value);
     }
   });
 

@@ -6,10 +6,10 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { parseServerUrl, type Client } from '../../client';
-import { InfluxDBException } from '../../core';
+import { ConfigurationException, InfluxDBException } from '../../core';
 import type { ConfigCredentials, ConfigDef, InflowConfigNode, Reachability } from '../shared';
 import { listNames, testConnection, type ConnectionSettings, type ReportLine } from './connection-test';
-import { clientOfProperties } from './properties';
+import { clientOfProperties, serverTagsOf } from './properties';
 import { canCreate, reachabilityOfError, reachabilityOfReport } from './reachability';
 
 /** What the editor sends for a password field the user did not change. */
@@ -33,11 +33,18 @@ export = function register(RED: NodeAPI): void {
     this.reachability = undefined;
     this.precision = 'ms';
     try {
-      this.client = clientOfProperties({ ...def, ...this.credentials });
+      // The Tags are the writers' alone: Tags that cannot work fail the writes, never the queries.
+      this.client = clientOfProperties({ ...def, ...this.credentials, tags: undefined });
       this.precision = this.client.precision;
     } catch (error) {
       this.problem = error instanceof InfluxDBException ? error.message : String(error);
       this.error(`InfluxDB settings cannot work: ${this.problem}`);
+    }
+    try {
+      this.defaultTags = serverTagsOf(def.tags);
+    } catch (error) {
+      this.defaultTags = error instanceof ConfigurationException ? error : new ConfigurationException(String(error));
+      this.error(`InfluxDB settings cannot work for writes: ${this.defaultTags.message}`);
     }
 
     // One check when the flows start (which is also how 'auto' finds the server's kind), and again when a

@@ -4,7 +4,7 @@
  * database, and the kind, missing, is 'auto': the server is asked what it is.
  */
 import { readFileSync } from 'node:fs';
-import { Client, parseServerUrl, type ClientOptions } from '../../client';
+import { Client, LineMaker, parseServerUrl, type ClientOptions } from '../../client';
 import { API_CHOICES, assertPrecision, ConfigurationException, isApiChoice } from '../../core';
 import { tagsOfJson } from '../shared';
 import { DEFAULT_API, DEFAULT_PRECISION } from './defaults';
@@ -61,6 +61,22 @@ export function clientOfProperties(settings: ConfigProperties, targetOptional = 
   // To list what the server has, no target is needed: a URL without a database's path is the server's.
   const named = parseServerUrl(address).basePath.replace(/\/+$/, '') !== '';
   return named ? new Client(address, options) : new Client({ ...options, url: address });
+}
+
+/**
+ * The server's Tags, checked as a line of line protocol would check them: undefined for none, or a
+ * ConfigurationException that says which tag cannot work and why. Apart from the client, so that Tags
+ * that cannot work fail the writes through the server, not its queries.
+ */
+export function serverTagsOf(text: unknown): Readonly<Record<string, string>> | undefined {
+  const tags = tagsOfJson(text, 'default tags');
+  if (tags === undefined) return undefined;
+  try {
+    new LineMaker({ precision: DEFAULT_PRECISION, defaultTags: tags });
+  } catch (error) {
+    throw new ConfigurationException(`default tags: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return Object.freeze(tags);
 }
 
 /** Where the client writes, for a status line: "db sensors", "db sensors, rp week", "bucket home". */

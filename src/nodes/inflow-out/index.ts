@@ -36,7 +36,9 @@ export = function register(RED: NodeAPI): void {
     let settingsProblem: ConfigurationException | undefined;
     try {
       // The server's default tags go under the node's own.
-      options = optionsOf(def, config?.precision ?? 'ms', client?.defaultTags);
+      const serverTags = config?.defaultTags;
+      if (serverTags instanceof ConfigurationException) throw serverTags;
+      options = optionsOf(def, config?.precision ?? 'ms', serverTags);
       tuning = tuningOf(RED.settings);
     } catch (error) {
       settingsProblem = error instanceof ConfigurationException ? error : new ConfigurationException(String(error));

@@ -1,7 +1,7 @@
 /** Types shared by the node modules (each node module's own export is its Node-RED initializer). */
 import type { Node, NodeDef } from 'node-red';
 import type { Client } from '../../client';
-import type { Precision } from '../../core';
+import type { ConfigurationException, Precision } from '../../core';
 import type { TextValues } from './texts';
 
 export interface ConfigDef extends NodeDef {
@@ -48,6 +48,8 @@ export interface InflowConfigNode extends Node<ConfigCredentials> {
   /** Why there is no client, in words for the status of the nodes that use this one. */
   problem: string | undefined;
   precision: Precision;
+  /** The default tags of every point written through it (its Tags), or the ConfigurationException that says why they cannot work. */
+  defaultTags: Readonly<Record<string, string>> | ConfigurationException | undefined;
   /** Undefined until the check at start has answered. */
   reachability: Reachability | undefined;
   /** A user is told of the ping's answer (at once if it is in); it keeps the client open until it deregisters. */
