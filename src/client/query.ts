@@ -8,6 +8,7 @@ import {
   type QueryParams,
 } from '../core';
 import { exceptionFromQueryResult } from '../servers';
+import { setOwn } from '../util';
 import { rangeBounds, type TimeRange } from './time-range';
 
 export type QueryValue = string | number | bigint | boolean | null;
@@ -176,10 +177,7 @@ export function reshapeSeries(series: RawSeries, exactTime: boolean): Series {
       const column = columns[i] as string;
       const value = row[i] ?? null;
       const cell = exactTime && column === 'time' && typeof value === 'number' ? BigInt(value) : value;
-      // Assigning to "__proto__" would set the row's prototype instead of adding the column.
-      if (column === '__proto__')
-        Object.defineProperty(record, column, { value: cell, enumerable: true, writable: true, configurable: true });
-      else record[column] = cell;
+      setOwn(record, column, cell);
     }
     return record;
   });

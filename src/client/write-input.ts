@@ -26,7 +26,7 @@ import {
   type Tags,
   type Timestamp,
 } from '../core';
-import { describeType, isPlainObject, quote } from '../util';
+import { describeType, isPlainObject, quote, setOwn } from '../util';
 import { Measurement, isDictForm, type Kwargs, type MeasurementLike, type Template, type WriteCallOptions } from './measurement';
 import { Point } from './point';
 import { isRecordShape, keysOf, type RecordShape } from './records';
@@ -366,9 +366,12 @@ function placed(error: unknown, where: Where): unknown {
 /** A point's tags over the defaults: a tag it leaves out (null, undefined, '') leaves the default in place. */
 function withDefaults(defaults: Tags, own: Tags | undefined): Tags {
   if (own === undefined) return defaults;
-  const set = Object.entries(own).filter(([, value]) => value !== null && value !== undefined && value !== '');
-  // Spread and fromEntries make each tag the object's own, one named __proto__ too.
-  return { ...defaults, ...Object.fromEntries(set) };
+  const tags: Record<string, Tags[string]> = { ...defaults };
+  for (const key in own) {
+    const value = own[key];
+    if (value !== null && value !== undefined && value !== '') setOwn(tags, key, value);
+  }
+  return tags;
 }
 
 /** The fields with those named as integers made bigints; with `omitting`, NaN and infinities are left for the serializer to leave out. */

@@ -1,4 +1,5 @@
 import type { QueryValue, Row } from '../client';
+import { setOwn } from '../util';
 
 /**
  * Puts a value into a row under `key`, or, when the row has that key already (a tag and a column of one
@@ -8,6 +9,5 @@ import type { QueryValue, Row } from '../client';
 export function putUnique(row: Row, key: string, value: QueryValue): void {
   let name = key;
   for (let n = 1; Object.hasOwn(row, name); n++) name = `${key}_${n}`;
-  if (name === '__proto__') Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
-  else row[name] = value;
+  setOwn(row, name, value);
 }

@@ -2,3 +2,4 @@
 export { isPlainObject } from './plain-object';
 export { describeType, quote } from './describe';
 export { escapeRegExp } from './pattern';
+export { setOwn } from './own-property';
