@@ -152,7 +152,6 @@ describe('editor defaults', () => {
     for (const value of invalid) {
       assert.deepEqual(judged(value), [false, false], `the editor refuses ${value}`);
       assert.throws(() => optionsOf({ ...missing, tags: value }, 'ms'), names('tags'), value);
-      assert.throws(() => clientOfProperties({ dsn, tags: value }), names('default tags'), value);
       assert.throws(() => serverTagsOf(value), names('default tags'), value);
     }
   });

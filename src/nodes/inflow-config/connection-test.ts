@@ -9,7 +9,7 @@ import type { AccessReport, Client, ListKind } from '../../client';
 import { describeServer } from '../../client';
 import { InfluxDBException } from '../../core';
 import { reasonOf } from '../shared';
-import { clientOfProperties, type ConfigProperties } from './properties';
+import { clientOfProperties, serverTagsOf, type ConfigProperties } from './properties';
 
 export type ConnectionSettings = ConfigProperties;
 
@@ -32,6 +32,7 @@ export async function testConnection(settings: ConnectionSettings): Promise<Conn
   const took = (): ReportLine => ({ key: 'took', values: { ms: Math.round(performance.now() - started) } });
   let client: Client;
   try {
+    serverTagsOf(settings.tags);
     client = clientOfProperties(settings);
   } catch (error) {
     return { ok: false, lines: [{ key: 'settings', values: { why: messageOf(error) }, problem: true }] };

@@ -33,14 +33,14 @@ export = function register(RED: NodeAPI): void {
     this.reachability = undefined;
     this.precision = 'ms';
     try {
-      // The Tags are the writers' alone: Tags that cannot work fail the writes, never the queries.
-      this.client = clientOfProperties({ ...def, ...this.credentials, tags: undefined });
+      this.client = clientOfProperties({ ...def, ...this.credentials });
       this.precision = this.client.precision;
     } catch (error) {
       this.problem = error instanceof InfluxDBException ? error.message : String(error);
       this.error(`InfluxDB settings cannot work: ${this.problem}`);
     }
     try {
+      // The writers' alone: Tags that cannot work fail the writes, never the queries.
       this.defaultTags = serverTagsOf(def.tags);
     } catch (error) {
       this.defaultTags = error instanceof ConfigurationException ? error : new ConfigurationException(String(error));

@@ -22,7 +22,7 @@ export interface ConfigProperties {
   tlsCa?: unknown;
   /** false (or "false") accepts any certificate. */
   tlsVerify?: unknown;
-  /** Default tags for every point written through the server, as JSON text: a node's own tags win. */
+  /** Default tags for every point written through the server, as JSON text (see serverTagsOf): not the client's. */
   tags?: unknown;
   /** A user name set apart from the URL (a credential, so exported flows do not carry it). */
   username?: string | undefined;
@@ -52,7 +52,6 @@ export function clientOfProperties(settings: ConfigProperties, targetOptional = 
     bucket,
     database,
     tls: tlsOf(settings),
-    defaultTags: tagsOfJson(settings.tags, 'default tags'),
   };
   const address = typeof settings.dsn === 'string' ? settings.dsn : '';
   // With a bucket or database named apart, the URL is the server's alone; otherwise it is a DSN, database last.
@@ -65,8 +64,8 @@ export function clientOfProperties(settings: ConfigProperties, targetOptional = 
 
 /**
  * The server's Tags, checked as a line of line protocol would check them: undefined for none, or a
- * ConfigurationException that says which tag cannot work and why. Apart from the client, so that Tags
- * that cannot work fail the writes through the server, not its queries.
+ * ConfigurationException that says which tag cannot work and why. Apart from the client, which never
+ * holds them: Tags that cannot work fail the writes through the server, not its queries.
  */
 export function serverTagsOf(text: unknown): Readonly<Record<string, string>> | undefined {
   const tags = tagsOfJson(text, 'default tags');
