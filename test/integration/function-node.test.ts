@@ -7,7 +7,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { collect, helper, inflowNodes, loadFunctionFlow, waitFor, watched, watchersOf, type Message } from '../support/flows';
+import {
+  collect,
+  helper,
+  inflowNodes,
+  loadFunctionFlow,
+  statusTexts,
+  waitFor,
+  watched,
+  watchersOf,
+  type Message,
+} from '../support/flows';
+import { FaultProxy } from '../support/proxy';
 import { server, useOutServer } from '../support/out-flows';
 
 const functionModule: unknown = require('@node-red/nodes/core/function/10-function.js');
@@ -316,6 +327,62 @@ describe('payloads built in a Function node', () => {
     await waitFor(() => answers.length + caught.length === 1, 'the answer');
     assert.deepEqual(caught, []);
     assert.deepEqual(answers[0]?.payload, [{ name: 'reading', values: [{ time: T + 1, value: 2 }] }]);
+  });
+
+  it('two queries a Function node sends at once are answered in the order it sent them, the first answered last', async () => {
+    const db = `fn_${++counter}`;
+    await server.createDatabase(db);
+    await server.rawWrite(db, `reading,room=kitchen value=1 ${T}\nreading,room=hall value=2 ${T + 1}`, 'ms');
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    try {
+      await helper.load(
+        [...inflowNodes, ...coreNodes],
+        [
+          { id: 'tab', type: 'tab' },
+          { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
+          {
+            id: 'fn',
+            type: 'function',
+            z: 'tab',
+            func: `node.send({ topic: 'kitchen', params: { room: 'kitchen' } });
+                   node.send({ topic: 'hall', params: { room: 'hall' } });
+                   return null;`,
+            outputs: 1,
+            wires: [['query']],
+          },
+          {
+            id: 'query',
+            type: 'inflow query',
+            z: 'tab',
+            server: 'cfg',
+            query: 'SELECT value FROM reading WHERE room = $room',
+            epoch: 'ms',
+            wires: [['answers']],
+          },
+          { id: 'answers', type: 'helper', z: 'tab' },
+          ...watchersOf('query'),
+        ],
+      );
+      const answers = collect(helper.getNode('answers'));
+      const { caught } = watched();
+      const node = helper.getNode('query');
+      await waitFor(() => statusTexts(node).some((text) => text.startsWith('connected')), 'the server checked', 5000);
+      // The kitchen's query waits 800 ms at the proxy; the hall's goes straight through.
+      proxy.inject({ delayMs: 800, times: 1, path: '/query' });
+      helper.getNode('fn').receive({ payload: '' });
+      await waitFor(() => answers.length + caught.length === 2, 'the two answers', 5000);
+      assert.deepEqual(caught, []);
+      assert.deepEqual(
+        answers.map((msg) => [msg.topic, msg.payload]),
+        [
+          ['kitchen', [{ name: 'reading', values: [{ time: T, value: 1 }] }]],
+          ['hall', [{ name: 'reading', values: [{ time: T + 1, value: 2 }] }]],
+        ],
+      );
+    } finally {
+      await helper.unload();
+      await proxy.close();
+    }
   });
 });
 
