@@ -2,6 +2,7 @@
  * What inflow out (and library users who opt in) rely on to lose nothing: batching across messages,
  * retries with backoff, isolating rejected points, the durable spool and its replay.
  */
+export { PendingLines } from './pending-lines';
 export { BatchWriter, type Acknowledge, type BatchWriterOptions, type EntryLines, type WriterState } from './batch-writer';
 export { RetryPolicy, type RetryOptions } from './backoff';
 export { BufferBudget } from './buffer-budget';
