@@ -172,6 +172,16 @@ export async function openAndDone(page: Page, id: string, type: string): Promise
 export async function closeDialog(page: Page, type: string, button: 'Done' | 'Cancel'): Promise<void> {
   const config = type === 'inflow-config';
   const selector = `#node${config ? '-config' : ''}-dialog-${button === 'Done' ? 'ok' : 'cancel'}`;
-  await page.click(selector);
-  await page.waitForSelector(selector, { state: 'detached' });
+  // A press that lands while the tray is still sliding open can go unheeded, as it would for a person,
+  // who then presses again: up to three presses, each given 5 s for the dialog to close.
+  for (let press = 1; ; press++) {
+    try {
+      await page.click(selector, { timeout: 5000 });
+      await page.waitForSelector(selector, { state: 'detached', timeout: 5000 });
+      return;
+    } catch (error) {
+      if ((await page.$(selector)) === null) return;
+      if (press === 3) throw error;
+    }
+  }
 }
