@@ -65,6 +65,29 @@ async function functionFlow(
 }
 
 /** Function node body -> inflow out -> influxd; resolves once the message is done (or caught). */
+/** A Function node running `func` in front of inflow query (`SELECT value FROM reading WHERE room = $room`), and a helper after it. */
+async function loadQueryBehindFunction(dsn: string, func: string): Promise<void> {
+  await helper.load(
+    [...inflowNodes, ...coreNodes],
+    [
+      { id: 'tab', type: 'tab' },
+      { id: 'cfg', type: 'inflow-config', dsn, precision: 'ms', retentionPolicy: '', timeout: 5000 },
+      { id: 'fn', type: 'function', z: 'tab', func, outputs: 1, wires: [['query']] },
+      {
+        id: 'query',
+        type: 'inflow query',
+        z: 'tab',
+        server: 'cfg',
+        query: 'SELECT value FROM reading WHERE room = $room',
+        epoch: 'ms',
+        wires: [['answers']],
+      },
+      { id: 'answers', type: 'helper', z: 'tab' },
+      ...watchersOf('query'),
+    ],
+  );
+}
+
 async function writeThroughFunction(func: string, out: Record<string, unknown> = {}): Promise<{ db: string; caught: Message[] }> {
   const flow = await functionFlow(func, out);
   await flow.run(1);
@@ -295,32 +318,7 @@ describe('payloads built in a Function node', () => {
     const db = `fn_${++counter}`;
     await server.createDatabase(db);
     await server.rawWrite(db, `reading,room=kitchen value=1 ${T}\nreading,room=hall value=2 ${T + 1}`, 'ms');
-    await helper.load(
-      [...inflowNodes, ...coreNodes],
-      [
-        { id: 'tab', type: 'tab' },
-        { id: 'cfg', type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
-        {
-          id: 'fn',
-          type: 'function',
-          z: 'tab',
-          func: `msg.params = { room: 'hall' }; return msg;`,
-          outputs: 1,
-          wires: [['query']],
-        },
-        {
-          id: 'query',
-          type: 'inflow query',
-          z: 'tab',
-          server: 'cfg',
-          query: 'SELECT value FROM reading WHERE room = $room',
-          epoch: 'ms',
-          wires: [['answers']],
-        },
-        { id: 'answers', type: 'helper', z: 'tab' },
-        ...watchersOf('query'),
-      ],
-    );
+    await loadQueryBehindFunction(server.dsn(db), `msg.params = { room: 'hall' }; return msg;`);
     const answers = collect(helper.getNode('answers'));
     const { caught } = watched();
     helper.getNode('fn').receive({ payload: '' });
@@ -335,33 +333,11 @@ describe('payloads built in a Function node', () => {
     await server.rawWrite(db, `reading,room=kitchen value=1 ${T}\nreading,room=hall value=2 ${T + 1}`, 'ms');
     const proxy = await FaultProxy.start({ host: server.host, port: server.port });
     try {
-      await helper.load(
-        [...inflowNodes, ...coreNodes],
-        [
-          { id: 'tab', type: 'tab' },
-          { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn(db), precision: 'ms', retentionPolicy: '', timeout: 5000 },
-          {
-            id: 'fn',
-            type: 'function',
-            z: 'tab',
-            func: `node.send({ topic: 'kitchen', params: { room: 'kitchen' } });
-                   node.send({ topic: 'hall', params: { room: 'hall' } });
-                   return null;`,
-            outputs: 1,
-            wires: [['query']],
-          },
-          {
-            id: 'query',
-            type: 'inflow query',
-            z: 'tab',
-            server: 'cfg',
-            query: 'SELECT value FROM reading WHERE room = $room',
-            epoch: 'ms',
-            wires: [['answers']],
-          },
-          { id: 'answers', type: 'helper', z: 'tab' },
-          ...watchersOf('query'),
-        ],
+      await loadQueryBehindFunction(
+        proxy.dsn(db),
+        `node.send({ topic: 'kitchen', params: { room: 'kitchen' } });
+         node.send({ topic: 'hall', params: { room: 'hall' } });
+         return null;`,
       );
       const answers = collect(helper.getNode('answers'));
       const { caught } = watched();
