@@ -11,6 +11,7 @@ import {
   TimeoutException,
 } from '../core';
 import type { Redactor } from './redact';
+import { WholeAnswer, type Ending, type ReadAnswer } from './whole-answer';
 
 const gzip = promisify(gzipCallback);
 
@@ -131,23 +132,21 @@ export class Transport {
       body = await gzip(body, { level: zlib.Z_BEST_SPEED });
       headers['content-encoding'] = 'gzip';
     }
+    const limit = request.cut ?? request.maxAnswerBytes ?? this.#options.maxAnswerBytes;
     // Until the answer's headers, undici's headersTimeout counts, from when the request is sent on a
     // connection (not while it waits for one); from the headers on, the whole body gets `timeout`.
-    const ending = new RequestEnding(request.signal);
+    const whole = new WholeAnswer({ success: limit, error: MAX_ERROR_ANSWER_BYTES }, this.#options.timeout, request.signal);
+    if (whole.abandoned) throw this.networkException(new Error('abandoned before it was sent'), whole);
+    let read: ReadAnswer;
     try {
-      const response = await this.dispatch(request, headers, body, ending);
-      ending.startTimer(this.#options.timeout);
-      const successful = response.statusCode >= 200 && response.statusCode < 300;
-      if (!successful) return await this.readAnswer(response, { bytes: MAX_ERROR_ANSWER_BYTES, over: 'cut' }, ending);
-      if (request.cut !== undefined) return await this.readAnswer(response, { bytes: request.cut, over: 'cut' }, ending);
-      return await this.readAnswer(
-        response,
-        { bytes: request.maxAnswerBytes ?? this.#options.maxAnswerBytes, over: 'fail' },
-        ending,
-      );
-    } finally {
-      ending.release();
+      this.pool.dispatch({ ...this.requestOptions(request, headers), body }, whole);
+      read = await whole.answer;
+    } catch (error) {
+      throw this.networkException(error, whole);
     }
+    const successful = read.status >= 200 && read.status < 300;
+    const over = successful && request.cut === undefined ? 'fail' : 'cut';
+    return await this.answerOf(read, successful ? limit : MAX_ERROR_ANSWER_BYTES, over, whole);
   }
 
   /**
@@ -165,7 +164,7 @@ export class Transport {
       response = await this.dispatch(request, this.headersOf(request, true), request.body, ending);
       if (response.statusCode < 200 || response.statusCode >= 300) {
         ending.startTimer(this.#options.timeout);
-        const answer = await this.readAnswer(response, { bytes: MAX_ERROR_ANSWER_BYTES, over: 'cut' }, ending);
+        const answer = await this.readErrorAnswer(response, ending);
         ending.release();
         return { status: answer.status, headers: answer.headers, answer };
       }
@@ -194,6 +193,15 @@ export class Transport {
     return headers;
   }
 
+  private requestOptions(request: TransportRequest, headers: Record<string, string>): Dispatcher.DispatchOptions {
+    return {
+      origin: this.#options.origin,
+      method: request.method,
+      path: this.#options.basePath + request.path + queryString(request.query),
+      headers,
+    };
+  }
+
   private async dispatch(
     request: TransportRequest,
     headers: Record<string, string>,
@@ -201,51 +209,49 @@ export class Transport {
     ending: RequestEnding,
   ): Promise<Dispatcher.ResponseData> {
     try {
-      return await this.pool.request({
-        origin: this.#options.origin,
-        method: request.method,
-        path: this.#options.basePath + request.path + queryString(request.query),
-        headers,
-        body,
-        signal: ending.signal,
-      });
+      return await this.pool.request({ ...this.requestOptions(request, headers), body, signal: ending.signal });
     } catch (error) {
       throw this.networkException(error, ending);
     }
   }
 
-  /**
-   * An answer read whole, unpacked when it came gzipped: up to `limit.bytes` (on the wire and unpacked),
-   * past which it is cut, or refused with an AnswerTooLargeException. An error answer has the secrets some
-   * servers echo cut out.
-   */
-  private async readAnswer(
-    response: Dispatcher.ResponseData,
-    limit: { bytes: number; over: 'cut' | 'fail' },
-    ending: RequestEnding,
-  ): Promise<TransportResponse> {
-    const successful = response.statusCode >= 200 && response.statusCode < 300;
+  /** A streamed request's error answer, read whole (capped) from undici's body stream. */
+  private async readErrorAnswer(response: Dispatcher.ResponseData, ending: Ending): Promise<TransportResponse> {
     let read: { bytes: Buffer; truncated: boolean };
     try {
-      // Every write InfluxDB takes is answered so: no stream to iterate for a body that is not there.
-      if (response.statusCode === 204) {
-        await response.body.dump();
-        return { status: 204, headers: response.headers, body: '' };
-      }
-      read = await readCapped(response.body, limit.bytes);
-      if (response.headers['content-encoding'] === 'gzip') read = await gunzipCapped(read.bytes, limit.bytes, read.truncated);
+      read = await readCapped(response.body, MAX_ERROR_ANSWER_BYTES);
     } catch (error) {
       throw this.networkException(error, ending);
     }
-    if (read.truncated && limit.over === 'fail') throw tooLarge(limit.bytes);
-    const answer = read.bytes.toString('utf8');
-    const text = successful ? answer : this.redact(answer);
-    if (!successful && typeof response.headers['x-influxdb-error'] === 'string') {
-      response.headers['x-influxdb-error'] = this.redact(response.headers['x-influxdb-error']);
+    const answer = { status: response.statusCode, headers: response.headers, ...read };
+    return await this.answerOf(answer, MAX_ERROR_ANSWER_BYTES, 'cut', ending);
+  }
+
+  /**
+   * An answer read whole, unpacked when it came gzipped: up to `limit` bytes (on the wire and unpacked),
+   * past which it is cut, or refused with an AnswerTooLargeException. An error answer has the secrets some
+   * servers echo cut out.
+   */
+  private async answerOf(read: ReadAnswer, limit: number, over: 'cut' | 'fail', ending: Ending): Promise<TransportResponse> {
+    const { status, headers } = read;
+    // Every write InfluxDB takes is answered so.
+    if (status === 204) return { status, headers, body: '' };
+    let { bytes, truncated } = read;
+    if (headers['content-encoding'] === 'gzip') {
+      try {
+        ({ bytes, truncated } = await gunzipCapped(bytes, limit, truncated));
+      } catch (error) {
+        throw this.networkException(error, ending);
+      }
     }
-    return read.truncated
-      ? { status: response.statusCode, headers: response.headers, body: text, truncatedAt: limit.bytes }
-      : { status: response.statusCode, headers: response.headers, body: text };
+    if (truncated && over === 'fail') throw tooLarge(limit);
+    const successful = status >= 200 && status < 300;
+    const answer = bytes.toString('utf8');
+    const body = successful ? answer : this.redact(answer);
+    if (!successful && typeof headers['x-influxdb-error'] === 'string') {
+      headers['x-influxdb-error'] = this.redact(headers['x-influxdb-error']);
+    }
+    return truncated ? { status, headers, body, truncatedAt: limit } : { status, headers, body };
   }
 
   /**
@@ -318,7 +324,7 @@ export class Transport {
     }
   }
 
-  private networkException(error: unknown, ending: RequestEnding): InfluxDBException {
+  private networkException(error: unknown, ending: Ending): InfluxDBException {
     if (error instanceof InfluxDBException) return error;
     const where = this.#options.origin;
     if (ending.abandoned) {

@@ -115,6 +115,25 @@ describe('answers without an end, or too large', () => {
     await writer.close();
   });
 
+  it('an answer read whole that comes one byte at a time: a TimeoutException once the timeout after its headers is over', async () => {
+    handle = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"results":[');
+      const timer = setInterval(() => response.write(' '), 50);
+      response.on('close', () => clearInterval(timer));
+    };
+    const reader = client({ timeout: 1000 });
+    const started = Date.now();
+    await assert.rejects(reader.query('SELECT * FROM m'), (error: unknown) => {
+      assert.ok(error instanceof TimeoutException, String(error));
+      assert.match(error.message, /no whole answer from .* within 1000 ms/);
+      return true;
+    });
+    const took = Date.now() - started;
+    assert.ok(took >= 900 && took < 4000, `ended by the timeout after the headers, not by the server: ${took} ms`);
+    await reader.close();
+  });
+
   it('a streamed answer that comes one byte at a time: a TimeoutException once the stream timeout is over', async () => {
     handle = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });

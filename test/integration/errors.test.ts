@@ -155,6 +155,52 @@ describe('exceptions from a real server', () => {
     }
   });
 
+  it('a write abandoned while it waits for a connection fails at once; the write on that connection is unharmed', async () => {
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    const client = new Client(proxy.dsn('e'), { timeout: 10_000, maxConnections: 1 });
+    try {
+      await client.write('queued_abandon', { v: 0, timestamp: 0 });
+      proxy.inject({ delayMs: 1500, times: 1 });
+      const first = client.write('queued_abandon', { v: 1, timestamp: 1 });
+      const waiting = new AbortController();
+      setTimeout(() => waiting.abort(new ClientClosedException('the flow stopped')), 200);
+      const started = Date.now();
+      await rejectsWith(
+        client.write('queued_abandon', { v: 2, timestamp: 2 }, { signal: waiting.signal }),
+        ClientClosedException,
+        /^the flow stopped$/,
+      );
+      assert.ok(Date.now() - started < 1000, 'gave up when abandoned, not when the connection came free');
+      await first;
+      const stored = await client.query('SELECT v FROM queued_abandon', { epoch: 's' });
+      assert.deepEqual(stored[0]?.values, [
+        { time: 0, v: 0 },
+        { time: 1, v: 1 },
+      ]);
+    } finally {
+      await client.close({ abandonAfter: 0 });
+      await proxy.close();
+    }
+  });
+
+  it('a write whose signal was abandoned before it is sent fails with its reason and sends nothing', async () => {
+    const client = new Client(server.dsn('e'));
+    try {
+      const stopped = new AbortController();
+      stopped.abort(new ClientClosedException('the flow stopped'));
+      await rejectsWith(
+        client.write('sent_abandoned', { v: 1, timestamp: 1 }, { signal: stopped.signal }),
+        ClientClosedException,
+        /^the flow stopped$/,
+      );
+      await client.write('sent_abandoned', { v: 2, timestamp: 2 });
+      const stored = await client.query('SELECT v FROM sent_abandoned', { epoch: 's' });
+      assert.deepEqual(stored[0]?.values, [{ time: 2, v: 2 }]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('ClientClosedException after close', async () => {
     const closing = new Client(server.dsn('e'));
     await closing.ping();
