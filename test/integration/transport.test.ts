@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Client, ClientClosedException } from '../../src';
-import { InfluxServer, WRITER } from '../support/influxd';
+import { InfluxServer, READER, WRITER } from '../support/influxd';
 import { FaultProxy } from '../support/proxy';
 
 let server: InfluxServer;
@@ -164,6 +164,51 @@ describe('transport, as seen on the wire', () => {
     } finally {
       await client.close();
       sink.close();
+    }
+  });
+
+  it('with a proxy set, writes and queries go through its CONNECT tunnel, credentials inside it', async () => {
+    // An HTTP proxy as corporate networks have: it opens a tunnel to the host asked for, and sees no more.
+    const tunnels: string[] = [];
+    const seenByProxy: string[] = [];
+    const sockets = new Set<Socket>();
+    const forward = createServer();
+    forward.on('connect', (request, client: Socket, head: Buffer) => {
+      tunnels.push(request.url ?? '');
+      seenByProxy.push(request.rawHeaders.join('\n'));
+      const [host, port] = (request.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => sockets.delete(socket));
+      }
+    });
+    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(forward.address() as AddressInfo).port}`;
+    const client = new Client(server.dsn('authdb', WRITER), { proxy: proxyUrl });
+    try {
+      await client.write('through_proxy', { v: 1, timestamp: 1 });
+      const reader = new Client(server.dsn('authdb', READER), { proxy: proxyUrl });
+      const stored = await reader.query('SELECT v FROM through_proxy', { epoch: 's' });
+      await reader.close();
+      assert.deepEqual(stored[0]?.values, [{ time: 1, v: 1 }]);
+      assert.ok(tunnels.length >= 2, `tunnels: ${tunnels.join(', ')}`);
+      for (const tunnel of tunnels) assert.equal(tunnel, `${server.host}:${server.port}`);
+      const basic = Buffer.from(`${WRITER.username}:${WRITER.password}`).toString('base64');
+      for (const headers of seenByProxy) {
+        assert.ok(!headers.includes(WRITER.password) && !headers.includes(basic), `the proxy saw: ${headers}`);
+        assert.doesNotMatch(headers, /authorization/i);
+      }
+    } finally {
+      await client.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => forward.close(resolve));
     }
   });
 
