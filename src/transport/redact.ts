@@ -81,6 +81,27 @@ export class Redactor {
     return this.stillReadable(cut) ? LEFT_OUT : cut;
   }
 
+  /**
+   * As `redact`, for text cut off at its end (an answer read up to its cap): where the cut fell inside a
+   * secret, its first characters are left at the end, too few to be found as a fragment, and are masked too.
+   */
+  redactCut(text: string): string {
+    const redacted = this.redact(text);
+    const lower = redacted.toLowerCase();
+    let keep = redacted.length;
+    for (const form of this.forms) {
+      for (let length = Math.min(form.length - 1, lower.length); length >= SHORTEST; length--) {
+        if (lower.endsWith(form.slice(0, length))) {
+          keep = Math.min(keep, redacted.length - length);
+          break;
+        }
+      }
+    }
+    // A few characters change length in lower case: then the end is cut by the longest form's length.
+    if (lower.length !== redacted.length) keep = Math.max(0, redacted.length - (this.forms[0]?.length ?? 0));
+    return keep === redacted.length ? redacted : `${redacted.slice(0, keep)}${MASK}`;
+  }
+
   private cut(text: string): string {
     const lower = text.toLowerCase();
     // A few characters change length in lower case: then the places found would not be the text's own.

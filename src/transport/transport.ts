@@ -247,7 +247,7 @@ export class Transport {
     if (truncated && over === 'fail') throw tooLarge(limit);
     const successful = status >= 200 && status < 300;
     const answer = bytes.toString('utf8');
-    const body = successful ? answer : this.redact(answer);
+    const body = successful ? answer : truncated ? this.redactCut(answer) : this.redact(answer);
     if (!successful && typeof headers['x-influxdb-error'] === 'string') {
       headers['x-influxdb-error'] = this.redact(headers['x-influxdb-error']);
     }
@@ -304,6 +304,10 @@ export class Transport {
 
   private redact(text: string): string {
     return this.#options.redactor?.redact(text) ?? text;
+  }
+
+  private redactCut(text: string): string {
+    return this.#options.redactor?.redactCut(text) ?? text;
   }
 
   /** Waits for requests under way (at most `abandonAfter` ms, when given, then fails them), then closes every connection. */

@@ -77,8 +77,8 @@ export class WholeAnswer implements Dispatcher.DispatchHandler, Ending {
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: ReadAnswer['headers']): void {
-    // 1xx answers come before the answer itself.
-    if (status < 200) return;
+    // 1xx answers come before the answer itself; a request already ended (its signal fired inside undici) starts no timer.
+    if (status < 200 || this.settled) return;
     this.status = status;
     this.headers = headers;
     this.cap = status < 300 ? this.caps.success : this.caps.error;

@@ -11,7 +11,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { Client, describeServer } from '../../src';
+import { Client, describeServer, InfluxDBException } from '../../src';
 import { collect, helper, inflowNodes, statusTexts, waitFor } from '../support/flows';
 
 const USER = 'admin';
@@ -245,6 +245,29 @@ describe('secrets echoed by a server', () => {
     ].join('\n');
     assert.match(seen, /UnauthorizedException/, 'the failures are there to be seen');
     assert.deepEqual(leaksIn(seen), []);
+  });
+
+  it('an error answer cut at 64 KiB inside the token: not even the first characters of it are left at the end', async () => {
+    const CAP = 64 * 1024;
+    const client = clients.token();
+    try {
+      for (const left of [3, 5, 7, 12]) {
+        // The token starts `left` characters before the cap, so the cut leaves only its first characters.
+        answerWith = () => ({ status: 400, body: `${'x'.repeat(CAP - left)}${TOKEN} and more after it` });
+        const thrown = await client.write('m', { v: 1 }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        assert.ok(thrown instanceof InfluxDBException, `cut after ${left}: ${String(thrown)}`);
+        assert.match(thrown.message, /cut there/);
+        for (const shown of [exposed(thrown), thrown.serverMessage ?? '']) {
+          assert.ok(!shown.includes(`x${TOKEN.slice(0, left)}`), `cut after ${left}: the token's start is shown`);
+        }
+        assert.match(thrown.serverMessage ?? '', /x\*\*\* \(an answer of more than 65536 bytes, cut there\)$/);
+      }
+    } finally {
+      await client.close();
+    }
   });
 
   it('a server that names its version with the credentials in it: what the client says of the server holds none', async () => {
