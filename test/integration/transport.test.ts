@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createServer } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Client, ClientClosedException } from '../../src';
 import { InfluxServer, READER, WRITER } from '../support/influxd';
+import { ConnectProxy } from '../support/connect-proxy';
 import { FaultProxy } from '../support/proxy';
 
 let server: InfluxServer;
@@ -168,47 +169,27 @@ describe('transport, as seen on the wire', () => {
   });
 
   it('with a proxy set, writes and queries go through its CONNECT tunnel, credentials inside it', async () => {
-    // An HTTP proxy as corporate networks have: it opens a tunnel to the host asked for, and sees no more.
-    const tunnels: string[] = [];
-    const seenByProxy: string[] = [];
-    const sockets = new Set<Socket>();
-    const forward = createServer();
-    forward.on('connect', (request, client: Socket, head: Buffer) => {
-      tunnels.push(request.url ?? '');
-      seenByProxy.push(request.rawHeaders.join('\n'));
-      const [host, port] = (request.url ?? '').split(':');
-      const upstream = connect(Number(port), host, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => sockets.delete(socket));
-      }
-    });
-    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
-    const proxyUrl = `http://127.0.0.1:${(forward.address() as AddressInfo).port}`;
-    const client = new Client(server.dsn('authdb', WRITER), { proxy: proxyUrl });
+    const forward = await ConnectProxy.start();
+    const client = new Client(server.dsn('authdb', WRITER), { proxy: forward.url });
     try {
       await client.write('through_proxy', { v: 1, timestamp: 1 });
-      const reader = new Client(server.dsn('authdb', READER), { proxy: proxyUrl });
+      const reader = new Client(server.dsn('authdb', READER), { proxy: forward.url });
       const stored = await reader.query('SELECT v FROM through_proxy', { epoch: 's' });
       await reader.close();
       assert.deepEqual(stored[0]?.values, [{ time: 1, v: 1 }]);
-      assert.ok(tunnels.length >= 2, `tunnels: ${tunnels.join(', ')}`);
-      for (const tunnel of tunnels) assert.equal(tunnel, `${server.host}:${server.port}`);
-      const basic = Buffer.from(`${WRITER.username}:${WRITER.password}`).toString('base64');
-      for (const headers of seenByProxy) {
-        assert.ok(!headers.includes(WRITER.password) && !headers.includes(basic), `the proxy saw: ${headers}`);
-        assert.doesNotMatch(headers, /authorization/i);
+      assert.ok(forward.tunnels.length >= 2, `tunnels: ${forward.tunnels.join(', ')}`);
+      for (const tunnel of forward.tunnels) assert.equal(tunnel, `${server.host}:${server.port}`);
+      // The proxy sees the host asked for, and no credential in any form.
+      for (const { username, password } of [WRITER, READER]) {
+        const basic = Buffer.from(`${username}:${password}`).toString('base64');
+        for (const headers of forward.headers) {
+          assert.ok(!headers.includes(password) && !headers.includes(basic), `the proxy saw: ${headers}`);
+          assert.doesNotMatch(headers, /authorization/i);
+        }
       }
     } finally {
       await client.close();
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => forward.close(resolve));
+      await forward.stop();
     }
   });
 

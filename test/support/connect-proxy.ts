@@ -1,9 +1,14 @@
-/** An HTTP forward proxy that tunnels with CONNECT, as corporate and gateway proxies do; it records where each tunnel went. */
+/**
+ * An HTTP forward proxy that tunnels with CONNECT, as corporate and gateway proxies do; it records where
+ * each tunnel went and the headers each CONNECT came with (all the proxy sees of a tunnel's requests).
+ */
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export class ConnectProxy {
   readonly tunnels: string[] = [];
+  /** Each CONNECT's headers, names and values one a line. */
+  readonly headers: string[] = [];
   private readonly sockets = new Set<Socket>();
 
   private constructor(private readonly server: Server) {}
@@ -17,6 +22,7 @@ export class ConnectProxy {
     server.on('connect', (request, client: Socket, head: Buffer) => {
       const target = request.url ?? '';
       proxy.tunnels.push(target);
+      proxy.headers.push(request.rawHeaders.join('\n'));
       const [host, port] = target.split(':');
       const upstream = connect(Number(port), host, () => {
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
