@@ -88,6 +88,11 @@ export class Redactor {
   redactCut(text: string): string {
     const redacted = this.redact(text);
     const lower = redacted.toLowerCase();
+    // A few characters change length in lower case: then the end is cut by the longest form's length.
+    if (lower.length !== redacted.length) {
+      const longest = this.forms[0]?.length ?? 0;
+      return longest === 0 ? redacted : `${redacted.slice(0, Math.max(0, redacted.length - longest))}${MASK}`;
+    }
     let keep = redacted.length;
     for (const form of this.forms) {
       for (let length = Math.min(form.length - 1, lower.length); length >= SHORTEST; length--) {
@@ -97,8 +102,6 @@ export class Redactor {
         }
       }
     }
-    // A few characters change length in lower case: then the end is cut by the longest form's length.
-    if (lower.length !== redacted.length) keep = Math.max(0, redacted.length - (this.forms[0]?.length ?? 0));
     return keep === redacted.length ? redacted : `${redacted.slice(0, keep)}${MASK}`;
   }
 

@@ -139,14 +139,13 @@ export class Transport {
     if (whole.abandoned) throw this.networkException(new Error('abandoned before it was sent'), whole);
     let read: ReadAnswer;
     try {
-      this.pool.dispatch({ ...this.requestOptions(request, headers), body }, whole);
+      this.pool.dispatch(this.requestOptions(request, headers, body), whole);
       read = await whole.answer;
     } catch (error) {
       throw this.networkException(error, whole);
     }
     const successful = read.status >= 200 && read.status < 300;
-    const over = successful && request.cut === undefined ? 'fail' : 'cut';
-    return await this.answerOf(read, successful ? limit : MAX_ERROR_ANSWER_BYTES, over, whole);
+    return await this.answerOf(read, successful && request.cut === undefined ? 'fail' : 'cut', whole);
   }
 
   /**
@@ -193,12 +192,17 @@ export class Transport {
     return headers;
   }
 
-  private requestOptions(request: TransportRequest, headers: Record<string, string>): Dispatcher.DispatchOptions {
+  private requestOptions(
+    request: TransportRequest,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+  ): Dispatcher.DispatchOptions {
     return {
       origin: this.#options.origin,
       method: request.method,
       path: this.#options.basePath + request.path + queryString(request.query),
       headers,
+      body,
     };
   }
 
@@ -209,7 +213,7 @@ export class Transport {
     ending: RequestEnding,
   ): Promise<Dispatcher.ResponseData> {
     try {
-      return await this.pool.request({ ...this.requestOptions(request, headers), body, signal: ending.signal });
+      return await this.pool.request({ ...this.requestOptions(request, headers, body), signal: ending.signal });
     } catch (error) {
       throw this.networkException(error, ending);
     }
@@ -223,17 +227,17 @@ export class Transport {
     } catch (error) {
       throw this.networkException(error, ending);
     }
-    const answer = { status: response.statusCode, headers: response.headers, ...read };
-    return await this.answerOf(answer, MAX_ERROR_ANSWER_BYTES, 'cut', ending);
+    const answer = { status: response.statusCode, headers: response.headers, cap: MAX_ERROR_ANSWER_BYTES, ...read };
+    return await this.answerOf(answer, 'cut', ending);
   }
 
   /**
-   * An answer read whole, unpacked when it came gzipped: up to `limit` bytes (on the wire and unpacked),
-   * past which it is cut, or refused with an AnswerTooLargeException. An error answer has the secrets some
+   * An answer read whole, unpacked when it came gzipped: up to its cap (on the wire and unpacked), past
+   * which it is cut, or refused with an AnswerTooLargeException. An error answer has the secrets some
    * servers echo cut out.
    */
-  private async answerOf(read: ReadAnswer, limit: number, over: 'cut' | 'fail', ending: Ending): Promise<TransportResponse> {
-    const { status, headers } = read;
+  private async answerOf(read: ReadAnswer, over: 'cut' | 'fail', ending: Ending): Promise<TransportResponse> {
+    const { status, headers, cap: limit } = read;
     // Every write InfluxDB takes is answered so.
     if (status === 204) return { status, headers, body: '' };
     let { bytes, truncated } = read;

@@ -23,6 +23,8 @@ export interface ReadAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   bytes: Buffer;
+  /** The most of it read: the cap for its status. */
+  cap: number;
   /** More came than its cap: `bytes` holds the first cap bytes, and the rest was not read (the connection dropped). */
   truncated: boolean;
 }
@@ -114,7 +116,7 @@ export class WholeAnswer implements Dispatcher.DispatchHandler, Ending {
   private settle(truncated: boolean): void {
     this.release();
     const bytes = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.length);
-    this.resolve({ status: this.status, headers: this.headers, bytes, truncated });
+    this.resolve({ status: this.status, headers: this.headers, bytes, cap: this.cap, truncated });
   }
 
   private release(): void {
