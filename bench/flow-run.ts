@@ -13,6 +13,7 @@
  *   and the CPU is read once the promise of the last done() has resolved;
  * - `ticks`: an interval of 5 ms sends the messages due by each tick (25 at 5,000/s), a burst goes in one loop
  *   from one tick, nothing is sampled, and the CPU is read in the runtime's hook at the last done() itself.
+ * Each timed run starts after a full collection (global.gc(); BENCH_FORCED_GC=0 leaves it out).
  * With BENCH_PROFILE=<folder>, the main thread's CPU profile of the timed run alone (not the start or the
  * warm-up) is written there as <scenario>.cpuprofile, for Chromium's DevTools or a script.
  */
@@ -263,7 +264,11 @@ async function main(): Promise<void> {
   const prebuilt = POINTS > 1 ? Array.from({ length: MESSAGES }, (_, i) => chosen.make(i)) : undefined;
   const make = prebuilt === undefined ? chosen.make : (i: number) => prebuilt[i] as Record<string, unknown>;
 
-  if (global.gc) global.gc();
+  // A full collection first, as the process starts every timed run from the same heap. It also undoes V8's
+  // pretenuring of the messages' allocation sites, which a start-up collection falling while the first messages
+  // are held can set for the life of a process (docs/performance.md, "Pretenuring"); BENCH_FORCED_GC=0 leaves
+  // it out, as the outside harness does.
+  if (global.gc && process.env.BENCH_FORCED_GC !== '0') global.gc();
   const sampling = PACING === 'timeouts';
   // memoryUsage.rss() alone: the full memoryUsage() walks the heap, which costs more the more a node holds.
   let peakRss = process.memoryUsage.rss();
