@@ -318,15 +318,20 @@ export class Transport {
   async close(abandonAfter?: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const abandon =
-      abandonAfter === undefined
-        ? undefined
-        : setTimeout(() => {
-            const error = new ClientClosedException(`the client was closed before ${this.#options.origin} answered`);
-            this.pool.destroy(error).catch(() => undefined);
-          }, abandonAfter);
+    const closing = this.pool.close();
+    if (abandonAfter === undefined) return closing;
+    let abandon: NodeJS.Timeout | undefined;
+    // undici's close() never settles once destroy() has failed requests still waiting for a connection:
+    // the close is over when either has ended.
+    const abandoned = new Promise<void>((resolve) => {
+      abandon = setTimeout(() => {
+        const error = new ClientClosedException(`the client was closed before ${this.#options.origin} answered`);
+        closing.catch(() => undefined);
+        this.pool.destroy(error).then(resolve, resolve);
+      }, abandonAfter);
+    });
     try {
-      await this.pool.close();
+      await Promise.race([closing, abandoned]);
     } finally {
       clearTimeout(abandon);
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -9,6 +9,7 @@ import { Client, ClientClosedException } from '../../src';
 import { InfluxServer, READER, WRITER } from '../support/influxd';
 import { ConnectProxy } from '../support/connect-proxy';
 import { FaultProxy } from '../support/proxy';
+import { waitFor } from '../support/waiting';
 
 let server: InfluxServer;
 let proxy: FaultProxy;
@@ -131,6 +132,40 @@ describe('transport, as seen on the wire', () => {
     const abandoned = await inFlight;
     assert.ok(abandoned instanceof ClientClosedException, String(abandoned));
     assert.match(abandoned.message, /^the client was closed before http:\/\/127\.0\.0\.1:\d+ answered/);
+  });
+
+  it('close({ abandonAfter }) with more writes than connections, none answered, ends then and fails every write', async () => {
+    // A server that holds every write's answer: four writes wait on the connections, eight for one of them.
+    const answers: ServerResponse[] = [];
+    const sink = createServer((request, response) =>
+      request.resume().on('end', () => (request.url === '/ping' ? response.writeHead(204).end() : answers.push(response))),
+    );
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const client = new Client(`http://127.0.0.1:${(sink.address() as AddressInfo).port}/db`, { maxConnections: 4 });
+    try {
+      const writes = Array.from({ length: 12 }, (_, i) =>
+        client.writeLines([`m v=${i}`]).then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      );
+      await waitFor(() => answers.length === 4, 'four writes sent, eight waiting for a connection');
+      const started = Date.now();
+      const closed = await Promise.race([
+        client.close({ abandonAfter: 200 }).then(() => 'closed'),
+        new Promise((resolve) => setTimeout(resolve, 5000, 'still closing after 5 s')),
+      ]);
+      assert.equal(closed, 'closed');
+      assert.ok(Date.now() - started < 2000, `close took ${Date.now() - started} ms`);
+      const outcomes = await Promise.all(writes);
+      assert.deepEqual(
+        outcomes.map((outcome) => (outcome as Error | undefined)?.constructor.name),
+        Array.from({ length: 12 }, () => 'ClientClosedException'),
+      );
+    } finally {
+      for (const answer of answers) answer.destroy();
+      sink.close();
+    }
   });
 
   it('a long-lived signal given to many writes keeps nothing of each (a writer runs for months)', async () => {
