@@ -38,6 +38,7 @@ import {
   type ServerInfo,
 } from '../servers';
 import { redactException, Redactor, Transport, type TlsOptions, type TokenScheme, type TransportResponse } from '../transport';
+import { onAbort } from '../util';
 import { parseDsn, parseServerUrl, maskDsn } from './dsn';
 import type { Kwargs, MeasurementLike, Template, WriteCallOptions } from './measurement';
 import type { Point } from './point';
@@ -693,9 +694,8 @@ function authorization(
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, where: string): Promise<T> {
   if (signal.aborted) return Promise.reject(abortReason(signal, where));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortReason(signal, where));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const stopListening = onAbort(signal, () => reject(abortReason(signal, where)));
+    promise.then(resolve, reject).finally(stopListening);
   });
 }
 

@@ -28,7 +28,7 @@ import {
   type LineProtocol,
   type WriteTarget,
 } from '../core';
-import { quote } from '../util';
+import { onAbort, quote } from '../util';
 import type { QueryOptions, RawQueryResponse } from './query';
 
 /** A field's type as InfluxQL's SHOW FIELD KEYS names it. */
@@ -567,12 +567,12 @@ function typedNumber(text: string, type: 'integer' | 'unsigned', key: string, me
 function bounded<T>(promise: Promise<T>, ms: number, signal: AbortSignal | undefined): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new TimeoutException(`the server did not answer SHOW FIELD KEYS within ${ms} ms`)), ms);
-    const onAbort = (): void => reject(signal?.reason instanceof Error ? signal.reason : new TimeoutException('abandoned'));
-    if (signal?.aborted === true) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const abandoned = (): void => reject(signal?.reason instanceof Error ? signal.reason : new TimeoutException('abandoned'));
+    if (signal?.aborted === true) abandoned();
+    const stopListening = signal === undefined ? undefined : onAbort(signal, abandoned);
     promise.then(resolve, reject).finally(() => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      stopListening?.();
     });
   });
 }

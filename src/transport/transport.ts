@@ -10,6 +10,7 @@ import {
   InfluxDBException,
   TimeoutException,
 } from '../core';
+import { onAbort } from '../util';
 import type { Redactor } from './redact';
 import { WholeAnswer, type Ending, type ReadAnswer } from './whole-answer';
 
@@ -388,9 +389,11 @@ class RequestEnding {
   /** The deadline started, in ms. */
   timeout = 0;
 
+  private readonly stopListening: (() => void) | undefined;
+
   constructor(private readonly abandon: AbortSignal | undefined) {
     if (abandon?.aborted) this.controller.abort();
-    else abandon?.addEventListener('abort', this.onAbandon, { once: true });
+    else if (abandon !== undefined) this.stopListening = onAbort(abandon, () => this.controller.abort());
   }
 
   get signal(): AbortSignal {
@@ -415,10 +418,8 @@ class RequestEnding {
 
   release(): void {
     clearTimeout(this.timer);
-    this.abandon?.removeEventListener('abort', this.onAbandon);
+    this.stopListening?.();
   }
-
-  private readonly onAbandon = (): void => this.controller.abort();
 }
 
 /** Reads a body up to `limit` bytes; past it, the rest is not read (the connection is dropped) and `truncated` says so. */

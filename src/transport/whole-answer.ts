@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { onAbort } from '../util';
 
 /** How a request ended early, if it did: what the Transport names in the exception it throws. */
 export interface Ending {
@@ -51,6 +52,7 @@ export class WholeAnswer implements Dispatcher.DispatchHandler, Ending {
   private length = 0;
   private timer: NodeJS.Timeout | undefined;
   private settled = false;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     private readonly caps: AnswerCaps,
@@ -62,7 +64,7 @@ export class WholeAnswer implements Dispatcher.DispatchHandler, Ending {
       this.reject = reject;
     });
     // Abandoned already: the Transport does not send it.
-    if (abandon?.aborted !== true) abandon?.addEventListener('abort', this.onAbandon, { once: true });
+    if (abandon !== undefined && !abandon.aborted) this.stopListening = onAbort(abandon, () => this.end(new Error('abandoned')));
   }
 
   get abandoned(): boolean {
@@ -122,7 +124,7 @@ export class WholeAnswer implements Dispatcher.DispatchHandler, Ending {
   private release(): void {
     this.settled = true;
     clearTimeout(this.timer);
-    this.abandon?.removeEventListener('abort', this.onAbandon);
+    this.stopListening?.();
   }
 
   /**
@@ -139,6 +141,4 @@ export class WholeAnswer implements Dispatcher.DispatchHandler, Ending {
     this.release();
     this.reject(reason);
   }
-
-  private readonly onAbandon = (): void => this.end(new Error('abandoned'));
 }

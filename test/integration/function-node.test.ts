@@ -210,6 +210,30 @@ describe('payloads built in a Function node', () => {
     );
   });
 
+  it('readings of twenty rooms, each its own measurement, are stored from one commit with no listener-leak warning', async () => {
+    // Each new measurement's field types are read before the commit is written, all twenty at once.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): number => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const { db, caught, run } = await functionFlow(
+        `for (let r = 0; r < 20; r++) node.send({ measurement: 'room_' + r, payload: { value: r, timestamp: ${T} + r } });
+         return null;`,
+        { autocommitEvery: undefined, flushInterval: 200 },
+      );
+      await run(20);
+      assert.equal(caught.length, 0);
+      const rows = await server.rows('SELECT value FROM /^room_/', db, 'ms');
+      assert.deepEqual(
+        rows.map((row) => row.value).sort((a, b) => Number(a) - Number(b)),
+        Array.from({ length: 20 }, (_, r) => r),
+      );
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('hundreds of readings at the default commit, some with non-ASCII tags and text, are stored as built, in order', async () => {
     // 600 messages: past the queue's groups of 256, every seventh with text that is not ASCII.
     const { db, caught, run } = await functionFlow(

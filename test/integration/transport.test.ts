@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createServer, type ServerResponse } from 'node:http';
+import { getEventListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -199,6 +200,44 @@ describe('transport, as seen on the wire', () => {
       assert.ok(grown < 1.5 * 1024 * 1024, `the heap grew by ${(grown / 1024).toFixed(0)} KB over 60,000 writes`);
     } finally {
       await client.close();
+      sink.close();
+    }
+  });
+
+  it('two dozen writes waiting at once on one signal give it one listener: no leak warning, and abandoning it ends them all', async () => {
+    // A server that answers /ping and holds every write's answer: the writes wait on their connections and in the pool's queue.
+    const answers: ServerResponse[] = [];
+    const sink = createServer((request, response) =>
+      request.resume().on('end', () => (request.url === '/ping' ? response.writeHead(204).end() : answers.push(response))),
+    );
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const client = new Client(`http://127.0.0.1:${(sink.address() as AddressInfo).port}/db`, { maxConnections: 4 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): number => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    const flowStopped = new AbortController();
+    try {
+      const writes = Array.from({ length: 24 }, (_, i) =>
+        client.writeLines([`m v=${i}`], { signal: flowStopped.signal }).then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      );
+      await waitFor(() => answers.length === 4, 'four writes sent, twenty waiting for a connection');
+      assert.equal(getEventListeners(flowStopped.signal, 'abort').length, 1);
+      flowStopped.abort(new ClientClosedException('the flow was stopped'));
+      const outcomes = await Promise.all(writes);
+      assert.deepEqual(
+        outcomes.map((outcome) => (outcome as Error | undefined)?.message),
+        Array.from({ length: 24 }, () => 'the flow was stopped'),
+      );
+      // Node emits its warnings a tick after the listener that crossed the limit.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+      for (const answer of answers) answer.destroy();
+      await client.close({ abandonAfter: 0 });
       sink.close();
     }
   });
