@@ -269,6 +269,42 @@ describe('inflow query', () => {
     });
   }
 
+  it('a deploy while more queries than connections wait on a server that does not answer ends within seconds', async () => {
+    // Five query nodes on one server: four queries hold its four connections, the fifth waits for one.
+    const proxy = await FaultProxy.start({ host: server.host, port: server.port });
+    const ids = ['q1', 'q2', 'q3', 'q4', 'q5'];
+    try {
+      await helper.load(inflowNodes, [
+        { id: 'tab', type: 'tab' },
+        { id: 'cfg', type: 'inflow-config', dsn: proxy.dsn('q'), precision: 'ms', timeout: 60_000 },
+        ...ids.map((id) => ({
+          id,
+          type: 'inflow query',
+          z: 'tab',
+          server: 'cfg',
+          query: 'SELECT temperature FROM climate',
+          epoch: 'ms',
+          wires: [[]],
+        })),
+      ]);
+      await waitFor(
+        () => statusTexts(helper.getNode('q1')).some((text) => text.startsWith('connected')),
+        'the server checked',
+        5000,
+      );
+      proxy.inject({ delayMs: 60_000, path: '/query' });
+      for (const id of ids) helper.getNode(id).receive({ topic: id });
+      await waitFor(() => proxy.requests.filter((request) => request.url.startsWith('/query')).length >= 4, 'four queries sent');
+      const started = Date.now();
+      await helper.unload();
+      const stopping = Date.now() - started;
+      // The config node gives requests still under way a second; Node-RED would wait 15 s for a node that hangs.
+      assert.ok(stopping < 5000, `the flow took ${stopping} ms to stop`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('Unauthorized and Forbidden reach Catch from a server with authentication', async () => {
     const auth = await InfluxServer.start({ auth: true });
     try {
