@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { getEventListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
@@ -23,6 +23,20 @@ after(async () => {
   await proxy.close();
   await server.stop();
 });
+
+/**
+ * A server that answers /ping and holds every other request's answer (in `answers`), and a Client of it with
+ * four connections: its writes wait on them, then for one of them.
+ */
+async function clientOfSilentServer(): Promise<{ answers: ServerResponse[]; sink: Server; client: Client }> {
+  const answers: ServerResponse[] = [];
+  const sink = createServer((request, response) =>
+    request.resume().on('end', () => (request.url === '/ping' ? response.writeHead(204).end() : answers.push(response))),
+  );
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const client = new Client(`http://127.0.0.1:${(sink.address() as AddressInfo).port}/db`, { maxConnections: 4 });
+  return { answers, sink, client };
+}
 
 describe('transport, as seen on the wire', () => {
   it('sends credentials in an Authorization: Basic header, never in the URL', async () => {
@@ -136,13 +150,8 @@ describe('transport, as seen on the wire', () => {
   });
 
   it('close({ abandonAfter }) with more writes than connections, none answered, ends then and fails every write', async () => {
-    // A server that holds every write's answer: four writes wait on the connections, eight for one of them.
-    const answers: ServerResponse[] = [];
-    const sink = createServer((request, response) =>
-      request.resume().on('end', () => (request.url === '/ping' ? response.writeHead(204).end() : answers.push(response))),
-    );
-    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-    const client = new Client(`http://127.0.0.1:${(sink.address() as AddressInfo).port}/db`, { maxConnections: 4 });
+    // Four writes wait on the connections, eight for one of them.
+    const { answers, sink, client } = await clientOfSilentServer();
     try {
       const writes = Array.from({ length: 12 }, (_, i) =>
         client.writeLines([`m v=${i}`]).then(
@@ -205,13 +214,8 @@ describe('transport, as seen on the wire', () => {
   });
 
   it('two dozen writes waiting at once on one signal give it one listener: no leak warning, and abandoning it ends them all', async () => {
-    // A server that answers /ping and holds every write's answer: the writes wait on their connections and in the pool's queue.
-    const answers: ServerResponse[] = [];
-    const sink = createServer((request, response) =>
-      request.resume().on('end', () => (request.url === '/ping' ? response.writeHead(204).end() : answers.push(response))),
-    );
-    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-    const client = new Client(`http://127.0.0.1:${(sink.address() as AddressInfo).port}/db`, { maxConnections: 4 });
+    // The writes wait on the four connections and in the pool's queue.
+    const { answers, sink, client } = await clientOfSilentServer();
     const warnings: string[] = [];
     const onWarning = (warning: Error): number => warnings.push(`${warning.name}: ${warning.message}`);
     process.on('warning', onWarning);
