@@ -267,7 +267,7 @@ async function main(): Promise<void> {
   // A full collection first, as the process starts every timed run from the same heap. It also undoes V8's
   // pretenuring of the messages' allocation sites, which a start-up collection falling while the first messages
   // are held can set for the life of a process (docs/performance.md, "Pretenuring"); BENCH_FORCED_GC=0 leaves
-  // it out, as the outside harness does.
+  // it out, as a harness that forces none runs.
   if (global.gc && process.env.BENCH_FORCED_GC !== '0') global.gc();
   const sampling = PACING === 'timeouts';
   // memoryUsage.rss() alone: the full memoryUsage() walks the heap, which costs more the more a node holds.
