@@ -622,7 +622,6 @@ export class Client implements LineSink, AsyncDisposable {
     return signal === undefined ? this.#api : raceAbort(this.#api, signal, this.serverUrl);
   }
 
-  /** The call's target with the client's defaults: a call that names a bucket or a database names where it goes. */
   /** Where a write to `target` goes: the target with this client's defaults filled in (what is left out, left out). */
   resolveTarget(target: WriteTarget): WriteTarget {
     const { database, retentionPolicy, bucket, org } = this.destination(target);
