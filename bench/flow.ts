@@ -36,6 +36,8 @@ const STEADY = numberArg('--steady', 50_000);
 const STEADY_RATE = numberArg('--rate', 5000);
 const DATABASE = 'bench';
 const PARTS = new Set(listArg('--only', ['pacing', 'long', 'steady', 'burst', 'batches']));
+/** Flags for every Node-RED process the benchmark starts, all cases alike (BENCH_NODE_FLAGS, space-separated). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 /** How long the long part's one run of each node lasts: long enough for several full collections of the old generation. */
 const LONG_SECONDS = numberArg('--long-seconds', 60);
 /** Rounds of the two pacings side by side: their difference is a microsecond or two, and a round moves by more. */
@@ -87,7 +89,7 @@ function marked(figure: string, run: Result): string {
 
 const MARK_WORDS =
   '  *: a full collection of the old generation (mark-compact) fell in the timed run of inflow out: about 100 ms of CPU, ' +
-  'which V8 does every 10 to 20 s at this pace while messages are held (docs/performance.md)';
+  'every few seconds in a process whose messages V8 pretenured at its start (docs/performance.md, "Pretenuring")';
 
 /** While set, Node-RED (and the ceiling, in this process) run on one core and influxd on the other. */
 let pinnedCores: { node: string; influx: string } | undefined;
@@ -151,6 +153,7 @@ function runScenario(
   const command = [
     process.execPath,
     '--expose-gc',
+    ...NODE_FLAGS,
     '--import',
     'tsx',
     path.join(__dirname, 'flow-run.ts'),
@@ -593,6 +596,7 @@ async function main(): Promise<void> {
   const server = await InfluxServer.start();
   try {
     await server.createDatabase(DATABASE);
+    if (NODE_FLAGS.length > 0) console.log(`Every Node-RED process started with ${NODE_FLAGS.join(' ')}\n`);
     if (PARTS.has('pacing')) await pacingPart(server);
     if (PARTS.has('long')) await longPart(server);
     if (PARTS.has('steady')) await steadyPart(server);
