@@ -264,7 +264,7 @@ async function main(): Promise<void> {
   const prebuilt = POINTS > 1 ? Array.from({ length: MESSAGES }, (_, i) => chosen.make(i)) : undefined;
   const make = prebuilt === undefined ? chosen.make : (i: number) => prebuilt[i] as Record<string, unknown>;
 
-  // A full collection first, as the process starts every timed run from the same heap. It also undoes V8's
+  // A full collection first, as the process starts every timed run from the same heap. It does not undo V8's
   // pretenuring of the messages' allocation sites, which a start-up collection falling while the first messages
   // are held can set for the life of a process (docs/performance.md, "Pretenuring"); BENCH_FORCED_GC=0 leaves
   // it out, as a harness that forces none runs.
