@@ -38,7 +38,7 @@ import {
   type ServerInfo,
 } from '../servers';
 import { redactException, Redactor, Transport, type TlsOptions, type TokenScheme, type TransportResponse } from '../transport';
-import { onAbort } from '../util';
+import { untilAborted } from '../util';
 import { parseDsn, parseServerUrl, maskDsn } from './dsn';
 import type { Kwargs, MeasurementLike, Template, WriteCallOptions } from './measurement';
 import type { Point } from './point';
@@ -619,7 +619,7 @@ export class Client implements LineSink, AsyncDisposable {
         throw error;
       },
     );
-    return signal === undefined ? this.#api : raceAbort(this.#api, signal, this.serverUrl);
+    return signal === undefined ? this.#api : untilAborted(this.#api, signal, () => abortReason(signal, this.serverUrl));
   }
 
   /** Where a write to `target` goes: the target with this client's defaults filled in (what is left out, left out). */
@@ -687,15 +687,6 @@ function authorization(
   if (username === undefined || username === '') return undefined;
   const basic = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
   return () => basic;
-}
-
-/** The promise's outcome, unless the signal ends the wait first (with its reason). */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, where: string): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal, where));
-  return new Promise<T>((resolve, reject) => {
-    const stopListening = onAbort(signal, () => reject(abortReason(signal, where)));
-    promise.then(resolve, reject).finally(stopListening);
-  });
 }
 
 /** What a request abandoned through its signal fails with, as the transport says it: the reason when it is an InfluxDBException. */

@@ -28,7 +28,7 @@ import {
   type LineProtocol,
   type WriteTarget,
 } from '../core';
-import { onAbort, quote } from '../util';
+import { quote, untilAborted } from '../util';
 import type { QueryOptions, RawQueryResponse } from './query';
 
 /** A field's type as InfluxQL's SHOW FIELD KEYS names it. */
@@ -565,14 +565,12 @@ function typedNumber(text: string, type: 'integer' | 'unsigned', key: string, me
 
 /** The promise's outcome, unless `ms` pass or the signal aborts first. */
 function bounded<T>(promise: Promise<T>, ms: number, signal: AbortSignal | undefined): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutException(`the server did not answer SHOW FIELD KEYS within ${ms} ms`)), ms);
-    const abandoned = (): void => reject(signal?.reason instanceof Error ? signal.reason : new TimeoutException('abandoned'));
-    if (signal?.aborted === true) abandoned();
-    const stopListening = signal === undefined ? undefined : onAbort(signal, abandoned);
-    promise.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      stopListening?.();
-    });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new TimeoutException(`the server did not answer SHOW FIELD KEYS within ${ms} ms`)), ms);
   });
+  const answered = Promise.race([promise, timedOut]).finally(() => clearTimeout(timer));
+  return untilAborted(answered, signal, () =>
+    signal?.reason instanceof Error ? signal.reason : new TimeoutException('abandoned'),
+  );
 }

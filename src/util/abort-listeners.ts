@@ -27,6 +27,24 @@ export function onAbort(signal: AbortSignal, listener: () => void): () => void {
   return () => void waiting.delete(entry);
 }
 
+/**
+ * `promise`'s outcome, or a rejection with `reasonOf()` as soon as `signal` aborts (at once when it has
+ * already), whichever comes first. Abandoning does not stop the work behind `promise`: its outcome is ignored.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, reasonOf: () => Error): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(reasonOf());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const stopListening = onAbort(signal, () => reject(reasonOf()));
+    promise.then(resolve, reject);
+    // Run as soon as the promise settles, before whoever awaits the outcome: no abort calls reasonOf after.
+    void promise.then(stopListening, stopListening);
+  });
+}
+
 /** Calls each listener, as an EventTarget would: one that throws is reported as uncaught, and the others still run. */
 function callAll(listeners: Set<() => void>): void {
   const called = [...listeners];

@@ -3,4 +3,4 @@ export { isPlainObject } from './plain-object';
 export { describeType, quote } from './describe';
 export { escapeRegExp } from './pattern';
 export { setOwn } from './own-property';
-export { onAbort } from './abort-listeners';
+export { onAbort, untilAborted } from './abort-listeners';
