@@ -26,6 +26,7 @@ import {
   type PerformanceEntry,
 } from 'node:perf_hooks';
 import path from 'node:path';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { BASE_MS, servers, startRuntime, warmupCount } from './runtime';
 
 const [
@@ -198,6 +199,11 @@ function threadTimes(): Map<string, { user: number; system: number }> {
   return times;
 }
 
+/** Bytes in use in V8's old generation (its old space; code and large objects are counted apart). */
+function oldSpaceUsed(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')?.space_used_size ?? 0;
+}
+
 /** Starts profiling the main thread when BENCH_PROFILE names a folder; `stop()` writes the profile there. */
 async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
   const folder = process.env.BENCH_PROFILE;
@@ -288,7 +294,20 @@ async function main(): Promise<void> {
   // timed run that has one reads 2 us a message higher than one that has none (docs/performance.md).
   // A gc entry's detail says which collection it was (Node's typings leave it out of PerformanceEntry).
   const collections: Array<PerformanceEntry & { detail?: NodeGCPerformanceDetail }> = [];
-  const collector = new PerformanceObserver((list) => collections.push(...list.getEntries()));
+  // What came into the old generation, read after each collection: the messages of a process that V8 pretenured
+  // go there as they are made, 300 bytes a message or more where the others promote about 30 (docs/performance.md).
+  let oldGenerationUsed = oldSpaceUsed();
+  let oldGenerationGrowth = 0;
+  const grown = (): void => {
+    const used = oldSpaceUsed();
+    // A full collection shrinks it: only what came in counts.
+    oldGenerationGrowth += Math.max(0, used - oldGenerationUsed);
+    oldGenerationUsed = used;
+  };
+  const collector = new PerformanceObserver((list) => {
+    collections.push(...list.getEntries());
+    grown();
+  });
   collector.observe({ entryTypes: ['gc'] });
   const profiler = await startProfile();
   const timedFrom = performance.now();
@@ -319,6 +338,7 @@ async function main(): Promise<void> {
     }
   }
   const timedTo = performance.now();
+  grown();
   await profiler?.stop();
   // The observer is told of collections a moment after them.
   await new Promise((resolve) => setImmediate(resolve));
@@ -347,6 +367,7 @@ async function main(): Promise<void> {
       cpuMicros,
       peakSockets: sampling ? peakSockets : undefined,
       majorCollections,
+      oldGenerationBytesPerMessage: Math.round(oldGenerationGrowth / MESSAGES),
     }),
   );
   process.exit(0);
