@@ -57,7 +57,7 @@ import { Session, type SessionOptions } from './session';
 import { settingsFromEnv, settingsFromFile } from './settings-sources';
 import { WriteApi, type WriteApiOptions } from './write-api';
 import { FieldTypes, type FieldTypesOptions } from './field-types';
-import { INVALID_VALUES, LineMaker, linesOfRecords, type InvalidValues } from './write-input';
+import { invalidValuesOf, LineMaker, linesOfRecords, type InvalidValues } from './write-input';
 
 export {
   describeServer,
@@ -235,7 +235,11 @@ export class Client implements LineSink, AsyncDisposable {
       proxy: options.proxy,
     });
     this.defaultTags = defaultTagsOf(options.defaultTags);
-    this.lineMaker = lineMakerOf(this.precision, this.defaultTags, invalidValuesOf(options.invalidValues));
+    this.lineMaker = lineMakerOf(
+      this.precision,
+      this.defaultTags,
+      invalidValuesOf(options.invalidValues, (reason) => new ConfigurationException(`invalidValues ${reason}`)),
+    );
     if (options.matchFieldTypes !== undefined && typeof options.matchFieldTypes !== 'boolean')
       throw new ConfigurationException(`matchFieldTypes must be true or false, not ${JSON.stringify(options.matchFieldTypes)}`);
     this.#fieldTypes =
@@ -726,15 +730,6 @@ function lineMakerOf(
     if (error instanceof InvalidMeasurementException) throw new ConfigurationException(`default tags: ${error.message}`);
     throw error;
   }
-}
-
-function invalidValuesOf(value: unknown): InvalidValues {
-  if (value === undefined) return 'refuse';
-  const known = INVALID_VALUES.find((one) => one === value);
-  if (known !== undefined) return known;
-  throw new ConfigurationException(
-    `invalidValues ${JSON.stringify(value)} is not one of ${INVALID_VALUES.map((one) => `'${one}'`).join(', ')}`,
-  );
 }
 
 function defaultTagsOf(tags: unknown): Readonly<Record<string, string>> | undefined {

@@ -29,7 +29,7 @@ export { Session, type SessionOptions } from './session';
 export { Point } from './point';
 export { isRecordShape, type RecordShape, type WriteRecord } from './records';
 export {
-  INVALID_VALUES,
+  invalidValuesOf,
   LineMaker,
   linesOfRecords,
   type InvalidValues,

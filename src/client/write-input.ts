@@ -56,7 +56,18 @@ export interface LineMakerOptions {
 export type InvalidValues = 'refuse' | 'omit';
 
 /** The choices of `invalidValues`, the default first. */
-export const INVALID_VALUES: readonly InvalidValues[] = ['refuse', 'omit'];
+const INVALID_VALUES: readonly InvalidValues[] = ['refuse', 'omit'];
+
+/**
+ * `value` as a choice of `invalidValues`, the default for undefined. A value that is none of them is
+ * thrown as the error `fail` makes of the reason (each caller names the setting in its own words).
+ */
+export function invalidValuesOf(value: unknown, fail: (reason: string) => Error): InvalidValues {
+  if (value === undefined) return 'refuse';
+  const known = INVALID_VALUES.find((one) => one === value);
+  if (known !== undefined) return known;
+  throw fail(`${JSON.stringify(value)} is not one of ${INVALID_VALUES.map((one) => `'${one}'`).join(', ')}`);
+}
 
 /** Where a point comes from, for its error (`rows[3]`, `msg.payload`): made only when there is one. */
 export type Where = string | (() => string);
@@ -84,11 +95,10 @@ export class LineMaker {
   constructor(options: LineMakerOptions) {
     this.precision = options.precision;
     this.#options = options;
-    const invalidValues = options.invalidValues ?? 'refuse';
-    if (!INVALID_VALUES.includes(invalidValues))
-      throw new InvalidArgumentException(
-        `invalidValues ${JSON.stringify(invalidValues)} is not one of ${INVALID_VALUES.map((one) => `'${one}'`).join(', ')}`,
-      );
+    const invalidValues = invalidValuesOf(
+      options.invalidValues,
+      (reason) => new InvalidArgumentException(`invalidValues ${reason}`),
+    );
     this.#omit = invalidValues === 'omit' ? (options.onOmit ?? ignoreOmitted) : undefined;
     this.#addTags = options.defaultTags === undefined ? undefined : defaultTagsAdder(stringTags(options.defaultTags));
   }

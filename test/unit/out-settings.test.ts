@@ -63,7 +63,7 @@ describe('the settings of inflow out', () => {
   it('invalid values other than refuse or omit are a ConfigurationException naming the choices', () => {
     assert.throws(
       () => optionsOf(def({ invalidValues: 'drop' }), 'ms'),
-      (error: unknown) => error instanceof ConfigurationException && /"drop" is not one of refuse, omit/.test(error.message),
+      (error: unknown) => error instanceof ConfigurationException && /"drop" is not one of 'refuse', 'omit'/.test(error.message),
     );
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidMeasurementException, LineMaker, Measurement } from '../../src';
+import { InvalidArgumentException, InvalidMeasurementException, LineMaker, Measurement } from '../../src';
 
 const lines = (...args: unknown[]) => new LineMaker({ precision: 's' }).call(args);
 
@@ -83,5 +83,15 @@ describe('write argument forms', () => {
     assert.throws(() => lines(42), /cannot make measurements of a number/);
     assert.throws(() => lines([5]), /measurements\[0\]: a measurement must be an object, not number/);
     assert.throws(() => lines('m', { v: 1 }, { retentionPolicy: 5 }), /retentionPolicy must be a non-empty string/);
+  });
+
+  it('a line maker refuses an invalidValues that is neither refuse nor omit, naming the choices', () => {
+    // As JavaScript may pass it: the type allows only the two.
+    const options = { precision: 's', invalidValues: 'drop' } as unknown as ConstructorParameters<typeof LineMaker>[0];
+    assert.throws(
+      () => new LineMaker(options),
+      (error: unknown) =>
+        error instanceof InvalidArgumentException && error.message === `invalidValues "drop" is not one of 'refuse', 'omit'`,
+    );
   });
 });

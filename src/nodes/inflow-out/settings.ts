@@ -3,7 +3,7 @@
  * in the writer's vocabulary, and the tuning read from Node-RED's settings.js.
  */
 import type { NodeDef } from 'node-red';
-import { INVALID_VALUES, LineMaker, type InvalidValues, type LineMakerOptions } from '../../client';
+import { invalidValuesOf, LineMaker, type InvalidValues, type LineMakerOptions } from '../../client';
 import {
   ConfigurationException,
   InvalidMeasurementException,
@@ -89,7 +89,10 @@ export const DEFAULTS = {
 /** The node's options, or a ConfigurationException that says which property is wrong and why. */
 export function optionsOf(def: OutDef, precision: Precision, defaultTags?: Readonly<Record<string, string>>): OutOptions {
   const tags = tagsOver(tagsOfJson(def.tags, 'tags'), defaultTags);
-  const invalidValues = invalidValuesOf(def.invalidValues);
+  const invalidValues = invalidValuesOf(
+    def.invalidValues === '' ? undefined : def.invalidValues,
+    (reason) => new ConfigurationException(`invalid values ${reason}`),
+  );
   const leftOut = { fields: 0 };
   const integerFields = new Set(
     (def.integerFields ?? '')
@@ -125,13 +128,6 @@ export function optionsOf(def: OutDef, precision: Precision, defaultTags?: Reado
     invalidValues,
     leftOut,
   };
-}
-
-function invalidValuesOf(value: string | undefined): InvalidValues {
-  if (value === undefined || value === '') return DEFAULTS.invalidValues;
-  const known = INVALID_VALUES.find((one) => one === value);
-  if (known !== undefined) return known;
-  throw new ConfigurationException(`invalid values ${JSON.stringify(value)} is not one of ${INVALID_VALUES.join(', ')}`);
 }
 
 const FORMATS = ['fields', 'lineProtocol', 'influxdb'] as const;
