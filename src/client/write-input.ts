@@ -13,6 +13,7 @@ import {
   InvalidMeasurementException,
   likelyPrecision,
   millisecondsPer,
+  nowTimestamp,
   serializeLine,
   textOfBytes,
   timestampOf,
@@ -173,13 +174,13 @@ export class LineMaker {
 
   /**
    * Line protocol text, each line checked (blank lines and comments skipped), with the default tags and in
-   * the lines' unit; a bad line is named by `label(number)`.
+   * the lines' unit, a line without a time stamped now as a point is; a bad line is named by `label(number)`.
    */
   text(text: string | Uint8Array, label: (number: number) => string): string[] {
     const content = typeof text === 'string' ? text : textOfBytes(text);
     const lines: string[] = [];
     addCheckedLines(content, lines, label);
-    return this.converted(this.tagged(lines));
+    return stamped(this.converted(this.tagged(lines)), this.precision);
   }
 
   /**
@@ -327,6 +328,19 @@ export class LineMaker {
         : `${line.slice(0, start)}${convertTimestamp(timestampOf(line, start), from, this.precision).toString()}`;
     });
   }
+}
+
+/**
+ * Lines without a time, given now's in `precision`, in place. Left to the server, every line of a request
+ * gets the time the request came: lines sent a second apart but written together (a commit, a retry, a
+ * backlog replayed from disk) would all get one time, and those of one series would overwrite each other.
+ */
+function stamped(lines: string[], precision: Precision): string[] {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (timestampStart(line) < 0) lines[i] = `${line} ${nowTimestamp(precision)}`;
+  }
+  return lines;
 }
 
 /**

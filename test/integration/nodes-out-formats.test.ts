@@ -61,6 +61,36 @@ describe('line protocol payloads', () => {
     );
   });
 
+  it('lines without a time are stamped as their message arrives: three of one series committed together stay three', async () => {
+    const db = `fmt_${++counter}`;
+    await server.createDatabase(db);
+    const { caught, completed } = await loadFunctionFlow(
+      { dsn: server.dsn(db) },
+      `msg.payload = 'cpu,host=a usage=' + msg.n; return msg;`,
+      { out: { payloadFormat: 'lineProtocol', autocommitEvery: 3, flushInterval: 0 } },
+    );
+    const sentAt: number[] = [];
+    for (const n of [1, 2, 3]) {
+      sentAt.push(Date.now());
+      helper.getNode('fn').receive({ n });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await waitFor(() => caught.length + completed.length === 3, 'every message done');
+    assert.deepEqual(caught, []);
+    const rows = await server.rows('SELECT usage FROM cpu', db, 'ms');
+    assert.deepEqual(
+      rows.map((row) => row.usage),
+      [1, 2, 3],
+    );
+    rows.forEach((row, index) => {
+      const time = Number(row.time);
+      assert.ok(
+        time >= (sentAt[index] as number) && time < (sentAt[index] as number) + 30,
+        `line ${index + 1} stamped at ${time}, sent at ${sentAt[index]}`,
+      );
+    });
+  });
+
   it('number timestamps in msg.precision, converted to the server setting exactly', async () => {
     const { db } = await run(`msg.payload = { value: 1, timestamp: 1700000000123456 }; msg.precision = 'u'; return msg;`, {}, [
       {},

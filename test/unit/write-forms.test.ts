@@ -85,6 +85,17 @@ describe('write argument forms', () => {
     assert.throws(() => lines('m', { v: 1 }, { retentionPolicy: 5 }), /retentionPolicy must be a non-empty string/);
   });
 
+  it('line protocol text: a line without a time is stamped now in the precision, one with a time kept as it is', () => {
+    const before = BigInt(Date.now()) * 1_000_000n;
+    const made = new LineMaker({ precision: 'ns' }).text('cpu v=1\ncpu v=2\ncpu v=3 17', (n) => `line ${n}`);
+    const after = BigInt(Date.now() + 1) * 1_000_000n;
+    assert.equal(made[2], 'cpu v=3 17');
+    const stamps = made.slice(0, 2).map((line) => BigInt(line.split(' ')[2] as string));
+    for (const stamp of stamps) assert.ok(stamp >= before && stamp < after, `${stamp} is not between ${before} and ${after}`);
+    // Two lines of one series in one text keep two times at ns precision, as two points would.
+    assert.ok((stamps[1] as bigint) > (stamps[0] as bigint));
+  });
+
   it('a line maker refuses an invalidValues that is neither refuse nor omit, naming the choices', () => {
     // As JavaScript may pass it: the type allows only the two.
     const options = { precision: 's', invalidValues: 'drop' } as unknown as ConstructorParameters<typeof LineMaker>[0];
