@@ -642,7 +642,8 @@ export class Client implements LineSink, AsyncDisposable {
     return {
       bucket: named ? target.bucket : this.bucket,
       database: named ? target.database : this.database,
-      retentionPolicy: target.retentionPolicy ?? this.retentionPolicy,
+      // '' names the database's default policy, whatever this client's (WriteTarget).
+      retentionPolicy: target.retentionPolicy === '' ? undefined : (target.retentionPolicy ?? this.retentionPolicy),
       org: target.org ?? this.org,
     };
   }

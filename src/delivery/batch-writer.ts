@@ -474,7 +474,10 @@ export class BatchWriter implements BufferHolder {
   /** The target as the sink resolves it now, kept with the points on disk. */
   private spooledTarget(): WriteTarget {
     const target = this.options.target ?? {};
-    return this.sink.resolveTarget?.(target) ?? target;
+    if (this.sink.resolveTarget === undefined) return target;
+    const resolved = this.sink.resolveTarget(target);
+    // Resolved to no policy: the database's default one, kept as '' so that a policy set later is not filled in on replay.
+    return resolved.retentionPolicy === undefined ? { ...resolved, retentionPolicy: '' } : resolved;
   }
 
   private spoolFailed(thrown: unknown, operation: 'write' | 'read'): void {

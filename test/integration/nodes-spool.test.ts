@@ -48,10 +48,11 @@ async function load(
   outId: string,
   timeout = 1000,
   configId = 'cfg',
+  server_: Record<string, unknown> = {},
 ): Promise<{ caught: Message[]; completed: Message[] }> {
   await helper.load(inflowNodes, [
     { id: 'tab', type: 'tab' },
-    { id: configId, type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout },
+    { id: configId, type: 'inflow-config', dsn: server.dsn(db), precision: 'ms', timeout, ...server_ },
     {
       id: outId,
       type: 'inflow out',
@@ -149,6 +150,30 @@ describe('inflow out with the disk spool', () => {
     assert.deepEqual(
       values,
       Array.from({ length: 500 }, (_, i) => i),
+    );
+  });
+
+  it("a backlog spooled without a retention policy lands in the database's default one after the server node names another", async () => {
+    const db = `spool_${++counter}`;
+    await server.createDatabase(db);
+    await server.rawQuery(`CREATE RETENTION POLICY kept ON ${db} DURATION INF REPLICATION 1`);
+    const outId = `policy${counter}`;
+    const first = await load(db, outId);
+    await server.halt();
+    send(outId, 0, 3);
+    await waitFor(() => first.completed.length === 3, 'every message done on disk', 15_000);
+    await helper.unload();
+    const second = await load(db, outId, 1000, 'cfg', { retentionPolicy: 'kept' });
+    send(outId, 3, 1);
+    await server.resume();
+    const inKept = async (): Promise<unknown[]> => (await server.rows('SELECT value FROM kept.m', db)).map((row) => row.value);
+    await waitFor(async () => (await inKept()).length === 1, 'the new message in the policy named', 15_000);
+    assert.equal(second.completed.length, 1);
+    assert.deepEqual(await inKept(), [3]);
+    assert.deepEqual(warningsOf(outId), []);
+    assert.deepEqual(
+      (await server.rows('SELECT value FROM autogen.m', db)).map((row) => row.value),
+      [0, 1, 2],
     );
   });
 
