@@ -8,6 +8,7 @@
 import {
   addCheckedLines,
   convertTimestamp,
+  convertTimestamps,
   defaultTagsAdder,
   InvalidArgumentException,
   InvalidMeasurementException,
@@ -16,7 +17,6 @@ import {
   nowTimestamp,
   serializeLine,
   textOfBytes,
-  timestampOf,
   timestampStart,
   unitName,
   type FieldSource,
@@ -320,13 +320,7 @@ export class LineMaker {
   /** Lines of text, their times in the lines' unit (rounded down as Dates are). */
   private converted(lines: string[]): string[] {
     const from = this.#options.timestampUnit;
-    if (from === undefined || from === this.precision) return lines;
-    return lines.map((line) => {
-      const start = timestampStart(line);
-      return start < 0
-        ? line
-        : `${line.slice(0, start)}${convertTimestamp(timestampOf(line, start), from, this.precision).toString()}`;
-    });
+    return from === undefined || from === this.precision ? lines : convertTimestamps(lines, from, this.precision);
   }
 }
 

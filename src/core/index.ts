@@ -15,7 +15,7 @@ export {
   timestampStart,
 } from './line-scan';
 export * from './time';
-export { defaultTagsAdder, scaleTimestamps, timestampOf } from './timestamps';
+export { convertTimestamps, defaultTagsAdder, scaleTimestamps, timestampOf } from './timestamps';
 export { addCheckedLines, lineProblem } from './line-check';
 export { parseJson, type JsonValue } from './json';
 export { checkedParams, fluxParamsExtern, influxqlIdentifier, paramsJson, type QueryParam, type QueryParams } from './params';

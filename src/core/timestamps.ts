@@ -3,6 +3,16 @@ import { escapeRegExp } from '../util';
 import { InvalidMeasurementException } from './errors';
 import { escapeTagKey, escapeTagValue } from './line-protocol';
 import { keyEnd, timestampStart } from './line-scan';
+import { convertTimestamp, type Precision } from './time';
+
+/** The lines with every timestamp converted from unit `from` to `to`: exactly to a finer one, rounded down to a coarser one. */
+export function convertTimestamps(lines: readonly string[], from: Precision, to: Precision): string[] {
+  if (from === to) return [...lines];
+  return lines.map((line) => {
+    const start = timestampStart(line);
+    return start < 0 ? line : `${line.slice(0, start)}${convertTimestamp(timestampOf(line, start), from, to).toString()}`;
+  });
+}
 
 /** The lines with every timestamp multiplied by `factor` (a coarser unit made finer, exactly). */
 export function scaleTimestamps(lines: readonly string[], factor: bigint): string[] {

@@ -170,6 +170,7 @@ export class BatchWriter implements BufferHolder {
         : new Replay(
             options.spool,
             {
+              precision: sink.precision,
               backoff: this.backoff,
               pauses: this.pauses,
               attempt: (lines, target) => this.attempt(lines, target),
@@ -455,7 +456,12 @@ export class BatchWriter implements BufferHolder {
     for (let attempt = 1; ; attempt++) {
       let stored: boolean;
       try {
-        stored = await spool.append({ target: this.spooledTarget(), body: batch.body(), lines: batch.lineCount });
+        stored = await spool.append({
+          target: this.spooledTarget(),
+          precision: this.sink.precision,
+          body: batch.body(),
+          lines: batch.lineCount,
+        });
       } catch (error) {
         if (attempt < SPOOL_ATTEMPTS && !this.backoff.closing) {
           await this.pauses.sleep(SPOOL_RETRY_DELAY * attempt);

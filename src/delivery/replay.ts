@@ -1,10 +1,20 @@
-import { linesOf, WRITER_DEFAULTS, type InfluxDBException, type LineProtocol, type WriteTarget } from '../core';
+import {
+  convertTimestamps,
+  linesOf,
+  WRITER_DEFAULTS,
+  type InfluxDBException,
+  type LineProtocol,
+  type Precision,
+  type WriteTarget,
+} from '../core';
 import type { Backoff, Pauses } from './backoff';
 import { isolateRejected, isRejection } from './isolate';
 import { joinedBody, plainBodyOf, type Spool, type StoredRecord } from './spool';
 
 /** What a replay needs of its writer. */
 export interface ReplayContext {
+  /** The unit of the times in the lines it writes: a record kept in another is converted to it. */
+  readonly precision: Precision;
   readonly backoff: Backoff;
   readonly pauses: Pauses;
   /** One request; the error that ended it, or undefined once written. */
@@ -47,10 +57,12 @@ export const REPLAY_DEFAULTS = {
   maxBytes: 4 * 1024 * 1024,
 } as const;
 
-/** Records of one target and packing, joined into one request. */
+/** Records of one target, unit and packing, joined into one request. */
 interface Request {
   records: StoredRecord[];
   target: WriteTarget;
+  /** The unit of the records' times, when they say it. */
+  precision: Precision | undefined;
 }
 
 /** A request, or a part of one split to find the points the server rejects. */
@@ -111,8 +123,8 @@ export class Replay {
     const { backoff, pauses } = this.context;
     // Records written while an older one is not: removed once every record before them is.
     const written = new Set<string>();
-    // Records whose gzip cannot be unpacked (a file changed on disk with its checksum): set aside once first.
-    const unreadable = new Set<string>();
+    // Records that cannot be made into lines (a file changed on disk with its checksum), and why: set aside once first.
+    const unreadable = new Map<string, string>();
     while (!this.spool.empty && !backoff.closing) {
       await this.waitToRetry();
       if (backoff.closing) return;
@@ -131,11 +143,10 @@ export class Replay {
       }
       if (records.length === 0) return;
       const first = records[0] as StoredRecord;
-      if (unreadable.has(first.id)) {
+      const why = unreadable.get(first.id);
+      if (why !== undefined) {
         unreadable.delete(first.id);
-        await this.spool
-          .setFirstAside('its gzipped lines cannot be unpacked')
-          .catch((error: unknown) => this.context.spoolFailed(error));
+        await this.spool.setFirstAside(why).catch((error: unknown) => this.context.spoolFailed(error));
         continue;
       }
       const requests = this.requestsOf(records, written, unreadable);
@@ -179,7 +190,11 @@ export class Replay {
    * of one target and packing, up to a request's lines and bytes. A record that cannot be unpacked is
    * sent alone, so that the records before it are written first.
    */
-  private requestsOf(records: readonly StoredRecord[], written: ReadonlySet<string>, unreadable: ReadonlySet<string>): Request[] {
+  private requestsOf(
+    records: readonly StoredRecord[],
+    written: ReadonlySet<string>,
+    unreadable: ReadonlyMap<string, string>,
+  ): Request[] {
     const requests: Request[] = [];
     let current: { request: Request; lines: number; bytes: number; gzipped: boolean } | undefined;
     for (const record of records) {
@@ -188,6 +203,7 @@ export class Replay {
       const fits =
         current !== undefined &&
         current.gzipped === record.gzipped &&
+        current.request.precision === record.precision &&
         sameTarget(current.request.target, record.target) &&
         current.lines + record.lines <= this.maxLines &&
         current.bytes + record.plainBytes <= this.maxBytes;
@@ -199,7 +215,7 @@ export class Replay {
       }
       if (requests.length === this.inFlight) break;
       current = {
-        request: { records: [record], target: record.target },
+        request: { records: [record], target: record.target, precision: record.precision },
         lines: record.lines,
         bytes: record.plainBytes,
         gzipped: record.gzipped,
@@ -210,7 +226,7 @@ export class Replay {
   }
 
   /** Writes a request; true once written (rejected points dropped and reported), false to try again later. */
-  private async send(request: Request, unreadable: Set<string>): Promise<boolean> {
+  private async send(request: Request, unreadable: Map<string, string>): Promise<boolean> {
     const { backoff } = this.context;
     try {
       return await isolateRejected<Part>(
@@ -249,14 +265,20 @@ export class Replay {
       );
     } catch (error) {
       if (!(error instanceof UnpackError)) throw error;
-      unreadable.add(error.id);
+      unreadable.set(error.id, error.why);
       return false;
     }
   }
 
-  /** One request of a part: a whole request as it is kept (gzip too), or the lines of a split part. */
+  /**
+   * One request of a part: a whole request as it is kept (gzip too), or the lines of a split part, or,
+   * for records kept in another unit than the writer's (its precision changed meanwhile), their lines converted.
+   */
   private async write(part: Part): Promise<InfluxDBException | undefined> {
     const { request } = part;
+    const { precision } = this.context;
+    if (part.lines === undefined && request.precision !== undefined && request.precision !== precision)
+      part.lines = await convertedLines(request.records, precision);
     if (part.lines !== undefined) return this.context.attempt(part.lines, request.target);
     // Unpacked once at most: for a sink that rewrites lines, and again to isolate a rejection, the same bytes.
     // A record that cannot be unpacked rejects with an UnpackError, which the writer does not count as the server's.
@@ -272,25 +294,46 @@ export class Replay {
   }
 }
 
+/** A record that cannot be made into lines to send: it is set aside, and the records before it are written first. */
 class UnpackError extends Error {
   constructor(
     readonly id: string,
+    /** Why, as the set-aside file's reason. */
+    readonly why: string,
     cause: unknown,
   ) {
-    super(`a spooled record cannot be unpacked: ${String(cause)}`);
+    super(`a spooled record is set aside, as ${why}: ${String(cause)}`);
+  }
+}
+
+/** The records' lines, unpacked, their times converted from each record's unit to `precision` (rounded down, as points are). */
+async function convertedLines(records: readonly StoredRecord[], precision: Precision): Promise<string[]> {
+  const lines: string[] = [];
+  for (const record of records) {
+    const own = linesOf(await unpacked(record));
+    let converted: string[];
+    try {
+      converted = convertTimestamps(own, record.precision ?? precision, precision);
+    } catch (error) {
+      throw new UnpackError(record.id, `its times cannot be converted to precision ${precision}`, error);
+    }
+    for (const line of converted) lines.push(line);
+  }
+  return lines;
+}
+
+async function unpacked(record: StoredRecord): Promise<Uint8Array> {
+  try {
+    return await plainBodyOf(record);
+  } catch (error) {
+    throw new UnpackError(record.id, 'its gzipped lines cannot be unpacked', error);
   }
 }
 
 /** The records' lines, unpacked and joined. */
 async function plainOf(records: readonly StoredRecord[]): Promise<Uint8Array> {
   const bodies: Uint8Array[] = [];
-  for (const record of records) {
-    try {
-      bodies.push(await plainBodyOf(record));
-    } catch (error) {
-      throw new UnpackError(record.id, error);
-    }
-  }
+  for (const record of records) bodies.push(await unpacked(record));
   return bodies.length === 1 ? (bodies[0] as Uint8Array) : Buffer.concat(bodies);
 }
 

@@ -2,9 +2,9 @@
  * A durable first-in first-out queue of batches on disk, for points acknowledged while InfluxDB
  * could not be reached. Records are appended to numbered segment files and fsynced before `append`
  * resolves. A record is a 16-byte header (`IFLW`, payload length, payload CRC-32, header CRC-32) and
- * its payload: a line of JSON with the whole target (database, retention policy, bucket, org), how many
- * lines and bytes the record holds and whether they are gzipped, then the line protocol, gzipped (by
- * default: sensor readings take a tenth of the disk, and are sent so) or as it is sent.
+ * its payload: a line of JSON with the whole target (database, retention policy, bucket, org), the unit of
+ * the lines' times, how many lines and bytes the record holds and whether they are gzipped, then the line
+ * protocol, gzipped (by default: sensor readings take a tenth of the disk, and are sent so) or as it is sent.
  *
  * What the disk can do to it:
  * - a short write, a full disk (ENOSPC), a read-only disk (EROFS), no file descriptor left (EMFILE):
@@ -47,10 +47,12 @@ import { open, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { crc32, gunzip as gunzipCallback, gunzipSync, gzip as gzipCallback, constants as zlib } from 'node:zlib';
-import { ClientClosedException, InfluxDBException, SPOOL_DEFAULTS, type WriteTarget } from '../core';
+import { ClientClosedException, InfluxDBException, isPrecision, SPOOL_DEFAULTS, type Precision, type WriteTarget } from '../core';
 
 export interface SpoolRecord {
   target: WriteTarget;
+  /** The unit of the lines' times: a record replayed by a writer of another precision is converted to its unit. */
+  precision?: Precision | undefined;
   /** Line protocol, each line ending in a newline: a request body. */
   body: Uint8Array;
   /**
@@ -65,6 +67,8 @@ export interface StoredRecord {
   /** Which record it is, for `removeFirst`: its segment and offset. */
   readonly id: string;
   readonly target: WriteTarget;
+  /** The unit of its lines' times; undefined for a record of an older spool, which did not say. */
+  readonly precision: Precision | undefined;
   /** Lines of line protocol it holds. */
   readonly lines: number;
   /** Bytes of its line protocol, unpacked. */
@@ -263,7 +267,7 @@ export class Spool {
       const { database: d, retentionPolicy: r, bucket: b, org: o } = record.target;
       const n = record.lines ?? countLines(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), 0, plain.byteLength);
       const z = this.compress ? 1 : undefined;
-      const meta = Buffer.from(`${JSON.stringify({ d, r, b, o, n, u: plain.byteLength, z })}\n`);
+      const meta = Buffer.from(`${JSON.stringify({ d, r, b, o, p: record.precision, n, u: plain.byteLength, z })}\n`);
       const size = HEADER_BYTES + meta.length + stored.length;
       if (this.budget.used + size > this.budget.maxBytes) return false;
       // Taken from the budget before the write: spools sharing it append at the same time.
@@ -298,7 +302,8 @@ export class Spool {
    */
   async first(): Promise<SpoolRecord | undefined> {
     const [record] = await this.oldest({ records: 1, lines: 1, bytes: 1 });
-    return record === undefined ? undefined : { target: record.target, body: await plainBodyOf(record) };
+    if (record === undefined) return undefined;
+    return { target: record.target, precision: record.precision, body: await plainBodyOf(record) };
   }
 
   /**
@@ -592,14 +597,18 @@ function recordOf(data: Buffer): ReadRecord {
   const target = targetOf(meta);
   if (target === undefined) return { bytes: data, why: 'its target (database, retention policy, bucket, org) cannot be read' };
   const stored = payload.subarray(newline + 1);
-  const { n, u, z } = meta as { n?: unknown; u?: unknown; z?: unknown };
-  // A record of an older spool says neither: its lines are as they are sent.
-  if (n === undefined && u === undefined && z === undefined)
-    return { record: { target, stored, gzipped: false, lines: countLines(stored, 0, stored.length), plainBytes: stored.length } };
+  const { p, n, u, z } = meta as { p?: unknown; n?: unknown; u?: unknown; z?: unknown };
+  if (p !== undefined && !isPrecision(p)) return { bytes: data, why: 'the unit of its times cannot be read' };
+  const precision = p;
+  // A record of an older spool says none of them: its lines are as they are sent.
+  if (n === undefined && u === undefined && z === undefined) {
+    const lines = countLines(stored, 0, stored.length);
+    return { record: { target, precision, stored, gzipped: false, lines, plainBytes: stored.length } };
+  }
   const whole = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
   if (!whole(n) || !whole(u) || (z !== undefined && z !== 1) || (z === undefined && u !== stored.length))
     return { bytes: data, why: 'what it says it holds (lines, bytes, packing) cannot be read' };
-  return { record: { target, stored, gzipped: z === 1, lines: n, plainBytes: u } };
+  return { record: { target, precision, stored, gzipped: z === 1, lines: n, plainBytes: u } };
 }
 
 function targetOf(meta: unknown): WriteTarget | undefined {

@@ -153,6 +153,32 @@ describe('inflow out with the disk spool', () => {
     );
   });
 
+  for (const [before, after, sent, expected] of [
+    ['ms', 's', [1_700_000_000_123, 1_700_000_001_999], [1_700_000_000_000, 1_700_000_001_000]],
+    ['s', 'ms', [1_700_000_000, 1_700_000_001], [1_700_000_000_000, 1_700_000_001_000]],
+  ] as const) {
+    it(`a backlog spooled at precision ${before} lands at its own times after the server node's precision becomes ${after}`, async () => {
+      const db = `spool_${++counter}`;
+      await server.createDatabase(db);
+      const outId = `precision${counter}`;
+      const first = await load(db, outId, 1000, 'cfg', { precision: before });
+      await server.halt();
+      const node = helper.getNode(outId);
+      for (const timestamp of sent) node.receive({ payload: { value: timestamp, timestamp } });
+      await waitFor(() => first.completed.length === sent.length, 'every message done on disk', 15_000);
+      await helper.unload();
+      const second = await load(db, outId, 1000, 'cfg', { precision: after });
+      await server.resume();
+      await waitFor(async () => (await stored(db)) === sent.length, 'the backlog in InfluxDB', 15_000);
+      assert.deepEqual(first.caught.length + second.caught.length, 0);
+      assert.deepEqual(warningsOf(outId), []);
+      assert.deepEqual(
+        (await server.rows('SELECT value FROM m', db, 'ms')).map((row) => row.time),
+        [...expected],
+      );
+    });
+  }
+
   it("a backlog spooled without a retention policy lands in the database's default one after the server node names another", async () => {
     const db = `spool_${++counter}`;
     await server.createDatabase(db);

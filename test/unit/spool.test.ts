@@ -211,6 +211,19 @@ describe('Spool', () => {
     await spool.close();
   });
 
+  it("keeps the unit of a record's times with it, across close and open", async () => {
+    const dir = directory();
+    const spool = Spool.open(dir);
+    await spool.append({ ...record(1), precision: 's' });
+    await spool.append(record(2));
+    await spool.close();
+    const again = Spool.open(dir);
+    const [first, second] = await again.oldest({ records: 2, lines: 10, bytes: 1024 });
+    assert.equal(first?.precision, 's');
+    assert.equal(second?.precision, undefined);
+    await again.close();
+  });
+
   it('checks every record again when it is read: a record damaged on disk after the spool was opened is set aside, never given out', async () => {
     const dir = directory();
     const spool = Spool.open(dir, { onSetAside: () => undefined });
