@@ -8,4 +8,12 @@ export { RetryPolicy, type RetryOptions } from './backoff';
 export { BufferBudget } from './buffer-budget';
 export type { LineSink } from './sink';
 export type { ReplayOptions } from './replay';
-export { Spool, SpoolBudget, SpoolLockedError, type SpoolDamage, type SpoolOptions, type SpoolRecord } from './spool';
+export {
+  MAX_RECORD_BYTES,
+  Spool,
+  SpoolBudget,
+  SpoolLockedError,
+  type SpoolDamage,
+  type SpoolOptions,
+  type SpoolRecord,
+} from './spool';

@@ -49,6 +49,13 @@ import { promisify } from 'node:util';
 import { crc32, gunzip as gunzipCallback, gunzipSync, gzip as gzipCallback, constants as zlib } from 'node:zlib';
 import { ClientClosedException, InfluxDBException, isPrecision, SPOOL_DEFAULTS, type Precision, type WriteTarget } from '../core';
 
+/**
+ * The most bytes of line protocol one record may hold, unpacked: more than any server takes in one request
+ * (InfluxDB 1.x and 2.x 25 MB by default, 3.x 10 MiB, VictoriaMetrics 32 MB). A record that says it holds
+ * more is not unpacked: what a gzip member says of itself cannot make the process allocate gigabytes.
+ */
+export const MAX_RECORD_BYTES = 32 * 1024 * 1024;
+
 export interface SpoolRecord {
   target: WriteTarget;
   /** The unit of the lines' times: a record replayed by a writer of another precision is converted to its unit. */
@@ -252,11 +259,13 @@ export class Spool {
 
   /**
    * Appends a record and fsyncs it. Resolves false, writing nothing, when it would take the spool
-   * (or the spools sharing its budget) past the cap. Rejects with the file system's error when the
-   * record could not be made durable; whatever part of it reached the file is cut back off first.
+   * (or the spools sharing its budget) past the cap, or holds more than a record may (MAX_RECORD_BYTES).
+   * Rejects with the file system's error when the record could not be made durable; whatever part of it
+   * reached the file is cut back off first.
    */
   async append(record: SpoolRecord): Promise<boolean> {
     const plain = record.body;
+    if (plain.byteLength > MAX_RECORD_BYTES) return false;
     // Packed while an earlier record is fsynced (in libuv's threads), but written in the order appended: a
     // record whose packing ends first must not go to disk before one appended ahead of it.
     const packing = this.compress ? gzip(plain, { level: zlib.Z_BEST_SPEED }) : Promise.resolve(plain);
@@ -608,6 +617,8 @@ function recordOf(data: Buffer): ReadRecord {
   const whole = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
   if (!whole(n) || !whole(u) || (z !== undefined && z !== 1) || (z === undefined && u !== stored.length))
     return { bytes: data, why: 'what it says it holds (lines, bytes, packing) cannot be read' };
+  if (u > MAX_RECORD_BYTES)
+    return { bytes: data, why: `it says it holds ${u} bytes of line protocol, more than a record may (${MAX_RECORD_BYTES})` };
   return { record: { target, precision, stored, gzipped: z === 1, lines: n, plainBytes: u } };
 }
 

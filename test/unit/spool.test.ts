@@ -17,9 +17,9 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { crc32 } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { linesOfBody } from '../../src/core';
-import { Spool, SpoolBudget, SpoolLockedError, type SpoolRecord } from '../../src/delivery';
+import { MAX_RECORD_BYTES, Spool, SpoolBudget, SpoolLockedError, type SpoolRecord } from '../../src/delivery';
 
 const directories: string[] = [];
 function directory(): string {
@@ -208,6 +208,34 @@ describe('Spool', () => {
       'its bytes are kept, for a person to look at',
     );
     assert.equal(statSync(setAside[0]?.file ?? '').mode & 0o777, 0o600);
+    await spool.close();
+  });
+
+  it('sets aside a gzipped record that says it holds more than a record may, without unpacking it; the next is given', async () => {
+    const dir = directory();
+    // A gzip bomb: a small member that would unpack to a gigabyte, its checksum right.
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x61), { level: 9 });
+    const says = 1024 * 1024 * 1024;
+    writeFileSync(
+      path.join(dir, '0000000001.spool'),
+      Buffer.concat([
+        recordBytes(Buffer.concat([Buffer.from(`{"d":"db","n":1,"u":${says},"z":1}\n`), bomb])),
+        recordBytes(Buffer.from('{"d":"db"}\nm v=2 2\n')),
+      ]),
+    );
+    const setAside: string[] = [];
+    const spool = Spool.open(dir, { onSetAside: (_file, why) => setAside.push(why) });
+    const got = await spool.first();
+    assert.deepEqual(linesIn(got), ['m v=2 2']);
+    assert.deepEqual(setAside, [`it says it holds ${says} bytes of line protocol, more than a record may (${MAX_RECORD_BYTES})`]);
+    await spool.close();
+  });
+
+  it('refuses to keep a record of more than a record may hold, writing nothing', async () => {
+    const spool = Spool.open(directory());
+    const body = Buffer.alloc(MAX_RECORD_BYTES + 1, 0x0a);
+    assert.equal(await spool.append({ target: {}, body }), false);
+    assert.equal(spool.records, 0);
     await spool.close();
   });
 
