@@ -106,12 +106,21 @@ export class Replay {
   /** Starts replaying in the background, unless one is running, the spool is empty, or the writer is closing. */
   start(): void {
     if (this.spool.empty || this.run !== undefined || this.context.backoff.closing) return;
-    this.run = this.replay()
-      .catch((error: unknown) => this.context.spoolFailed(error))
-      .finally(() => {
-        this.run = undefined;
-        this.context.changed();
-      });
+    this.run = this.replay().then(
+      () => this.ended(false),
+      async (error: unknown) => {
+        // Whatever ended the run, its records are still on disk: they are read again in a moment.
+        this.context.spoolFailed(error);
+        await this.context.pauses.sleep(this.context.backoff.policy.firstDelay);
+        this.ended(true);
+      },
+    );
+  }
+
+  private ended(again: boolean): void {
+    this.run = undefined;
+    this.context.changed();
+    if (again) this.start();
   }
 
   /** Resolves when the replay under way (if any) has ended: the spool is empty, or the writer is closing. */

@@ -453,6 +453,43 @@ describe('BatchWriter with a spool', () => {
     });
   });
 
+  it('a replay ended by an unexpected error starts again after the first retry delay, and empties the spool', async () => {
+    await inSpoolFolder(async (dir) => {
+      const spool = Spool.open(dir);
+      await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=2 2\n') });
+      const written: string[] = [];
+      const sink: LineSink = {
+        precision: 'ns',
+        async writeLines(lines) {
+          const each = linesOf(lines);
+          if (each.some((line) => line.includes('bad'))) throw new WriteFailedException('bad line', { status: 400 });
+          written.push(...each);
+        },
+      };
+      const spoolErrors: string[] = [];
+      let reports = 0;
+      const writer = new BatchWriter(sink, {
+        batchSize: 10,
+        flushInterval: 0,
+        spool,
+        retry: { firstDelay: 50, jitter: 0 },
+        onSpoolError: (error) => spoolErrors.push(error.message),
+        onRejectedFromSpool: () => {
+          // The first report fails, as a handler of the flow's could: the run ends there.
+          if (++reports === 1) throw new Error('the handler failed');
+        },
+      });
+      writer.startReplay();
+      const deadline = Date.now() + 3000;
+      while (!spool.empty && Date.now() < deadline) await pause(20);
+      assert.equal(spool.empty, true);
+      assert.deepEqual(written, ['m v=2 2']);
+      assert.deepEqual(spoolErrors, ['the handler failed']);
+      await writer.close();
+      await spool.close();
+    });
+  });
+
   it('spools two requests that fail together in the order their messages came, whichever failure arrives first', async () => {
     await inSpoolFolder(async (dir) => {
       let up = false;
