@@ -55,6 +55,8 @@ import { ClientClosedException, InfluxDBException, isPrecision, SPOOL_DEFAULTS, 
  * more is not unpacked: what a gzip member says of itself cannot make the process allocate gigabytes.
  */
 export const MAX_RECORD_BYTES = 32 * 1024 * 1024;
+/** Names tried for a set-aside record, its own and numbered copies, before it is dropped. */
+const SET_ASIDE_NAMES = 100;
 
 export interface SpoolRecord {
   target: WriteTarget;
@@ -359,7 +361,10 @@ export class Spool {
   setFirstAside(why: string): Promise<void> {
     return this.serially(async () => {
       const place = this.places[this.head];
-      if (place !== undefined) await this.setRecordAside(place, undefined, why);
+      if (place === undefined) return;
+      // Its bytes checked out when read (it is set aside for what they hold): kept for a person to look at.
+      const bytes = await readWhole(place.segment.file, place.offset, HEADER_BYTES + place.length).catch(() => undefined);
+      await this.setRecordAside(place, bytes, why);
     });
   }
 
@@ -401,15 +406,18 @@ export class Spool {
    * either way it is reported.
    */
   private async setRecordAside(place: RecordPlace, bytes: Buffer | undefined, why: string): Promise<void> {
-    const file = path.join(
-      this.directory,
-      `set-aside-${String(place.segment.sequence).padStart(10, '0')}-${place.offset}.record`,
-    );
-    let kept = true;
-    try {
-      await writeFile(file, bytes ?? Buffer.alloc(0), { mode: OWNER_ONLY_FILE, flag: 'wx' });
-    } catch {
-      kept = false;
+    const name = `set-aside-${String(place.segment.sequence).padStart(10, '0')}-${place.offset}`;
+    let file = path.join(this.directory, `${name}.record`);
+    let kept = false;
+    // Segment numbers start again once the folder is empty: a record set aside earlier may hold the name.
+    for (let copy = 2; !kept && copy <= SET_ASIDE_NAMES; copy++) {
+      try {
+        await writeFile(file, bytes ?? Buffer.alloc(0), { mode: OWNER_ONLY_FILE, flag: 'wx' });
+        kept = true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') break;
+        file = path.join(this.directory, `${name}-${copy}.record`);
+      }
     }
     await this.dropFirst();
     this.setAside++;

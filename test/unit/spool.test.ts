@@ -252,6 +252,40 @@ describe('Spool', () => {
     await again.close();
   });
 
+  it('a record set aside where an earlier one of the same place was kept gets a name of its own: neither is dropped', async () => {
+    const dir = directory();
+    const setAside: Array<{ file: string; why: string }> = [];
+    for (const content of ['first\nm v=1 1\n', 'second\nm v=2 2\n']) {
+      // Segment numbers start again at 1 once the folder is empty.
+      writeFileSync(path.join(dir, '0000000001.spool'), recordBytes(Buffer.from(content)));
+      const spool = Spool.open(dir, { onSetAside: (file, why) => setAside.push({ file, why }) });
+      assert.equal(await spool.first(), undefined);
+      await spool.close();
+    }
+    assert.deepEqual(
+      setAside.map(({ file }) => path.basename(file)),
+      ['set-aside-0000000001-0.record', 'set-aside-0000000001-0-2.record'],
+    );
+    assert.deepEqual(
+      setAside.map(({ file }) => readFileSync(file).subarray(16).toString()),
+      ['first\nm v=1 1\n', 'second\nm v=2 2\n'],
+    );
+    assert.ok(setAside.every(({ why }) => !why.includes('dropped')));
+  });
+
+  it('a record set aside for what its lines hold keeps its bytes in the set-aside file', async () => {
+    const dir = directory();
+    const setAside: string[] = [];
+    const spool = Spool.open(dir, { onSetAside: (file) => setAside.push(file) });
+    await spool.append(record(1, { database: 'db' }));
+    await spool.setFirstAside('its gzipped lines cannot be unpacked');
+    assert.equal(spool.records, 0);
+    const kept = readFileSync(setAside[0] as string);
+    assert.ok(kept.length > 16, 'not an empty file');
+    assert.equal(kept.readUInt32LE(4), kept.length - 16, 'the whole record, its header first');
+    await spool.close();
+  });
+
   it('checks every record again when it is read: a record damaged on disk after the spool was opened is set aside, never given out', async () => {
     const dir = directory();
     const spool = Spool.open(dir, { onSetAside: () => undefined });
