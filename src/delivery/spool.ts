@@ -473,6 +473,7 @@ function scanDirectory(directory: string): Scanned {
   const names = readdirSync(directory)
     .filter((name) => name.endsWith('.spool'))
     .sort();
+  const newest = names.filter((name) => SEGMENT_NAME.test(name)).at(-1);
   for (const name of names) {
     const file = path.join(directory, name);
     const sequence = Number.parseInt(name, 10);
@@ -481,7 +482,7 @@ function scanDirectory(directory: string): Scanned {
       found.skipped.push(file);
       continue;
     }
-    const scanned = scanSegment(file, sequence, found);
+    const scanned = scanSegment(file, sequence, found, name === newest);
     if (scanned === undefined) found.skipped.push(file);
     else if (scanned.places.length === 0) unlinkSync(file);
     else found.segments.push(scanned);
@@ -489,7 +490,13 @@ function scanDirectory(directory: string): Scanned {
   return found;
 }
 
-function scanSegment(file: string, sequence: number, found: Scanned): { segment: Segment; places: RecordPlace[] } | undefined {
+/** `newest`: the segment appended to last, the only one a crash can leave a record torn in. */
+function scanSegment(
+  file: string,
+  sequence: number,
+  found: Scanned,
+  newest: boolean,
+): { segment: Segment; places: RecordPlace[] } | undefined {
   let fd: number;
   try {
     fd = openSync(file, UPDATE_FLAGS);
@@ -531,9 +538,11 @@ function scanSegment(file: string, sequence: number, found: Scanned): { segment:
     }
     if (end < data.length) {
       // What follows the last valid record: a record torn by a crash while it was written (a header whose
-      // record runs past the end, or less than a header), or damaged bytes.
+      // record runs past the end, or less than a header), or damaged bytes. An older segment was whole when
+      // the next was started: a short tail there is a record cut after it was acknowledged, damage.
       const declared = headerAt(data, end);
-      const torn = data.length - end < HEADER_BYTES || (declared !== undefined && end + HEADER_BYTES + declared > data.length);
+      const torn =
+        newest && (data.length - end < HEADER_BYTES || (declared !== undefined && end + HEADER_BYTES + declared > data.length));
       if (torn) found.torn++;
       else
         found.damage.push({

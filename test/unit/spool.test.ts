@@ -102,6 +102,27 @@ describe('Spool', () => {
     await reopened.close();
   });
 
+  it('a record cut short in an older segment is damage (it was acknowledged), not a torn record', async () => {
+    const dir = directory();
+    const spool = Spool.open(dir, { segmentBytes: 64 });
+    for (let i = 0; i < 3; i++) await spool.append(record(i));
+    await spool.close();
+    const [oldest] = readdirSync(dir)
+      .filter((name) => name.endsWith('.spool'))
+      .sort();
+    const file = path.join(dir, oldest as string);
+    truncateSync(file, statSync(file).size - 5);
+    const reopened = Spool.open(dir);
+    assert.equal(reopened.tornRecords, 0);
+    assert.deepEqual(
+      reopened.damage.map((damage) => damage.file),
+      [file],
+    );
+    assert.equal(reopened.records, 2);
+    assert.deepEqual(linesIn(await reopened.first()), linesOf(1));
+    await reopened.close();
+  });
+
   it('detects a corrupted last record by its checksum, cuts it off and reports it as damage (it was complete, not torn)', async () => {
     const dir = directory();
     const spool = Spool.open(dir);
