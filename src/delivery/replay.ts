@@ -134,6 +134,8 @@ export class Replay {
     const written = new Set<string>();
     // Records that cannot be made into lines (a file changed on disk with its checksum), and why: set aside once first.
     const unreadable = new Map<string, string>();
+    // Lines reported as rejected, by request (its first record), while the rest of it waits for a retry: not reported again.
+    const reported = new Map<string, Set<string>>();
     while (!this.spool.empty && !backoff.closing) {
       await this.waitToRetry();
       if (backoff.closing) return;
@@ -159,7 +161,7 @@ export class Replay {
         continue;
       }
       const requests = this.requestsOf(records, written, unreadable);
-      const outcomes = await Promise.all(requests.map((request) => this.send(request, unreadable)));
+      const outcomes = await Promise.all(requests.map((request) => this.send(request, unreadable, reported)));
       requests.forEach((request, index) => {
         if (outcomes[index] === true) for (const record of request.records) written.add(record.id);
       });
@@ -234,11 +236,21 @@ export class Replay {
     return requests;
   }
 
-  /** Writes a request; true once written (rejected points dropped and reported), false to try again later. */
-  private async send(request: Request, unreadable: Map<string, string>): Promise<boolean> {
+  /**
+   * Writes a request; true once written (rejected points dropped and reported), false to try again later.
+   * A point rejected in a try whose other part must wait is reported once, not again at each try.
+   */
+  private async send(request: Request, unreadable: Map<string, string>, reported: Map<string, Set<string>>): Promise<boolean> {
     const { backoff } = this.context;
+    const key = (request.records[0] as StoredRecord).id;
+    const seen = reported.get(key) ?? new Set<string>();
+    const report = (failure: InfluxDBException, lines: readonly string[]): void => {
+      const fresh = lines.filter((line) => !seen.has(line));
+      for (const line of fresh) seen.add(line);
+      if (fresh.length > 0) this.context.rejected(failure, fresh);
+    };
     try {
-      return await isolateRejected<Part>(
+      const done = await isolateRejected<Part>(
         { request },
         {
           write: (part) => this.write(part),
@@ -255,7 +267,7 @@ export class Replay {
           end: (part, failure) => {
             if (failure === undefined) return true;
             if (isRejection(failure)) {
-              this.context.rejected(failure, part.lines ?? []);
+              report(failure, part.lines ?? []);
               return true;
             }
             backoff.schedule(failure);
@@ -264,7 +276,7 @@ export class Replay {
           },
           endPartial: (part, rejected, failure) => {
             const each = part.lines ?? [];
-            this.context.rejected(
+            report(
               failure,
               rejected.map(({ line }) => each[line - 1] ?? `(line ${line})`),
             );
@@ -272,6 +284,9 @@ export class Replay {
           },
         },
       );
+      if (done) reported.delete(key);
+      else if (seen.size > 0) reported.set(key, seen);
+      return done;
     } catch (error) {
       if (!(error instanceof UnpackError)) throw error;
       unreadable.set(error.id, error.why);

@@ -490,6 +490,44 @@ describe('BatchWriter with a spool', () => {
     });
   });
 
+  it('a point rejected on replay while the rest of its request must wait for a retry is reported and counted once', async () => {
+    await inSpoolFolder(async (dir) => {
+      const spool = Spool.open(dir);
+      await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=1 2\nm v=2 3\nm v=3 4\n') });
+      const written: string[] = [];
+      let overloaded = false;
+      const sink: LineSink = {
+        precision: 'ns',
+        async writeLines(lines) {
+          const each = linesOf(lines);
+          if (each.some((line) => line.includes('bad'))) throw new WriteFailedException('bad line', { status: 400 });
+          // The first request of good points alone meets a busy server, once.
+          if (!overloaded) {
+            overloaded = true;
+            throw new WriteFailedException('overloaded', { status: 503 });
+          }
+          written.push(...each);
+        },
+      };
+      const reported: string[] = [];
+      const writer = new BatchWriter(sink, {
+        batchSize: 10,
+        flushInterval: 0,
+        spool,
+        retry: { firstDelay: 20, jitter: 0 },
+        onRejectedFromSpool: (_error, lines) => reported.push(...lines),
+      });
+      writer.startReplay();
+      await writer.replayed();
+      assert.equal(spool.empty, true);
+      assert.deepEqual(reported, ['m v="bad" 1']);
+      assert.equal(writer.state().refusedPoints, 1);
+      assert.deepEqual([...new Set(written)].sort(), ['m v=1 2', 'm v=2 3', 'm v=3 4']);
+      await writer.close();
+      await spool.close();
+    });
+  });
+
   it('spools two requests that fail together in the order their messages came, whichever failure arrives first', async () => {
     await inSpoolFolder(async (dir) => {
       let up = false;
