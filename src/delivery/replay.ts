@@ -111,7 +111,8 @@ export class Replay {
       async (error: unknown) => {
         // Whatever ended the run, its records are still on disk: they are read again in a moment.
         this.context.spoolFailed(error);
-        await this.context.pauses.sleep(this.context.backoff.policy.firstDelay);
+        const { backoff, pauses } = this.context;
+        if (!backoff.closing) await pauses.sleep(backoff.policy.firstDelay);
         this.ended(true);
       },
     );
