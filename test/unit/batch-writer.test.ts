@@ -409,6 +409,29 @@ describe('BatchWriter caps that mean what they say', () => {
   });
 });
 
+/**
+ * A sink that rejects (400) every request holding a line with "bad" and keeps the lines of the others; the
+ * first of those fails with `once` instead, when given.
+ */
+function badLineSink(once?: InfluxDBException): { sink: LineSink; written: string[] } {
+  const written: string[] = [];
+  let failure = once;
+  const sink: LineSink = {
+    precision: 'ns',
+    async writeLines(lines) {
+      const each = linesOf(lines);
+      if (each.some((line) => line.includes('bad'))) throw new WriteFailedException('bad line', { status: 400 });
+      if (failure !== undefined) {
+        const thrown = failure;
+        failure = undefined;
+        throw thrown;
+      }
+      written.push(...each);
+    },
+  };
+  return { sink, written };
+}
+
 /** Runs `use` with a temporary folder for a spool, removed after. */
 async function inSpoolFolder(use: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'inflow-writer-spool-'));
@@ -457,15 +480,7 @@ describe('BatchWriter with a spool', () => {
     await inSpoolFolder(async (dir) => {
       const spool = Spool.open(dir);
       await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=2 2\n') });
-      const written: string[] = [];
-      const sink: LineSink = {
-        precision: 'ns',
-        async writeLines(lines) {
-          const each = linesOf(lines);
-          if (each.some((line) => line.includes('bad'))) throw new WriteFailedException('bad line', { status: 400 });
-          written.push(...each);
-        },
-      };
+      const { sink, written } = badLineSink();
       const spoolErrors: string[] = [];
       let reports = 0;
       const writer = new BatchWriter(sink, {
@@ -494,21 +509,8 @@ describe('BatchWriter with a spool', () => {
     await inSpoolFolder(async (dir) => {
       const spool = Spool.open(dir);
       await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=1 2\nm v=2 3\nm v=3 4\n') });
-      const written: string[] = [];
-      let overloaded = false;
-      const sink: LineSink = {
-        precision: 'ns',
-        async writeLines(lines) {
-          const each = linesOf(lines);
-          if (each.some((line) => line.includes('bad'))) throw new WriteFailedException('bad line', { status: 400 });
-          // The first request of good points alone meets a busy server, once.
-          if (!overloaded) {
-            overloaded = true;
-            throw new WriteFailedException('overloaded', { status: 503 });
-          }
-          written.push(...each);
-        },
-      };
+      // The first request of good points alone meets a busy server, once.
+      const { sink, written } = badLineSink(new WriteFailedException('overloaded', { status: 503 }));
       const reported: string[] = [];
       const writer = new BatchWriter(sink, {
         batchSize: 10,
