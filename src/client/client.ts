@@ -20,7 +20,7 @@ import {
   type QueryParams,
   type WriteTarget,
 } from '../core';
-import type { LineSink } from '../delivery';
+import type { LineSink, SinkWriteOptions } from '../delivery';
 import {
   describeServer,
   ping,
@@ -320,13 +320,13 @@ export class Client implements LineSink, AsyncDisposable {
   }
 
   /**
-   * Writes line protocol already in this client's precision, in one request: lines, or UTF-8 bytes
-   * of lines separated by newlines. On InfluxDB 3, the lines it refuses are named in the exception's
-   * `rejectedLines`; it stored the others.
+   * Writes line protocol already in this client's precision (or in `options.precision`), in one request:
+   * lines, or UTF-8 bytes of lines separated by newlines. On InfluxDB 3, the lines it refuses are named in
+   * the exception's `rejectedLines`; it stored the others.
    */
-  async writeLines(lines: LineProtocol | string, options: WriteCallOptions = {}): Promise<void> {
+  async writeLines(lines: LineProtocol | string, options: SinkWriteOptions = {}): Promise<void> {
     // Text from a user is checked line by line: a bad line fails named, never forwarded blind.
-    if (typeof lines === 'string') lines = linesOfRecords([lines], this.precision);
+    if (typeof lines === 'string') lines = linesOfRecords([lines], options.precision ?? this.precision);
     if (lines.length === 0) return;
     if (this.#fieldTypes === undefined) return this.#send(lines, options);
     await this.#fieldTypes.write(lines, options, options.signal, (matched) => this.#send(matched, options));
@@ -337,7 +337,7 @@ export class Client implements LineSink, AsyncDisposable {
    * server takes it so, or else the lines `plain` unpacks; matched to the server's field types first with
    * `matchFieldTypes`, and then sent as it is only when no line changed.
    */
-  async writeGzipped(gzipped: Uint8Array, plain: () => Promise<Uint8Array>, options: WriteCallOptions = {}): Promise<void> {
+  async writeGzipped(gzipped: Uint8Array, plain: () => Promise<Uint8Array>, options: SinkWriteOptions = {}): Promise<void> {
     const fieldTypes = this.#fieldTypes;
     if (fieldTypes === undefined) return this.#sendGzipped(gzipped, plain, options);
     await this.#writeGzippedMatched(fieldTypes, gzipped, plain, options);
@@ -348,7 +348,7 @@ export class Client implements LineSink, AsyncDisposable {
     types: FieldTypes,
     gzipped: Uint8Array,
     plain: () => Promise<Uint8Array>,
-    options: WriteCallOptions,
+    options: SinkWriteOptions,
   ): Promise<void> {
     const lines = await plain();
     await types.write(lines, options, options.signal, (matched) =>
@@ -357,7 +357,7 @@ export class Client implements LineSink, AsyncDisposable {
   }
 
   /** One write request of gzipped lines as they are, or of the lines unpacked where the server must see them. */
-  async #sendGzipped(gzipped: Uint8Array, plain: () => Promise<Uint8Array>, options: WriteCallOptions): Promise<void> {
+  async #sendGzipped(gzipped: Uint8Array, plain: () => Promise<Uint8Array>, options: SinkWriteOptions): Promise<void> {
     let sent: boolean;
     try {
       const api = await this.api(options.signal);
@@ -369,7 +369,7 @@ export class Client implements LineSink, AsyncDisposable {
   }
 
   /** One write request of lines as they are. */
-  async #send(lines: LineProtocol, options: WriteCallOptions): Promise<void> {
+  async #send(lines: LineProtocol, options: SinkWriteOptions): Promise<void> {
     try {
       const api = await this.api(options.signal);
       await api.write(lines, this.destination(options), options.signal);
@@ -637,7 +637,7 @@ export class Client implements LineSink, AsyncDisposable {
     };
   }
 
-  private destination(target: WriteCallOptions): Destination {
+  private destination(target: SinkWriteOptions): Destination {
     const named = target.bucket !== undefined || target.database !== undefined;
     return {
       bucket: named ? target.bucket : this.bucket,
@@ -645,6 +645,7 @@ export class Client implements LineSink, AsyncDisposable {
       // '' names the database's default policy, whatever this client's (WriteTarget).
       retentionPolicy: target.retentionPolicy === '' ? undefined : (target.retentionPolicy ?? this.retentionPolicy),
       org: target.org ?? this.org,
+      precision: target.precision === undefined ? undefined : assertPrecision(target.precision, 'write option precision'),
     };
   }
 

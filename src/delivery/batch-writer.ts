@@ -7,6 +7,7 @@ import {
   WriteFailedException,
   WRITER_DEFAULTS,
   type LineProtocol,
+  type Precision,
   type WriteTarget,
 } from '../core';
 import { Backoff, Pauses, RetryPolicy, type RetryOptions } from './backoff';
@@ -170,11 +171,10 @@ export class BatchWriter implements BufferHolder {
         : new Replay(
             options.spool,
             {
-              precision: sink.precision,
               backoff: this.backoff,
               pauses: this.pauses,
-              attempt: (lines, target) => this.attempt(lines, target),
-              attemptGzipped: (gzipped, plain, target) => this.attemptGzipped(gzipped, plain, target),
+              attempt: (lines, target, precision) => this.attempt(lines, target, precision),
+              attemptGzipped: (gzipped, plain, target, precision) => this.attemptGzipped(gzipped, plain, target, precision),
               answers:
                 sink.answers === undefined ? undefined : () => sink.answers?.(this.abandon.signal) ?? Promise.resolve(false),
               spoolFailed: (error) => this.spoolFailed(error, 'read'),
@@ -494,8 +494,13 @@ export class BatchWriter implements BufferHolder {
     this.options.onChange?.();
   }
 
-  private attempt(lines: LineProtocol, target: WriteTarget | undefined): Promise<InfluxDBException | undefined> {
-    return this.attempted(() => this.sink.writeLines(lines, { ...target, signal: this.abandon.signal }));
+  /** One request; `precision`: the unit of the lines' times, when not the sink's (a record kept at an earlier precision). */
+  private attempt(
+    lines: LineProtocol,
+    target: WriteTarget | undefined,
+    precision?: Precision,
+  ): Promise<InfluxDBException | undefined> {
+    return this.attempted(() => this.sink.writeLines(lines, { ...target, precision, signal: this.abandon.signal }));
   }
 
   /** A spooled record's gzipped lines: as they are where the sink takes them so, else unpacked. */
@@ -503,8 +508,9 @@ export class BatchWriter implements BufferHolder {
     gzipped: Uint8Array,
     plain: () => Promise<Uint8Array>,
     target: WriteTarget,
+    precision: Precision | undefined,
   ): Promise<InfluxDBException | undefined> {
-    const options = { ...target, signal: this.abandon.signal };
+    const options = { ...target, precision, signal: this.abandon.signal };
     // Lines that cannot be unpacked are the disk's failure, not the server's: thrown as they are, uncounted.
     let unpackFailure: { error: unknown } | undefined;
     const unpacked = (): Promise<Uint8Array> =>

@@ -6,7 +6,7 @@ export { PendingLines } from './pending-lines';
 export { BatchWriter, type Acknowledge, type BatchWriterOptions, type EntryLines, type WriterState } from './batch-writer';
 export { RetryPolicy, type RetryOptions } from './backoff';
 export { BufferBudget } from './buffer-budget';
-export type { LineSink } from './sink';
+export type { LineSink, SinkWriteOptions } from './sink';
 export type { ReplayOptions } from './replay';
 export {
   MAX_RECORD_BYTES,

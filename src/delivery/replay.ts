@@ -1,24 +1,17 @@
-import {
-  convertTimestamps,
-  linesOf,
-  WRITER_DEFAULTS,
-  type InfluxDBException,
-  type LineProtocol,
-  type Precision,
-  type WriteTarget,
-} from '../core';
+import { linesOf, WRITER_DEFAULTS, type InfluxDBException, type LineProtocol, type Precision, type WriteTarget } from '../core';
 import type { Backoff, Pauses } from './backoff';
 import { isolateRejected, isRejection } from './isolate';
 import { joinedBody, plainBodyOf, type Spool, type StoredRecord } from './spool';
 
 /** What a replay needs of its writer. */
 export interface ReplayContext {
-  /** The unit of the times in the lines it writes: a record kept in another is converted to it. */
-  readonly precision: Precision;
   readonly backoff: Backoff;
   readonly pauses: Pauses;
-  /** One request; the error that ended it, or undefined once written. */
-  attempt(lines: LineProtocol, target: WriteTarget): Promise<InfluxDBException | undefined>;
+  /**
+   * One request; the error that ended it, or undefined once written. `precision`: the unit of the lines'
+   * times, when the record says it (it may be another than the writer's, whose precision changed since).
+   */
+  attempt(lines: LineProtocol, target: WriteTarget, precision: Precision | undefined): Promise<InfluxDBException | undefined>;
   /**
    * One request of gzipped lines, sent as they are where the server takes them so (`plain` unpacks them).
    * Rejects with what `plain` threw when they had to be unpacked and could not be: no failure of the server.
@@ -27,6 +20,7 @@ export interface ReplayContext {
     gzipped: Uint8Array,
     plain: () => Promise<Uint8Array>,
     target: WriteTarget,
+    precision: Precision | undefined,
   ): Promise<InfluxDBException | undefined>;
   /** Whether the server answers now, asked while waiting to retry after it could not be reached. */
   readonly answers?: (() => Promise<boolean>) | undefined;
@@ -133,8 +127,8 @@ export class Replay {
     const { backoff, pauses } = this.context;
     // Records written while an older one is not: removed once every record before them is.
     const written = new Set<string>();
-    // Records that cannot be made into lines (a file changed on disk with its checksum), and why: set aside once first.
-    const unreadable = new Map<string, string>();
+    // Records whose gzip cannot be unpacked (a file changed on disk with its checksum): set aside once first.
+    const unreadable = new Set<string>();
     // Lines reported as rejected, by request (its first record), while the rest of it waits for a retry: not reported again.
     const reported = new Map<string, Set<string>>();
     while (!this.spool.empty && !backoff.closing) {
@@ -155,10 +149,11 @@ export class Replay {
       }
       if (records.length === 0) return;
       const first = records[0] as StoredRecord;
-      const why = unreadable.get(first.id);
-      if (why !== undefined) {
+      if (unreadable.has(first.id)) {
         unreadable.delete(first.id);
-        await this.spool.setFirstAside(why).catch((error: unknown) => this.context.spoolFailed(error));
+        await this.spool
+          .setFirstAside('its gzipped lines cannot be unpacked')
+          .catch((error: unknown) => this.context.spoolFailed(error));
         continue;
       }
       const requests = this.requestsOf(records, written, unreadable);
@@ -202,11 +197,7 @@ export class Replay {
    * of one target and packing, up to a request's lines and bytes. A record that cannot be unpacked is
    * sent alone, so that the records before it are written first.
    */
-  private requestsOf(
-    records: readonly StoredRecord[],
-    written: ReadonlySet<string>,
-    unreadable: ReadonlyMap<string, string>,
-  ): Request[] {
+  private requestsOf(records: readonly StoredRecord[], written: ReadonlySet<string>, unreadable: ReadonlySet<string>): Request[] {
     const requests: Request[] = [];
     let current: { request: Request; lines: number; bytes: number; gzipped: boolean } | undefined;
     for (const record of records) {
@@ -241,7 +232,7 @@ export class Replay {
    * Writes a request; true once written (rejected points dropped and reported), false to try again later.
    * A point rejected in a try whose other part must wait is reported once, not again at each try.
    */
-  private async send(request: Request, unreadable: Map<string, string>, reported: Map<string, Set<string>>): Promise<boolean> {
+  private async send(request: Request, unreadable: Set<string>, reported: Map<string, Set<string>>): Promise<boolean> {
     const { backoff } = this.context;
     const key = (request.records[0] as StoredRecord).id;
     const seen = reported.get(key) ?? new Set<string>();
@@ -290,75 +281,52 @@ export class Replay {
       return done;
     } catch (error) {
       if (!(error instanceof UnpackError)) throw error;
-      unreadable.set(error.id, error.why);
+      unreadable.add(error.id);
       return false;
     }
   }
 
   /**
-   * One request of a part: a whole request as it is kept (gzip too), or the lines of a split part, or,
-   * for records kept in another unit than the writer's (its precision changed meanwhile), their lines converted.
+   * One request of a part: a whole request as it is kept (gzip too), or the lines of a split part; at the
+   * precision its records were kept at, whatever the writer's now.
    */
   private async write(part: Part): Promise<InfluxDBException | undefined> {
     const { request } = part;
-    const { precision } = this.context;
-    if (part.lines === undefined && request.precision !== undefined && request.precision !== precision)
-      part.lines = await convertedLines(request.records, precision);
-    if (part.lines !== undefined) return this.context.attempt(part.lines, request.target);
+    const { precision } = request;
+    if (part.lines !== undefined) return this.context.attempt(part.lines, request.target, precision);
     // Unpacked once at most: for a sink that rewrites lines, and again to isolate a rejection, the same bytes.
     // A record that cannot be unpacked rejects with an UnpackError, which the writer does not count as the server's.
     let unpacked: Promise<Uint8Array> | undefined;
     const plain = (): Promise<Uint8Array> => (unpacked ??= plainOf(request.records));
     const gzipped = (request.records[0] as StoredRecord).gzipped;
     const failure = gzipped
-      ? await this.context.attemptGzipped(joinedBody(request.records), plain, request.target)
-      : await this.context.attempt(joinedBody(request.records), request.target);
+      ? await this.context.attemptGzipped(joinedBody(request.records), plain, request.target, precision)
+      : await this.context.attempt(joinedBody(request.records), request.target, precision);
     // Only a rejected request is unpacked: to split it, and to name the points the server refused.
     if (failure !== undefined && isRejection(failure)) part.lines = linesOf(await plain());
     return failure;
   }
 }
 
-/** A record that cannot be made into lines to send: it is set aside, and the records before it are written first. */
 class UnpackError extends Error {
   constructor(
     readonly id: string,
-    /** Why, as the set-aside file's reason. */
-    readonly why: string,
     cause: unknown,
   ) {
-    super(`a spooled record is set aside, as ${why}: ${String(cause)}`);
-  }
-}
-
-/** The records' lines, unpacked, their times converted from each record's unit to `precision` (rounded down, as points are). */
-async function convertedLines(records: readonly StoredRecord[], precision: Precision): Promise<string[]> {
-  const lines: string[] = [];
-  for (const record of records) {
-    const own = linesOf(await unpacked(record));
-    let converted: string[];
-    try {
-      converted = convertTimestamps(own, record.precision ?? precision, precision);
-    } catch (error) {
-      throw new UnpackError(record.id, `its times cannot be converted to precision ${precision}`, error);
-    }
-    for (const line of converted) lines.push(line);
-  }
-  return lines;
-}
-
-async function unpacked(record: StoredRecord): Promise<Uint8Array> {
-  try {
-    return await plainBodyOf(record);
-  } catch (error) {
-    throw new UnpackError(record.id, 'its gzipped lines cannot be unpacked', error);
+    super(`a spooled record cannot be unpacked: ${String(cause)}`);
   }
 }
 
 /** The records' lines, unpacked and joined. */
 async function plainOf(records: readonly StoredRecord[]): Promise<Uint8Array> {
   const bodies: Uint8Array[] = [];
-  for (const record of records) bodies.push(await unpacked(record));
+  for (const record of records) {
+    try {
+      bodies.push(await plainBodyOf(record));
+    } catch (error) {
+      throw new UnpackError(record.id, error);
+    }
+  }
   return bodies.length === 1 ? (bodies[0] as Uint8Array) : Buffer.concat(bodies);
 }
 

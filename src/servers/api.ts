@@ -16,6 +16,8 @@ export interface Destination {
   retentionPolicy: string | undefined;
   bucket: string | undefined;
   org: string | undefined;
+  /** The unit of the lines' times when it is not the client's: a batch kept on disk at an earlier precision. */
+  precision?: Precision | undefined;
 }
 
 export interface QueryRequest {
@@ -49,10 +51,10 @@ export interface ServerApi {
   readonly languages: readonly QueryLanguage[];
   /** Runs a query in one of its languages; its answer's tables as they arrive. */
   tables(text: string, query: TableQuery): AsyncGenerator<Table, void, undefined>;
-  /** Writes line protocol (in the client's precision) in one request; throws the exception its answer means. */
+  /** Writes line protocol (in the destination's precision, else the client's) in one request; throws the exception its answer means. */
   write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void>;
   /**
-   * Writes gzipped line protocol (in the client's precision) as it is, when the API sends lines unchanged;
+   * Writes gzipped line protocol (in the destination's precision, else the client's) as it is, when the API sends lines unchanged;
    * false, sending nothing, when it must see them (another unit of time, lines checked one by one).
    */
   writeGzipped(body: Uint8Array, destination: Destination, signal: AbortSignal | undefined): Promise<boolean>;

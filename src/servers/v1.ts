@@ -55,7 +55,7 @@ export class V1Api implements ServerApi {
     await postWrite(
       this.transport,
       '/write',
-      { db: database, rp: retentionPolicy, precision: this.precision },
+      { db: database, rp: retentionPolicy, precision: destination.precision ?? this.precision },
       bodyOf(lines),
       signal,
     );
@@ -63,7 +63,7 @@ export class V1Api implements ServerApi {
 
   async writeGzipped(body: Uint8Array, destination: Destination, signal: AbortSignal | undefined): Promise<boolean> {
     const { database, retentionPolicy } = databaseAndPolicy(destination, 'InfluxDB 1.x');
-    const query = { db: database, rp: retentionPolicy, precision: this.precision };
+    const query = { db: database, rp: retentionPolicy, precision: destination.precision ?? this.precision };
     await postWrite(this.transport, '/write', query, body, signal, undefined, true);
     return true;
   }

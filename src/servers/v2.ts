@@ -33,13 +33,13 @@ export class V2Api implements ServerApi {
   ) {}
 
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
-    const sent = v2Precision(this.precision);
+    const sent = v2Precision(destination.precision ?? this.precision);
     const { path, query } = this.endpoint(destination, sent.name);
     await postWrite(this.transport, path, query, bodyIn(lines, sent), signal);
   }
 
   async writeGzipped(body: Uint8Array, destination: Destination, signal: AbortSignal | undefined): Promise<boolean> {
-    const sent = v2Precision(this.precision);
+    const sent = v2Precision(destination.precision ?? this.precision);
     // Minutes and hours go as seconds: the lines must be rewritten.
     if (sent.factor !== 1n) return false;
     const { path, query } = this.endpoint(destination, sent.name);

@@ -40,12 +40,12 @@ export class V3Api implements ServerApi {
   ) {}
 
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
-    const sent = v3Precision(this.precision);
+    const sent = v3Precision(destination.precision ?? this.precision);
     await postWrite(this.transport, '/api/v3/write_lp', this.writeQuery(destination, sent.name), bodyIn(lines, sent), signal);
   }
 
   async writeGzipped(body: Uint8Array, destination: Destination, signal: AbortSignal | undefined): Promise<boolean> {
-    const sent = v3Precision(this.precision);
+    const sent = v3Precision(destination.precision ?? this.precision);
     if (sent.factor !== 1n) return false;
     await postWrite(this.transport, '/api/v3/write_lp', this.writeQuery(destination, sent.name), body, signal, undefined, true);
     return true;

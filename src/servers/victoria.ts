@@ -48,9 +48,10 @@ export class VictoriaApi implements ServerApi {
 
   async write(lines: LineProtocol, destination: Destination, signal: AbortSignal | undefined): Promise<void> {
     // Only a string value can hold a line break (or a quote): without one, accepted loss needs no look at the lines.
+    const precision = destination.precision ?? this.timePrecision;
     if (!this.acceptLoss || mayHoldString(lines)) {
       const each = linesOf(lines);
-      for (const line of each) this.check(line);
+      for (const line of each) this.check(line, precision);
       // VictoriaMetrics cuts the body at every line break: it must find exactly the lines the body holds.
       if (lines instanceof Uint8Array && lineBreaks(lines) !== each.length) {
         throw new InvalidMeasurementException(
@@ -65,7 +66,7 @@ export class VictoriaApi implements ServerApi {
       );
     }
     // The database becomes the label `db` of every series. A token goes as vmauth wants it.
-    await postWrite(this.transport, '/write', { db: database, precision: this.timePrecision }, bodyOf(lines), signal, 'Bearer');
+    await postWrite(this.transport, '/write', { db: database, precision }, bodyOf(lines), signal, 'Bearer');
   }
 
   /** The credentials on a read path (vmauth checks them on every path); a database is only a label, made by writing. */
@@ -95,7 +96,7 @@ export class VictoriaApi implements ServerApi {
     throw victoriaAnswersNoQueries();
   }
 
-  private check(line: string): void {
+  private check(line: string, precision: Precision): void {
     if (line === '') return;
     // Its parser cuts lines at every line break, in a string too: the rest would be read as a point of its own.
     if (line.includes('\n')) {
@@ -112,12 +113,12 @@ export class VictoriaApi implements ServerApi {
         `field ${JSON.stringify(key)} is a string, which VictoriaMetrics stores as 0: send a number (a client made with acceptLoss stores it anyway)`,
       );
     }
-    const zeros = this.timePrecision === 'u' ? 3 : this.timePrecision === 'ns' ? 6 : 0;
+    const zeros = precision === 'u' ? 3 : precision === 'ns' ? 6 : 0;
     const start = zeros === 0 ? -1 : timestampStart(line);
     const time = start < 0 ? '' : line.slice(start);
     if (time !== '' && !time.endsWith('0'.repeat(zeros))) {
       throw new InvalidMeasurementException(
-        `time ${time} (precision "${this.timePrecision}") is finer than a millisecond, which VictoriaMetrics cuts off: ` +
+        `time ${time} (precision "${precision}") is finer than a millisecond, which VictoriaMetrics cuts off: ` +
           'use precision ms (a client made with acceptLoss stores it anyway)',
       );
     }

@@ -166,6 +166,18 @@ describe('InfluxDB 2.x through the client', () => {
     assert.equal(row?._value, 'line one\nline two 999');
   });
 
+  it("lines in another unit than the client's (a backlog kept before its precision changed) are sent in theirs, h as exact seconds", async () => {
+    const writer = client({ precision: 's' });
+    await writer.writeLines(['kept_ms v=1 1709294400123'], { precision: 'ms' });
+    await writer.writeLines(['kept_h v=1 473352'], { precision: 'h' });
+    await writer.close();
+    assert.equal((await fluxRows('sensors', 'kept_ms'))[0]?._time, '2024-03-01T12:00:00.123Z');
+    assert.equal(
+      (await fluxRows('sensors', 'kept_h'))[0]?._time,
+      new Date(473_352 * 3600 * 1000).toISOString().replace('.000', ''),
+    );
+  });
+
   it("2.x's own v1 trap, which the client avoids: /write with precision u is read as nanoseconds", async () => {
     const response = await fetch(`${server.url}/write?db=other&precision=u`, {
       method: 'POST',
