@@ -129,8 +129,9 @@ export class Replay {
     const written = new Set<string>();
     // Records whose gzip cannot be unpacked (a file changed on disk with its checksum): set aside once first.
     const unreadable = new Set<string>();
-    // Lines reported as rejected, by request (its first record), while the rest of it waits for a retry: not reported again.
-    const reported = new Map<string, Set<string>>();
+    // Lines reported as rejected (how many of each), by request (its first record), while the rest of it waits for a
+    // retry: not reported again.
+    const reported = new Map<string, Map<string, number>>();
     while (!this.spool.empty && !backoff.closing) {
       await this.waitToRetry();
       if (backoff.closing) return;
@@ -232,13 +233,20 @@ export class Replay {
    * Writes a request; true once written (rejected points dropped and reported), false to try again later.
    * A point rejected in a try whose other part must wait is reported once, not again at each try.
    */
-  private async send(request: Request, unreadable: Set<string>, reported: Map<string, Set<string>>): Promise<boolean> {
+  private async send(request: Request, unreadable: Set<string>, reported: Map<string, Map<string, number>>): Promise<boolean> {
     const { backoff } = this.context;
     const key = (request.records[0] as StoredRecord).id;
-    const seen = reported.get(key) ?? new Set<string>();
+    const earlier = reported.get(key) ?? new Map<string, number>();
+    // Copies of each line reported at earlier tries and not met again in this one: a copy met again is not reported
+    // twice, and two identical lines are two points.
+    const unmet = new Map(earlier);
     const report = (failure: InfluxDBException, lines: readonly string[]): void => {
-      const fresh = lines.filter((line) => !seen.has(line));
-      for (const line of fresh) seen.add(line);
+      const fresh = lines.filter((line) => {
+        const left = unmet.get(line) ?? 0;
+        if (left > 0) unmet.set(line, left - 1);
+        return left === 0;
+      });
+      for (const line of fresh) earlier.set(line, (earlier.get(line) ?? 0) + 1);
       if (fresh.length > 0) this.context.rejected(failure, fresh);
     };
     try {
@@ -277,7 +285,7 @@ export class Replay {
         },
       );
       if (done) reported.delete(key);
-      else if (seen.size > 0) reported.set(key, seen);
+      else if (earlier.size > 0) reported.set(key, earlier);
       return done;
     } catch (error) {
       if (!(error instanceof UnpackError)) throw error;

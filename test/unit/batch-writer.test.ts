@@ -530,6 +530,28 @@ describe('BatchWriter with a spool', () => {
     });
   });
 
+  it('two identical points rejected on replay are reported and counted as two', async () => {
+    await inSpoolFolder(async (dir) => {
+      const spool = Spool.open(dir);
+      await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=1 2\nm v="bad" 1\nm v=3 4\n') });
+      const { sink, written } = badLineSink();
+      const reported: string[] = [];
+      const writer = new BatchWriter(sink, {
+        batchSize: 10,
+        flushInterval: 0,
+        spool,
+        onRejectedFromSpool: (_error, lines) => reported.push(...lines),
+      });
+      writer.startReplay();
+      await writer.replayed();
+      assert.deepEqual(reported, ['m v="bad" 1', 'm v="bad" 1']);
+      assert.equal(writer.state().refusedPoints, 2);
+      assert.deepEqual(written.sort(), ['m v=1 2', 'm v=3 4']);
+      await writer.close();
+      await spool.close();
+    });
+  });
+
   it('spools two requests that fail together in the order their messages came, whichever failure arrives first', async () => {
     await inSpoolFolder(async (dir) => {
       let up = false;
