@@ -49,6 +49,11 @@ export const REPLAY_DEFAULTS = {
   probeEvery: 5000,
   maxLines: WRITER_DEFAULTS.maxLinesPerRequest,
   maxBytes: 4 * 1024 * 1024,
+  /**
+   * The least wait before the disk is read again after it failed, or after a run ended on an error: a retry
+   * policy's first delay of 0 must not make the replay spin on the disk and the server.
+   */
+  leastPause: 1000,
 } as const;
 
 /** Records of one target, unit and packing, joined into one request. */
@@ -105,11 +110,14 @@ export class Replay {
       async (error: unknown) => {
         // Whatever ended the run, its records are still on disk: they are read again in a moment.
         this.context.spoolFailed(error);
-        const { backoff, pauses } = this.context;
-        if (!backoff.closing) await pauses.sleep(backoff.policy.firstDelay);
+        if (!this.context.backoff.closing) await this.context.pauses.sleep(this.pauseAfterFailure());
         this.ended(true);
       },
     );
+  }
+
+  private pauseAfterFailure(): number {
+    return Math.max(this.context.backoff.policy.firstDelay, REPLAY_DEFAULTS.leastPause);
   }
 
   private ended(again: boolean): void {
@@ -145,7 +153,7 @@ export class Replay {
       } catch (error) {
         // The disk failed again and again: the records stay, and are read again later.
         this.context.spoolFailed(error);
-        await pauses.sleep(backoff.policy.firstDelay);
+        await pauses.sleep(this.pauseAfterFailure());
         continue;
       }
       if (records.length === 0) return;

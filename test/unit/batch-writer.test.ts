@@ -476,7 +476,7 @@ describe('BatchWriter with a spool', () => {
     });
   });
 
-  it('a replay ended by an unexpected error starts again after the first retry delay, and empties the spool', async () => {
+  it('a replay ended by an unexpected error starts again after a pause, and empties the spool', async () => {
     await inSpoolFolder(async (dir) => {
       const spool = Spool.open(dir);
       await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=2 2\n') });
