@@ -407,16 +407,16 @@ export class Spool {
    */
   private async setRecordAside(place: RecordPlace, bytes: Buffer | undefined, why: string): Promise<void> {
     const name = `set-aside-${String(place.segment.sequence).padStart(10, '0')}-${place.offset}`;
-    let file = path.join(this.directory, `${name}.record`);
+    let file = '';
     let kept = false;
     // Segment numbers start again once the folder is empty: a record set aside earlier may hold the name.
-    for (let copy = 2; !kept && copy <= SET_ASIDE_NAMES; copy++) {
+    for (let copy = 1; !kept && copy <= SET_ASIDE_NAMES; copy++) {
+      file = path.join(this.directory, copy === 1 ? `${name}.record` : `${name}-${copy}.record`);
       try {
         await writeFile(file, bytes ?? Buffer.alloc(0), { mode: OWNER_ONLY_FILE, flag: 'wx' });
         kept = true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') break;
-        file = path.join(this.directory, `${name}-${copy}.record`);
       }
     }
     await this.dropFirst();

@@ -294,6 +294,25 @@ describe('Spool', () => {
     assert.ok(setAside.every(({ why }) => !why.includes('dropped')));
   });
 
+  it('a record set aside is kept under any of 100 names, and dropped only when all are taken, naming the last one tried', async () => {
+    const dir = directory();
+    for (let copy = 1; copy < 100; copy++)
+      writeFileSync(path.join(dir, copy === 1 ? 'set-aside-0000000001-0.record' : `set-aside-0000000001-0-${copy}.record`), '');
+    const setAside: Array<{ file: string; why: string }> = [];
+    for (let round = 0; round < 2; round++) {
+      writeFileSync(path.join(dir, '0000000001.spool'), recordBytes(Buffer.from('not json\nm v=1 1\n')));
+      const spool = Spool.open(dir, { onSetAside: (file, why) => setAside.push({ file, why }) });
+      assert.equal(await spool.first(), undefined);
+      await spool.close();
+    }
+    assert.deepEqual(
+      setAside.map(({ file }) => path.basename(file)),
+      ['set-aside-0000000001-0-100.record', 'set-aside-0000000001-0-100.record'],
+    );
+    assert.ok(!(setAside[0]?.why ?? '').includes('dropped'));
+    assert.match(setAside[1]?.why ?? '', /could not be kept in .*set-aside-0000000001-0-100\.record either, and is dropped/);
+  });
+
   it('a record set aside for what its lines hold keeps its bytes in the set-aside file', async () => {
     const dir = directory();
     const setAside: string[] = [];
