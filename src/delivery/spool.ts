@@ -60,7 +60,7 @@ const SET_ASIDE_NAMES = 100;
 
 export interface SpoolRecord {
   target: WriteTarget;
-  /** The unit of the lines' times: a record replayed by a writer of another precision is converted to its unit. */
+  /** The unit of the lines' times: a record is replayed in it, whatever the writer's precision by then. */
   precision?: Precision | undefined;
   /** Line protocol, each line ending in a newline: a request body. */
   body: Uint8Array;
