@@ -45,6 +45,17 @@ function recordBytes(payload: Buffer, payloadCrc = crc32(payload)): Buffer {
   return Buffer.concat([header, payload]);
 }
 
+/**
+ * A spool whose one record (`payload`, its target unreadable) is set aside when read, in segment 1 as a spool
+ * emptied and started again numbers it; what it was told of goes into `setAside`.
+ */
+async function setAsideAlone(dir: string, payload: string, setAside: Array<{ file: string; why: string }>): Promise<void> {
+  writeFileSync(path.join(dir, '0000000001.spool'), recordBytes(Buffer.from(payload)));
+  const spool = Spool.open(dir, { onSetAside: (file, why) => setAside.push({ file, why }) });
+  assert.equal(await spool.first(), undefined);
+  await spool.close();
+}
+
 const segmentOf = (dir: string): string => path.join(dir, readdirSync(dir).find((name) => name.endsWith('.spool')) as string);
 
 describe('Spool', () => {
@@ -276,13 +287,7 @@ describe('Spool', () => {
   it('a record set aside where an earlier one of the same place was kept gets a name of its own: neither is dropped', async () => {
     const dir = directory();
     const setAside: Array<{ file: string; why: string }> = [];
-    for (const content of ['first\nm v=1 1\n', 'second\nm v=2 2\n']) {
-      // Segment numbers start again at 1 once the folder is empty.
-      writeFileSync(path.join(dir, '0000000001.spool'), recordBytes(Buffer.from(content)));
-      const spool = Spool.open(dir, { onSetAside: (file, why) => setAside.push({ file, why }) });
-      assert.equal(await spool.first(), undefined);
-      await spool.close();
-    }
+    for (const content of ['first\nm v=1 1\n', 'second\nm v=2 2\n']) await setAsideAlone(dir, content, setAside);
     assert.deepEqual(
       setAside.map(({ file }) => path.basename(file)),
       ['set-aside-0000000001-0.record', 'set-aside-0000000001-0-2.record'],
@@ -299,12 +304,7 @@ describe('Spool', () => {
     for (let copy = 1; copy < 100; copy++)
       writeFileSync(path.join(dir, copy === 1 ? 'set-aside-0000000001-0.record' : `set-aside-0000000001-0-${copy}.record`), '');
     const setAside: Array<{ file: string; why: string }> = [];
-    for (let round = 0; round < 2; round++) {
-      writeFileSync(path.join(dir, '0000000001.spool'), recordBytes(Buffer.from('not json\nm v=1 1\n')));
-      const spool = Spool.open(dir, { onSetAside: (file, why) => setAside.push({ file, why }) });
-      assert.equal(await spool.first(), undefined);
-      await spool.close();
-    }
+    for (let round = 0; round < 2; round++) await setAsideAlone(dir, 'not json\nm v=1 1\n', setAside);
     assert.deepEqual(
       setAside.map(({ file }) => path.basename(file)),
       ['set-aside-0000000001-0-100.record', 'set-aside-0000000001-0-100.record'],
