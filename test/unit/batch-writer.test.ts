@@ -432,6 +432,41 @@ function badLineSink(once?: InfluxDBException): { sink: LineSink; written: strin
   return { sink, written };
 }
 
+/** What a replay of one record did. */
+interface Replayed {
+  written: string[];
+  reported: string[];
+  refusedPoints: number;
+  emptied: boolean;
+}
+
+/**
+ * A spool of one record (`body`) replayed to a badLineSink (failing once with `once`): the lines written,
+ * those reported as rejected, the writer's count of refused points, and whether the spool emptied.
+ */
+async function replayOneRecord(body: string, once?: InfluxDBException): Promise<Replayed> {
+  const reported: string[] = [];
+  let result: Replayed | undefined;
+  await inSpoolFolder(async (dir) => {
+    const spool = Spool.open(dir);
+    await spool.append({ target: {}, body: Buffer.from(body) });
+    const { sink, written } = badLineSink(once);
+    const writer = new BatchWriter(sink, {
+      batchSize: 10,
+      flushInterval: 0,
+      spool,
+      retry: { firstDelay: 20, jitter: 0 },
+      onRejectedFromSpool: (_error, lines) => reported.push(...lines),
+    });
+    writer.startReplay();
+    await writer.replayed();
+    result = { written, reported, refusedPoints: writer.state().refusedPoints, emptied: spool.empty };
+    await writer.close();
+    await spool.close();
+  });
+  return result as Replayed;
+}
+
 /** Runs `use` with a temporary folder for a spool, removed after. */
 async function inSpoolFolder(use: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'inflow-writer-spool-'));
@@ -506,50 +541,23 @@ describe('BatchWriter with a spool', () => {
   });
 
   it('a point rejected on replay while the rest of its request must wait for a retry is reported and counted once', async () => {
-    await inSpoolFolder(async (dir) => {
-      const spool = Spool.open(dir);
-      await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=1 2\nm v=2 3\nm v=3 4\n') });
-      // The first request of good points alone meets a busy server, once.
-      const { sink, written } = badLineSink(new WriteFailedException('overloaded', { status: 503 }));
-      const reported: string[] = [];
-      const writer = new BatchWriter(sink, {
-        batchSize: 10,
-        flushInterval: 0,
-        spool,
-        retry: { firstDelay: 20, jitter: 0 },
-        onRejectedFromSpool: (_error, lines) => reported.push(...lines),
-      });
-      writer.startReplay();
-      await writer.replayed();
-      assert.equal(spool.empty, true);
-      assert.deepEqual(reported, ['m v="bad" 1']);
-      assert.equal(writer.state().refusedPoints, 1);
-      assert.deepEqual([...new Set(written)].sort(), ['m v=1 2', 'm v=2 3', 'm v=3 4']);
-      await writer.close();
-      await spool.close();
-    });
+    // The first request of good points alone meets a busy server, once.
+    const replayed = await replayOneRecord(
+      'm v="bad" 1\nm v=1 2\nm v=2 3\nm v=3 4\n',
+      new WriteFailedException('overloaded', { status: 503 }),
+    );
+    assert.equal(replayed.emptied, true);
+    assert.deepEqual(replayed.reported, ['m v="bad" 1']);
+    assert.equal(replayed.refusedPoints, 1);
+    assert.deepEqual([...new Set(replayed.written)].sort(), ['m v=1 2', 'm v=2 3', 'm v=3 4']);
   });
 
   it('two identical points rejected on replay are reported and counted as two', async () => {
-    await inSpoolFolder(async (dir) => {
-      const spool = Spool.open(dir);
-      await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=1 2\nm v="bad" 1\nm v=3 4\n') });
-      const { sink, written } = badLineSink();
-      const reported: string[] = [];
-      const writer = new BatchWriter(sink, {
-        batchSize: 10,
-        flushInterval: 0,
-        spool,
-        onRejectedFromSpool: (_error, lines) => reported.push(...lines),
-      });
-      writer.startReplay();
-      await writer.replayed();
-      assert.deepEqual(reported, ['m v="bad" 1', 'm v="bad" 1']);
-      assert.equal(writer.state().refusedPoints, 2);
-      assert.deepEqual(written.sort(), ['m v=1 2', 'm v=3 4']);
-      await writer.close();
-      await spool.close();
-    });
+    const replayed = await replayOneRecord('m v="bad" 1\nm v=1 2\nm v="bad" 1\nm v=3 4\n');
+    assert.equal(replayed.emptied, true);
+    assert.deepEqual(replayed.reported, ['m v="bad" 1', 'm v="bad" 1']);
+    assert.equal(replayed.refusedPoints, 2);
+    assert.deepEqual(replayed.written.sort(), ['m v=1 2', 'm v=3 4']);
   });
 
   it('spools two requests that fail together in the order their messages came, whichever failure arrives first', async () => {
