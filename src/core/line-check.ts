@@ -85,6 +85,8 @@ export function lineProblem(line: string): string | undefined {
       for (; i < line.length && at(i) !== '"'; i++) if (at(i) === '\\') i++;
       if (i >= line.length) return `field ${JSON.stringify(fieldKey)} has a string without its closing quote`;
       i++;
+      if (i < line.length && at(i) !== ',' && at(i) !== ' ')
+        return `field ${JSON.stringify(fieldKey)} has ${JSON.stringify(at(i))} after its string's closing quote, where a comma, a space or the end of the line goes`;
     } else {
       const start = i;
       while (i < line.length && at(i) !== ',' && at(i) !== ' ') i++;

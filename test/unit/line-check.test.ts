@@ -25,6 +25,8 @@ describe('line protocol text, checked', () => {
       ['m v=', /field "v" has value ""/],
       ['m v=12x', /field "v" has value "12x"/],
       ['m v="open', /string without its closing quote/],
+      ['m f="t"=1', /field "f" has "=" after its string's closing quote/],
+      ['m f="t"x,g=1 5', /field "f" has "x" after its string's closing quote/],
       ['m v=1 soon', /the time "soon" is not a whole number/],
       // Two backslashes before a delimiter: InfluxDB's key parser and its line scanner disagree on where the fields begin.
       ['a,\\\\,=a a=0 0', /a backslash stands before an escaped delimiter .* which InfluxDB reads two ways/],
