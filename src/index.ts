@@ -102,6 +102,7 @@ export {
   type BatchWriterOptions,
   type EntryLines,
   type LineSink,
+  type SinkWriteOptions,
   type RetryOptions,
   type SpoolDamage,
   type SpoolOptions,
