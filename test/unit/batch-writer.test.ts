@@ -540,6 +540,39 @@ describe('BatchWriter with a spool', () => {
     });
   });
 
+  it('a replay that keeps ending on an error waits at least a second between runs, though the retry policy says 0', async () => {
+    await inSpoolFolder(async (dir) => {
+      const spool = Spool.open(dir);
+      await spool.append({ target: {}, body: Buffer.from('m v="bad" 1\nm v=2 2\n') });
+      const { sink } = badLineSink();
+      let requests = 0;
+      const counting: LineSink = {
+        precision: sink.precision,
+        writeLines: (lines, options) => {
+          requests++;
+          return sink.writeLines(lines, options);
+        },
+      };
+      const writer = new BatchWriter(counting, {
+        batchSize: 10,
+        flushInterval: 0,
+        spool,
+        retry: { firstDelay: 0, jitter: 0 },
+        onRejectedFromSpool: () => {
+          throw new Error('the handler fails every time');
+        },
+      });
+      writer.startReplay();
+      await pause(1500);
+      // Two runs at most in 1.5 s, each of three requests (the whole record, then its two halves).
+      assert.ok(requests <= 6, `${requests} requests in 1.5 s`);
+      const closing = performance.now();
+      await writer.close();
+      assert.ok(performance.now() - closing < 500, 'close does not wait out the pause');
+      await spool.close();
+    });
+  });
+
   it('a point rejected on replay while the rest of its request must wait for a retry is reported and counted once', async () => {
     // The first request of good points alone meets a busy server, once.
     const replayed = await replayOneRecord(
