@@ -214,7 +214,12 @@ export class Transport {
     ending: RequestEnding,
   ): Promise<Dispatcher.ResponseData> {
     try {
-      return await this.pool.request({ ...this.requestOptions(request, headers, body), signal: ending.signal });
+      return await this.pool.request({
+        ...this.requestOptions(request, headers, body),
+        signal: ending.signal,
+        // Each 1xx starts undici's headers timeout again: the first starts a deadline that later ones do not.
+        onInfo: () => ending.startTimer(this.#options.timeout, { once: true }),
+      });
     } catch (error) {
       throw this.networkException(error, ending);
     }
@@ -408,7 +413,10 @@ class RequestEnding {
     return this.abandon?.reason as unknown;
   }
 
-  startTimer(timeout: number): void {
+  /** Starts the deadline, in place of one started before; `once`: unless one was started before. */
+  startTimer(timeout: number, { once = false } = {}): void {
+    if (once && this.timer !== undefined) return;
+    clearTimeout(this.timer);
     this.timeout = timeout;
     this.timer = setTimeout(() => {
       this.timedOut = true;

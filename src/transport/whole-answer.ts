@@ -81,12 +81,23 @@ export class WholeAnswer implements Dispatcher.DispatchHandler, Ending {
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: ReadAnswer['headers']): void {
-    // 1xx answers come before the answer itself; a request already ended (its signal fired inside undici) starts no timer.
-    if (status < 200 || this.settled) return;
+    // A request already ended (its signal fired inside undici) starts no timer.
+    if (this.settled) return;
+    // 1xx answers come before the answer itself, and each starts undici's headers timeout again: a server
+    // sending "102 Processing" forever would hold the request forever. The first starts a deadline of its own.
+    if (status < 200) {
+      this.timer ??= this.deadline();
+      return;
+    }
     this.status = status;
     this.headers = headers;
     this.cap = status < 300 ? this.caps.success : this.caps.error;
-    this.timer = setTimeout(() => {
+    clearTimeout(this.timer);
+    this.timer = this.deadline();
+  }
+
+  private deadline(): NodeJS.Timeout {
+    return setTimeout(() => {
       this.timedOut = true;
       this.end(new Error(`no whole answer within ${this.timeout} ms`));
     }, this.timeout);

@@ -134,6 +134,35 @@ describe('answers without an end, or too large', () => {
     await reader.close();
   });
 
+  it('a server that answers "102 Processing" again and again and never answers: a write, a query and a streamed query each fail with a TimeoutException', async () => {
+    handle = (_request, response) => {
+      response.writeProcessing();
+      const timer = setInterval(() => response.writeProcessing(), 300);
+      response.on('close', () => clearInterval(timer));
+    };
+    const reader = client({ timeout: 1000, streamTimeout: 1500 });
+    const attempts: Array<[string, () => Promise<unknown>]> = [
+      ['write', () => reader.writeLines(['m v=1 1'])],
+      ['query', () => reader.query('SELECT * FROM m')],
+      [
+        'streamed query',
+        async () => {
+          for await (const series of reader.querySeries('SELECT * FROM m')) void series;
+        },
+      ],
+    ];
+    for (const [what, attempt] of attempts) {
+      const started = Date.now();
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof TimeoutException, `${what}: ${String(error)}`);
+        return true;
+      });
+      const took = Date.now() - started;
+      assert.ok(took < 4000, `${what} ended by its timeout, not held by the 1xx answers: ${took} ms`);
+    }
+    await reader.close();
+  });
+
   it('a streamed answer that comes one byte at a time: a TimeoutException once the stream timeout is over', async () => {
     handle = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
