@@ -43,7 +43,21 @@ export class Redactor {
       add(encodeURIComponent(text));
       add(new URLSearchParams({ s: text }).toString().slice(2));
       add(JSON.stringify(text).slice(1, -1));
+      // Go's encoding/json (InfluxDB's) writes &, < and > as \u escapes.
+      add(
+        JSON.stringify(text)
+          .slice(1, -1)
+          .replace(/[&<>]/g, (char) => `\\u00${char.charCodeAt(0).toString(16)}`),
+      );
       for (const core of base64Cores(Buffer.from(text))) add(core);
+      // A header's value goes out as Latin-1, one byte a character: echoed, those bytes read as UTF-8 hold
+      // U+FFFD where a character beyond ASCII stood, and their hex and base64 are not the UTF-8 ones.
+      if (/[\u0080-\u00ff]/.test(text)) {
+        const latin1 = Buffer.from(text, 'latin1');
+        add(latin1.toString('utf8'));
+        add(latin1.toString('hex'));
+        for (const core of base64Cores(latin1)) add(core);
+      }
     };
     for (const secret of secrets) if (secret.length >= SHORTEST) addEncoded(secret);
     if (basic !== undefined && basic.password.length > 0) {
@@ -54,7 +68,7 @@ export class Redactor {
     }
     // Compared in lower case: a secret written in capitals (hex, say) is found too, and cutting a little too
     // much (a base64 form matched regardless of case) is the safe side.
-    this.forms = [...new Set([...forms].map((form) => form.toLowerCase()))].sort((a, b) => b.length - a.length);
+    this.forms = [...new Set([...forms].map((form) => lowerInPlace(form)))].sort((a, b) => b.length - a.length);
     this.fragments = new Set();
     for (const form of this.forms) {
       for (let i = 0; i + FRAGMENT <= form.length; i++) this.fragments.add(form.slice(i, i + FRAGMENT));
@@ -87,12 +101,7 @@ export class Redactor {
    */
   redactCut(text: string): string {
     const redacted = this.redact(text);
-    const lower = redacted.toLowerCase();
-    // A few characters change length in lower case: then the end is cut by the longest form's length.
-    if (lower.length !== redacted.length) {
-      const longest = this.forms[0]?.length ?? 0;
-      return longest === 0 ? redacted : `${redacted.slice(0, Math.max(0, redacted.length - longest))}${MASK}`;
-    }
+    const lower = lowerInPlace(redacted);
     let keep = redacted.length;
     for (const form of this.forms) {
       for (let length = Math.min(form.length - 1, lower.length); length >= SHORTEST; length--) {
@@ -106,9 +115,7 @@ export class Redactor {
   }
 
   private cut(text: string): string {
-    const lower = text.toLowerCase();
-    // A few characters change length in lower case: then the places found would not be the text's own.
-    if (lower.length !== text.length) return this.stillReadable(text) ? LEFT_OUT : text;
+    const lower = lowerInPlace(text);
     // Marks each character that belongs to a secret, then writes the text with each marked stretch as one mask.
     const marked = new Uint8Array(text.length);
     let found = false;
@@ -153,9 +160,25 @@ export class Redactor {
 
 const LEFT_OUT = "(the server's words are left out: they held the password or the token)";
 
-/** Text as a person would read it: character references decoded, percent-escapes too, no white space, in lower case. */
+/**
+ * The text in lower case, character for character: one whose lower case is longer (İ, U+0130, becomes two)
+ * stays as it is, so that a place found in the lower case is the same place in the text.
+ */
+function lowerInPlace(text: string): string {
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower;
+  let out = '';
+  for (const char of text) {
+    const one = char.toLowerCase();
+    out += one.length === char.length ? one : char;
+  }
+  return out;
+}
+
+/** Text as a person would read it: character references and JSON's \u escapes decoded, percent-escapes too, no white space, in lower case. */
 function normalized(text: string): string {
   let plain = text
+    .replace(/\\u([0-9a-f]{4})/gi, (_all, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
     .replace(/&#x([0-9a-f]{1,6});?/gi, (_all, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
     .replace(/&#(\d{1,7});?/g, (_all, decimal: string) => String.fromCodePoint(Math.min(Number(decimal), 0x10ffff)))
     .replace(

@@ -74,6 +74,9 @@ const ECHOES: Record<string, Echo> = {
   'as HTML character references': (secret) =>
     `credentials ${[...secret].map((char) => `&#${char.codePointAt(0)};`).join('')} refused`,
   'wrapped over lines': (secret) => `credentials\n  ${(secret.match(/.{1,7}/g) ?? []).join('\n  ')}\n refused`,
+  // U+0130 is two characters in lower case: the one character that moves every place after it.
+  'after an İ, the header in base64 and the secret': (secret, authorization) =>
+    `İnvalid: ${Buffer.from(authorization).toString('base64')} ${secret}`,
 };
 
 /** The secret a request carried: the password of Basic credentials, or the token. */
@@ -264,6 +267,54 @@ describe('secrets echoed by a server', () => {
           assert.ok(!shown.includes(`x${TOKEN.slice(0, left)}`), `cut after ${left}: the token's start is shown`);
         }
         assert.match(thrown.serverMessage ?? '', /x\*\*\* \(an answer of more than 65536 bytes, cut there\)$/);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("a token with Latin-1 letters and &<>, echoed as the header's bytes, their base64 and Go's JSON escapes: the errors hold none of it", async () => {
+    // No stretch of 8 ASCII characters: only the whole token, in the form it came back in, can be found.
+    const token = 'abc&de<é1234567éABC>EFGéxyzwvut';
+    const latin1 = (authorization: string): Buffer => Buffer.from(authorization, 'latin1');
+    const goEscaped = (text: string): string =>
+      JSON.stringify(text).replace(/[&<>]/g, (char) => `\\u00${char.charCodeAt(0).toString(16)}`);
+    const echoes: Record<string, (authorization: string) => Answer> = {
+      "the header's bytes": (authorization) => ({
+        status: 401,
+        body: Buffer.concat([Buffer.from('you sent '), latin1(authorization)]),
+      }),
+      "the base64 of the header's bytes": (authorization) => ({
+        status: 401,
+        body: `you sent ${latin1(authorization).toString('base64')}`,
+      }),
+      "Go's JSON escapes, in a field not read as the server's words": (authorization) => ({
+        status: 401,
+        body: `{"code":"unauthorized","detail":${goEscaped(authorization)}}`,
+      }),
+    };
+    const forms = [
+      token,
+      latin1(token).toString('utf8'),
+      latin1(token).toString('base64').slice(4, -4),
+      goEscaped(token).slice(1, -1),
+    ];
+    const client = new Client(`${url}/db`, { token, version: 1, timeout: 2000 });
+    try {
+      for (const [name, echo] of Object.entries(echoes)) {
+        answerWith = echo;
+        const thrown = await client.write('m', { v: 1 }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        assert.ok(thrown instanceof InfluxDBException, `${name}: ${String(thrown)}`);
+        const shown = exposed(thrown).toLowerCase();
+        for (const form of forms)
+          for (let i = 0; i + 10 <= form.length; i++)
+            assert.ok(
+              !shown.includes(form.slice(i, i + 10).toLowerCase()),
+              `${name}: ${form.slice(i, i + 10)} shown in ${shown.split('\n')[0]}`,
+            );
       }
     } finally {
       await client.close();
