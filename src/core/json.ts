@@ -14,6 +14,12 @@ export function parseJson(text: string): JsonValue {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+/**
+ * The most digits of an integer kept exact: InfluxDB's integers (int64, uint64) have at most 20. Longer
+ * runs are floats written out in full (Go's JSON does so below 1e21), read as JSON.parse reads them; a
+ * bigint of millions of digits would take seconds of the event loop to make.
+ */
+const MOST_INTEGER_DIGITS = 20;
 
 class ExactJsonParser {
   private position = 0;
@@ -109,7 +115,9 @@ class ExactJsonParser {
     this.position = NUMBER.lastIndex;
     const literal = match[0];
     const value = Number(literal);
-    if (match[1] === undefined && match[2] === undefined && !Number.isSafeInteger(value)) return BigInt(literal);
+    const integer = match[1] === undefined && match[2] === undefined;
+    const digits = literal.startsWith('-') ? literal.length - 1 : literal.length;
+    if (integer && !Number.isSafeInteger(value) && digits <= MOST_INTEGER_DIGITS) return BigInt(literal);
     return value;
   }
 

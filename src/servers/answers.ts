@@ -176,8 +176,14 @@ function fluxCell(text: string, datatype: string, epoch: Precision | undefined):
   switch (datatype) {
     case 'long':
     case 'unsignedLong': {
-      if (!/^-?\d+$/.test(text))
-        throw new QueryFailedException(`a ${datatype} cell of the Flux answer is not a whole number`, { status: 200 });
+      // At most 20 digits (int64, uint64): a bigint of millions would take seconds of the event loop to make.
+      if (!/^-?\d{1,20}$/.test(text))
+        throw new QueryFailedException(
+          `a cell of type ${datatype} in the Flux answer is not a whole number of at most 20 digits`,
+          {
+            status: 200,
+          },
+        );
       const value = BigInt(text);
       return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
     }

@@ -64,6 +64,24 @@ describe('Flux annotated CSV', () => {
     assert.equal(Object.getPrototypeOf(table?.tags), Object.prototype);
   });
 
+  it('long cells of up to 20 digits are whole numbers, exact; a longer one fails the query, named', async () => {
+    const csv = (cell: string): string =>
+      [
+        '#datatype,string,long,unsignedLong',
+        '#group,false,false,false',
+        '#default,_result,,',
+        ',result,table,_value',
+        `,,0,${cell}`,
+        '',
+      ].join('\n');
+    const [table] = await collect(tablesOfFlux(linesOf(csv('18446744073709551615')), undefined, 1024 * 1024));
+    assert.deepEqual(table?.values, [[18446744073709551615n]]);
+    await assert.rejects(
+      collect(tablesOfFlux(linesOf(csv(`1${'0'.repeat(100_000)}`)), undefined, 1024 * 1024)),
+      /a cell of type unsignedLong in the Flux answer is not a whole number of at most 20 digits/,
+    );
+  });
+
   it('an error table raises its message', async () => {
     const csv = '#datatype,string,string\n#group,true,true\n#default,,\n,error,reference\n,"type error: missing bucket",897\n';
     await assert.rejects(collect(tablesOfFlux(linesOf(csv), undefined, 1024 * 1024)), /query failed: type error: missing bucket/);

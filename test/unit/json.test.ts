@@ -24,6 +24,13 @@ describe('parseJson', () => {
     );
   });
 
+  it('keeps integers of up to 20 digits exact (uint64 and int64 at their ends); longer ones are floats, as JSON.parse reads them', () => {
+    assert.deepEqual(parseJson('[18446744073709551615,-9223372036854775808]'), [18446744073709551615n, -9223372036854775808n]);
+    assert.deepEqual(parseJson('[100000000000000000000,12345678901234567890123]'), [1e20, Number('12345678901234567890123')]);
+    // A million digits: not a bigint (making one takes seconds of the event loop), the float JSON.parse makes.
+    assert.deepEqual(parseJson(`[1${'0'.repeat(1_000_000)}]`), [Infinity]);
+  });
+
   it('rejects malformed JSON on the exact path too', () => {
     assert.throws(() => parseJson('{"a":12345678901234567890'), SyntaxError);
     assert.throws(() => parseJson('[12345678901234567890]x'), SyntaxError);
