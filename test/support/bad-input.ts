@@ -104,6 +104,12 @@ export const BAD: Array<[string, Record<string, unknown>, RegExp, string?]> = [
     /outside the range InfluxDB can store/,
   ],
   ['a huge negative timestamp', { payload: { value: 1, timestamp: -1e30 } }, /outside the range|not a whole number/],
+  ['a template name that is not text', { template: { name: 5 }, payload: [{ value: 1 }] }, /msg.template.name must be text/],
+  [
+    "an object under __proto__ in node-red-contrib-influxdb's [fields, tags]",
+    { payload: JSON.parse('[[{"__proto__":{"x":9},"a":1},{}]]') as unknown },
+    /field "__proto__" is of type Object/,
+  ],
   [
     'a tag too long for InfluxDB (refused before sending)',
     { payload: { value: 1, tags: { id: 'x'.repeat(70_000) } } },

@@ -49,6 +49,11 @@ describe('the points of a message', () => {
     ],
     ['an array of dict forms', { payload: [{ measurement: 'a', fields: { x: 1 }, time: T }] }, [`a x=1 ${T}`]],
     [
+      "node-red-contrib-influxdb's [fields, tags] with a field named __proto__",
+      { payload: JSON.parse(`[[{"__proto__":5,"b":1,"time":${T}},{"t":"1"}]]`) as unknown },
+      [`reading,t=1 __proto__=5,b=1 ${T}`],
+    ],
+    [
       "the node's tags, a message's own winning",
       { payload: { v: 1, tags: { room: 'own' }, timestamp: T } },
       `reading,room=own,site=node v=1 ${T}`,

@@ -13,7 +13,7 @@ import {
   type Timestamp,
   type WriteTarget,
 } from '../../core';
-import { describeType, isPlainObject } from '../../util';
+import { describeType, isPlainObject, setOwn } from '../../util';
 
 export interface OutSettings {
   /** The node's measurement, when the message names none. */
@@ -162,8 +162,9 @@ function linesOfInfluxdbShapes(payload: unknown, msg: OutMessage, settings: OutS
       throw new InvalidMeasurementException(`${where}: the tags must be an object, not ${describeType(tags)}`);
     const { time, ...rest } = fields;
     const own: Record<string, unknown> = {};
+    // A key "__proto__" is a field like any other, never the object's prototype.
     for (const [key, value] of Object.entries(rest))
-      own[key] = typeof value === 'string' && /^-?\d+i$/.test(value) ? BigInt(value.slice(0, -1)) : value;
+      setOwn(own, key, typeof value === 'string' && /^-?\d+i$/.test(value) ? BigInt(value.slice(0, -1)) : value);
     return settings.maker.point(where, name, tags, own, 'fields', time as Timestamp | undefined);
   });
 }
@@ -251,6 +252,11 @@ function templateOf(msg: OutMessage, settings: OutSettings): { name: string; tag
   const templateName = name ?? measurement;
   if (tags !== undefined && !isPlainObject(tags)) {
     throw new InvalidMeasurementException(`msg.template.tags must be an object, not ${describeType(tags)}`);
+  }
+  if (templateName !== undefined && templateName !== null && typeof templateName !== 'string') {
+    throw new InvalidMeasurementException(
+      `msg.template.${name === undefined ? 'measurement' : 'name'} must be text, not ${describeType(templateName)}`,
+    );
   }
   return {
     name: typeof templateName === 'string' && templateName !== '' ? templateName : measurementOf(msg, settings),
