@@ -9,6 +9,7 @@ import {
   addCheckedLines,
   convertTimestamp,
   convertTimestamps,
+  timestampOf,
   defaultTagsAdder,
   InvalidArgumentException,
   InvalidMeasurementException,
@@ -133,6 +134,8 @@ export class LineMaker {
           ? withIntegers(fields, integerFields, this.#omit !== undefined)
           : fields;
       let time = timestamp ?? undefined;
+      // A string of digits is a number in the unit too (the exact form of one beyond 2^53): converted and checked as one.
+      if (typeof time === 'string' && WHOLE_NUMBER_TEXT.test(time)) time = BigInt(time);
       if (typeof time === 'number' || typeof time === 'bigint') {
         const unit = timestampUnit ?? this.precision;
         if (this.#options.checkTimestampUnits === true) checkUnit(time, unit);
@@ -167,6 +170,17 @@ export class LineMaker {
 
   /** A dict-form measurement (`{ measurement | name, tags, fields, time | timestamp }`); `name` when it names none. */
   dict(where: Where, value: Record<string, unknown>, name?: string): string {
+    // Anything else beside the fields would be dropped unseen: a field or tag put one level too high.
+    const stray = Object.keys(value).find((key) => !DICT_KEYS.has(key) && value[key] !== undefined);
+    if (stray !== undefined) {
+      throw placed(
+        new InvalidMeasurementException(
+          `${quote(stray)} stands beside "fields", where only measurement (or name), tags and time (or timestamp) go: ` +
+            'put it in "fields" or "tags"',
+        ),
+        where,
+      );
+    }
     const { tags, fields, time, timestamp } = value as { tags?: Tags; fields: Fields; time?: Timestamp; timestamp?: Timestamp };
     const own = value.measurement ?? value.name;
     return this.point(where, own ?? name, tags, fields, 'fields', time ?? timestamp);
@@ -179,7 +193,13 @@ export class LineMaker {
   text(text: string | Uint8Array, label: (number: number) => string): string[] {
     const content = typeof text === 'string' ? text : textOfBytes(text);
     const lines: string[] = [];
-    addCheckedLines(content, lines, label);
+    const unit = this.#options.timestampUnit ?? this.precision;
+    addCheckedLines(
+      content,
+      lines,
+      label,
+      this.#options.checkTimestampUnits === true ? (line) => unitProblem(line, unit) : undefined,
+    );
     return stamped(this.converted(this.tagged(lines)), this.precision);
   }
 
@@ -416,14 +436,32 @@ function withIntegers(
 
 function ignoreOmitted(): void {}
 
+/** The keys of the dict form `{ measurement | name, tags, fields, time | timestamp }`. */
+const DICT_KEYS: ReadonlySet<string> = new Set(['measurement', 'name', 'tags', 'fields', 'time', 'timestamp']);
+
+/** A timestamp given as text that is a whole number (at most 20 digits: a longer one is out of range all the same). */
+const WHOLE_NUMBER_TEXT = /^-?\d{1,20}$/;
+
 function checkUnit(timestamp: number | bigint, unit: Precision): void {
+  const problem = unitProblemOf(timestamp, unit);
+  if (problem !== undefined) throw new InvalidMeasurementException(problem);
+}
+
+/** Why a line's time is likely in another unit than `unit`, or undefined. */
+function unitProblem(line: string, unit: Precision): string | undefined {
+  const start = timestampStart(line);
+  return start < 0 ? undefined : unitProblemOf(timestampOf(line, start), unit);
+}
+
+/** Why a number timestamp is likely in another unit than `unit` (it lands far from now in it), or undefined. */
+function unitProblemOf(timestamp: number | bigint, unit: Precision): string | undefined {
   const likely = likelyPrecision(timestamp, unit);
-  if (likely === undefined) return;
+  if (likely === undefined) return undefined;
   const year = new Date(Number(timestamp) * millisecondsPer(unit)).getUTCFullYear();
-  throw new InvalidMeasurementException(
+  return (
     `timestamp ${String(timestamp)} read as ${unitName(unit)} (precision "${unit}") is in the year ` +
-      `${Number.isFinite(year) ? year : 'beyond 275760'}; it looks like ${unitName(likely)}: ` +
-      `set the precision to "${likely}" or convert the timestamp`,
+    `${Number.isFinite(year) ? year : 'beyond 275760'}; it looks like ${unitName(likely)}: ` +
+    `set the precision to "${likely}" or convert the timestamp`
   );
 }
 

@@ -113,9 +113,15 @@ export function lineProblem(line: string): string | undefined {
 
 /**
  * The lines of line protocol text, each checked (blank lines and `#` comments skipped, as servers do), into
- * `lines`; a bad line throws, named by `label(number)` ("line 3"), with why and the line itself.
+ * `lines`; a bad line throws, named by `label(number)` ("line 3"), with why and the line itself. `check`, when
+ * given, says what else is wrong with a valid line, if anything.
  */
-export function addCheckedLines(text: string, lines: string[], label: (number: number) => string): void {
+export function addCheckedLines(
+  text: string,
+  lines: string[],
+  label: (number: number) => string,
+  check?: (line: string) => string | undefined,
+): void {
   const parts = splitLines(text);
   for (let i = 0; i < parts.length; i++) {
     const line = (parts[i] as string).replace(/\r$/, '');
@@ -126,6 +132,8 @@ export function addCheckedLines(text: string, lines: string[], label: (number: n
         `${label(i + 1)} is not line protocol: ${problem} (${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line)})`,
       );
     }
+    const other = check?.(line);
+    if (other !== undefined) throw new InvalidMeasurementException(`${label(i + 1)} ${other}`);
     lines.push(line);
   }
 }

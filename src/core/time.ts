@@ -36,6 +36,9 @@ const UNIT_NAMES: Record<Precision, string> = {
 // InfluxDB 1.x accepts times in [int64 min + 2, int64 max - 1] nanoseconds.
 const MAX_NS = 9_223_372_036_854_775_806n;
 const MIN_NS = -MAX_NS;
+/** The Dates whose milliseconds hold in that range (a Date is whole milliseconds). */
+const MAX_DATE_MS = Number(MAX_NS / 1_000_000n);
+const MIN_DATE_MS = -MAX_DATE_MS;
 
 // The largest whole number of each unit that stays in range, as a double, for the fast path.
 const MAX_IN_UNIT: Record<Precision, number> = Object.fromEntries(
@@ -132,6 +135,11 @@ export function likelyPrecision(timestamp: number | bigint, precision: Precision
 function formatDate(date: Date, precision: Precision): string {
   const ms = date.getTime();
   if (Number.isNaN(ms)) throw new InvalidMeasurementException('timestamp is an Invalid Date');
+  if (ms > MAX_DATE_MS || ms < MIN_DATE_MS) {
+    throw new InvalidMeasurementException(
+      `timestamp ${date.toISOString()} is outside the range InfluxDB can store (years 1677 to 2262)`,
+    );
+  }
   if (precision === 'ms') return integerText(ms);
   if (precision === 'u' || precision === 'ns') return (BigInt(ms) * (1_000_000n / NS_PER_UNIT[precision])).toString();
   return String(Math.floor(ms / MS_PER_UNIT[precision]));

@@ -104,6 +104,26 @@ export const BAD: Array<[string, Record<string, unknown>, RegExp, string?]> = [
     /outside the range InfluxDB can store/,
   ],
   ['a huge negative timestamp', { payload: { value: 1, timestamp: -1e30 } }, /outside the range|not a whole number/],
+  [
+    'a Date beyond 2262 (named, not left to the server)',
+    { payload: { value: 1, timestamp: new Date(Date.UTC(2300, 0, 1)) } },
+    /timestamp 2300-01-01T00:00:00.000Z is outside the range InfluxDB can store/,
+  ],
+  [
+    'a seconds timestamp as a string of digits at ms precision',
+    { payload: { value: 1, timestamp: '1700000000' } },
+    /timestamp 1700000000 read as milliseconds .* it looks like seconds/,
+  ],
+  [
+    'line protocol whose time looks like seconds at ms precision',
+    { payload: Buffer.from('m v=1 1700000000') },
+    /msg.payload, line 1, timestamp 1700000000 read as milliseconds .* it looks like seconds/,
+  ],
+  [
+    'a field beside "fields" in the dict form',
+    { payload: { fields: { temperature: 21 }, humidity: 40 } },
+    /"humidity" stands beside "fields".*put it in "fields" or "tags"/,
+  ],
   ['a template name that is not text', { template: { name: 5 }, payload: [{ value: 1 }] }, /msg.template.name must be text/],
   [
     "an object under __proto__ in node-red-contrib-influxdb's [fields, tags]",

@@ -49,6 +49,11 @@ describe('the points of a message', () => {
     ],
     ['an array of dict forms', { payload: [{ measurement: 'a', fields: { x: 1 }, time: T }] }, [`a x=1 ${T}`]],
     [
+      'a timestamp as a string of digits, in msg.precision',
+      { precision: 's', payload: { value: 1, timestamp: '1700000000' } },
+      'reading value=1 1700000000000',
+    ],
+    [
       "node-red-contrib-influxdb's [fields, tags] with a field named __proto__",
       { payload: JSON.parse(`[[{"__proto__":5,"b":1,"time":${T}},{"t":"1"}]]`) as unknown },
       [`reading,t=1 __proto__=5,b=1 ${T}`],
