@@ -82,6 +82,24 @@ describe('the points of a message', () => {
     });
   }
 
+  it('line protocol text of more lines than "Hold at most" is refused before a line is cut out; a final line break starts no line', () => {
+    const capped: OutSettings = { ...settings, format: 'lineProtocol', maxPoints: 3 };
+    const text = (lines: number): string => Array.from({ length: lines }, (_, i) => `m v=${i} ${T + i}`).join('\n');
+    assert.equal(pointsOfMessage({ payload: `${text(3)}\n` }, capped).lines.length, 3);
+    assert.equal(pointsOfMessage({ payload: [text(2), Buffer.from(text(1))] }, capped).lines.length, 3);
+    for (const payload of [text(4), Buffer.from(`${text(4)}\n`), [text(2), text(2)]]) {
+      assert.throws(
+        () => pointsOfMessage({ payload }, capped),
+        (error: unknown) =>
+          error instanceof InfluxDBException &&
+          error.code === 'BufferOverflowException' &&
+          /msg.payload has 4 lines, more than this node may hold waiting for InfluxDB \(Hold at most: 3 points\)/.test(
+            error.message,
+          ),
+      );
+    }
+  });
+
   it('msg.database and msg.retentionPolicy route a message to a target of its own', () => {
     assert.deepEqual(pointsOfMessage({ payload: 1, database: 'other', retentionPolicy: 'week' }, settings).target, {
       database: 'other',

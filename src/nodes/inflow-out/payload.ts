@@ -62,8 +62,17 @@ export function pointsOfMessage(msg: OutMessage, nodeSettings: OutSettings): Mes
         'none of them was written and nothing else was dropped; send fewer at a time, or raise the limit',
     );
   }
-  if (payload instanceof Uint8Array || settings.format === 'lineProtocol')
+  if (payload instanceof Uint8Array || settings.format === 'lineProtocol') {
+    // Counted before a line is cut out: text of a million lines is refused without being split first.
+    const lines = lineCountOf(payload);
+    if (settings.maxPoints !== undefined && lines > settings.maxPoints) {
+      throw new BufferOverflowException(
+        `msg.payload has ${lines} lines, more than this node may hold waiting for InfluxDB (Hold at most: ${settings.maxPoints} points): ` +
+          'none of them was written and nothing else was dropped; send fewer at a time, or raise the limit',
+      );
+    }
     return { lines: linesOfText(payload, settings), target };
+  }
   if (settings.format === 'influxdb') return { lines: linesOfInfluxdbShapes(payload, msg, settings), target };
   if (Array.isArray(payload)) {
     if (Array.isArray(payload[0]) && payload.every(Array.isArray)) {
@@ -120,6 +129,24 @@ function refuseFieldsAndTags(payload: unknown[], msg: OutMessage): void {
       'Set Payload to "as node-red-contrib-influxdb" to read it as [fields, tags], send { ...fields, tags: { ... } }, ' +
       'or give msg.template to mean rows',
   );
+}
+
+/** How many lines text holds (a blank line or a comment counted too), or texts in an array together. */
+function lineCountOf(payload: unknown): number {
+  if (Array.isArray(payload)) return payload.reduce((sum: number, text: unknown) => sum + lineCountOf(text), 0);
+  let breaks = 0;
+  let endsWithBreak: boolean;
+  if (typeof payload === 'string') {
+    for (let at = payload.indexOf('\n'); at !== -1; at = payload.indexOf('\n', at + 1)) breaks++;
+    endsWithBreak = payload === '' || payload.endsWith('\n');
+  } else if (payload instanceof Uint8Array) {
+    // A view of the same bytes, for Buffer's fast search: nothing is copied.
+    const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) breaks++;
+    endsWithBreak = bytes.length === 0 || bytes[bytes.length - 1] === 0x0a;
+  } else return 0;
+  // A final line break ends the last line; it does not start one.
+  return endsWithBreak ? breaks : breaks + 1;
 }
 
 /** Line protocol text: a string of lines, an array of strings, or a Buffer, each line checked before it is sent. */
