@@ -9,7 +9,6 @@ import {
   addCheckedLines,
   convertTimestamp,
   convertTimestamps,
-  timestampOf,
   defaultTagsAdder,
   InvalidArgumentException,
   InvalidMeasurementException,
@@ -18,8 +17,10 @@ import {
   nowTimestamp,
   serializeLine,
   textOfBytes,
+  timestampOf,
   timestampStart,
   unitName,
+  WHOLE_NUMBER_TEXT,
   type FieldSource,
   type Fields,
   type OmitField,
@@ -438,9 +439,6 @@ function ignoreOmitted(): void {}
 
 /** The keys of the dict form `{ measurement | name, tags, fields, time | timestamp }`. */
 const DICT_KEYS: ReadonlySet<string> = new Set(['measurement', 'name', 'tags', 'fields', 'time', 'timestamp']);
-
-/** A timestamp given as text that is a whole number (at most 20 digits: a longer one is out of range all the same). */
-const WHOLE_NUMBER_TEXT = /^-?\d{1,20}$/;
 
 function checkUnit(timestamp: number | bigint, unit: Precision): void {
   const problem = unitProblemOf(timestamp, unit);

@@ -89,7 +89,7 @@ export function formatTimestamp(timestamp: Timestamp, precision: Precision): str
     case 'bigint':
       return checkRange(timestamp, precision, timestamp).toString();
     case 'string':
-      if (INTEGER_TEXT.test(timestamp)) return checkRange(BigInt(timestamp), precision, timestamp).toString();
+      if (WHOLE_NUMBER_TEXT.test(timestamp)) return checkRange(BigInt(timestamp), precision, timestamp).toString();
       return inRange(floorDiv(parseRfc3339(timestamp), NS_PER_UNIT[precision]), precision, timestamp);
     default:
       // instanceof first: a tenth of the native check's cost; isDate for Dates of another realm (a Function node's).
@@ -164,8 +164,11 @@ export function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
-/** A whole number as text, such as a nanosecond time too large for a JavaScript number. */
-const INTEGER_TEXT = /^-?\d{1,20}$/;
+/**
+ * A whole number as text, such as a nanosecond time too large for a JavaScript number: at most 20 digits,
+ * as InfluxDB's integers (int64, uint64) have; a longer one is out of any range InfluxDB stores.
+ */
+export const WHOLE_NUMBER_TEXT = /^-?\d{1,20}$/;
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 

@@ -4,7 +4,7 @@
  * 3.x), InfluxDB 3's JSON lines (SQL), and Flux's annotated CSV (2.x). Errors reported inside an answer
  * are raised where they appear.
  */
-import { answerTime, parseJson, QueryFailedException, type JsonValue, type Precision } from '../core';
+import { answerTime, parseJson, QueryFailedException, WHOLE_NUMBER_TEXT, type JsonValue, type Precision } from '../core';
 import { tooLarge } from '../transport';
 import { exceptionFromQueryResult } from './responses';
 
@@ -176,8 +176,8 @@ function fluxCell(text: string, datatype: string, epoch: Precision | undefined):
   switch (datatype) {
     case 'long':
     case 'unsignedLong': {
-      // At most 20 digits (int64, uint64): a bigint of millions would take seconds of the event loop to make.
-      if (!/^-?\d{1,20}$/.test(text))
+      // A bigint of millions of digits would take seconds of the event loop to make.
+      if (!WHOLE_NUMBER_TEXT.test(text))
         throw new QueryFailedException(
           `a cell of type ${datatype} in the Flux answer is not a whole number of at most 20 digits`,
           {
