@@ -427,7 +427,13 @@ export class Client implements LineSink, AsyncDisposable {
     }
     try {
       const { api, epoch, params } = await this.prepareQuery(query, options, 'influxql');
-      const request = { database: this.queryDatabase(options), epoch, params, maxAnswerBytes: options.maxAnswerBytes };
+      const request = {
+        database: this.queryDatabase(options),
+        epoch,
+        params,
+        maxAnswerBytes: options.maxAnswerBytes,
+        signal: options.signal,
+      };
       return checkQueryResponse(await api.query(query, request));
     } catch (error) {
       throw this.#clean(error);

@@ -27,6 +27,8 @@ export interface QueryRequest {
   params: QueryParams | undefined;
   /** Instead of the client's cap on an answer read whole. */
   maxAnswerBytes?: number | undefined;
+  /** Abandons the query: its request is dropped. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A query whose answer is read as it arrives. */

@@ -196,6 +196,7 @@ export async function v1Query(transport: Transport, text: string, request: Query
     contentType: 'application/x-www-form-urlencoded',
     acceptGzip: true,
     maxAnswerBytes: request.maxAnswerBytes,
+    signal: request.signal,
   });
   if (response.status !== 200) throw exceptionFromResponse('query', response);
   try {

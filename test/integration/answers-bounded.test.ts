@@ -218,6 +218,48 @@ describe('answers without an end, or too large', () => {
     await reader.close();
   });
 
+  it('query() and queryRaw() abandoned by their signal while the server has not answered: the request is dropped and the call fails at once', async () => {
+    let closed = 0;
+    handle = (request) => request.socket.on('close', () => closed++);
+    const reader = client({ timeout: 30_000 });
+    for (const run of [
+      (signal: AbortSignal) => reader.query('SELECT * FROM m', { signal }),
+      (signal: AbortSignal) => reader.queryRaw('SELECT * FROM m', { signal }),
+    ]) {
+      const controller = new AbortController();
+      const call = run(controller.signal);
+      setTimeout(() => controller.abort(), 200);
+      const started = Date.now();
+      await assert.rejects(call, (error: unknown) => error instanceof TimeoutException && /abandoned/.test(error.message));
+      assert.ok(Date.now() - started < 5000, 'not held until the 30 s timeout');
+    }
+    await waitFor(() => closed === 2, 'both requests dropped', 2000);
+    await reader.close();
+  });
+
+  it('in a flow: a query node closed while its query waits for an answer drops the request at once, its server node staying', async () => {
+    let requestClosed = false;
+    let arrived = false;
+    handle = (request) => {
+      arrived = true;
+      // Never answers.
+      request.socket.on('close', () => (requestClosed = true));
+    };
+    await helper.load(inflowNodes, [
+      { id: 'tab', type: 'tab' },
+      { id: 'cfg', type: 'inflow-config', dsn: `${url}/db`, version: '1', precision: 'ms', timeout: 30_000 },
+      { id: 'query', type: 'inflow query', z: 'tab', server: 'cfg', query: 'SELECT * FROM m', wires: [['answers']] },
+      { id: 'answers', type: 'helper', z: 'tab' },
+    ]);
+    const answers = collect(helper.getNode('answers'));
+    helper.getNode('query').receive({ payload: 'go' });
+    await waitFor(() => arrived, 'the query at the server');
+    // As a deploy of the changed query node alone closes it: the server node runs on.
+    await (helper.getNode('query') as unknown as { close(removed: boolean): Promise<void> }).close(false);
+    await waitFor(() => requestClosed, 'the request dropped', 2000);
+    assert.deepEqual(answers, []);
+  });
+
   it('in a flow: inflow query with a 1 MB "Largest" fails its message with AnswerTooLargeException, and Node-RED carries on', async () => {
     handle = endless(
       Buffer.from(

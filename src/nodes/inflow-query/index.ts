@@ -150,9 +150,13 @@ export = function register(RED: NodeAPI): void {
         );
         return;
       }
+      // Closing the node abandons the query: its connection and answer are not held for a flow that stopped.
+      const controller = new AbortController();
+      controllers.add(controller);
+      const abandonable = { ...options, signal: controller.signal };
       const request = def.raw
-        ? client.queryRaw(query, options)
-        : client.query(query, options).then((series) => {
+        ? client.queryRaw(query, abandonable)
+        : client.query(query, abandonable).then((series) => {
             // Flux's field tables joined here, for the chart's series name too; shapeAnswer finds nothing left to join.
             const joined = shaping.format === 'series' ? series : joinFieldTables(series);
             if (shaping.format === 'chart') {
@@ -163,10 +167,12 @@ export = function register(RED: NodeAPI): void {
             return shapeAnswer(joined, shaping.format, shaping.maxPoints);
           });
       // Under way at once; answered in turn.
-      const outcome = request.then(
-        (result) => ({ ok: true as const, result }),
-        (error: unknown) => ({ ok: false as const, error }),
-      );
+      const outcome = request
+        .then(
+          (result) => ({ ok: true as const, result }),
+          (error: unknown) => ({ ok: false as const, error }),
+        )
+        .finally(() => controllers.delete(controller));
       inTurn(
         turn,
         done,
