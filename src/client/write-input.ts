@@ -341,7 +341,7 @@ export class LineMaker {
   /** Lines of text, their times in the lines' unit (rounded down as Dates are). */
   private converted(lines: string[]): string[] {
     const from = this.#options.timestampUnit;
-    return from === undefined || from === this.precision ? lines : convertTimestamps(lines, from, this.precision);
+    return from === undefined ? lines : convertTimestamps(lines, from, this.precision);
   }
 }
 

@@ -7,19 +7,19 @@ import { convertTimestamp, type Precision } from './time';
 
 /** The lines with every timestamp converted from unit `from` to `to`: exactly to a finer one, rounded down to a coarser one. */
 export function convertTimestamps(lines: readonly string[], from: Precision, to: Precision): string[] {
-  if (from === to) return [...lines];
-  return lines.map((line) => {
-    const start = timestampStart(line);
-    return start < 0 ? line : `${line.slice(0, start)}${convertTimestamp(timestampOf(line, start), from, to).toString()}`;
-  });
+  return from === to ? [...lines] : withTimestamps(lines, (time) => convertTimestamp(time, from, to));
 }
 
 /** The lines with every timestamp multiplied by `factor` (a coarser unit made finer, exactly). */
 export function scaleTimestamps(lines: readonly string[], factor: bigint): string[] {
+  return withTimestamps(lines, (time) => time * factor);
+}
+
+/** The lines with each timestamp replaced by what `change` makes of it; a line without one as it is. */
+function withTimestamps(lines: readonly string[], change: (time: bigint) => bigint): string[] {
   return lines.map((line) => {
     const start = timestampStart(line);
-    if (start < 0) return line;
-    return `${line.slice(0, start)}${(timestampOf(line, start) * factor).toString()}`;
+    return start < 0 ? line : `${line.slice(0, start)}${change(timestampOf(line, start)).toString()}`;
   });
 }
 
