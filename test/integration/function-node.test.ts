@@ -270,6 +270,28 @@ describe('payloads built in a Function node', () => {
     assert.deepEqual(await server.rows('SELECT * FROM disk', db, 'ms'), [{ time: T, path: 'C:\\data', share: 'a b,c', used: 1 }]);
   });
 
+  it('seconds from a device as text follow msg.precision; seconds without it, a field beside "fields" and a year-2300 Date each fail their message alone, named', async () => {
+    const seconds = Math.floor(T / 1000);
+    const { db, caught, run } = await functionFlow(
+      `node.send({ precision: 's', payload: { value: 1, timestamp: '${seconds}' } });
+       node.send({ payload: { value: 2, timestamp: '${seconds}' } });
+       node.send({ payload: { fields: { value: 3 }, humidity: 40, timestamp: ${T} } });
+       node.send({ payload: { value: 4, timestamp: new Date(Date.UTC(2300, 0, 1)) } });
+       node.send({ payload: { value: 5, timestamp: new Date(${T + 5}) } });
+       return null;`,
+    );
+    await run(5);
+    const words = caught.map((msg) => String((msg.error as { message?: string }).message));
+    assert.equal(words.length, 3, words.join('\n'));
+    assert.match(words[0] ?? '', new RegExp(`^msg.payload: timestamp ${seconds} read as milliseconds .* it looks like seconds`));
+    assert.match(words[1] ?? '', /^msg.payload: "humidity" stands beside "fields"/);
+    assert.match(words[2] ?? '', /^msg.payload: timestamp 2300-01-01T00:00:00.000Z is outside the range InfluxDB can store/);
+    assert.deepEqual(await server.rows('SELECT value FROM reading', db, 'ms'), [
+      { time: seconds * 1000, value: 1 },
+      { time: T + 5, value: 5 },
+    ]);
+  });
+
   it("the server's default tags go on every point, under the node's tags, msg.tags and a point's own tags", async () => {
     const { db, caught, run } = await functionFlow(
       `node.send({ payload: { value: 1, timestamp: ${T} } });
